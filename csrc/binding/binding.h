@@ -1,0 +1,72 @@
+/*
+ * Shared declarations for the CPython binding (textkern._core).
+ *
+ * One file per Python-facing area:
+ *   module.c    module definition, multi-phase init, module state
+ *   common.c    text conversion, error mapping, GIL-released thread jobs
+ *   tokenize.c  segment(), tokenize(), Tokenizer
+ *   counts.c    ngrams(), count(), Counts, vectorizer kernels
+ *   ncd.c       compressed_size(), ncd(), ncd_matrix(), nearest()
+ */
+#ifndef TKPY_BINDING_H
+#define TKPY_BINDING_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "../core/tk_core.h"
+
+typedef struct tkpy_state {
+    PyTypeObject *tokenizer_type;
+    PyTypeObject *counts_type;
+    PyTypeObject *ngram_table_type;   /* reserved for vectorizer state */
+} tkpy_state;
+
+extern PyModuleDef tkpy_module_def;
+
+static inline tkpy_state *tkpy_get_state(PyObject *module)
+{
+    return (tkpy_state *)PyModule_GetState(module);
+}
+
+/* State of the module that defined `type` (works for our heap types). */
+tkpy_state *tkpy_state_from_type(PyTypeObject *type);
+
+/* ------------------------------------------------------------ text input */
+typedef struct tkpy_text {
+    const uint8_t *data;     /* valid UTF-8, len bytes */
+    size_t len;
+    uint8_t *owned;          /* tk_malloc'd copy backing data, or NULL */
+    PyObject *keep;          /* strong ref keeping data alive, or NULL */
+    int is_bytes;            /* input was bytes-like (offsets are bytes) */
+} tkpy_text;
+
+/*
+ * Convert str or a bytes-like object to valid UTF-8 under `errors`
+ * (enum tk_utf8_errors).  index >= 0 names the item's position in a
+ * corpus for error messages.  Returns 0, or -1 with an exception set.
+ */
+int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out);
+void tkpy_text_release(tkpy_text *t);
+/* Parse "strict"/"replace"/"ignore"; -1 with ValueError on anything else. */
+int tkpy_parse_errors(PyObject *obj, int *errors);
+
+/* Set a Python exception for a negative core code; returns NULL. */
+PyObject *tkpy_raise(int code);
+
+/*
+ * Run a core job with the GIL released on n_threads C threads, checking
+ * for Ctrl-C (and calling progress(done, total) when given) about every
+ * 100 ms.  Returns 0, or -1 with an exception set.
+ */
+int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress);
+
+/* Parse n_threads=None|int into an int (0 = all cores). */
+int tkpy_parse_threads(PyObject *obj, int *n_threads);
+
+/* Area initializers called from the module's exec slot. */
+int tkpy_exec_tokenize(PyObject *module);
+int tkpy_exec_counts(PyObject *module);
+int tkpy_exec_ncd(PyObject *module);
+
+#endif

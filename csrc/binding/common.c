@@ -1,0 +1,271 @@
+/* Helpers shared by every binding area: text input, errors, thread jobs. */
+#include "binding.h"
+
+tkpy_state *tkpy_state_from_type(PyTypeObject *type)
+{
+    PyObject *module = PyType_GetModuleByDef(type, &tkpy_module_def);
+    if (!module)
+        return NULL;
+    return tkpy_get_state(module);
+}
+
+PyObject *tkpy_raise(int code)
+{
+    if (PyErr_Occurred())
+        return NULL;
+    switch (code) {
+    case TK_ENOMEM:
+        return PyErr_NoMemory();
+    case TK_EOVERFLOW:
+        PyErr_SetString(PyExc_OverflowError, "textkern: input or result too large");
+        break;
+    case TK_EINVAL:
+    case TK_EUTF8:
+    case TK_ESURROGATE:
+    case TK_ECORRUPT:
+        PyErr_Format(PyExc_ValueError, "textkern: %s", tk_strerror(code));
+        break;
+    case TK_ECANCELLED:
+        PyErr_SetNone(PyExc_KeyboardInterrupt);
+        break;
+    default:
+        PyErr_Format(PyExc_RuntimeError, "textkern: %s (code %d)", tk_strerror(code), code);
+        break;
+    }
+    return NULL;
+}
+
+int tkpy_parse_errors(PyObject *obj, int *errors)
+{
+    if (obj == NULL || obj == Py_None) {
+        *errors = TK_UTF8_STRICT;
+        return 0;
+    }
+    if (PyUnicode_Check(obj)) {
+        if (PyUnicode_CompareWithASCIIString(obj, "strict") == 0) {
+            *errors = TK_UTF8_STRICT;
+            return 0;
+        }
+        if (PyUnicode_CompareWithASCIIString(obj, "replace") == 0) {
+            *errors = TK_UTF8_REPLACE;
+            return 0;
+        }
+        if (PyUnicode_CompareWithASCIIString(obj, "ignore") == 0) {
+            *errors = TK_UTF8_IGNORE;
+            return 0;
+        }
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "errors must be 'strict', 'replace' or 'ignore', not %R", obj);
+    return -1;
+}
+
+int tkpy_parse_threads(PyObject *obj, int *n_threads)
+{
+    long n;
+    if (obj == NULL || obj == Py_None) {
+        *n_threads = 0;
+        return 0;
+    }
+    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "n_threads must be None or an int, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    n = PyLong_AsLong(obj);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    if (n < 1 || n > 1024) {
+        PyErr_Format(PyExc_ValueError, "n_threads must be None or between 1 and 1024, not %ld", n);
+        return -1;
+    }
+    *n_threads = (int)n;
+    return 0;
+}
+
+static void format_item(char *buf, size_t size, Py_ssize_t index)
+{
+    if (index >= 0)
+        PyOS_snprintf(buf, size, "item %zd: ", index);
+    else
+        buf[0] = '\0';
+}
+
+static Py_ssize_t first_surrogate_index(PyObject *str)
+{
+    Py_ssize_t i, n = PyUnicode_GET_LENGTH(str);
+    int kind = PyUnicode_KIND(str);
+    const void *data = PyUnicode_DATA(str);
+    for (i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch >= 0xD800 && ch <= 0xDFFF)
+            return i;
+    }
+    return -1;
+}
+
+static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
+{
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(obj, &size);
+    PyObject *passed;
+    int rc;
+    char where[48];
+
+    if (utf8) {
+        /* The UTF-8 form is cached on the str object itself. */
+        Py_INCREF(obj);
+        out->keep = obj;
+        out->data = (const uint8_t *)utf8;
+        out->len = (size_t)size;
+        return 0;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+        return -1;
+    PyErr_Clear();
+    if (errors == TK_UTF8_STRICT) {
+        Py_ssize_t at = first_surrogate_index(obj);
+        format_item(where, sizeof where, index);
+        PyErr_Format(PyExc_ValueError,
+                     "%slone surrogate U+%04X at index %zd cannot be encoded as "
+                     "UTF-8; pass errors='replace' or errors='ignore'",
+                     where, at >= 0 ? (unsigned)PyUnicode_READ_CHAR(obj, at) : 0u, at);
+        return -1;
+    }
+    passed = PyUnicode_AsEncodedString(obj, "utf-8", "surrogatepass");
+    if (!passed)
+        return -1;
+    rc = tk_utf8_clean((const uint8_t *)PyBytes_AS_STRING(passed),
+                       (size_t)PyBytes_GET_SIZE(passed), errors, 1, &out->owned, &out->len);
+    Py_DECREF(passed);
+    if (rc < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    out->data = out->owned;
+    return 0;
+}
+
+static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
+{
+    Py_buffer view;
+    size_t bad = 0;
+    int rc;
+    char where[48];
+
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+        return -1;
+    out->is_bytes = 1;
+    rc = tk_utf8_validate(view.buf, (size_t)view.len, &bad);
+    if (rc == TK_OK) {
+        if (PyBytes_CheckExact(obj)) {
+            /* Immutable: safe to read without the GIL. */
+            Py_INCREF(obj);
+            out->keep = obj;
+            out->data = view.buf;
+            out->len = (size_t)view.len;
+        } else {
+            /* Mutable buffers are copied so that another thread cannot
+             * change them under a GIL-free loop. */
+            out->owned = tk_malloc((size_t)view.len);
+            if (!out->owned) {
+                PyBuffer_Release(&view);
+                PyErr_NoMemory();
+                return -1;
+            }
+            memcpy(out->owned, view.buf, (size_t)view.len);
+            out->data = out->owned;
+            out->len = (size_t)view.len;
+        }
+        PyBuffer_Release(&view);
+        return 0;
+    }
+    if (errors == TK_UTF8_STRICT) {
+        format_item(where, sizeof where, index);
+        PyErr_Format(PyExc_ValueError,
+                     "%sinvalid UTF-8 at byte offset %zu (byte 0x%02X); pass "
+                     "errors='replace' or errors='ignore'",
+                     where, bad, (unsigned)((const uint8_t *)view.buf)[bad]);
+        PyBuffer_Release(&view);
+        return -1;
+    }
+    rc = tk_utf8_clean(view.buf, (size_t)view.len, errors, 0, &out->owned, &out->len);
+    PyBuffer_Release(&view);
+    if (rc < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    out->data = out->owned;
+    return 0;
+}
+
+int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
+{
+    char where[48];
+    memset(out, 0, sizeof *out);
+    if (PyUnicode_Check(obj))
+        return text_from_str(obj, errors, index, out);
+    if (PyObject_CheckBuffer(obj))
+        return text_from_buffer(obj, errors, index, out);
+    format_item(where, sizeof where, index);
+    PyErr_Format(PyExc_TypeError, "%sexpected str or bytes, not %.100s", where,
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
+void tkpy_text_release(tkpy_text *t)
+{
+    tk_free(t->owned);
+    Py_XDECREF(t->keep);
+    memset(t, 0, sizeof *t);
+}
+
+typedef struct gil_poll_ctx {
+    PyThreadState *saved;
+    PyObject *progress;
+    int failed;
+} gil_poll_ctx;
+
+/* Runs on the calling thread while workers run: briefly retake the GIL. */
+static int poll_with_gil(void *arg, size_t done, size_t total)
+{
+    gil_poll_ctx *ctx = arg;
+    if (ctx->failed)
+        return 1;
+    PyEval_RestoreThread(ctx->saved);
+    if (PyErr_CheckSignals() < 0)
+        ctx->failed = 1;
+    else if (ctx->progress && ctx->progress != Py_None) {
+        PyObject *r = PyObject_CallFunction(ctx->progress, "nn", (Py_ssize_t)done,
+                                            (Py_ssize_t)total);
+        if (!r)
+            ctx->failed = 1;
+        Py_XDECREF(r);
+    }
+    ctx->saved = PyEval_SaveThread();
+    return ctx->failed;
+}
+
+int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress)
+{
+    gil_poll_ctx ctx;
+    int rc;
+
+    ctx.progress = progress;
+    ctx.failed = 0;
+    job->poll = poll_with_gil;
+    job->poll_ctx = &ctx;
+    ctx.saved = PyEval_SaveThread();
+    rc = tk_parallel_run(job, n_threads);
+    PyEval_RestoreThread(ctx.saved);
+    if (ctx.failed || rc == TK_ECANCELLED) {
+        if (!PyErr_Occurred())
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return -1;
+    }
+    if (rc < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    return 0;
+}

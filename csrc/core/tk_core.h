@@ -1,0 +1,111 @@
+/*
+ * textkern core: plain C99, no Python.h.
+ *
+ * Every function that can fail returns a negative TK_E* code (or a
+ * non-negative result); tk_strerror() turns a code into a message.  The
+ * binding layer (csrc/binding/) is the only place that maps codes to
+ * Python exceptions.
+ */
+#ifndef TK_CORE_H
+#define TK_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+enum tk_error {
+    TK_OK = 0,
+    TK_ENOMEM = -1,          /* allocation failed */
+    TK_EUTF8 = -2,           /* invalid UTF-8 (offset reported separately) */
+    TK_ESURROGATE = -3,      /* lone surrogate code point */
+    TK_EINVAL = -4,          /* invalid argument / option */
+    TK_EOVERFLOW = -5,       /* a size does not fit */
+    TK_EZLIB = -6,           /* zlib reported an error */
+    TK_ECANCELLED = -7,      /* stopped by the caller (e.g. Ctrl-C) */
+    TK_ETHREAD = -8,         /* could not start a thread */
+    TK_ECORRUPT = -9,        /* serialized state failed validation */
+    TK_EUTF8PROC = -10       /* utf8proc reported an error */
+};
+
+/* A static, never-NULL message for any code (unknown codes included). */
+const char *tk_strerror(int code);
+
+/* ------------------------------------------------------------ allocation */
+/*
+ * All core allocations go through these so that a test build
+ * (-DTK_ALLOC_FAULTS) can make the n-th allocation fail.  They are plain
+ * malloc/free otherwise and are safe to call without the GIL.
+ */
+void *tk_malloc(size_t size);
+void *tk_calloc(size_t count, size_t size);
+void *tk_realloc(void *ptr, size_t size);
+void tk_free(void *ptr);
+/* Grow *buf (capacity *cap elements of elem_size) to hold at least need. */
+int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size);
+#ifdef TK_ALLOC_FAULTS
+/* Fail the n-th allocation from now (1 = next); n <= 0 disables. */
+void tk_alloc_fail_after(long n);
+#endif
+
+/* ------------------------------------------------------------------ UTF-8 */
+/*
+ * Decode one code point from valid UTF-8 at s (len > 0 bytes left).
+ * Returns the number of bytes consumed.  Only for text already validated.
+ */
+size_t tk_utf8_decode_valid(const uint8_t *s, size_t len, uint32_t *cp);
+/* Encode cp (<= 0x10FFFF) into out (4 bytes room); returns byte length. */
+size_t tk_utf8_encode(uint32_t cp, uint8_t *out);
+
+/*
+ * Check that s is well-formed UTF-8.  Returns TK_OK, or TK_EUTF8 with the
+ * byte offset of the first ill-formed sequence in *bad_offset.  Encoded
+ * surrogates (ED A0..BF xx) are ill-formed, as in Python's decoder.
+ */
+int tk_utf8_validate(const uint8_t *s, size_t len, size_t *bad_offset);
+
+enum tk_utf8_errors { TK_UTF8_STRICT = 0, TK_UTF8_REPLACE = 1, TK_UTF8_IGNORE = 2 };
+/*
+ * Produce well-formed UTF-8 from s, replacing each maximal ill-formed
+ * subpart with U+FFFD (REPLACE) or dropping it (IGNORE); the same
+ * substitution rule as bytes.decode("utf-8", errors).  If
+ * surrogates_are_units is nonzero, a 3-byte encoded surrogate (as made by
+ * Python's "surrogatepass") counts as ONE unit, matching one str index.
+ * *out is allocated with tk_malloc; caller frees.
+ */
+int tk_utf8_clean(const uint8_t *s, size_t len, int mode, int surrogates_are_units,
+                  uint8_t **out, size_t *out_len);
+
+/* -------------------------------------------------------- thread helper */
+/*
+ * Run job->run over [0, n_items) in chunks on n_threads worker threads.
+ * The calling thread does not run chunks; it waits and calls job->poll
+ * about every poll_ms milliseconds (Ctrl-C checks, progress bars).  A
+ * nonzero return from poll cancels the job (TK_ECANCELLED).  With
+ * n_threads <= 1 and no poll, chunks run inline on the calling thread.
+ * The first negative code returned by run stops the job and is returned.
+ */
+typedef int (*tk_run_fn)(void *ctx, size_t begin, size_t end, int worker);
+typedef int (*tk_poll_fn)(void *poll_ctx, size_t items_done, size_t n_items);
+typedef struct tk_job {
+    size_t n_items;
+    size_t chunk;            /* items per grab; 0 = choose */
+    tk_run_fn run;
+    void *ctx;
+    tk_poll_fn poll;         /* may be NULL */
+    void *poll_ctx;
+    unsigned poll_ms;        /* 0 = 100 */
+} tk_job;
+int tk_parallel_run(const tk_job *job, int n_threads);
+/* Number of online CPUs (>= 1). */
+int tk_cpu_count(void);
+/* Clamp a requested thread count: <= 0 means all CPUs; never more than items. */
+int tk_resolve_threads(int requested, size_t n_items);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TK_CORE_H */

@@ -1,0 +1,155 @@
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tk_core.h"
+
+int tk_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 1 ? (int)(n > 1024 ? 1024 : n) : 1;
+}
+
+int tk_resolve_threads(int requested, size_t n_items)
+{
+    int n = requested > 0 ? requested : tk_cpu_count();
+    if (n_items < (size_t)n)
+        n = n_items ? (int)n_items : 1;
+    return n;
+}
+
+typedef struct shared_state {
+    const tk_job *job;
+    size_t chunk;
+    size_t next;          /* next unclaimed item; atomic */
+    size_t done;          /* items finished; atomic */
+    int error;            /* first error; atomic */
+    int running;          /* workers still running; under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
+} shared_state;
+
+typedef struct worker_arg {
+    shared_state *shared;
+    int index;
+} worker_arg;
+
+static void record_error(shared_state *st, int rc)
+{
+    int expected = 0;
+    __atomic_compare_exchange_n(&st->error, &expected, rc, 0, __ATOMIC_SEQ_CST,
+                                __ATOMIC_SEQ_CST);
+}
+
+static void run_chunks(shared_state *st, int worker)
+{
+    const tk_job *job = st->job;
+    for (;;) {
+        size_t begin, end;
+        int rc;
+        if (__atomic_load_n(&st->error, __ATOMIC_RELAXED))
+            return;
+        begin = __atomic_fetch_add(&st->next, st->chunk, __ATOMIC_RELAXED);
+        if (begin >= job->n_items)
+            return;
+        end = job->n_items - begin < st->chunk ? job->n_items : begin + st->chunk;
+        rc = job->run(job->ctx, begin, end, worker);
+        if (rc < 0) {
+            record_error(st, rc);
+            return;
+        }
+        __atomic_fetch_add(&st->done, end - begin, __ATOMIC_RELAXED);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker_arg *wa = arg;
+    shared_state *st = wa->shared;
+    run_chunks(st, wa->index);
+    pthread_mutex_lock(&st->lock);
+    st->running--;
+    pthread_cond_signal(&st->finished);
+    pthread_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+static void deadline_after(struct timespec *ts, unsigned ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+int tk_parallel_run(const tk_job *job, int n_threads)
+{
+    shared_state st;
+    pthread_t threads[1024];
+    worker_arg args[1024];
+    int started = 0, i, rc = TK_OK;
+    unsigned poll_ms = job->poll_ms ? job->poll_ms : 100;
+
+    if (job->n_items == 0)
+        return TK_OK;
+    n_threads = tk_resolve_threads(n_threads, job->n_items);
+    st.job = job;
+    st.chunk = job->chunk;
+    if (st.chunk == 0) {
+        /* Several chunks per thread balance uneven documents. */
+        st.chunk = job->n_items / ((size_t)n_threads * 16);
+        if (st.chunk == 0)
+            st.chunk = 1;
+    }
+    st.next = 0;
+    st.done = 0;
+    st.error = 0;
+
+    if (n_threads <= 1 && !job->poll) {
+        run_chunks(&st, 0);
+        return st.error;
+    }
+
+    pthread_mutex_init(&st.lock, NULL);
+    pthread_cond_init(&st.finished, NULL);
+    st.running = 0;
+    pthread_mutex_lock(&st.lock);
+    for (i = 0; i < n_threads; i++) {
+        args[i].shared = &st;
+        args[i].index = i;
+        if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) {
+            record_error(&st, TK_ETHREAD);
+            break;
+        }
+        st.running++;
+        started++;
+    }
+    while (st.running > 0) {
+        struct timespec ts;
+        deadline_after(&ts, poll_ms);
+        pthread_cond_timedwait(&st.finished, &st.lock, &ts);
+        if (job->poll && st.running > 0) {
+            int stop;
+            pthread_mutex_unlock(&st.lock);
+            stop = job->poll(job->poll_ctx, __atomic_load_n(&st.done, __ATOMIC_RELAXED),
+                             job->n_items);
+            pthread_mutex_lock(&st.lock);
+            if (stop)
+                record_error(&st, TK_ECANCELLED);
+        }
+    }
+    pthread_mutex_unlock(&st.lock);
+    for (i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    if (job->poll && !st.error)
+        job->poll(job->poll_ctx, job->n_items, job->n_items);
+    rc = st.error;
+    pthread_mutex_destroy(&st.lock);
+    pthread_cond_destroy(&st.finished);
+    return rc;
+}

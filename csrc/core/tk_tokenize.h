@@ -1,0 +1,78 @@
+/*
+ * Tokenizer: segments text with UAX #29, keeps the segments whose kind
+ * is requested, maps each through utf8proc (normalization, case, accent
+ * stripping) and filters by length and stopwords.
+ */
+#ifndef TK_TOKENIZE_H
+#define TK_TOKENIZE_H
+
+#include "tk_segment.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tk_case { TK_CASE_NONE = 0, TK_CASE_FOLD = 1, TK_CASE_LOWER = 2 };
+enum tk_norm { TK_NORM_NONE = 0, TK_NORM_NFC = 1, TK_NORM_NFKC = 2 };
+enum tk_kind {
+    TK_KIND_WORD = 1u << 0,
+    TK_KIND_NUMBER = 1u << 1,
+    TK_KIND_EMOJI = 1u << 2,
+    TK_KIND_PUNCT = 1u << 3
+};
+
+/* Classify one segment (valid UTF-8): one tk_kind bit, or 0 (space etc.). */
+unsigned tk_segment_kind(const uint8_t *seg, size_t len);
+
+typedef struct tk_stopwords tk_stopwords;   /* opaque hash set of mapped words */
+
+typedef struct tk_tokenizer_opts {
+    int case_mode;          /* enum tk_case */
+    int norm;               /* enum tk_norm */
+    int strip_accents;      /* bool */
+    unsigned kinds;         /* OR of enum tk_kind */
+    size_t min_len;         /* in code points, after mapping */
+} tk_tokenizer_opts;
+
+/* Reusable per-thread buffers; zero-initialize, then tk_scratch_free. */
+typedef struct tk_scratch {
+    int32_t *cps;  size_t cps_cap;
+    uint8_t *bytes; size_t bytes_cap;
+} tk_scratch;
+void tk_scratch_free(tk_scratch *s);
+
+/*
+ * Map one segment with opts into scratch; on success *out points into
+ * scratch (valid until the next call) and *out_len / *out_cps are set.
+ */
+int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                   tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                   size_t *out_cps);
+
+/* Build a stopword set; words are mapped with opts before insertion. */
+int tk_stopwords_new(const tk_tokenizer_opts *opts, tk_stopwords **out);
+int tk_stopwords_add(tk_stopwords *sw, const tk_tokenizer_opts *opts,
+                     const uint8_t *word, size_t len, tk_scratch *scratch);
+int tk_stopwords_contains(const tk_stopwords *sw, const uint8_t *word, size_t len);
+void tk_stopwords_free(tk_stopwords *sw);
+
+/*
+ * Called once per token, in text order.  tok is the mapped UTF-8 (not
+ * NUL-terminated, valid only during the call); span is the original
+ * segment.  Return a negative code to stop tokenization with that code.
+ */
+typedef int (*tk_token_sink)(void *ctx, const uint8_t *tok, size_t tok_len,
+                             const tk_span *span);
+
+/* Tokenize valid UTF-8 text.  stopwords may be NULL. */
+int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
+                const uint8_t *text, size_t len, tk_scratch *scratch,
+                tk_token_sink sink, void *sink_ctx);
+
+/* 64-bit hash used by every hash table in the core (stable across runs). */
+uint64_t tk_hash_bytes(const uint8_t *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TK_TOKENIZE_H */

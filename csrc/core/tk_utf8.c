@@ -1,0 +1,164 @@
+#include <string.h>
+
+#include "tk_core.h"
+
+size_t tk_utf8_decode_valid(const uint8_t *s, size_t len, uint32_t *cp)
+{
+    uint8_t b0 = s[0];
+    (void)len;
+    if (b0 < 0x80) {
+        *cp = b0;
+        return 1;
+    }
+    if (b0 < 0xE0) {
+        *cp = ((uint32_t)(b0 & 0x1F) << 6) | (s[1] & 0x3F);
+        return 2;
+    }
+    if (b0 < 0xF0) {
+        *cp = ((uint32_t)(b0 & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        return 3;
+    }
+    *cp = ((uint32_t)(b0 & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12)
+        | ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+    return 4;
+}
+
+size_t tk_utf8_encode(uint32_t cp, uint8_t *out)
+{
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/*
+ * Length of the well-formed sequence at s[0..len), or -(length of the
+ * maximal ill-formed subpart) -- the unit that Python's decoder replaces
+ * with one U+FFFD (Unicode 15, section 3.9, "maximal subpart").
+ */
+static long sequence_length(const uint8_t *s, size_t len)
+{
+    uint8_t b0 = s[0], lo = 0x80, hi = 0xBF;
+    size_t need, i;
+
+    if (b0 < 0x80)
+        return 1;
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+        need = 2;
+    else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        need = 3;
+        if (b0 == 0xE0) lo = 0xA0;
+        if (b0 == 0xED) hi = 0x9F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        need = 4;
+        if (b0 == 0xF0) lo = 0x90;
+        if (b0 == 0xF4) hi = 0x8F;
+    } else
+        return -1;
+    for (i = 1; i < need; i++) {
+        if (i >= len)
+            return -(long)i;
+        if (s[i] < lo || s[i] > hi)
+            return -(long)i;
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return (long)need;
+}
+
+int tk_utf8_validate(const uint8_t *s, size_t len, size_t *bad_offset)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        long n;
+        /* Fast path: 8 ASCII bytes at a time. */
+        while (pos + 8 <= len) {
+            uint64_t word;
+            memcpy(&word, s + pos, 8);
+            if (word & UINT64_C(0x8080808080808080))
+                break;
+            pos += 8;
+        }
+        if (pos >= len)
+            break;
+        n = sequence_length(s + pos, len - pos);
+        if (n < 0) {
+            if (bad_offset)
+                *bad_offset = pos;
+            return TK_EUTF8;
+        }
+        pos += (size_t)n;
+    }
+    return TK_OK;
+}
+
+static int is_encoded_surrogate(const uint8_t *s, size_t len)
+{
+    return len >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF
+        && s[2] >= 0x80 && s[2] <= 0xBF;
+}
+
+int tk_utf8_clean(const uint8_t *s, size_t len, int mode, int surrogates_are_units,
+                  uint8_t **out, size_t *out_len)
+{
+    static const uint8_t replacement[3] = {0xEF, 0xBF, 0xBD};
+    uint8_t *buf = NULL;
+    size_t pos = 0, used = 0, cap;
+    int rc = TK_OK;
+
+    *out = NULL;
+    *out_len = 0;
+    if (mode != TK_UTF8_REPLACE && mode != TK_UTF8_IGNORE)
+        return TK_EINVAL;
+    /* Worst case: every byte becomes a 3-byte U+FFFD. */
+    if (len > (SIZE_MAX - 1) / 3) {
+        rc = TK_EOVERFLOW;
+        goto cleanup;
+    }
+    cap = len * 3 + 1;
+    buf = tk_malloc(cap);
+    if (!buf) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    while (pos < len) {
+        long n = sequence_length(s + pos, len - pos);
+        size_t skip;
+        if (n > 0) {
+            memcpy(buf + used, s + pos, (size_t)n);
+            used += (size_t)n;
+            pos += (size_t)n;
+            continue;
+        }
+        skip = (size_t)(-n);
+        if (surrogates_are_units && is_encoded_surrogate(s + pos, len - pos))
+            skip = 3;
+        if (mode == TK_UTF8_REPLACE) {
+            memcpy(buf + used, replacement, 3);
+            used += 3;
+        }
+        pos += skip;
+    }
+    *out = buf;
+    *out_len = used;
+    buf = NULL;
+cleanup:
+    tk_free(buf);
+    return rc;
+}
