@@ -64,6 +64,23 @@ int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress);
 /* Parse n_threads=None|int into an int (0 = all cores). */
 int tkpy_parse_threads(PyObject *obj, int *n_threads);
 
+/* ------------------------------------------------------- tokenizer config */
+#include "../core/tk_tokenize.h"
+
+/* Tokenizer options, parsed once (tokenize.c) and shared with counts.c. */
+typedef struct tkpy_tokconf {
+    tk_tokenizer_opts opts;
+    tk_stopwords *stopwords;   /* NULL when no stopwords */
+    int errors;                /* enum tk_utf8_errors */
+} tkpy_tokconf;
+
+/*
+ * Borrow the configuration of a textkern.Tokenizer instance.  Returns
+ * NULL with TypeError set if obj is not a Tokenizer.  The pointer stays
+ * valid while obj is alive (hold a reference across GIL releases).
+ */
+const tkpy_tokconf *tkpy_tokenizer_conf(PyObject *obj);
+
 /* Area initializers called from the module's exec slot. */
 int tkpy_exec_tokenize(PyObject *module);
 int tkpy_exec_counts(PyObject *module);
