@@ -1,0 +1,275 @@
+/* UAX #29 word segmenter: the full Unicode conformance file plus hand cases. */
+#include <ctype.h>
+#include <stdint.h>
+
+#include "tk_segment.h"
+#include "tk_test.h"
+
+#define WORDBREAK_TEST "/usr/share/unicode/auxiliary/WordBreakTest.txt"
+#define EXPECTED_CASES 1823
+
+/* Segment text and write the pieces joined by '|' into out (for messages and
+ * comparisons); also checks that spans tile the text in bytes and code points. */
+static void pieces(const char *text, size_t len, char *out, size_t cap)
+{
+    tk_wordseg it;
+    tk_span span;
+    size_t used = 0, expect_start = 0, expect_cp = 0, i;
+    tk_wordseg_init(&it, (const uint8_t *)text, len);
+    out[0] = '\0';
+    while (tk_wordseg_next(&it, &span)) {
+        size_t cps = 0;
+        CHECK_EQ_INT(span.start, expect_start);
+        CHECK_EQ_INT(span.cp_start, expect_cp);
+        CHECK(span.end > span.start);
+        for (i = span.start; i < span.end; i++)
+            cps += ((uint8_t)text[i] & 0xC0) != 0x80;
+        CHECK_EQ_INT(span.cp_end - span.cp_start, cps);
+        expect_start = span.end;
+        expect_cp = span.cp_end;
+        if (used && used + 1 < cap)
+            out[used++] = '|';
+        for (i = span.start; i < span.end && used + 1 < cap; i++)
+            out[used++] = text[i];
+        out[used] = '\0';
+    }
+    CHECK_EQ_INT(expect_start, len);
+}
+
+static void check_pieces(const char *text, const char *expected)
+{
+    char got[512];
+    pieces(text, strlen(text), got, sizeof got);
+    if (strcmp(got, expected) != 0) {
+        fprintf(stderr, "segment(\"%s\") gave \"%s\", expected \"%s\"\n", text, got, expected);
+        tk_test_failures++;
+    }
+}
+
+/* Parse one data line of WordBreakTest.txt into UTF-8 plus the expected
+ * break positions (in code points).  Returns 0 for comment/blank lines. */
+static int parse_case(const char *line, uint8_t *text, size_t *text_len,
+                      size_t *breaks, size_t *n_breaks, size_t *n_cp)
+{
+    const char *p = line;
+    *text_len = 0;
+    *n_breaks = 0;
+    *n_cp = 0;
+    while (*p && *p != '#') {
+        if ((uint8_t)p[0] == 0xC3 && (uint8_t)p[1] == 0xB7) {        /* U+00F7 break */
+            breaks[(*n_breaks)++] = *n_cp;
+            p += 2;
+        } else if ((uint8_t)p[0] == 0xC3 && (uint8_t)p[1] == 0x97) { /* U+00D7 no break */
+            p += 2;
+        } else if (isxdigit((unsigned char)*p)) {
+            char *end;
+            unsigned long cp = strtoul(p, &end, 16);
+            *text_len += tk_utf8_encode((uint32_t)cp, text + *text_len);
+            (*n_cp)++;
+            p = end;
+        } else {
+            p++;
+        }
+    }
+    return *n_cp > 0;
+}
+
+static void test_conformance_file(void)
+{
+    FILE *f = fopen(WORDBREAK_TEST, "r");
+    char line[4096], version[32] = "";
+    size_t n_cases = 0, n_passed = 0;
+    if (!f) {
+        fprintf(stderr, "%s missing: apt-get install unicode-data\n", WORDBREAK_TEST);
+        tk_test_failures++;
+        return;
+    }
+    while (fgets(line, sizeof line, f)) {
+        uint8_t text[1024];
+        size_t breaks[256], got[256], n_breaks, n_got = 0, n_cp, text_len;
+        tk_wordseg it;
+        tk_span span;
+        int ok;
+        if (!version[0] && sscanf(line, "# WordBreakTest-%31[0-9.].txt", version) == 1) {
+            size_t vlen = strlen(version);
+            if (vlen && version[vlen - 1] == '.')
+                version[vlen - 1] = '\0';
+        }
+        if (!parse_case(line, text, &text_len, breaks, &n_breaks, &n_cp))
+            continue;
+        n_cases++;
+        got[n_got++] = 0;   /* WB1: break at start of text */
+        tk_wordseg_init(&it, text, text_len);
+        while (tk_wordseg_next(&it, &span) && n_got < 256)
+            got[n_got++] = span.cp_end;
+        ok = n_got == n_breaks && memcmp(got, breaks, n_got * sizeof got[0]) == 0;
+        if (ok)
+            n_passed++;
+        else
+            fprintf(stderr, "WordBreakTest mismatch: %s", line);
+    }
+    fclose(f);
+    printf("WordBreakTest.txt (Unicode %s): %zu/%zu cases passed\n", version, n_passed, n_cases);
+    CHECK_EQ_INT(n_cases, EXPECTED_CASES);
+    CHECK_EQ_INT(n_passed, n_cases);
+    CHECK(strcmp(version, tk_wordbreak_unicode_version()) == 0);
+}
+
+static void test_properties(void)
+{
+    CHECK_EQ_INT(tk_wordbreak_property('a'), TK_WB_ALETTER);
+    CHECK_EQ_INT(tk_wordbreak_property('7'), TK_WB_NUMERIC);
+    CHECK_EQ_INT(tk_wordbreak_property('\''), TK_WB_SINGLE_QUOTE);
+    CHECK_EQ_INT(tk_wordbreak_property(0x05D0), TK_WB_HEBREW_LETTER);
+    CHECK_EQ_INT(tk_wordbreak_property(0x30A2), TK_WB_KATAKANA);
+    CHECK_EQ_INT(tk_wordbreak_property(0x200D), TK_WB_ZWJ);
+    CHECK_EQ_INT(tk_wordbreak_property(0x1F1E6), TK_WB_REGIONAL_INDICATOR);
+    CHECK_EQ_INT(tk_wordbreak_property(0xE0001), TK_WB_FORMAT);
+    CHECK_EQ_INT(tk_wordbreak_property(0x4E2D), TK_WB_OTHER);
+    CHECK_EQ_INT(tk_wordbreak_property(0x110000), TK_WB_OTHER);
+    CHECK_EQ_INT(tk_wordbreak_property(0xFFFFFFFFu), TK_WB_OTHER);
+    CHECK(tk_is_extended_pictographic(0x1F600));
+    CHECK(tk_is_extended_pictographic(0x2764));
+    CHECK(!tk_is_extended_pictographic('a'));
+    CHECK(!tk_is_extended_pictographic(0x1F1E6));
+    CHECK(!tk_is_extended_pictographic(0x110000));
+}
+
+static void test_hand_cases(void)
+{
+    check_pieces("don't stop", "don't| |stop");
+    check_pieces("3.14 1,000 $5", "3.14| |1,000| |$|5");
+    check_pieces("19\xEC\x9D\xBC \xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4",   /* 19일 한국어 */
+                 "19\xEC\x9D\xBC| |\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4");
+    /* woman, ZWJ, heart, VS16, ZWJ, man: one piece by WB3c and WB4 */
+    check_pieces("\xF0\x9F\x91\xA9\xE2\x80\x8D\xE2\x9D\xA4\xEF\xB8\x8F\xE2\x80\x8D\xF0\x9F\x91\xA8!",
+                 "\xF0\x9F\x91\xA9\xE2\x80\x8D\xE2\x9D\xA4\xEF\xB8\x8F\xE2\x80\x8D\xF0\x9F\x91\xA8|!");
+    /* नमस्ते दुनिया: vowel signs and virama are Extend and stay in the word */
+    check_pieces("\xE0\xA4\xA8\xE0\xA4\xAE\xE0\xA4\xB8\xE0\xA5\x8D\xE0\xA4\xA4\xE0\xA5\x87 "
+                 "\xE0\xA4\xA6\xE0\xA5\x81\xE0\xA4\xA8\xE0\xA4\xBF\xE0\xA4\xAF\xE0\xA4\xBE",
+                 "\xE0\xA4\xA8\xE0\xA4\xAE\xE0\xA4\xB8\xE0\xA5\x8D\xE0\xA4\xA4\xE0\xA5\x87| |"
+                 "\xE0\xA4\xA6\xE0\xA5\x81\xE0\xA4\xA8\xE0\xA4\xBF\xE0\xA4\xAF\xE0\xA4\xBE");
+    /* 中文字 and ひらがな: each character alone; カタカナ: one run */
+    check_pieces("\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97", "\xE4\xB8\xAD|\xE6\x96\x87|\xE5\xAD\x97");
+    check_pieces("\xE3\x81\xB2\xE3\x82\x89\xE3\x81\x8C\xE3\x81\xAA",
+                 "\xE3\x81\xB2|\xE3\x82\x89|\xE3\x81\x8C|\xE3\x81\xAA");
+    check_pieces("\xE3\x82\xAB\xE3\x82\xBF\xE3\x82\xAB\xE3\x83\x8A\xE3\x81\xAE",
+                 "\xE3\x82\xAB\xE3\x82\xBF\xE3\x82\xAB\xE3\x83\x8A|\xE3\x81\xAE");
+    check_pieces("a  b\r\n\r\nc", "a|  |b|\r\n|\r\n|c");
+    check_pieces("e.g. U.S.A. foo_bar", "e.g|.| |U.S.A|.| |foo_bar");
+    check_pieces("can't've 'quoted'", "can't've| |'|quoted|'");
+    /* flags: two regional-indicator pairs, then a lone one */
+    check_pieces("\xF0\x9F\x87\xAF\xF0\x9F\x87\xB5\xF0\x9F\x87\xBA\xF0\x9F\x87\xB8\xF0\x9F\x87\xA6",
+                 "\xF0\x9F\x87\xAF\xF0\x9F\x87\xB5|\xF0\x9F\x87\xBA\xF0\x9F\x87\xB8|\xF0\x9F\x87\xA6");
+}
+
+static void test_empty_and_nul(void)
+{
+    tk_wordseg it;
+    tk_span span;
+    char got[64];
+    tk_wordseg_init(&it, (const uint8_t *)"", 0);
+    CHECK_EQ_INT(tk_wordseg_next(&it, &span), 0);
+    CHECK_EQ_INT(tk_wordseg_next(&it, &span), 0);
+    tk_wordseg_init(&it, NULL, 0);
+    CHECK_EQ_INT(tk_wordseg_next(&it, &span), 0);
+
+    pieces("a\0b\0\0", 5, got, sizeof got);
+    CHECK(memcmp(got, "a|\0|b|\0|\0", 9) == 0);
+}
+
+/* Repeat unit n times after prefix; caller frees. */
+static uint8_t *repeat(const char *prefix, const char *unit, size_t n, const char *suffix,
+                       size_t *len)
+{
+    size_t lp = strlen(prefix), lu = strlen(unit), ls = strlen(suffix), i;
+    uint8_t *buf = malloc(lp + lu * n + ls + 1);
+    if (!buf)
+        abort();
+    memcpy(buf, prefix, lp);
+    for (i = 0; i < n; i++)
+        memcpy(buf + lp + i * lu, unit, lu);
+    memcpy(buf + lp + lu * n, suffix, ls);
+    *len = lp + lu * n + ls;
+    return buf;
+}
+
+/* Count segments and check they tile the text; returns the count. */
+static size_t count_segments(const uint8_t *text, size_t len, size_t *first_cp_len)
+{
+    tk_wordseg it;
+    tk_span span;
+    size_t count = 0, end = 0;
+    tk_wordseg_init(&it, text, len);
+    while (tk_wordseg_next(&it, &span)) {
+        if (count == 0)
+            *first_cp_len = span.cp_end - span.cp_start;
+        CHECK(span.start == end);
+        end = span.end;
+        count++;
+    }
+    CHECK_EQ_INT(end, len);
+    return count;
+}
+
+/* Quadratic behaviour would make these take minutes instead of milliseconds. */
+static void test_pathological_runs(void)
+{
+    const size_t n = 100000;
+    size_t len, first;
+    uint8_t *buf;
+
+    buf = repeat("a", "\xCC\x88", n, "", &len);                    /* a + diaereses */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 1);
+    CHECK_EQ_INT(first, n + 1);
+    free(buf);
+
+    buf = repeat("", "\xE2\x80\x8D", n, "", &len);                 /* ZWJ only */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 1);
+    free(buf);
+
+    buf = repeat("", "\xE2\x80\x8D\xF0\x9F\x98\x80", n, "", &len); /* (ZWJ emoji)* */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 1);
+    free(buf);
+
+    buf = repeat("a", ":\xCC\x88", n, "", &len);                   /* a (: mark)*, no letter after */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 1 + n);
+    CHECK_EQ_INT(first, 1);
+    free(buf);
+
+    buf = repeat("a", ":a", n, "", &len);                          /* a:a:a... one word */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 1);
+    free(buf);
+
+    buf = repeat("a", "::", n, "", &len);                          /* a:: ... */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 1 + 2 * n);
+    free(buf);
+
+    buf = repeat("1", ",\xCC\x88\xCC\x88", n, "", &len);           /* 1 (, marks)* */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 1 + n);
+    free(buf);
+
+    buf = repeat("x", "\xCC\x88", n, ":x", &len);                  /* lookahead over a long run */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 1);
+    free(buf);
+
+    buf = repeat("", "\xF0\x9F\x87\xA6", n + 1, "", &len);         /* odd run of RIs */
+    CHECK_EQ_INT(count_segments(buf, len, &first), n / 2 + 1);
+    CHECK_EQ_INT(first, 2);
+    free(buf);
+
+    buf = repeat("", " ", n, "a", &len);                           /* WSegSpace run */
+    CHECK_EQ_INT(count_segments(buf, len, &first), 2);
+    CHECK_EQ_INT(first, n);
+    free(buf);
+}
+
+int main(void)
+{
+    test_properties();
+    test_conformance_file();
+    test_hand_cases();
+    test_empty_and_nul();
+    test_pathological_runs();
+    TEST_MAIN_END();
+}
