@@ -74,6 +74,46 @@ static int parse_case(const char *line, uint8_t *text, size_t *text_len,
     return *n_cp > 0;
 }
 
+/* All cases joined with U+000B, which breaks on both sides (WB3a/WB3b) and
+ * never joins a trailing CR, so each case must segment the same way in the
+ * middle of a long stream as on its own. */
+static uint8_t stream_text[1 << 18];
+static size_t stream_breaks[1 << 16];
+static size_t stream_len, stream_n_breaks, stream_n_cp;
+
+static void stream_append(const uint8_t *text, size_t text_len, const size_t *breaks,
+                          size_t n_breaks, size_t n_cp)
+{
+    size_t i;
+    if (stream_len + text_len + 1 > sizeof stream_text
+        || stream_n_breaks + n_breaks + 1 > sizeof stream_breaks / sizeof stream_breaks[0]) {
+        CHECK(!"stream buffers too small");
+        return;
+    }
+    stream_text[stream_len++] = 0x0B;
+    stream_breaks[stream_n_breaks++] = ++stream_n_cp;
+    memcpy(stream_text + stream_len, text, text_len);
+    stream_len += text_len;
+    for (i = 1; i < n_breaks; i++)   /* breaks[0] == 0 is the one just after U+000B */
+        stream_breaks[stream_n_breaks++] = stream_n_cp + breaks[i];
+    stream_n_cp += n_cp;
+}
+
+static void check_stream(void)
+{
+    tk_wordseg it;
+    tk_span span;
+    size_t i = 0, mismatches = 0;
+    tk_wordseg_init(&it, stream_text, stream_len);
+    while (tk_wordseg_next(&it, &span)) {
+        if (i >= stream_n_breaks || span.cp_end != stream_breaks[i])
+            mismatches++;
+        i++;
+    }
+    CHECK_EQ_INT(i, stream_n_breaks);
+    CHECK_EQ_INT(mismatches, 0);
+}
+
 static void test_conformance_file(void)
 {
     FILE *f = fopen(WORDBREAK_TEST, "r");
@@ -107,8 +147,10 @@ static void test_conformance_file(void)
             n_passed++;
         else
             fprintf(stderr, "WordBreakTest mismatch: %s", line);
+        stream_append(text, text_len, breaks, n_breaks, n_cp);
     }
     fclose(f);
+    check_stream();
     printf("WordBreakTest.txt (Unicode %s): %zu/%zu cases passed\n", version, n_passed, n_cases);
     CHECK_EQ_INT(n_cases, EXPECTED_CASES);
     CHECK_EQ_INT(n_passed, n_cases);
