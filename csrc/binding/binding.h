@@ -20,6 +20,11 @@ typedef struct tkpy_state {
     PyTypeObject *tokenizer_type;
     PyTypeObject *counts_type;
     PyTypeObject *ngram_table_type;   /* reserved for vectorizer state */
+    /* Default tokenizer options, created once. */
+    PyObject *default_case;
+    PyObject *default_normalize;
+    PyObject *default_kinds;
+    PyObject *default_min_len;
 } tkpy_state;
 
 extern PyModuleDef tkpy_module_def;

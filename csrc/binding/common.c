@@ -125,11 +125,13 @@ static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text 
     PyErr_Clear();
     if (errors == TK_UTF8_STRICT) {
         Py_ssize_t at = first_surrogate_index(obj);
+        char cp[16];
         format_item(where, sizeof where, index);
+        PyOS_snprintf(cp, sizeof cp, "U+%04X", at >= 0 ? (unsigned)PyUnicode_READ_CHAR(obj, at) : 0u);
         PyErr_Format(PyExc_ValueError,
-                     "%slone surrogate U+%04X at index %zd cannot be encoded as "
+                     "%slone surrogate %s at index %zd cannot be encoded as "
                      "UTF-8; pass errors='replace' or errors='ignore'",
-                     where, at >= 0 ? (unsigned)PyUnicode_READ_CHAR(obj, at) : 0u, at);
+                     where, cp, at);
         return -1;
     }
     passed = PyUnicode_AsEncodedString(obj, "utf-8", "surrogatepass");
@@ -181,11 +183,13 @@ static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, tkpy_te
         return 0;
     }
     if (errors == TK_UTF8_STRICT) {
+        char byte[8];
         format_item(where, sizeof where, index);
+        PyOS_snprintf(byte, sizeof byte, "0x%02X", (unsigned)((const uint8_t *)view.buf)[bad]);
         PyErr_Format(PyExc_ValueError,
-                     "%sinvalid UTF-8 at byte offset %zu (byte 0x%02X); pass "
+                     "%sinvalid UTF-8 at byte offset %zu (byte %s); pass "
                      "errors='replace' or errors='ignore'",
-                     where, bad, (unsigned)((const uint8_t *)view.buf)[bad]);
+                     where, bad, byte);
         PyBuffer_Release(&view);
         return -1;
     }

@@ -38,6 +38,10 @@ static int module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->tokenizer_type);
     Py_VISIT(st->counts_type);
     Py_VISIT(st->ngram_table_type);
+    Py_VISIT(st->default_case);
+    Py_VISIT(st->default_normalize);
+    Py_VISIT(st->default_kinds);
+    Py_VISIT(st->default_min_len);
     return 0;
 }
 
@@ -47,6 +51,10 @@ static int module_clear(PyObject *module)
     Py_CLEAR(st->tokenizer_type);
     Py_CLEAR(st->counts_type);
     Py_CLEAR(st->ngram_table_type);
+    Py_CLEAR(st->default_case);
+    Py_CLEAR(st->default_normalize);
+    Py_CLEAR(st->default_kinds);
+    Py_CLEAR(st->default_min_len);
     return 0;
 }
 

@@ -1,4 +1,759 @@
-/* Placeholder until the tokenize area lands. */
+/*
+ * segment(), tokenize() and the Tokenizer type.
+ *
+ * Options are parsed once into a tkpy_tokconf (also borrowed by counts.c
+ * through tkpy_tokenizer_conf); the work runs in the core with the GIL
+ * released, into C token lists that become Python objects at the end.
+ */
 #include "binding.h"
 
-int tkpy_exec_tokenize(PyObject *module) { (void)module; return 0; }
+#include "../core/tk_tokenize.h"
+
+static const char *const KIND_NAMES[] = {"word", "number", "emoji", "punct"};
+static const unsigned KIND_BITS[] = {TK_KIND_WORD, TK_KIND_NUMBER, TK_KIND_EMOJI,
+                                     TK_KIND_PUNCT};
+#define N_KINDS 4
+
+/* ------------------------------------------------------------ options */
+static int parse_case(PyObject *obj, int *out)
+{
+    if (obj == Py_None) { *out = TK_CASE_NONE; return 0; }
+    if (PyUnicode_Check(obj)) {
+        if (PyUnicode_CompareWithASCIIString(obj, "fold") == 0) { *out = TK_CASE_FOLD; return 0; }
+        if (PyUnicode_CompareWithASCIIString(obj, "lower") == 0) { *out = TK_CASE_LOWER; return 0; }
+    }
+    PyErr_Format(PyExc_ValueError, "case must be 'fold', 'lower' or None, not %R", obj);
+    return -1;
+}
+
+static int parse_norm(PyObject *obj, int *out)
+{
+    if (obj == Py_None) { *out = TK_NORM_NONE; return 0; }
+    if (PyUnicode_Check(obj)) {
+        if (PyUnicode_CompareWithASCIIString(obj, "NFC") == 0) { *out = TK_NORM_NFC; return 0; }
+        if (PyUnicode_CompareWithASCIIString(obj, "NFKC") == 0) { *out = TK_NORM_NFKC; return 0; }
+    }
+    PyErr_Format(PyExc_ValueError, "normalize must be 'NFC', 'NFKC' or None, not %R", obj);
+    return -1;
+}
+
+static int parse_one_kind(PyObject *item, unsigned *kinds)
+{
+    int i;
+    if (PyUnicode_Check(item)) {
+        for (i = 0; i < N_KINDS; i++) {
+            if (PyUnicode_CompareWithASCIIString(item, KIND_NAMES[i]) == 0) {
+                *kinds |= KIND_BITS[i];
+                return 0;
+            }
+        }
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "unknown token kind %R; kinds may contain 'word', 'number', 'emoji', 'punct'",
+                 item);
+    return -1;
+}
+
+static int parse_kinds(PyObject *obj, unsigned *out)
+{
+    PyObject *iter, *item;
+    unsigned kinds = 0;
+
+    if (PyUnicode_Check(obj)) {   /* kinds="word" means ("word",) */
+        if (parse_one_kind(obj, &kinds) < 0)
+            return -1;
+        *out = kinds;
+        return 0;
+    }
+    iter = PyObject_GetIter(obj);
+    if (!iter) {
+        PyErr_Format(PyExc_TypeError, "kinds must be a str or an iterable of str, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    while ((item = PyIter_Next(iter))) {
+        int rc = parse_one_kind(item, &kinds);
+        Py_DECREF(item);
+        if (rc < 0) {
+            Py_DECREF(iter);
+            return -1;
+        }
+    }
+    Py_DECREF(iter);
+    if (PyErr_Occurred())
+        return -1;
+    if (!kinds) {
+        PyErr_SetString(PyExc_ValueError,
+                        "kinds is empty; name at least one of 'word', 'number', 'emoji', 'punct'");
+        return -1;
+    }
+    *out = kinds;
+    return 0;
+}
+
+static int parse_min_len(PyObject *obj, size_t *out)
+{
+    Py_ssize_t n;
+    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "min_len must be an int, not %.100s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    n = PyLong_AsSsize_t(obj);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    if (n < 0) {
+        PyErr_Format(PyExc_ValueError, "min_len must be >= 0, not %zd", n);
+        return -1;
+    }
+    *out = (size_t)n;
+    return 0;
+}
+
+static void tokconf_clear(tkpy_tokconf *conf)
+{
+    tk_stopwords_free(conf->stopwords);
+    conf->stopwords = NULL;
+}
+
+/* Stopwords are mapped with the same options as tokens, so "The" matches "the". */
+static int parse_stopwords(PyObject *obj, tkpy_tokconf *conf)
+{
+    PyObject *iter = NULL, *item = NULL;
+    tk_scratch scratch = {0};
+    Py_ssize_t index = 0;
+    int rc, result = -1;
+
+    if (obj == Py_None)
+        return 0;
+    if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "stopwords must be an iterable of str (a list or set), not a single string");
+        return -1;
+    }
+    iter = PyObject_GetIter(obj);
+    if (!iter) {
+        PyErr_Format(PyExc_TypeError, "stopwords must be None or an iterable of str, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    rc = tk_stopwords_new(&conf->opts, &conf->stopwords);
+    if (rc < 0) {
+        tkpy_raise(rc);
+        goto cleanup;
+    }
+    while ((item = PyIter_Next(iter))) {
+        Py_ssize_t size;
+        const char *utf8;
+        if (!PyUnicode_Check(item)) {
+            PyErr_Format(PyExc_TypeError, "stopwords item %zd: expected str, not %.100s", index,
+                         Py_TYPE(item)->tp_name);
+            goto cleanup;
+        }
+        utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+        if (!utf8) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_ValueError, "stopwords item %zd contains a lone surrogate", index);
+            goto cleanup;
+        }
+        rc = tk_stopwords_add(conf->stopwords, &conf->opts, (const uint8_t *)utf8, (size_t)size,
+                              &scratch);
+        if (rc < 0) {
+            tkpy_raise(rc);
+            goto cleanup;
+        }
+        Py_CLEAR(item);
+        index++;
+    }
+    if (PyErr_Occurred())
+        goto cleanup;
+    result = 0;
+cleanup:
+    Py_XDECREF(item);
+    Py_XDECREF(iter);
+    tk_scratch_free(&scratch);
+    if (result < 0)
+        tokconf_clear(conf);
+    return result;
+}
+
+static int tokconf_init(tkpy_tokconf *conf, PyObject *case_, PyObject *normalize,
+                        PyObject *strip_accents, PyObject *kinds, PyObject *min_len,
+                        PyObject *stopwords, PyObject *errors)
+{
+    int strip;
+    memset(conf, 0, sizeof *conf);
+    if (parse_case(case_, &conf->opts.case_mode) < 0 || parse_norm(normalize, &conf->opts.norm) < 0
+        || parse_kinds(kinds, &conf->opts.kinds) < 0 || parse_min_len(min_len, &conf->opts.min_len) < 0
+        || tkpy_parse_errors(errors, &conf->errors) < 0)
+        return -1;
+    strip = PyObject_IsTrue(strip_accents);
+    if (strip < 0)
+        return -1;
+    conf->opts.strip_accents = strip;
+    return parse_stopwords(stopwords, conf);
+}
+
+/* ------------------------------------------------------------- results */
+/*
+ * Natural text repeats its words, so a direct-mapped cache from token
+ * bytes to the str already made saves most PyUnicode allocations (the
+ * largest cost of tokenize() once the C work is done).  Entries borrow
+ * references owned by the result list.
+ */
+typedef struct str_cache_entry {
+    size_t start, len;     /* the token's bytes in the tk_toklist */
+    PyObject *str;         /* borrowed; NULL = empty slot */
+} str_cache_entry;
+
+static PyObject *token_str(const tk_toklist *list, size_t start, size_t len,
+                           str_cache_entry *cache, size_t cache_mask)
+{
+    const uint8_t *bytes = list->bytes + start;
+    str_cache_entry *e = NULL;
+    PyObject *str;
+
+    if (cache) {
+        e = &cache[tk_hash_bytes(bytes, len) & cache_mask];
+        if (e->str && e->len == len && memcmp(list->bytes + e->start, bytes, len) == 0)
+            return Py_NewRef(e->str);
+    }
+    str = PyUnicode_DecodeUTF8((const char *)bytes, (Py_ssize_t)len, "strict");
+    if (str && e) {
+        e->start = start;
+        e->len = len;
+        e->str = str;
+    }
+    return str;
+}
+
+static PyObject *token_list_to_python(const tk_toklist *list, int offsets)
+{
+    PyObject *result = PyList_New((Py_ssize_t)list->n);
+    str_cache_entry *cache = NULL;
+    size_t i, start = 0, cache_size = 0;
+
+    if (!result)
+        return NULL;
+    if (list->n >= 64) {
+        cache_size = 64;
+        while (cache_size < list->n && cache_size < 4096)
+            cache_size *= 2;
+        cache = PyMem_Calloc(cache_size, sizeof *cache);   /* optional: NULL just means no cache */
+    }
+    for (i = 0; i < list->n; i++) {
+        PyObject *tok = token_str(list, start, list->ends[i] - start, cache, cache_size - 1);
+        if (tok && offsets) {
+            PyObject *triple = Py_BuildValue("(Nnn)", tok, (Py_ssize_t)list->spans[i].cp_start,
+                                             (Py_ssize_t)list->spans[i].cp_end);
+            tok = triple;
+        }
+        if (!tok) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, (Py_ssize_t)i, tok);
+        start = list->ends[i];
+    }
+    PyMem_Free(cache);
+    return result;
+}
+
+static int tokenize_text(const tkpy_tokconf *conf, const tkpy_text *text, tk_scratch *scratch,
+                         tk_toklist *list)
+{
+    return tk_tokenize(&conf->opts, conf->stopwords, text->data, text->len, scratch,
+                       tk_toklist_sink, list);
+}
+
+static PyObject *tokenize_impl(const tkpy_tokconf *conf, PyObject *text_obj, int offsets)
+{
+    tkpy_text text;
+    tk_scratch scratch = {0};
+    tk_toklist list = {0};
+    PyObject *result = NULL;
+    int rc;
+
+    if (tkpy_text_from_object(text_obj, conf->errors, -1, &text) < 0)
+        return NULL;
+    list.want_spans = offsets;
+    Py_BEGIN_ALLOW_THREADS
+    rc = tokenize_text(conf, &text, &scratch, &list);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        tkpy_raise(rc);
+        goto cleanup;
+    }
+    result = token_list_to_python(&list, offsets);
+cleanup:
+    tk_toklist_free(&list);
+    tk_scratch_free(&scratch);
+    tkpy_text_release(&text);
+    return result;
+}
+
+/* ------------------------------------------------------------- segment */
+static PyObject *segment_impl(PyObject *text_obj, int errors)
+{
+    tkpy_text text;
+    tk_wordseg it;
+    tk_span span;
+    PyObject *result = NULL, *piece;
+    int is_str = PyUnicode_Check(text_obj);
+
+    /* A str always segments: lone surrogates are segmented as U+FFFD would
+     * be (Word_Break=Other) and sliced back out of the original, so that
+     * "".join(segment(t)) == t holds for every str. */
+    if (tkpy_text_from_object(text_obj, is_str ? TK_UTF8_REPLACE : errors, -1, &text) < 0)
+        return NULL;
+    result = PyList_New(0);
+    if (!result)
+        goto cleanup;
+    tk_wordseg_init(&it, text.data, text.len);
+    while (tk_wordseg_next(&it, &span)) {
+        if (is_str)
+            piece = PyUnicode_Substring(text_obj, (Py_ssize_t)span.cp_start, (Py_ssize_t)span.cp_end);
+        else
+            piece = PyUnicode_DecodeUTF8((const char *)text.data + span.start,
+                                         (Py_ssize_t)(span.end - span.start), "strict");
+        if (!piece || PyList_Append(result, piece) < 0) {
+            Py_XDECREF(piece);
+            Py_CLEAR(result);
+            goto cleanup;
+        }
+        Py_DECREF(piece);
+    }
+cleanup:
+    tkpy_text_release(&text);
+    return result;
+}
+
+static PyObject *segment_wrapper(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"text", "errors", NULL};
+    PyObject *text, *errors_obj = NULL;
+    int errors;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$O:segment", kwlist, &text, &errors_obj))
+        return NULL;
+    if (tkpy_parse_errors(errors_obj, &errors) < 0)
+        return NULL;
+    return segment_impl(text, errors);
+}
+
+/* ------------------------------------------------------------ tokenize */
+#define TOKENIZE_DEFAULTS(case_, normalize, strip, kinds, min_len, stopwords, errors) \
+    PyObject *case_ = NULL, *normalize = NULL, *strip = Py_False, *kinds = NULL,      \
+             *min_len = NULL, *stopwords = Py_None, *errors = NULL
+
+/* Fill in defaults that are not simple singletons. */
+static int option_defaults(tkpy_state *st, PyObject **case_, PyObject **normalize,
+                           PyObject **kinds, PyObject **min_len)
+{
+    if (!*case_) *case_ = st->default_case;
+    if (!*normalize) *normalize = st->default_normalize;
+    if (!*kinds) *kinds = st->default_kinds;
+    if (!*min_len) *min_len = st->default_min_len;
+    return 0;
+}
+
+static PyObject *tokenize_wrapper(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"text", "case", "normalize", "strip_accents", "kinds", "min_len",
+                             "stopwords", "offsets", "errors", NULL};
+    PyObject *text, *result;
+    int offsets = 0;
+    tkpy_tokconf conf;
+    TOKENIZE_DEFAULTS(case_, normalize, strip, kinds, min_len, stopwords, errors);
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$OOOOOOpO:tokenize", kwlist, &text, &case_,
+                                     &normalize, &strip, &kinds, &min_len, &stopwords, &offsets,
+                                     &errors))
+        return NULL;
+    option_defaults(tkpy_get_state(module), &case_, &normalize, &kinds, &min_len);
+    if (tokconf_init(&conf, case_, normalize, strip, kinds, min_len, stopwords, errors) < 0)
+        return NULL;
+    result = tokenize_impl(&conf, text, offsets);
+    tokconf_clear(&conf);
+    return result;
+}
+
+/* ----------------------------------------------------------- Tokenizer */
+typedef struct {
+    PyObject_HEAD
+    tkpy_tokconf conf;
+    PyObject *options;   /* dict of the normalized constructor arguments */
+} TokenizerObject;
+
+static PyObject *stopwords_tuple(PyObject *stopwords)
+{
+    /* Sorted, so that equal Tokenizers pickle and compare equal. */
+    PyObject *list, *tuple;
+    if (stopwords == Py_None)
+        Py_RETURN_NONE;
+    list = PySequence_List(stopwords);
+    if (!list)
+        return NULL;
+    if (PyList_Sort(list) < 0) {
+        Py_DECREF(list);
+        return NULL;
+    }
+    tuple = PyList_AsTuple(list);
+    Py_DECREF(list);
+    return tuple;
+}
+
+static PyObject *kinds_tuple(unsigned kinds)
+{
+    PyObject *t = PyTuple_New(0);
+    int i;
+    for (i = 0; t && i < N_KINDS; i++) {
+        if (kinds & KIND_BITS[i]) {
+            PyObject *name = PyUnicode_FromString(KIND_NAMES[i]);
+            Py_ssize_t n = PyTuple_GET_SIZE(t);
+            if (!name || _PyTuple_Resize(&t, n + 1) < 0) {
+                Py_XDECREF(name);
+                Py_XDECREF(t);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(t, n, name);
+        }
+    }
+    return t;
+}
+
+static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"case", "normalize", "strip_accents", "kinds", "min_len",
+                             "stopwords", "errors", NULL};
+    TokenizerObject *self = NULL;
+    tkpy_state *st = tkpy_state_from_type(type);
+    PyObject *sw = NULL, *kt = NULL;
+    TOKENIZE_DEFAULTS(case_, normalize, strip, kinds, min_len, stopwords, errors);
+
+    if (!st)
+        return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOOOOOO:Tokenizer", kwlist, &case_,
+                                     &normalize, &strip, &kinds, &min_len, &stopwords, &errors))
+        return NULL;
+    option_defaults(st, &case_, &normalize, &kinds, &min_len);
+    self = (TokenizerObject *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    if (tokconf_init(&self->conf, case_, normalize, strip, kinds, min_len, stopwords, errors) < 0)
+        goto fail;
+    sw = stopwords_tuple(stopwords);
+    kt = kinds_tuple(self->conf.opts.kinds);
+    if (!sw || !kt)
+        goto fail;
+    self->options = Py_BuildValue("{sOsOsOsOsnsOss}", "case", case_, "normalize", normalize,
+                                  "strip_accents", self->conf.opts.strip_accents ? Py_True : Py_False,
+                                  "kinds", kt, "min_len", (Py_ssize_t)self->conf.opts.min_len,
+                                  "stopwords", sw, "errors",
+                                  self->conf.errors == TK_UTF8_STRICT ? "strict"
+                                  : self->conf.errors == TK_UTF8_REPLACE ? "replace" : "ignore");
+    if (!self->options)
+        goto fail;
+    Py_DECREF(sw);
+    Py_DECREF(kt);
+    return (PyObject *)self;
+fail:
+    Py_XDECREF(sw);
+    Py_XDECREF(kt);
+    Py_DECREF(self);
+    return NULL;
+}
+
+static void Tokenizer_dealloc(TokenizerObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    tokconf_clear(&self->conf);
+    Py_CLEAR(self->options);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+static int Tokenizer_traverse(TokenizerObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->options);
+    return 0;
+}
+
+static PyObject *Tokenizer_call(TokenizerObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"text", "offsets", NULL};
+    PyObject *text;
+    int offsets = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$p:Tokenizer.__call__", kwlist, &text,
+                                     &offsets))
+        return NULL;
+    return tokenize_impl(&self->conf, text, offsets);
+}
+
+typedef struct batch_ctx {
+    const tkpy_tokconf *conf;
+    const tkpy_text *texts;
+    tk_toklist *lists;
+    tk_scratch *scratch;     /* one per worker */
+} batch_ctx;
+
+static int batch_run(void *arg, size_t begin, size_t end, int worker)
+{
+    batch_ctx *ctx = arg;
+    size_t i;
+    for (i = begin; i < end; i++) {
+        int rc = tokenize_text(ctx->conf, &ctx->texts[i], &ctx->scratch[worker], &ctx->lists[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return TK_OK;
+}
+
+static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj, int n_threads,
+                                      int offsets, PyObject *progress)
+{
+    PyObject *seq = NULL, *result = NULL;
+    tkpy_text *texts = NULL;
+    tk_toklist *lists = NULL;
+    tk_scratch *scratch = NULL;
+    Py_ssize_t n = 0, converted = 0, i;
+    batch_ctx ctx;
+    tk_job job;
+    int workers;
+
+    seq = PySequence_Fast(texts_obj, "batch() expects an iterable of str or bytes");
+    if (!seq)
+        return NULL;
+    n = PySequence_Fast_GET_SIZE(seq);
+    workers = tk_resolve_threads(n_threads, (size_t)n);
+    texts = PyMem_Calloc((size_t)n + 1, sizeof *texts);
+    lists = PyMem_Calloc((size_t)n + 1, sizeof *lists);
+    scratch = PyMem_Calloc((size_t)workers, sizeof *scratch);
+    if (!texts || !lists || !scratch) {
+        PyErr_NoMemory();
+        goto cleanup;
+    }
+    for (i = 0; i < n; i++, converted++) {
+        if (tkpy_text_from_object(PySequence_Fast_GET_ITEM(seq, i), self->conf.errors, i,
+                                  &texts[i]) < 0)
+            goto cleanup;
+        lists[i].want_spans = offsets;
+    }
+    ctx.conf = &self->conf;
+    ctx.texts = texts;
+    ctx.lists = lists;
+    ctx.scratch = scratch;
+    memset(&job, 0, sizeof job);
+    job.n_items = (size_t)n;
+    job.run = batch_run;
+    job.ctx = &ctx;
+    if (tkpy_run_job(&job, workers, progress) < 0)
+        goto cleanup;
+    result = PyList_New(n);
+    if (!result)
+        goto cleanup;
+    for (i = 0; i < n; i++) {
+        PyObject *tokens = token_list_to_python(&lists[i], offsets);
+        if (!tokens) {
+            Py_CLEAR(result);
+            goto cleanup;
+        }
+        PyList_SET_ITEM(result, i, tokens);
+        tk_toklist_free(&lists[i]);
+    }
+cleanup:
+    for (i = 0; i < converted; i++)
+        tkpy_text_release(&texts[i]);
+    if (lists)
+        for (i = 0; i < n; i++)
+            tk_toklist_free(&lists[i]);
+    if (scratch)
+        for (i = 0; i < workers; i++)
+            tk_scratch_free(&scratch[i]);
+    PyMem_Free(texts);
+    PyMem_Free(lists);
+    PyMem_Free(scratch);
+    Py_DECREF(seq);
+    return result;
+}
+
+static PyObject *Tokenizer_batch(TokenizerObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"texts", "n_threads", "offsets", "progress", NULL};
+    PyObject *texts, *threads_obj = Py_None, *progress = Py_None;
+    int offsets = 0, n_threads;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O$pO:batch", kwlist, &texts, &threads_obj,
+                                     &offsets, &progress))
+        return NULL;
+    if (tkpy_parse_threads(threads_obj, &n_threads) < 0)
+        return NULL;
+    if (PyUnicode_Check(texts) || PyBytes_Check(texts)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "batch() expects an iterable of texts, not a single text; "
+                        "call the Tokenizer directly for one text");
+        return NULL;
+    }
+    return Tokenizer_batch_impl(self, texts, n_threads, offsets, progress);
+}
+
+static PyObject *Tokenizer_reduce(TokenizerObject *self, PyObject *unused)
+{
+    (void)unused;
+    /* Rebuilt through the constructor, which validates every option. */
+    return Py_BuildValue("(O()O)", (PyObject *)Py_TYPE(self), self->options);
+}
+
+static PyObject *Tokenizer_setstate(TokenizerObject *self, PyObject *state)
+{
+    PyObject *fresh, *args;
+    TokenizerObject *tmp;
+    tkpy_tokconf swap;
+    if (!PyDict_Check(state)) {
+        PyErr_SetString(PyExc_ValueError, "Tokenizer state must be a dict of options");
+        return NULL;
+    }
+    args = PyTuple_New(0);
+    if (!args)
+        return NULL;
+    fresh = PyObject_Call((PyObject *)Py_TYPE(self), args, state);
+    Py_DECREF(args);
+    if (!fresh) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "malformed Tokenizer state");
+        }
+        return NULL;
+    }
+    tmp = (TokenizerObject *)fresh;
+    swap = self->conf;
+    self->conf = tmp->conf;
+    tmp->conf = swap;
+    Py_XSETREF(self->options, Py_NewRef(tmp->options));
+    Py_DECREF(fresh);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Tokenizer_get_options(TokenizerObject *self, void *closure)
+{
+    (void)closure;
+    return PyDict_Copy(self->options);
+}
+
+static PyObject *Tokenizer_repr(TokenizerObject *self)
+{
+    PyObject *parts = PyList_New(0), *key, *value, *sep = NULL, *joined = NULL, *result = NULL;
+    Py_ssize_t pos = 0;
+    if (!parts)
+        return NULL;
+    while (PyDict_Next(self->options, &pos, &key, &value)) {
+        PyObject *item = PyUnicode_FromFormat("%U=%R", key, value);
+        if (!item || PyList_Append(parts, item) < 0) {
+            Py_XDECREF(item);
+            goto cleanup;
+        }
+        Py_DECREF(item);
+    }
+    sep = PyUnicode_FromString(", ");
+    if (!sep)
+        goto cleanup;
+    joined = PyUnicode_Join(sep, parts);
+    if (joined)
+        result = PyUnicode_FromFormat("Tokenizer(%U)", joined);
+cleanup:
+    Py_XDECREF(joined);
+    Py_XDECREF(sep);
+    Py_DECREF(parts);
+    return result;
+}
+
+static PyObject *Tokenizer_richcompare(PyObject *a, PyObject *b, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) || Py_TYPE(a) != Py_TYPE(b))
+        Py_RETURN_NOTIMPLEMENTED;
+    return PyObject_RichCompare(((TokenizerObject *)a)->options, ((TokenizerObject *)b)->options,
+                                op);
+}
+
+static PyMethodDef Tokenizer_methods[] = {
+    {"batch", (PyCFunction)(void (*)(void))Tokenizer_batch, METH_VARARGS | METH_KEYWORDS,
+     "batch(texts, n_threads=None, *, offsets=False, progress=None)\n--\n\n"
+     "Tokenize many texts on C threads with the GIL released; one list per text.\n"
+     "Results do not depend on n_threads (None uses every core)."},
+    {"__reduce__", (PyCFunction)Tokenizer_reduce, METH_NOARGS, NULL},
+    {"__setstate__", (PyCFunction)Tokenizer_setstate, METH_O, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Tokenizer_getset[] = {
+    {"options", (getter)Tokenizer_get_options, NULL, "The tokenizer's options as a dict.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot Tokenizer_slots[] = {
+    {Py_tp_new, Tokenizer_new},
+    {Py_tp_dealloc, Tokenizer_dealloc},
+    {Py_tp_traverse, Tokenizer_traverse},
+    {Py_tp_call, Tokenizer_call},
+    {Py_tp_methods, Tokenizer_methods},
+    {Py_tp_getset, Tokenizer_getset},
+    {Py_tp_repr, Tokenizer_repr},
+    {Py_tp_richcompare, Tokenizer_richcompare},
+    {Py_tp_hash, PyObject_HashNotImplemented},
+    {Py_tp_doc, (void *)"Tokenizer(case='fold', normalize='NFKC', strip_accents=False, "
+                        "kinds=('word', 'number'), min_len=1, stopwords=None, errors='strict')\n--\n\n"
+                        "A reusable, picklable tokenizer with fixed options; see textkern.tokenize."},
+    {0, NULL},
+};
+
+static PyType_Spec Tokenizer_spec = {
+    .name = "textkern.Tokenizer",
+    .basicsize = sizeof(TokenizerObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Tokenizer_slots,
+};
+
+const tkpy_tokconf *tkpy_tokenizer_conf(PyObject *obj)
+{
+    PyObject *module = PyType_GetModuleByDef(Py_TYPE(obj), &tkpy_module_def);
+    if (!module) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "expected a textkern.Tokenizer, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(obj, tkpy_get_state(module)->tokenizer_type)) {
+        PyErr_Format(PyExc_TypeError, "expected a textkern.Tokenizer, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    return &((TokenizerObject *)obj)->conf;
+}
+
+/* ------------------------------------------------------------- module */
+static PyMethodDef tokenize_functions[] = {
+    {"segment", (PyCFunction)(void (*)(void))segment_wrapper, METH_VARARGS | METH_KEYWORDS,
+     "segment(text, *, errors='strict')\n--\n\nSplit text at UAX #29 word boundaries."},
+    {"tokenize", (PyCFunction)(void (*)(void))tokenize_wrapper, METH_VARARGS | METH_KEYWORDS,
+     "tokenize(text, *, case='fold', normalize='NFKC', strip_accents=False, "
+     "kinds=('word', 'number'), min_len=1, stopwords=None, offsets=False, errors='strict')\n--\n\n"
+     "Word-like UAX #29 segments of text after normalization and case mapping."},
+    {NULL, NULL, 0, NULL},
+};
+
+int tkpy_exec_tokenize(PyObject *module)
+{
+    tkpy_state *st = tkpy_get_state(module);
+    st->default_case = PyUnicode_InternFromString("fold");
+    st->default_normalize = PyUnicode_InternFromString("NFKC");
+    st->default_kinds = Py_BuildValue("(ss)", "word", "number");
+    st->default_min_len = PyLong_FromLong(1);
+    if (!st->default_case || !st->default_normalize || !st->default_kinds || !st->default_min_len)
+        return -1;
+    st->tokenizer_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &Tokenizer_spec, NULL);
+    if (!st->tokenizer_type)
+        return -1;
+    if (PyModule_AddType(module, st->tokenizer_type) < 0)
+        return -1;
+    return PyModule_AddFunctions(module, tokenize_functions);
+}

@@ -69,6 +69,20 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                 const uint8_t *text, size_t len, tk_scratch *scratch,
                 tk_token_sink sink, void *sink_ctx);
 
+/*
+ * A growable list of tokens (and their spans), usable directly as a
+ * tk_token_sink: tk_tokenize(..., tk_toklist_sink, &list).
+ */
+typedef struct tk_toklist {
+    uint8_t *bytes; size_t bytes_len, bytes_cap;  /* tokens back to back */
+    size_t *ends; size_t n, ends_cap;             /* end offset of token i */
+    tk_span *spans; size_t spans_cap;             /* only if want_spans */
+    int want_spans;
+} tk_toklist;
+int tk_toklist_sink(void *list, const uint8_t *tok, size_t tok_len, const tk_span *span);
+void tk_toklist_clear(tk_toklist *list);   /* keep buffers, drop tokens */
+void tk_toklist_free(tk_toklist *list);
+
 /* 64-bit hash used by every hash table in the core (stable across runs). */
 uint64_t tk_hash_bytes(const uint8_t *data, size_t len);
 

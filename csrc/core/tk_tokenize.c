@@ -1,0 +1,435 @@
+/*
+ * Tokenizer: UAX #29 segments -> kind filter -> utf8proc mapping ->
+ * length / stopword filter -> sink.
+ *
+ * Mapping goes through utf8proc_decompose_custom + utf8proc_reencode into
+ * per-thread scratch buffers, so there is no allocation per token once
+ * the buffers have grown.  Pure-ASCII segments (most of many corpora)
+ * take a fast path: NFC/NFKC are the identity on ASCII and both case
+ * folding and lowercasing reduce to A-Z -> a-z.
+ */
+#include <string.h>
+#include <utf8proc.h>
+
+#include "tk_tokenize.h"
+
+/* ------------------------------------------------------------- hashing */
+/* 64x64 -> 128-bit multiply folded to 64 bits: one cheap, well-mixing step. */
+static uint64_t fold_multiply(uint64_t a, uint64_t b)
+{
+    unsigned __int128 product = (unsigned __int128)a * b;
+    return (uint64_t)product ^ (uint64_t)(product >> 64);
+}
+
+/* Most tokens are short, so up to 16 bytes take two (overlapping) loads
+ * and one multiply; longer inputs fold 16-byte blocks. */
+uint64_t tk_hash_bytes(const uint8_t *data, size_t len)
+{
+    const uint64_t k0 = UINT64_C(0xa0761d6478bd642f), k1 = UINT64_C(0xe7037ed1a0b428db),
+                   k2 = UINT64_C(0x8ebc6af09c88c6e3);
+    uint64_t seed = k0 ^ (uint64_t)len, a, b;
+
+    if (len <= 16) {
+        if (len >= 8) {
+            memcpy(&a, data, 8);
+            memcpy(&b, data + len - 8, 8);
+        } else if (len >= 4) {
+            uint32_t lo, hi;
+            memcpy(&lo, data, 4);
+            memcpy(&hi, data + len - 4, 4);
+            a = lo;
+            b = hi;
+        } else if (len > 0) {
+            a = ((uint64_t)data[0] << 16) | ((uint64_t)data[len / 2] << 8) | data[len - 1];
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+    } else {
+        size_t i = 0;
+        for (; i + 16 < len; i += 16) {
+            memcpy(&a, data + i, 8);
+            memcpy(&b, data + i + 8, 8);
+            seed = fold_multiply(a ^ k1, b ^ seed);
+        }
+        memcpy(&a, data + len - 16, 8);
+        memcpy(&b, data + len - 8, 8);
+    }
+    return fold_multiply(k1 ^ (uint64_t)len, fold_multiply(a ^ k1, b ^ seed) ^ k2);
+}
+
+/* ------------------------------------------------------- classification */
+enum { CLS_SPACE = 0, CLS_LETTER = 1, CLS_DIGIT = 2, CLS_EMOJI = 3, CLS_PUNCT = 4,
+       CLS_MARK = 5, CLS_CONTROL = 6 };
+
+static int classify_cp(uint32_t cp)
+{
+    int wb;
+    if (cp < 0x80) {
+        if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+            return CLS_LETTER;
+        if (cp >= '0' && cp <= '9')
+            return CLS_DIGIT;
+        if (cp == ' ')
+            return CLS_SPACE;
+        if (cp < 0x20 || cp == 0x7F)
+            return CLS_CONTROL;
+        return CLS_PUNCT;
+    }
+    wb = tk_wordbreak_property(cp);
+    if (wb == TK_WB_ALETTER || wb == TK_WB_HEBREW_LETTER || wb == TK_WB_KATAKANA)
+        return CLS_LETTER;
+    if (wb == TK_WB_NUMERIC)
+        return CLS_DIGIT;
+    if (wb == TK_WB_REGIONAL_INDICATOR || tk_is_extended_pictographic(cp))
+        return CLS_EMOJI;
+    switch (utf8proc_category((utf8proc_int32_t)cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+        return CLS_LETTER;     /* Han, Hiragana, Thai ... are Word_Break=Other */
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+        return CLS_DIGIT;
+    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+        return CLS_MARK;
+    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+        return CLS_SPACE;
+    case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
+    case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN:
+        return CLS_CONTROL;
+    default:
+        return CLS_PUNCT;     /* P* and S* */
+    }
+}
+
+unsigned tk_segment_kind(const uint8_t *seg, size_t len)
+{
+    int seen[7] = {0, 0, 0, 0, 0, 0, 0};
+    size_t pos = 0;
+    while (pos < len) {
+        uint32_t cp;
+        pos += tk_utf8_decode_valid(seg + pos, len - pos, &cp);
+        seen[classify_cp(cp)] = 1;
+        if (seen[CLS_LETTER])
+            return TK_KIND_WORD;     /* a letter decides: "19일", "don't" */
+    }
+    if (seen[CLS_DIGIT])
+        return TK_KIND_NUMBER;
+    if (seen[CLS_EMOJI])
+        return TK_KIND_EMOJI;
+    if (seen[CLS_PUNCT])
+        return TK_KIND_PUNCT;
+    return 0;   /* spaces, controls, lone marks */
+}
+
+/* -------------------------------------------------------------- mapping */
+void tk_scratch_free(tk_scratch *s)
+{
+    tk_free(s->cps);
+    tk_free(s->bytes);
+    memset(s, 0, sizeof *s);
+}
+
+static int is_ascii(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & UINT64_C(0x8080808080808080))
+            return 0;
+    }
+    for (; i < len; i++)
+        if (s[i] & 0x80)
+            return 0;
+    return 1;
+}
+
+static utf8proc_int32_t lower_cp(utf8proc_int32_t cp, void *unused)
+{
+    (void)unused;
+    return utf8proc_tolower(cp);
+}
+
+static utf8proc_option_t utf8proc_options(const tk_tokenizer_opts *opts)
+{
+    utf8proc_option_t o = 0;
+    if (opts->norm == TK_NORM_NFC)
+        o |= UTF8PROC_COMPOSE;
+    else if (opts->norm == TK_NORM_NFKC)
+        o |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+    if (opts->case_mode == TK_CASE_FOLD)
+        o |= UTF8PROC_CASEFOLD;
+    if (opts->strip_accents) {
+        /* STRIPMARK needs a (de)composition pass; without a requested
+         * normalization we recompose canonically (NFC) afterwards. */
+        o |= UTF8PROC_STRIPMARK;
+        if (!(o & UTF8PROC_COMPOSE))
+            o |= UTF8PROC_COMPOSE;
+    }
+    return o;
+}
+
+static size_t count_cps(const uint8_t *s, size_t len)
+{
+    size_t i, n = 0;
+    for (i = 0; i < len; i++)
+        n += (s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                   tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                   size_t *out_cps)
+{
+    utf8proc_option_t options = utf8proc_options(opts);
+    utf8proc_custom_func custom = opts->case_mode == TK_CASE_LOWER ? lower_cp : NULL;
+    utf8proc_ssize_t n;
+    int rc;
+
+    if (options == 0 && !custom) {
+        *out = seg;
+        *out_len = len;
+        *out_cps = count_cps(seg, len);
+        return TK_OK;
+    }
+    if (is_ascii(seg, len)) {
+        size_t i;
+        if (opts->case_mode == TK_CASE_NONE) {
+            *out = seg;
+        } else {
+            rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap, len, 1);
+            if (rc < 0)
+                return rc;
+            for (i = 0; i < len; i++) {
+                uint8_t c = seg[i];
+                scratch->bytes[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+            }
+            *out = scratch->bytes;
+        }
+        *out_len = len;
+        *out_cps = len;
+        return TK_OK;
+    }
+    if (len > (size_t)PTRDIFF_MAX / 8)
+        return TK_EOVERFLOW;
+    /* A guess that fits most text; utf8proc reports the size it needs. */
+    rc = tk_grow((void **)&scratch->cps, &scratch->cps_cap, len + 16, sizeof(int32_t));
+    if (rc < 0)
+        return rc;
+    for (;;) {
+        n = utf8proc_decompose_custom(seg, (utf8proc_ssize_t)len, scratch->cps,
+                                      (utf8proc_ssize_t)scratch->cps_cap, options,
+                                      custom, NULL);
+        if (n < 0)
+            return n == UTF8PROC_ERROR_NOMEM ? TK_ENOMEM : TK_EUTF8PROC;
+        if ((size_t)n <= scratch->cps_cap)
+            break;
+        rc = tk_grow((void **)&scratch->cps, &scratch->cps_cap, (size_t)n, sizeof(int32_t));
+        if (rc < 0)
+            return rc;
+    }
+    /* reencode normalizes (composition) and writes UTF-8 over the same
+     * buffer; UTF-8 never needs more than 4 bytes per code point. */
+    n = utf8proc_reencode(scratch->cps, n, options);
+    if (n < 0)
+        return n == UTF8PROC_ERROR_NOMEM ? TK_ENOMEM : TK_EUTF8PROC;
+    *out = (const uint8_t *)scratch->cps;
+    *out_len = (size_t)n;
+    *out_cps = count_cps(*out, *out_len);
+    return TK_OK;
+}
+
+/* ------------------------------------------------------------ stopwords */
+struct tk_stopwords {
+    uint8_t *arena; size_t arena_len, arena_cap;
+    size_t *slots;  /* 0 = empty, else 1 + index into entries */
+    size_t n_slots;
+    struct { size_t off, len; uint64_t hash; } *entries;
+    size_t n_entries, entries_cap;
+};
+
+int tk_stopwords_new(const tk_tokenizer_opts *opts, tk_stopwords **out)
+{
+    tk_stopwords *sw;
+    (void)opts;
+    *out = NULL;
+    sw = tk_calloc(1, sizeof *sw);
+    if (!sw)
+        return TK_ENOMEM;
+    sw->n_slots = 64;
+    sw->slots = tk_calloc(sw->n_slots, sizeof(size_t));
+    if (!sw->slots) {
+        tk_free(sw);
+        return TK_ENOMEM;
+    }
+    *out = sw;
+    return TK_OK;
+}
+
+static size_t find_slot(const tk_stopwords *sw, const uint8_t *w, size_t len, uint64_t h)
+{
+    size_t mask = sw->n_slots - 1, i = (size_t)h & mask;
+    for (;;) {
+        size_t s = sw->slots[i];
+        if (s == 0)
+            return i;
+        s--;
+        if (sw->entries[s].hash == h && sw->entries[s].len == len
+            && memcmp(sw->arena + sw->entries[s].off, w, len) == 0)
+            return i;
+        i = (i + 1) & mask;
+    }
+}
+
+static int rehash(tk_stopwords *sw)
+{
+    size_t new_n = sw->n_slots * 2, i;
+    size_t *old = sw->slots, old_n = sw->n_slots;
+    size_t *slots = tk_calloc(new_n, sizeof(size_t));
+    if (!slots)
+        return TK_ENOMEM;
+    sw->slots = slots;
+    sw->n_slots = new_n;
+    for (i = 0; i < old_n; i++) {
+        if (old[i]) {
+            size_t e = old[i] - 1;
+            size_t j = (size_t)sw->entries[e].hash & (new_n - 1);
+            while (slots[j])
+                j = (j + 1) & (new_n - 1);
+            slots[j] = old[i];
+        }
+    }
+    tk_free(old);
+    return TK_OK;
+}
+
+int tk_stopwords_add(tk_stopwords *sw, const tk_tokenizer_opts *opts,
+                     const uint8_t *word, size_t len, tk_scratch *scratch)
+{
+    const uint8_t *mapped;
+    size_t mlen, mcps, slot;
+    uint64_t h;
+    int rc;
+
+    rc = tk_map_segment(opts, word, len, scratch, &mapped, &mlen, &mcps);
+    if (rc < 0)
+        return rc;
+    h = tk_hash_bytes(mapped, mlen);
+    slot = find_slot(sw, mapped, mlen, h);
+    if (sw->slots[slot])
+        return TK_OK;
+    rc = tk_grow((void **)&sw->arena, &sw->arena_cap, sw->arena_len + mlen, 1);
+    if (rc < 0)
+        return rc;
+    rc = tk_grow((void **)&sw->entries, &sw->entries_cap, sw->n_entries + 1,
+                 sizeof *sw->entries);
+    if (rc < 0)
+        return rc;
+    memcpy(sw->arena + sw->arena_len, mapped, mlen);
+    sw->entries[sw->n_entries].off = sw->arena_len;
+    sw->entries[sw->n_entries].len = mlen;
+    sw->entries[sw->n_entries].hash = h;
+    sw->arena_len += mlen;
+    sw->slots[slot] = ++sw->n_entries;
+    if (sw->n_entries * 2 > sw->n_slots)
+        return rehash(sw);
+    return TK_OK;
+}
+
+int tk_stopwords_contains(const tk_stopwords *sw, const uint8_t *word, size_t len)
+{
+    uint64_t h = tk_hash_bytes(word, len);
+    return sw->slots[find_slot(sw, word, len, h)] != 0;
+}
+
+void tk_stopwords_free(tk_stopwords *sw)
+{
+    if (!sw)
+        return;
+    tk_free(sw->arena);
+    tk_free(sw->slots);
+    tk_free(sw->entries);
+    tk_free(sw);
+}
+
+/* ------------------------------------------------------------ tokenizer */
+int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
+                const uint8_t *text, size_t len, tk_scratch *scratch,
+                tk_token_sink sink, void *sink_ctx)
+{
+    tk_wordseg it;
+    tk_span span;
+    int rc;
+
+    tk_wordseg_init(&it, text, len);
+    while (tk_wordseg_next(&it, &span)) {
+        const uint8_t *seg = text + span.start, *tok;
+        size_t seg_len = span.end - span.start, tok_len, tok_cps;
+        unsigned kind;
+
+        /* Single ASCII characters are the bulk of non-word segments. */
+        if (seg_len == 1 && (seg[0] == ' ' || seg[0] == '\n'))
+            continue;
+        kind = tk_segment_kind(seg, seg_len);
+        if (!(kind & opts->kinds))
+            continue;
+        rc = tk_map_segment(opts, seg, seg_len, scratch, &tok, &tok_len, &tok_cps);
+        if (rc < 0)
+            return rc;
+        if (tok_len == 0 || tok_cps < opts->min_len)
+            continue;
+        if (stopwords && tk_stopwords_contains(stopwords, tok, tok_len))
+            continue;
+        rc = sink(sink_ctx, tok, tok_len, &span);
+        if (rc < 0)
+            return rc;
+    }
+    return TK_OK;
+}
+
+/* ------------------------------------------------------------ token list */
+int tk_toklist_sink(void *ctx, const uint8_t *tok, size_t tok_len, const tk_span *span)
+{
+    tk_toklist *list = ctx;
+    int rc;
+    if (tok_len > SIZE_MAX - list->bytes_len)
+        return TK_EOVERFLOW;
+    /* Inline capacity checks: this runs once per token. */
+    if (list->bytes_len + tok_len > list->bytes_cap) {
+        rc = tk_grow((void **)&list->bytes, &list->bytes_cap, list->bytes_len + tok_len, 1);
+        if (rc < 0)
+            return rc;
+    }
+    if (list->n + 1 > list->ends_cap) {
+        rc = tk_grow((void **)&list->ends, &list->ends_cap, list->n + 1, sizeof(size_t));
+        if (rc < 0)
+            return rc;
+    }
+    if (list->want_spans) {
+        rc = tk_grow((void **)&list->spans, &list->spans_cap, list->n + 1, sizeof(tk_span));
+        if (rc < 0)
+            return rc;
+        list->spans[list->n] = *span;
+    }
+    memcpy(list->bytes + list->bytes_len, tok, tok_len);
+    list->bytes_len += tok_len;
+    list->ends[list->n++] = list->bytes_len;
+    return TK_OK;
+}
+
+void tk_toklist_clear(tk_toklist *list)
+{
+    list->bytes_len = 0;
+    list->n = 0;
+}
+
+void tk_toklist_free(tk_toklist *list)
+{
+    tk_free(list->bytes);
+    tk_free(list->ends);
+    tk_free(list->spans);
+    list->bytes = NULL;
+    list->ends = NULL;
+    list->spans = NULL;
+    list->bytes_len = list->bytes_cap = list->n = list->ends_cap = list->spans_cap = 0;
+}

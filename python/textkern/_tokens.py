@@ -1,0 +1,142 @@
+"""Tokenization: UAX #29 word segmentation with utf8proc mapping.
+
+The work happens in :mod:`textkern._core`; this module holds the public
+signatures, defaults and documentation.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from . import _core
+
+__all__ = ["segment", "tokenize", "Tokenizer", "DEFAULT_KINDS"]
+
+#: Token kinds returned by default: words and numbers.
+DEFAULT_KINDS = ("word", "number")
+
+Tokenizer = _core.Tokenizer
+
+
+def segment(text, *, errors: str = "strict") -> list:
+    """Split text at Unicode (UAX #29) default word boundaries.
+
+    Every piece between two boundaries is returned, in order, including
+    spaces and punctuation, so ``"".join(segment(text)) == text`` holds for
+    every ``str`` (lone surrogates are kept, segmented as U+FFFD would be).
+
+    Parameters
+    ----------
+    text : str or bytes-like
+        The text. Bytes are decoded as UTF-8.
+    errors : {"strict", "replace", "ignore"}, default "strict"
+        Handling of invalid UTF-8 in bytes input.
+
+    Returns
+    -------
+    list of str
+        The segments.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not str or bytes-like.
+    ValueError
+        If bytes input is not valid UTF-8 under ``errors="strict"``; the
+        message gives the byte offset.
+
+    Examples
+    --------
+    >>> segment("Don't panic, 19일!")
+    ["Don't", ' ', 'panic', ',', ' ', '19일', '!']
+    """
+    return _core.segment(text, errors=errors)
+
+
+def tokenize(
+    text,
+    *,
+    case: Optional[str] = "fold",
+    normalize: Optional[str] = "NFKC",
+    strip_accents: bool = False,
+    kinds: Iterable[str] = DEFAULT_KINDS,
+    min_len: int = 1,
+    stopwords: Optional[Iterable[str]] = None,
+    offsets: bool = False,
+    errors: str = "strict",
+) -> list:
+    """Return the word-like tokens of a text.
+
+    The text is split at UAX #29 word boundaries (on the original text);
+    segments of the requested ``kinds`` are then mapped one by one with
+    utf8proc: normalization, then case mapping, then optional accent
+    stripping. Korean words stay whole ("19일" is one token), Han
+    ideographs and hiragana are one token per character, katakana runs stay
+    joined, and "don't", "3.14" and "1,000" are single tokens.
+
+    Parameters
+    ----------
+    text : str or bytes-like
+        The text. Bytes are decoded as UTF-8.
+    case : {"fold", "lower", None}, default "fold"
+        ``"fold"`` applies full Unicode case folding (ß becomes ss);
+        ``"lower"`` applies the simple lowercase mapping of each code point
+        (unlike ``str.lower`` it has no special-casing rules, e.g. for
+        U+0130); ``None`` keeps case.
+    normalize : {"NFKC", "NFC", None}, default "NFKC"
+        Unicode normalization form applied to each token.
+    strip_accents : bool, default False
+        Decompose and drop combining marks (é becomes e). Note that this
+        also removes marks that are letters' vowel signs in some scripts.
+    kinds : iterable of {"word", "number", "emoji", "punct"}
+        Which segments to keep. ``"word"``: contains a letter, kana,
+        ideograph or Hangul; ``"number"``: digits, possibly with internal
+        ``,`` and ``.``; ``"emoji"``: pictographs and flags;
+        ``"punct"``: any other visible segment (punctuation and symbols).
+    min_len : int, default 1
+        Drop tokens shorter than this many code points after mapping.
+    stopwords : iterable of str, optional
+        Words to drop. They are mapped with the same options first, so
+        ``stopwords=["The"]`` also drops "the" under case folding.
+    offsets : bool, default False
+        Return ``(token, start, end)`` tuples where ``text[start:end]`` is
+        the original segment, in Python str indices. For bytes input the
+        indices refer to ``text.decode("utf-8", errors)``.
+    errors : {"strict", "replace", "ignore"}, default "strict"
+        Handling of invalid UTF-8 (bytes) or lone surrogates (str).
+        ``"replace"`` substitutes U+FFFD, ``"ignore"`` drops the bad part
+        (offsets then refer to the text without it).
+
+    Returns
+    -------
+    list of str, or list of (str, int, int) with ``offsets=True``
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not str or bytes-like, or an option has the wrong type.
+    ValueError
+        For an unknown option value, or invalid UTF-8 / a lone surrogate
+        under ``errors="strict"`` (the message gives the offset).
+
+    See Also
+    --------
+    Tokenizer : the same options, fixed once; adds ``batch`` on C threads.
+
+    Examples
+    --------
+    >>> tokenize("Die Straße ist 1,000 m lang.")
+    ['die', 'strasse', 'ist', '1,000', 'm', 'lang']
+    >>> tokenize("서울 19일 발표", offsets=True)
+    [('서울', 0, 2), ('19일', 3, 6), ('발표', 7, 9)]
+    """
+    return _core.tokenize(
+        text,
+        case=case,
+        normalize=normalize,
+        strip_accents=strip_accents,
+        kinds=kinds,
+        min_len=min_len,
+        stopwords=stopwords,
+        offsets=offsets,
+        errors=errors,
+    )
