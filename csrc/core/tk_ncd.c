@@ -1,0 +1,700 @@
+/* Compression sizes and NCD/CDM over zlib; see tk_ncd.h. */
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "tk_ncd.h"
+
+#define TK_NCD_WBITS 15          /* what zlib.compress and gzip.compress use */
+#define TK_NCD_MEMLEVEL 8        /* zlib's DEF_MEM_LEVEL; changing it changes sizes */
+#define TK_NCD_OUT_CAP 32768     /* scratch for output we only count, never keep */
+#define TK_NCD_FEED_MAX (1u << 30)  /* avail_in is a uInt */
+/* deflateCopy allocates window + prev + head + pending (4 x 64 KiB at the
+ * settings above) plus the state struct; the arena holds one copy. */
+#define TK_NCD_ARENA_CAP (320u * 1024u)
+#define TK_NCD_LOCKS 64
+/* A tile of one row should not exceed about this much input, so that the
+ * caller's Ctrl-C poll between tiles answers quickly. */
+#define TK_NCD_TILE_BYTES ((size_t)1 << 20)
+#define TK_NCD_TILE_MAX 256
+
+/* ------------------------------------------------------------ zlib memory */
+/*
+ * deflateCopy allocates about 256 KiB per call through the source stream's
+ * allocator.  While `active`, allocations come from a bump arena that is
+ * rewound after each copy ends, so a copy costs a memcpy and no malloc.
+ */
+typedef struct zarena {
+    uint8_t *base;
+    size_t cap;
+    size_t used;
+    int active;
+} zarena;
+
+static voidpf arena_alloc(voidpf opaque, uInt items, uInt size)
+{
+    zarena *a = opaque;
+    size_t n;
+    if (size && items > SIZE_MAX / size)
+        return Z_NULL;
+    n = (size_t)items * size;
+    if (a->active && a->base) {
+        size_t aligned = (n + 63u) & ~(size_t)63u;
+        if (aligned >= n && a->cap - a->used >= aligned) {
+            void *p = a->base + a->used;
+            a->used += aligned;
+            return p;
+        }
+    }
+    return tk_malloc(n);
+}
+
+static void arena_free(voidpf opaque, voidpf ptr)
+{
+    zarena *a = opaque;
+    uint8_t *p = ptr;
+    if (a->base && p >= a->base && p < a->base + a->cap)
+        return;
+    tk_free(ptr);
+}
+
+/* ------------------------------------------------------------ compressor */
+struct tk_compressor {
+    z_stream main;           /* direct measurements, reset per use */
+    z_stream prefix;         /* holds the fed prefix for deflateCopy */
+    z_stream copy;           /* the per-suffix copy of `prefix` */
+    zarena arena;
+    uint8_t *out;
+    int level;
+    int main_ready;          /* deflateInit2 done on main */
+    int main_dirty;          /* main needs deflateReset before use */
+    int prefix_ready;        /* deflateInit2 done on prefix */
+    int prefix_set;          /* prefix holds a fed prefix */
+    size_t prefix_out;       /* bytes the prefix already emitted */
+};
+
+int tk_ncd_format_overhead(int format)
+{
+    switch (format) {
+    case TK_NCD_ZLIB: return 6;      /* 2-byte header + Adler-32 */
+    case TK_NCD_GZIP: return 18;     /* 10-byte header + CRC-32 + ISIZE */
+    case TK_NCD_DEFLATE: return 0;
+    default: return -1;
+    }
+}
+
+int tk_ncd_resolve_level(int level)
+{
+    if (level == -1)
+        return 6;
+    if (level < 0 || level > 9)
+        return -1;
+    return level;
+}
+
+static int init_stream(z_stream *s, zarena *arena, int level)
+{
+    int zrc;
+    memset(s, 0, sizeof *s);
+    s->zalloc = arena_alloc;
+    s->zfree = arena_free;
+    s->opaque = arena;
+    zrc = deflateInit2(s, level, Z_DEFLATED, -TK_NCD_WBITS, TK_NCD_MEMLEVEL,
+                       Z_DEFAULT_STRATEGY);
+    if (zrc == Z_MEM_ERROR)
+        return TK_ENOMEM;
+    return zrc == Z_OK ? TK_OK : TK_EZLIB;
+}
+
+int tk_compressor_new(int level, tk_compressor **out)
+{
+    tk_compressor *c = NULL;
+    int rc;
+
+    *out = NULL;
+    level = tk_ncd_resolve_level(level);
+    if (level < 0)
+        return TK_EINVAL;
+    c = tk_calloc(1, sizeof *c);
+    if (!c)
+        return TK_ENOMEM;
+    c->level = level;
+    c->out = tk_malloc(TK_NCD_OUT_CAP);
+    if (!c->out) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    rc = init_stream(&c->main, &c->arena, level);
+    if (rc < 0)
+        goto cleanup;
+    c->main_ready = 1;
+    *out = c;
+    return TK_OK;
+cleanup:
+    tk_compressor_free(c);
+    return rc;
+}
+
+void tk_compressor_free(tk_compressor *c)
+{
+    if (!c)
+        return;
+    if (c->main_ready)
+        deflateEnd(&c->main);
+    if (c->prefix_ready)
+        deflateEnd(&c->prefix);
+    tk_free(c->arena.base);
+    tk_free(c->out);
+    tk_free(c);
+}
+
+/* Feed parts under Z_NO_FLUSH, then finish; adds output bytes to *produced. */
+static int deflate_parts(z_stream *s, uint8_t *out, const uint8_t *const *parts,
+                         const size_t *lens, size_t n_parts, int finish, size_t *produced)
+{
+    size_t p, total = 0;
+    int zrc;
+
+    for (p = 0; p < n_parts; p++) {
+        const uint8_t *data = parts[p];
+        size_t left = lens[p];
+        /* An empty Z_NO_FLUSH call would be a (harmless) Z_BUF_ERROR. */
+        while (left > 0) {
+            uInt feed = left > TK_NCD_FEED_MAX ? TK_NCD_FEED_MAX : (uInt)left;
+            s->next_in = (Bytef *)(uintptr_t)data;
+            s->avail_in = feed;
+            do {
+                s->next_out = out;
+                s->avail_out = TK_NCD_OUT_CAP;
+                zrc = deflate(s, Z_NO_FLUSH);
+                if (zrc != Z_OK)
+                    return TK_EZLIB;
+                total += TK_NCD_OUT_CAP - s->avail_out;
+            } while (s->avail_in > 0);
+            data += feed;
+            left -= feed;
+        }
+    }
+    if (finish) {
+        do {
+            s->next_out = out;
+            s->avail_out = TK_NCD_OUT_CAP;
+            zrc = deflate(s, Z_FINISH);
+            if (zrc != Z_OK && zrc != Z_STREAM_END)
+                return TK_EZLIB;
+            total += TK_NCD_OUT_CAP - s->avail_out;
+        } while (zrc != Z_STREAM_END);
+    }
+    *produced += total;
+    return TK_OK;
+}
+
+int tk_compressor_size(tk_compressor *c, const uint8_t *const *parts, const size_t *lens,
+                       size_t n_parts, size_t *size)
+{
+    size_t produced = 0;
+    int rc;
+    if (c->main_dirty && deflateReset(&c->main) != Z_OK)
+        return TK_EZLIB;
+    c->main_dirty = 1;
+    rc = deflate_parts(&c->main, c->out, parts, lens, n_parts, 1, &produced);
+    if (rc < 0)
+        return rc;
+    *size = produced;
+    return TK_OK;
+}
+
+int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len)
+{
+    size_t produced = 0;
+    int rc;
+
+    c->prefix_set = 0;
+    if (!c->arena.base) {
+        c->arena.base = tk_malloc(TK_NCD_ARENA_CAP);
+        if (!c->arena.base)
+            return TK_ENOMEM;
+        c->arena.cap = TK_NCD_ARENA_CAP;
+        c->arena.used = 0;
+    }
+    if (!c->prefix_ready) {
+        rc = init_stream(&c->prefix, &c->arena, c->level);
+        if (rc < 0)
+            return rc;
+        c->prefix_ready = 1;
+    } else if (deflateReset(&c->prefix) != Z_OK) {
+        return TK_EZLIB;
+    }
+    rc = deflate_parts(&c->prefix, c->out, &prefix, &len, 1, 0, &produced);
+    if (rc < 0)
+        return rc;
+    c->prefix_out = produced;
+    c->prefix_set = 1;
+    return TK_OK;
+}
+
+int tk_compressor_size_after_prefix(tk_compressor *c, const uint8_t *const *parts,
+                                    const size_t *lens, size_t n_parts, size_t *size)
+{
+    size_t produced = 0;
+    int zrc, rc;
+
+    if (!c->prefix_set)
+        return TK_EINVAL;
+    c->arena.active = 1;
+    zrc = deflateCopy(&c->copy, &c->prefix);
+    c->arena.active = 0;
+    if (zrc != Z_OK) {
+        c->arena.used = 0;
+        return zrc == Z_MEM_ERROR ? TK_ENOMEM : TK_EZLIB;
+    }
+    /* Bytes still pending in the prefix state travel with the copy and are
+     * counted here; those already emitted are in prefix_out. */
+    rc = deflate_parts(&c->copy, c->out, parts, lens, n_parts, 1, &produced);
+    deflateEnd(&c->copy);
+    c->arena.used = 0;
+    if (rc < 0)
+        return rc;
+    *size = c->prefix_out + produced;
+    return TK_OK;
+}
+
+double tk_ncd_from_sizes(int metric, size_t cx, size_t cy, size_t cxy)
+{
+    /* Sizes stay far below 2**53, where Python's int / int converts both
+     * operands to double and divides: the same single rounding as here. */
+    if (metric == TK_NCD_CDM)
+        return (double)cxy / (double)(cx + cy);
+    {
+        size_t lo = cx < cy ? cx : cy, hi = cx < cy ? cy : cx;
+        double num = cxy >= lo ? (double)(cxy - lo) : -(double)(lo - cxy);
+        return num / (double)hi;
+    }
+}
+
+/*
+ * Smallest first-text length (bytes) at which compressing the row's x once
+ * and deflateCopy-ing its state for each column beats compressing x again
+ * for every pair, by level 0..9.  A copy moves ~256 KiB whatever the input
+ * size, so short texts lose; slow (high) levels win sooner.  Measured with
+ * tk_ncd_calibrate on English prose (benchmarks/results_ncd.md).
+ */
+static const size_t prefix_crossover[10] = {
+    SIZE_MAX, 1600, 1600, 1400, 900, 800, 700, 600, 600, 600,
+};
+
+int tk_ncd_prefix_pays(int level, size_t x_len, size_t n_cols)
+{
+    level = tk_ncd_resolve_level(level);
+    if (level < 0 || n_cols < 2)
+        return 0;
+    return x_len >= prefix_crossover[level];
+}
+
+/* ------------------------------------------------------------- batch jobs */
+struct tk_ncd_batch {
+    tk_ncd_options opts;
+    int level;
+    int overhead;
+    int task;
+    const tk_bytes *xs, *ys;
+    size_t n_x, n_y;
+    int same;                 /* ys == xs: sizes shared */
+    size_t *cx, *cy;          /* C(x) with the format's overhead */
+    size_t k;
+    double *out_dist;
+    int64_t *out_index;
+    size_t tile;              /* columns per tile */
+    size_t tiles_per_row;
+    size_t n_tiles;
+    int n_workers;
+    tk_compressor **workers;  /* created lazily by the worker that uses it */
+    double **scratch_dist;    /* NEAREST: k entries per worker */
+    int64_t **scratch_index;
+    uint64_t *checksums;      /* BARE: per worker */
+    int locks_ready;
+    pthread_mutex_t locks[TK_NCD_LOCKS];
+};
+
+static int worker_compressor(tk_ncd_batch *b, int worker, tk_compressor **out)
+{
+    int rc;
+    if (worker < 0 || worker >= b->n_workers)
+        return TK_EINVAL;
+    if (!b->workers[worker]) {
+        rc = tk_compressor_new(b->level, &b->workers[worker]);
+        if (rc < 0)
+            return rc;
+    }
+    *out = b->workers[worker];
+    return TK_OK;
+}
+
+int tk_ncd_batch_new(const tk_ncd_options *opts, int task, const tk_bytes *xs, size_t n_x,
+                     const tk_bytes *ys, size_t n_y, size_t k, double *out_dist,
+                     int64_t *out_index, int n_threads, tk_ncd_batch **out)
+{
+    tk_ncd_batch *b = NULL;
+    size_t i, bytes_x = 0, bytes_y = 0, pair_bytes, n_cols;
+    int rc = TK_OK, w;
+
+    *out = NULL;
+    if (tk_ncd_resolve_level(opts->level) < 0 || tk_ncd_format_overhead(opts->format) < 0
+        || (opts->metric != TK_NCD_NCD && opts->metric != TK_NCD_CDM)
+        || task < TK_NCD_TASK_MATRIX || task > TK_NCD_TASK_BARE
+        || (task == TK_NCD_TASK_SYMMETRIC && ys != xs)
+        || (task == TK_NCD_TASK_NEAREST && (k == 0 || k > n_y || !out_index))
+        || ((task == TK_NCD_TASK_MATRIX || task == TK_NCD_TASK_SYMMETRIC
+             || task == TK_NCD_TASK_NEAREST) && !out_dist && n_x && n_y))
+        return TK_EINVAL;
+    if (task != TK_NCD_TASK_NEAREST && n_y && n_x > SIZE_MAX / n_y)
+        return TK_EOVERFLOW;
+
+    b = tk_calloc(1, sizeof *b);
+    if (!b)
+        return TK_ENOMEM;
+    b->opts = *opts;
+    b->level = tk_ncd_resolve_level(opts->level);
+    b->overhead = tk_ncd_format_overhead(opts->format);
+    b->task = task;
+    b->xs = xs;
+    b->ys = ys;
+    b->n_x = n_x;
+    b->n_y = n_y;
+    b->same = xs == ys;
+    b->k = k;
+    b->out_dist = out_dist;
+    b->out_index = out_index;
+    b->n_workers = n_threads > 0 ? n_threads : tk_cpu_count();
+
+    b->cx = tk_calloc(n_x ? n_x : 1, sizeof *b->cx);
+    if (!b->cx) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    if (b->same) {
+        b->cy = b->cx;
+    } else {
+        b->cy = tk_calloc(n_y ? n_y : 1, sizeof *b->cy);
+        if (!b->cy) {
+            rc = TK_ENOMEM;
+            goto cleanup;
+        }
+    }
+    b->workers = tk_calloc((size_t)b->n_workers, sizeof *b->workers);
+    b->checksums = tk_calloc((size_t)b->n_workers, sizeof *b->checksums);
+    if (!b->workers || !b->checksums) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    if (task == TK_NCD_TASK_NEAREST) {
+        b->scratch_dist = tk_calloc((size_t)b->n_workers, sizeof *b->scratch_dist);
+        b->scratch_index = tk_calloc((size_t)b->n_workers, sizeof *b->scratch_index);
+        if (!b->scratch_dist || !b->scratch_index) {
+            rc = TK_ENOMEM;
+            goto cleanup;
+        }
+        for (w = 0; w < b->n_workers; w++) {
+            b->scratch_dist[w] = tk_malloc(k * sizeof(double));
+            b->scratch_index[w] = tk_malloc(k * sizeof(int64_t));
+            if (!b->scratch_dist[w] || !b->scratch_index[w]) {
+                rc = TK_ENOMEM;
+                goto cleanup;
+            }
+        }
+        for (w = 0; w < TK_NCD_LOCKS; w++)
+            pthread_mutex_init(&b->locks[w], NULL);
+        b->locks_ready = 1;
+        for (i = 0; i < n_x * k; i++) {
+            out_dist[i] = INFINITY;
+            out_index[i] = -1;
+        }
+    }
+
+    for (i = 0; i < n_x; i++)
+        bytes_x += xs[i].len;
+    for (i = 0; i < n_y; i++)
+        bytes_y += ys[i].len;
+    pair_bytes = (n_x ? bytes_x / n_x : 0) + opts->sep_len + (n_y ? bytes_y / n_y : 0) + 1;
+    if (task == TK_NCD_TASK_SYMMETRIC)
+        pair_bytes *= 2;      /* both orders per cell */
+    b->tile = TK_NCD_TILE_BYTES / pair_bytes;
+    if (b->tile < 1)
+        b->tile = 1;
+    if (b->tile > TK_NCD_TILE_MAX)
+        b->tile = TK_NCD_TILE_MAX;
+    n_cols = n_y;
+    if (n_cols && b->tile > n_cols)
+        b->tile = n_cols;
+    b->tiles_per_row = n_cols ? (n_cols + b->tile - 1) / b->tile : 0;
+    if (n_x && b->tiles_per_row > SIZE_MAX / n_x) {
+        rc = TK_EOVERFLOW;
+        goto cleanup;
+    }
+    b->n_tiles = n_x * b->tiles_per_row;
+    *out = b;
+    return TK_OK;
+cleanup:
+    tk_ncd_batch_free(b);
+    return rc;
+}
+
+void tk_ncd_batch_free(tk_ncd_batch *b)
+{
+    int w;
+    if (!b)
+        return;
+    if (b->workers)
+        for (w = 0; w < b->n_workers; w++)
+            tk_compressor_free(b->workers[w]);
+    if (b->scratch_dist)
+        for (w = 0; w < b->n_workers; w++)
+            tk_free(b->scratch_dist[w]);
+    if (b->scratch_index)
+        for (w = 0; w < b->n_workers; w++)
+            tk_free(b->scratch_index[w]);
+    if (b->locks_ready)
+        for (w = 0; w < TK_NCD_LOCKS; w++)
+            pthread_mutex_destroy(&b->locks[w]);
+    tk_free(b->scratch_dist);
+    tk_free(b->scratch_index);
+    tk_free(b->checksums);
+    tk_free(b->workers);
+    if (b->cy != b->cx)
+        tk_free(b->cy);
+    tk_free(b->cx);
+    tk_free(b);
+}
+
+static int run_sizes(void *ctx, size_t begin, size_t end, int worker)
+{
+    tk_ncd_batch *b = ctx;
+    tk_compressor *c;
+    size_t it, raw;
+    int rc = worker_compressor(b, worker, &c);
+    if (rc < 0)
+        return rc;
+    for (it = begin; it < end; it++) {
+        const tk_bytes *t = it < b->n_x ? &b->xs[it] : &b->ys[it - b->n_x];
+        size_t *dst = it < b->n_x ? &b->cx[it] : &b->cy[it - b->n_x];
+        rc = tk_compressor_size(c, &t->data, &t->len, 1, &raw);
+        if (rc < 0)
+            return rc;
+        *dst = raw + (size_t)b->overhead;
+    }
+    return TK_OK;
+}
+
+void tk_ncd_batch_sizes_job(tk_ncd_batch *b, tk_job *job)
+{
+    memset(job, 0, sizeof *job);
+    /* BARE measures concatenations only. */
+    job->n_items = b->task == TK_NCD_TASK_BARE ? 0 : b->n_x + (b->same ? 0 : b->n_y);
+    job->chunk = 1;
+    job->run = run_sizes;
+    job->ctx = b;
+}
+
+/* Raw size of a + sep + c, directly or after the prefix a (already set). */
+static int pair_size(tk_ncd_batch *b, tk_compressor *c, const tk_bytes *a, const tk_bytes *y,
+                     int use_prefix, size_t *size)
+{
+    const uint8_t *parts[3];
+    size_t lens[3];
+    if (use_prefix) {
+        parts[0] = b->opts.sep;
+        lens[0] = b->opts.sep_len;
+        parts[1] = y->data;
+        lens[1] = y->len;
+        return tk_compressor_size_after_prefix(c, parts, lens, 2, size);
+    }
+    parts[0] = a->data;
+    lens[0] = a->len;
+    parts[1] = b->opts.sep;
+    lens[1] = b->opts.sep_len;
+    parts[2] = y->data;
+    lens[2] = y->len;
+    return tk_compressor_size(c, parts, lens, 3, size);
+}
+
+/* Insert (d, j) into a list sorted by (distance, index) holding *n <= k. */
+static void topk_insert(double *dist, int64_t *index, size_t *n, size_t k, double d, int64_t j)
+{
+    size_t pos = *n;
+    if (pos == k) {
+        if (d > dist[k - 1] || (d == dist[k - 1] && j > index[k - 1]))
+            return;
+        pos = k - 1;
+    } else {
+        (*n)++;
+    }
+    while (pos > 0 && (dist[pos - 1] > d || (dist[pos - 1] == d && index[pos - 1] > j))) {
+        dist[pos] = dist[pos - 1];
+        index[pos] = index[pos - 1];
+        pos--;
+    }
+    dist[pos] = d;
+    index[pos] = j;
+}
+
+static int run_tiles(void *ctx, size_t begin, size_t end, int worker)
+{
+    tk_ncd_batch *b = ctx;
+    tk_compressor *c;
+    size_t t;
+    int rc = worker_compressor(b, worker, &c);
+    if (rc < 0)
+        return rc;
+    for (t = begin; t < end; t++) {
+        size_t row = t / b->tiles_per_row;
+        size_t col0 = (t % b->tiles_per_row) * b->tile;
+        size_t col1 = col0 + b->tile, j, kept = 0;
+        const tk_bytes *x = &b->xs[row];
+        int use_prefix = 0;
+
+        if (b->task == TK_NCD_TASK_SYMMETRIC) {
+            /* Tile c of row i covers columns i + c*tile on. */
+            col0 += row;
+            col1 += row;
+        }
+        if (col1 > b->n_y)
+            col1 = b->n_y;
+        if (col0 >= col1)
+            continue;
+        if (b->task != TK_NCD_TASK_BARE) {
+            if (b->opts.prefix == TK_NCD_PREFIX_ALWAYS)
+                use_prefix = 1;
+            else if (b->opts.prefix == TK_NCD_PREFIX_AUTO)
+                use_prefix = tk_ncd_prefix_pays(b->level, x->len, col1 - col0);
+        }
+        if (use_prefix) {
+            rc = tk_compressor_set_prefix(c, x->data, x->len);
+            if (rc < 0)
+                return rc;
+        }
+        for (j = col0; j < col1; j++) {
+            size_t raw, cxy;
+            double d;
+            rc = pair_size(b, c, x, &b->ys[j], use_prefix, &raw);
+            if (rc < 0)
+                return rc;
+            if (b->task == TK_NCD_TASK_BARE) {
+                b->checksums[worker] += raw;
+                continue;
+            }
+            cxy = raw + (size_t)b->overhead;
+            if (b->task == TK_NCD_TASK_SYMMETRIC && j != row) {
+                /* The other order, x_j first, for the minimum. */
+                size_t raw_rev;
+                rc = pair_size(b, c, &b->ys[j], x, 0, &raw_rev);
+                if (rc < 0)
+                    return rc;
+                if (raw_rev < raw)
+                    cxy = raw_rev + (size_t)b->overhead;
+            }
+            d = tk_ncd_from_sizes(b->opts.metric, b->cx[row], b->cy[j], cxy);
+            if (b->task == TK_NCD_TASK_MATRIX) {
+                b->out_dist[row * b->n_y + j] = d;
+            } else if (b->task == TK_NCD_TASK_SYMMETRIC) {
+                b->out_dist[row * b->n_y + j] = d;
+                b->out_dist[j * b->n_y + row] = d;
+            } else {
+                topk_insert(b->scratch_dist[worker], b->scratch_index[worker], &kept, b->k, d,
+                            (int64_t)j);
+            }
+        }
+        if (b->task == TK_NCD_TASK_NEAREST) {
+            /* Merging under the row's lock in any order gives one answer:
+             * (distance, index) is a total order. */
+            pthread_mutex_t *lock = &b->locks[row % TK_NCD_LOCKS];
+            double *row_dist = b->out_dist + row * b->k;
+            int64_t *row_index = b->out_index + row * b->k;
+            size_t have, q;
+            pthread_mutex_lock(lock);
+            for (have = 0; have < b->k && row_index[have] >= 0; have++)
+                ;
+            for (q = 0; q < kept; q++)
+                topk_insert(row_dist, row_index, &have, b->k, b->scratch_dist[worker][q],
+                            b->scratch_index[worker][q]);
+            pthread_mutex_unlock(lock);
+        }
+    }
+    return TK_OK;
+}
+
+void tk_ncd_batch_pairs_job(tk_ncd_batch *b, tk_job *job)
+{
+    memset(job, 0, sizeof *job);
+    job->n_items = b->n_tiles;
+    job->chunk = 1;
+    job->run = run_tiles;
+    job->ctx = b;
+}
+
+uint64_t tk_ncd_batch_checksum(const tk_ncd_batch *b)
+{
+    uint64_t sum = 0;
+    int w;
+    for (w = 0; w < b->n_workers; w++)
+        sum += b->checksums[w];
+    return sum;
+}
+
+int tk_ncd_batch_run(tk_ncd_batch *b, int n_threads)
+{
+    tk_job job;
+    int rc;
+    tk_ncd_batch_sizes_job(b, &job);
+    rc = tk_parallel_run(&job, n_threads);
+    if (rc < 0)
+        return rc;
+    tk_ncd_batch_pairs_job(b, &job);
+    return tk_parallel_run(&job, n_threads);
+}
+
+/* ------------------------------------------------------------ calibration */
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int tk_ncd_calibrate(int level, const uint8_t *data, size_t len, size_t reps,
+                     double *copy_seconds, double *compress_seconds)
+{
+    tk_compressor *c = NULL;
+    const uint8_t *none = (const uint8_t *)"";
+    size_t i, size, zero = 0;
+    double t0;
+    int rc;
+
+    rc = tk_compressor_new(level, &c);
+    if (rc < 0)
+        return rc;
+    rc = tk_compressor_set_prefix(c, data, len);
+    if (rc < 0)
+        goto cleanup;
+    /* Copy + finish with nothing appended: the fixed price of prefix mode. */
+    t0 = now_seconds();
+    for (i = 0; i < reps; i++) {
+        rc = tk_compressor_size_after_prefix(c, &none, &zero, 1, &size);
+        if (rc < 0)
+            goto cleanup;
+    }
+    *copy_seconds = now_seconds() - t0;
+    /* Reset + compress len bytes: what prefix mode saves per pair. */
+    t0 = now_seconds();
+    for (i = 0; i < reps; i++) {
+        rc = tk_compressor_size(c, &data, &len, 1, &size);
+        if (rc < 0)
+            goto cleanup;
+    }
+    *compress_seconds = now_seconds() - t0;
+cleanup:
+    tk_compressor_free(c);
+    return rc;
+}
