@@ -1,0 +1,240 @@
+"""Tokenization: hand-checked examples, properties and bad input."""
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import textkern as tk
+
+
+# ----------------------------------------------------------- hand-checked
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The quick brown fox doesn't jump.", ["the", "quick", "brown", "fox", "doesn't", "jump"]),
+        ("Pi is 3.14 and 1,000 is a number.", ["pi", "is", "3.14", "and", "1,000", "is", "a", "number"]),
+        ("Die Straße in Köln ist GROSS.", ["die", "strasse", "in", "köln", "ist", "gross"]),
+        ("Москва — столица России, 2024 год.", ["москва", "столица", "россии", "2024", "год"]),
+        ("서울에서 19일 발표된 보고서", ["서울에서", "19일", "발표된", "보고서"]),
+        ("東京へ行きました", ["東", "京", "へ", "行", "き", "ま", "し", "た"]),
+        ("コンピューターを使う", ["コンピューター", "を", "使", "う"]),
+        ("我们在北京学习中文。", ["我", "们", "在", "北", "京", "学", "习", "中", "文"]),
+        ("नमस्ते दुनिया, भारत की राजधानी", ["नमस्ते", "दुनिया", "भारत", "की", "राजधानी"]),
+        ("مرحبا بالعالم، هذه مدينة القاهرة.", ["مرحبا", "بالعالم", "هذه", "مدينة", "القاهرة"]),
+        ("e-mail: a.b@example.com", ["e", "mail", "a.b", "example.com"]),
+    ],
+)
+def test_hand_checked_examples(text, expected):
+    assert tk.tokenize(text) == expected
+
+
+def test_emoji_zwj_sequences_are_never_split():
+    family = "\U0001F469\u200D\U0001F469\u200D\U0001F467"
+    flag = "\U0001F1F0\U0001F1F7"
+    text = f"hi {family} {flag}!"
+    segments = tk.segment(text)
+    assert family in segments and flag in segments
+    assert tk.tokenize(text, kinds=("emoji",)) == [family, flag]
+
+
+def test_kinds():
+    text = "Hello, world! 42 \U0001F600"
+    assert tk.tokenize(text, kinds=["punct"]) == [",", "!"]
+    assert tk.tokenize(text, kinds="number") == ["42"]
+    assert tk.tokenize(text, kinds=("word", "number", "emoji", "punct")) == [
+        "hello", ",", "world", "!", "42", "\U0001F600"]
+
+
+def test_case_and_normalization_options():
+    text = "Straße ＡＢＣ Éclair"
+    assert tk.tokenize(text) == ["strasse", "abc", "éclair"]
+    assert tk.tokenize(text, case="lower") == ["straße", "abc", "éclair"]
+    assert tk.tokenize(text, case=None, normalize="NFC") == ["Straße", "ＡＢＣ", "Éclair"]
+    assert tk.tokenize(text, strip_accents=True) == ["strasse", "abc", "eclair"]
+    # NFC composes a decomposed é; None leaves the code points alone.
+    decomposed = "e\u0301t\u00e9"
+    assert tk.tokenize(decomposed, normalize="NFC", case=None) == ["\u00e9t\u00e9"]
+    assert tk.tokenize(decomposed, normalize=None, case=None) == [decomposed]
+
+
+def test_min_len_counts_code_points_after_mapping():
+    assert tk.tokenize("a ß bb 한", min_len=2) == ["ss", "bb"]
+
+
+def test_stopwords_are_mapped_like_tokens():
+    assert tk.tokenize("The cat and THE dog", stopwords=["the", "AND"]) == ["cat", "dog"]
+    assert tk.tokenize("Straße strasse", stopwords={"STRASSE"}) == []
+
+
+def test_offsets_point_at_original_segments():
+    text = "Ｈｅｌｌｏ Straße, 서울 19일"
+    result = tk.tokenize(text, offsets=True)
+    assert [t for t, _, _ in result] == tk.tokenize(text)
+    assert [text[s:e] for _, s, e in result] == ["Ｈｅｌｌｏ", "Straße", "서울", "19일"]
+
+
+def test_bytes_input_is_utf8():
+    assert tk.tokenize("Grüße aus Köln".encode()) == ["grüsse", "aus", "köln"]
+    assert tk.tokenize(bytearray(b"abc def")) == ["abc", "def"]
+    assert tk.tokenize(memoryview(b"abc def")) == ["abc", "def"]
+
+
+def test_tokenizer_object_matches_function_and_pickles():
+    options = dict(case="lower", normalize="NFC", kinds=("word",), min_len=2, stopwords=["a"])
+    tok = tk.Tokenizer(**options)
+    text = "A cat, a Hat, 3 dogs"
+    assert tok(text) == tk.tokenize(text, **options) == ["cat", "hat", "dogs"]
+    clone = pickle.loads(pickle.dumps(tok))
+    assert clone == tok and clone(text) == tok(text)
+    assert "min_len=2" in repr(tok)
+    assert tok.options["stopwords"] == ("a",)
+
+
+def test_malformed_pickled_state_is_rejected():
+    tok = tk.Tokenizer()
+    with pytest.raises(ValueError):
+        tok.__setstate__({"case": "fold", "bogus": 1})
+    with pytest.raises(ValueError):
+        tok.__setstate__({"case": "upper"})
+    with pytest.raises(ValueError):
+        tok.__setstate__(["not", "a", "dict"])
+    assert tok("Ok") == ["ok"]
+
+
+# -------------------------------------------------------------- properties
+texts = st.text(alphabet=st.characters(blacklist_categories=()), max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_segment_join_round_trip(text):
+    assert "".join(tk.segment(text)) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_offsets_map_back_to_text(text):
+    plain = tk.tokenize(text, case=None, normalize=None)
+    with_offsets = tk.tokenize(text, case=None, normalize=None, offsets=True)
+    assert [t for t, _, _ in with_offsets] == plain
+    for token, start, end in with_offsets:
+        assert text[start:end] == token
+    previous_end = 0
+    for _, start, end in with_offsets:
+        assert previous_end <= start < end
+        previous_end = end
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=30), st.integers(1, 4))
+def test_batch_equals_map_for_any_thread_count(docs, n_threads):
+    tok = tk.Tokenizer(kinds=("word", "number", "emoji", "punct"))
+    expected = [tok(d) for d in docs]
+    assert tok.batch(docs, n_threads=n_threads) == expected
+    assert tok.batch(docs, n_threads=1) == tok.batch(docs)
+
+
+def test_batch_thread_count_independence_on_larger_corpus():
+    docs = [f"Document {i}: Straße 서울 {i * 7}东京 don't " * (i % 13 + 1) for i in range(500)]
+    tok = tk.Tokenizer()
+    one = tok.batch(docs, n_threads=1)
+    assert tok.batch(docs, n_threads=2) == one
+    assert tok.batch(docs, n_threads=7) == one
+    assert tok.batch(docs, offsets=True, n_threads=3) == tok.batch(docs, offsets=True, n_threads=1)
+
+
+# -------------------------------------------------------------- bad input
+@pytest.mark.parametrize("bad", [None, 42, 3.5, ["a"], object()])
+def test_non_text_raises_type_error(bad):
+    with pytest.raises(TypeError, match="str or bytes"):
+        tk.tokenize(bad)
+    with pytest.raises(TypeError):
+        tk.segment(bad)
+
+
+def test_invalid_utf8_strict_gives_offset():
+    with pytest.raises(ValueError, match="byte offset 3"):
+        tk.tokenize(b"abc\xff def")
+    with pytest.raises(ValueError, match="byte offset 1"):
+        tk.tokenize(b"a\xed\xa0\x80")   # an encoded surrogate is not UTF-8
+
+
+def test_lone_surrogate_strict_gives_index():
+    with pytest.raises(ValueError, match="index 2"):
+        tk.tokenize("ab\ud800cd")
+
+
+def test_errors_replace_and_ignore():
+    raw = b"ab\xffcd ef"
+    assert tk.tokenize(raw, errors="replace", case=None) == ["ab", "cd", "ef"]
+    assert tk.tokenize(raw, errors="ignore") == ["abcd", "ef"]
+    result = tk.tokenize(raw, errors="replace", offsets=True)
+    decoded = raw.decode("utf-8", "replace")
+    assert [decoded[s:e] for _, s, e in result] == ["ab", "cd", "ef"]
+    assert tk.tokenize("ab\ud800cd", errors="ignore") == ["abcd"]
+    assert tk.tokenize("x\udfffy", errors="replace", offsets=True)[0][1:] == (0, 1)
+
+
+@pytest.mark.parametrize("kwargs, exc", [
+    (dict(case="upper"), ValueError),
+    (dict(normalize="NFD"), ValueError),
+    (dict(kinds=("words",)), ValueError),
+    (dict(kinds=()), ValueError),
+    (dict(kinds=5), TypeError),
+    (dict(min_len=-1), ValueError),
+    (dict(min_len="2"), TypeError),
+    (dict(stopwords="the"), TypeError),
+    (dict(stopwords=["ok", 3]), TypeError),
+    (dict(errors="surrogateescape"), ValueError),
+])
+def test_bad_options(kwargs, exc):
+    with pytest.raises(exc):
+        tk.tokenize("text", **kwargs)
+    with pytest.raises(exc):
+        tk.Tokenizer(**kwargs)
+
+
+def test_empty_and_odd_inputs():
+    assert tk.tokenize("") == [] and tk.tokenize(b"") == [] and tk.segment("") == []
+    assert tk.tokenize("a\x00b\x01c") == ["a", "b", "c"]
+    assert tk.tokenize("\x00" * 1000) == []
+    marks = "a" + "\u0301" * 100_000
+    assert tk.segment(marks) == [marks]
+    zwj = "\u200d" * 100_000
+    assert "".join(tk.segment(zwj)) == zwj
+    assert tk.tokenize("x" + "\u200d" * 10_000 + "y")[0].startswith("x")
+
+
+def test_batch_rejects_single_string_and_names_bad_item():
+    tok = tk.Tokenizer()
+    with pytest.raises(TypeError, match="iterable of texts"):
+        tok.batch("abc")
+    with pytest.raises(TypeError, match="item 1"):
+        tok.batch(["ok", 3])
+    with pytest.raises(ValueError, match="item 2"):
+        tok.batch(["ok", "fine", b"\xff"])
+    with pytest.raises(ValueError):
+        tok.batch(["a"], n_threads=0)
+
+
+def test_huge_single_token_memory_is_bounded():
+    # A 50 MB single token in a fresh process: peak RSS stays within a few
+    # times the input (the input itself plus its UTF-8 view and the token).
+    script = textwrap.dedent("""
+        import resource, textkern
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        text = "a" * (50 * 1024 * 1024)
+        tokens = textkern.tokenize(text)
+        assert len(tokens) == 1 and len(tokens[0]) == len(text)
+        del tokens
+        assert len(textkern.segment(text)) == 1
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print((peak - base) / 1024)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    growth_mb = float(out.stdout.strip())
+    assert growth_mb < 4 * 50, f"peak RSS grew by {growth_mb:.0f} MB for a 50 MB token"
