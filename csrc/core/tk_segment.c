@@ -28,6 +28,14 @@
 #define SET_ALNUM (SET_AHLETTER | BIT(TK_WB_NUMERIC))
 #define SET_BEFORE_ENL (SET_ALNUM | BIT(TK_WB_KATAKANA) | BIT(TK_WB_EXTENDNUMLET))
 #define SET_AFTER_ENL (SET_ALNUM | BIT(TK_WB_KATAKANA))
+/* Left sides that only ever join a WSegSpace (WB3d) or a non-ASCII
+ * character (Extend, Format, ZWJ or Hebrew_Letter after a Double_Quote). */
+#define SET_ASCII_ALONE (BIT(TK_WB_OTHER) | BIT(TK_WB_WSEGSPACE) | BIT(TK_WB_DOUBLE_QUOTE) \
+                         | BIT(TK_WB_SINGLE_QUOTE) | BIT(TK_WB_MIDNUMLET)               \
+                         | BIT(TK_WB_MIDLETTER) | BIT(TK_WB_MIDNUM))
+/* Right sides that never join an ASCII letter or digit on their left
+ * (Double_Quote is left out: it can join a Hebrew letter by WB7b). */
+#define SET_BREAK_AFTER_ALNUM (BIT(TK_WB_OTHER) | BIT(TK_WB_WSEGSPACE) | SET_NEWLINE)
 
 static inline unsigned wb_byte(uint32_t cp)
 {
@@ -99,7 +107,22 @@ int tk_wordseg_next(tk_wordseg *it, tk_span *span)
     span->start = pos;
     span->cp_start = it->cp_pos;
 
-    prev_raw = next_char(s + pos, len - pos, &n) & TK_WB_MASK;
+    if (s[pos] < 0x80) {
+        prev_raw = tk_wb_ascii[s[pos]];
+        /* Hot path: ASCII space or punctuation followed by more ASCII is a
+         * segment of its own unless it is a space before a space (WB3d) or
+         * a newline pair; every other joining rule needs a letter, digit,
+         * underscore, or non-ASCII character on its left or right. */
+        if ((BIT(prev_raw) & SET_ASCII_ALONE)
+            && (pos + 1 >= len
+                || (s[pos + 1] < 0x80 && !(prev_raw == TK_WB_WSEGSPACE && s[pos + 1] == ' ')))) {
+            pos++;
+            goto done;
+        }
+        n = 1;
+    } else {
+        prev_raw = next_char(s + pos, len - pos, &n) & TK_WB_MASK;
+    }
     pos += n;
     /* WB4 does not apply at the start of a segment: a leading Extend,
      * Format or ZWJ is its own base character. */
@@ -123,8 +146,11 @@ int tk_wordseg_next(tk_wordseg *it, tk_span *span)
         if (BIT(left) & SET_ALNUM) {
             while (pos < len && s[pos] < 0x80) {
                 unsigned prop = tk_wb_ascii[s[pos]];
-                if (!(BIT(prop) & SET_ALNUM))
+                if (!(BIT(prop) & SET_ALNUM)) {
+                    if (BIT(prop) & SET_BREAK_AFTER_ALNUM)
+                        goto done;
                     break;
+                }
                 left2 = left;
                 left = prop;
                 prev_raw = prop;
