@@ -1,0 +1,93 @@
+/*
+ * N-gram generation over one document.
+ *
+ * Analyzers (scikit-learn's semantics for word, char and char_wb):
+ *   word      n-grams of tokens joined by one space; all lo-grams first,
+ *             then (lo+1)-grams, ..., each in text order;
+ *   char      code-point n-grams of the mapped text after every run of
+ *             two or more whitespace characters became one space;
+ *   char_wb   code-point n-grams inside each whitespace-separated word
+ *             padded with one space on each side; a padded word shorter
+ *             than n is emitted whole, once;
+ *   grapheme  like char, but over extended grapheme clusters, so a
+ *             cluster (emoji ZWJ sequence, letter + combining marks) is
+ *             never cut.
+ * "Whitespace" is exactly Python's str.isspace(), which is what
+ * scikit-learn's regular expression and str.split() use.
+ *
+ * Every n-gram is a contiguous substring of one prepared buffer, so
+ * emitting one costs no copy.
+ */
+#ifndef TK_NGRAM_H
+#define TK_NGRAM_H
+
+#include "tk_tokenize.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tk_analyzer {
+    TK_ANALYZER_WORD = 0,
+    TK_ANALYZER_CHAR = 1,
+    TK_ANALYZER_CHAR_WB = 2,
+    TK_ANALYZER_GRAPHEME = 3
+};
+
+typedef struct tk_ngram_opts {
+    int analyzer;            /* enum tk_analyzer */
+    size_t lo, hi;           /* inclusive n range, 1 <= lo <= hi */
+} tk_ngram_opts;
+
+/* Called once per n-gram, in output order; gram is valid during the call. */
+typedef int (*tk_ngram_sink)(void *ctx, const uint8_t *gram, size_t len);
+
+/* Per-thread reusable buffers; zero-initialize, then tk_ngram_buf_free. */
+typedef struct tk_ngram_buf {
+    tk_scratch scratch;      /* tokenizer / mapping buffers */
+    uint8_t *text;           /* joined tokens, or the whitespace-collapsed text */
+    size_t text_len, text_cap;
+    size_t *starts;          /* word: token starts; others: unit starts (+ end) */
+    size_t starts_cap;
+    size_t *ends;            /* word: token ends; char_wb: unit index of each pad space */
+    size_t ends_cap;
+    size_t n_units;          /* tokens, code points or clusters */
+    size_t n_words;          /* char_wb: number of words */
+} tk_ngram_buf;
+
+void tk_ngram_buf_free(tk_ngram_buf *buf);
+
+/* Nonzero if cp is whitespace for Python's str.isspace(). */
+int tk_is_py_space(uint32_t cp);
+
+/* Validate an n range: TK_OK or TK_EINVAL. */
+int tk_ngram_check(const tk_ngram_opts *ng);
+
+/* Prepare buf for text (valid UTF-8) under the analyzer in ng. */
+int tk_ngram_prepare(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
+                     const tk_stopwords *stopwords, const uint8_t *text, size_t len,
+                     tk_ngram_buf *buf);
+
+/*
+ * Prepare buf for word n-grams over a given token list: tokens back to
+ * back in `bytes`, token i ending at ends[i].
+ */
+int tk_ngram_prepare_tokens(tk_ngram_buf *buf, const uint8_t *bytes, const size_t *ends,
+                            size_t n_tokens);
+
+/* Emit the n-grams of a prepared buffer. */
+int tk_ngram_emit(const tk_ngram_opts *ng, const tk_ngram_buf *buf, tk_ngram_sink sink,
+                  void *ctx);
+
+/* Number of n-grams tk_ngram_emit would produce (for sizing outputs). */
+size_t tk_ngram_count(const tk_ngram_opts *ng, const tk_ngram_buf *buf);
+
+/* prepare + emit. */
+int tk_ngrams(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
+              const tk_stopwords *stopwords, const uint8_t *text, size_t len,
+              tk_ngram_buf *buf, tk_ngram_sink sink, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TK_NGRAM_H */

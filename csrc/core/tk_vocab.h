@@ -1,0 +1,84 @@
+/*
+ * Vocabulary: a set of byte strings (terms) with a 64-bit count each.
+ *
+ * Terms live back to back in one arena; an open-addressing table maps a
+ * term to its id.  Ids are dense and given in order of first insertion,
+ * which is what makes "first appearance" orderings and chunk-ordered
+ * merges possible.  Lookups (tk_vocab_find) never write, so a vocabulary
+ * that is no longer modified can be shared by many threads.
+ */
+#ifndef TK_VOCAB_H
+#define TK_VOCAB_H
+
+#include "tk_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One table slot: id + 1 (0 = empty) and the high half of the hash, so
+ * that most mismatches are rejected without touching the arena. */
+typedef struct tk_vocab_slot {
+    uint32_t id1;
+    uint32_t tag;
+} tk_vocab_slot;
+
+typedef struct tk_vocab {
+    uint8_t *arena;          /* term bytes, back to back */
+    size_t arena_len, arena_cap;
+    size_t *offs;            /* term i is arena[offs[i] .. offs[i+1]) */
+    size_t offs_cap;
+    uint64_t *hashes;        /* tk_hash_bytes of each term */
+    size_t hashes_cap;
+    int64_t *counts;
+    size_t counts_cap;
+    tk_vocab_slot *slots;
+    size_t mask;             /* n_slots - 1 (n_slots is a power of two), or 0 */
+    size_t n;                /* number of terms */
+    int64_t total;           /* sum of counts */
+} tk_vocab;
+
+/* The largest number of terms a vocabulary holds (ids fit in uint32_t). */
+#define TK_VOCAB_MAX_TERMS ((size_t)UINT32_MAX - 1)
+
+void tk_vocab_init(tk_vocab *v);
+void tk_vocab_free(tk_vocab *v);
+/* Forget every term but keep the buffers for reuse. */
+void tk_vocab_clear(tk_vocab *v);
+
+/*
+ * Add `count` occurrences of term (hash = tk_hash_bytes(term, len)),
+ * inserting it if new.  *id receives its id (may be NULL).
+ */
+int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
+                        int64_t count, uint32_t *id);
+int tk_vocab_add(tk_vocab *v, const uint8_t *term, size_t len, int64_t count,
+                 uint32_t *id);
+
+/* Id of term, or -1 if absent.  Read-only: safe to call concurrently. */
+long long tk_vocab_find_hashed(const tk_vocab *v, const uint8_t *term, size_t len,
+                               uint64_t hash);
+long long tk_vocab_find(const tk_vocab *v, const uint8_t *term, size_t len);
+
+static inline const uint8_t *tk_vocab_term(const tk_vocab *v, size_t id, size_t *len)
+{
+    *len = v->offs[id + 1] - v->offs[id];
+    return v->arena + v->offs[id];
+}
+
+/*
+ * Add every term of src (in src id order) with its count to dst.  If
+ * map is not NULL it receives dst's id for each src id (src->n entries).
+ */
+int tk_vocab_merge(tk_vocab *dst, const tk_vocab *src, uint32_t *map);
+
+/* Ids sorted by term bytes (code point order for UTF-8); caller frees. */
+int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out);
+
+/* Compare two byte strings the way Python compares str (for UTF-8). */
+int tk_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TK_VOCAB_H */

@@ -1,0 +1,125 @@
+/* Unit tests for the term vocabulary (arena + open addressing). */
+#include <stdio.h>
+#include <string.h>
+
+#include "tk_test.h"
+#include "tk_vocab.h"
+
+static void test_basic(void)
+{
+    tk_vocab v;
+    uint32_t id = 99;
+    size_t len;
+    const uint8_t *t;
+    tk_vocab_init(&v);
+    CHECK_EQ_INT(tk_vocab_find(&v, (const uint8_t *)"a", 1), -1);
+    CHECK_EQ_INT(tk_vocab_add(&v, (const uint8_t *)"b", 1, 2, &id), TK_OK);
+    CHECK_EQ_INT(id, 0);
+    CHECK_EQ_INT(tk_vocab_add(&v, (const uint8_t *)"a", 1, 1, &id), TK_OK);
+    CHECK_EQ_INT(id, 1);
+    CHECK_EQ_INT(tk_vocab_add(&v, (const uint8_t *)"b", 1, 3, &id), TK_OK);
+    CHECK_EQ_INT(id, 0);
+    /* The empty string is a term like any other. */
+    CHECK_EQ_INT(tk_vocab_add(&v, (const uint8_t *)"", 0, 1, &id), TK_OK);
+    CHECK_EQ_INT(id, 2);
+    CHECK_EQ_INT(v.n, 3);
+    CHECK_EQ_INT(v.counts[0], 5);
+    CHECK_EQ_INT(v.total, 7);
+    CHECK_EQ_INT(tk_vocab_find(&v, (const uint8_t *)"", 0), 2);
+    t = tk_vocab_term(&v, 1, &len);
+    CHECK(len == 1 && t[0] == 'a');
+    tk_vocab_clear(&v);
+    CHECK_EQ_INT(v.n, 0);
+    CHECK_EQ_INT(tk_vocab_find(&v, (const uint8_t *)"b", 1), -1);
+    tk_vocab_free(&v);
+}
+
+static void test_many_and_sort(void)
+{
+    tk_vocab v, w;
+    char buf[32];
+    size_t i;
+    uint32_t *ids = NULL, *map;
+    tk_vocab_init(&v);
+    tk_vocab_init(&w);
+    for (i = 0; i < 100000; i++) {
+        int n = snprintf(buf, sizeof buf, "t%zu", (i * 7919) % 50000);
+        CHECK_EQ_INT(tk_vocab_add(&v, (const uint8_t *)buf, (size_t)n, 1, NULL), TK_OK);
+    }
+    CHECK_EQ_INT(v.n, 50000);
+    CHECK_EQ_INT(v.total, 100000);
+    for (i = 0; i < 50000; i++) {
+        int n = snprintf(buf, sizeof buf, "t%zu", i);
+        long long id = tk_vocab_find(&v, (const uint8_t *)buf, (size_t)n);
+        CHECK(id >= 0);
+        if (id >= 0)
+            CHECK_EQ_INT(v.counts[id], 2);
+    }
+    CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
+    for (i = 1; i < v.n; i++) {
+        size_t la, lb;
+        const uint8_t *a = tk_vocab_term(&v, ids[i - 1], &la);
+        const uint8_t *b = tk_vocab_term(&v, ids[i], &lb);
+        CHECK(tk_bytes_cmp(a, la, b, lb) < 0);
+    }
+    tk_free(ids);
+    /* Merge keeps dst's ids and appends src's new terms in src order. */
+    tk_vocab_add(&w, (const uint8_t *)"zz", 2, 1, NULL);
+    tk_vocab_add(&w, (const uint8_t *)"t0", 2, 1, NULL);
+    map = tk_malloc(v.n * sizeof *map);
+    CHECK_EQ_INT(tk_vocab_merge(&w, &v, map), TK_OK);
+    CHECK_EQ_INT(w.n, 50001);
+    CHECK_EQ_INT(map[0], 1);   /* v's first term is "t0" */
+    CHECK_EQ_INT(map[1], 2);
+    CHECK_EQ_INT(w.counts[1], 3);
+    tk_free(map);
+    tk_vocab_free(&v);
+    tk_vocab_free(&w);
+}
+
+static void test_cmp(void)
+{
+    /* UTF-8 byte order is code point order, as Python sorts str. */
+    const uint8_t e_acute[] = {0xC3, 0xA9}, z[] = {'z'}, emoji[] = {0xF0, 0x9F, 0x98, 0x80};
+    const uint8_t ab[] = {'a', 'b'};
+    CHECK(tk_bytes_cmp(z, 1, e_acute, 2) < 0);
+    CHECK(tk_bytes_cmp(e_acute, 2, emoji, 4) < 0);
+    CHECK(tk_bytes_cmp(ab, 1, ab, 2) < 0);
+    CHECK(tk_bytes_cmp(ab, 2, ab, 2) == 0);
+}
+
+static void test_alloc_failures(void)
+{
+    long n;
+    for (n = 1; n < 60; n++) {
+        tk_vocab v;
+        char buf[16];
+        size_t i;
+        int rc = TK_OK;
+        tk_vocab_init(&v);
+        tk_alloc_fail_after(n);
+        for (i = 0; i < 200 && rc == TK_OK; i++) {
+            int k = snprintf(buf, sizeof buf, "w%zu", i);
+            rc = tk_vocab_add(&v, (const uint8_t *)buf, (size_t)k, 1, NULL);
+        }
+        tk_alloc_fail_after(0);
+        if (rc != TK_OK) {
+            CHECK_EQ_INT(rc, TK_ENOMEM);
+            /* Everything added before the failure is still intact. */
+            for (i = 0; i < v.n; i++) {
+                int k = snprintf(buf, sizeof buf, "w%zu", i);
+                CHECK_EQ_INT(tk_vocab_find(&v, (const uint8_t *)buf, (size_t)k), (long long)i);
+            }
+        }
+        tk_vocab_free(&v);
+    }
+}
+
+int main(void)
+{
+    test_basic();
+    test_many_and_sort();
+    test_cmp();
+    test_alloc_failures();
+    TEST_MAIN_END();
+}
