@@ -165,6 +165,10 @@ int tk_wordseg_next(tk_wordseg *it, tk_span *span)
         right = byte & TK_WB_MASK;
         right_bit = BIT(right);
 
+        /* Letters and digits outside ASCII (Hangul, accented Latin...):
+         * WB5/WB8-10 join them, and no earlier rule can break there. */
+        if ((BIT(left) & SET_ALNUM) && (right_bit & SET_ALNUM))
+            goto join;
         if (right_bit & SET_NEWLINE)                                   /* WB3b */
             break;
         if (prev_raw == TK_WB_ZWJ && (byte & TK_WB_EXT_PICT))          /* WB3c */
@@ -180,8 +184,6 @@ int tk_wordseg_next(tk_wordseg *it, tk_span *span)
 
         /* From here on every rule says "no break", so their order does not
          * matter; the ones needing lookahead come last. */
-        if ((BIT(left) & SET_ALNUM) && (right_bit & SET_ALNUM))       /* WB5, WB8-10 */
-            goto join;
         if ((BIT(left2) & SET_AHLETTER) && (BIT(left) & SET_MIDLETTER_Q)
             && (right_bit & SET_AHLETTER))                             /* WB7 */
             goto join;
