@@ -110,9 +110,10 @@ int tk_wordseg_next(tk_wordseg *it, tk_span *span)
     if (s[pos] < 0x80) {
         prev_raw = tk_wb_ascii[s[pos]];
         /* Hot path: ASCII space or punctuation followed by more ASCII is a
-         * segment of its own unless it is a space before a space (WB3d) or
-         * a newline pair; every other joining rule needs a letter, digit,
-         * underscore, or non-ASCII character on its left or right. */
+         * segment of its own unless it is a space before a space (WB3d);
+         * every other joining rule needs a letter, digit, underscore or
+         * non-ASCII character on one side, or context before the segment
+         * that a segment start never has (see the top of this file). */
         if ((BIT(prev_raw) & SET_ASCII_ALONE)
             && (pos + 1 >= len
                 || (s[pos + 1] < 0x80 && !(prev_raw == TK_WB_WSEGSPACE && s[pos + 1] == ' ')))) {
