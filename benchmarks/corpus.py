@@ -16,6 +16,8 @@ Sources (all genuine running prose written and translated by people):
   script), Greek, Serbian, Ukrainian and others come from.
 * ``debian-faq`` and its Korean, Japanese, Chinese, Russian, German and
   French translations (DocBook HTML, one document per section).
+* ``libreoffice-help-ko`` and ``-hi``: only paragraphs written in Hangul
+  or Devanagari (the rest of that help is untranslated English).
 * ``manpages`` and the translated manual pages ``manpages-{de,fr,es,pl,ru,
   uk,ja,zh}``; roff macros are stripped with a small converter, one
   document per page (long pages are split at section headings).
@@ -26,6 +28,7 @@ Run ``python benchmarks/corpus.py`` to build the cache and print a summary.
 from __future__ import annotations
 
 import gzip
+import heapq
 import html
 import json
 import os
@@ -43,7 +46,7 @@ __all__ = ["ensure_sources", "documents", "ncd_documents", "describe", "records"
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 # Bump when extraction changes so stale caches are rebuilt, never reused.
-CORPUS_FILE = CACHE_DIR / "corpus-v1.jsonl.gz"
+CORPUS_FILE = CACHE_DIR / "corpus-v2.jsonl.gz"
 
 MAN_LANGS = ["de", "fr", "es", "pl", "ru", "uk", "ja", "zh_CN"]
 FAQ_LANGS = ["ko", "ja", "zh-cn", "ru", "de", "fr"]
@@ -51,7 +54,13 @@ PACKAGES = (
     ["gnome-user-docs", "manpages", "debian-faq"]
     + ["manpages-" + lang.split("_")[0].lower() for lang in MAN_LANGS]
     + ["debian-faq-" + lang for lang in FAQ_LANGS]
+    + ["libreoffice-help-ko", "libreoffice-help-hi"]
 )
+
+# Major languages, one per script family the tokenizer must handle, get a
+# larger share of any prefix than the long tail of Latin-script translations.
+LANGUAGE_WEIGHTS = {lang: 3.0 for lang in
+                    ("en", "de", "fr", "es", "pl", "ru", "uk", "ja", "zh", "ko", "hi")}
 
 MIN_DOC_BYTES = 300
 MAX_DOC_BYTES = 30_000
@@ -104,7 +113,7 @@ def ensure_sources(verbose: bool = True) -> Path:
 
     The first call downloads the Debian packages with ``apt-get download``,
     unpacks them into a temporary directory, extracts plain text and writes
-    ``benchmarks/.cache/corpus-v1.jsonl.gz``; the unpacked packages are then
+    ``benchmarks/.cache/corpus-v2.jsonl.gz``; the unpacked packages are then
     deleted, so the tree stays small. Later calls return at once.
     """
     if CORPUS_FILE.exists():
@@ -115,7 +124,7 @@ def ensure_sources(verbose: bool = True) -> Path:
         fetched = time.perf_counter()
         built = _build(root)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    partial = CORPUS_FILE.with_suffix(".tmp")
+    partial = CORPUS_FILE.with_name(f"{CORPUS_FILE.name}.{os.getpid()}.tmp")
     with gzip.open(partial, "wt", encoding="utf-8", compresslevel=3) as fh:
         for record in built:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -234,6 +243,26 @@ def _debian_faq(root: Path):
                 continue
             for section in _html_sections(path):
                 yield ("debian-faq", lang, section)
+
+
+# --------------------------------------------------------------------------
+# LibreOffice help (HTML), only for languages the other sources lack
+# --------------------------------------------------------------------------
+
+# The help is only partly translated; a paragraph counts as translated when
+# at least a quarter of its characters are in the language's own script.
+LIBREOFFICE_LANGS = {"ko": re.compile("[\uac00-\ud7a3]"), "hi": re.compile("[\u0900-\u097f]")}
+_LO_DROP = re.compile(r"<(head|script|style|pre)\b.*?</\1>", re.S)
+
+
+def _libreoffice_help(root: Path):
+    for lang, script in LIBREOFFICE_LANGS.items():
+        folder = root / "usr/share/libreoffice/help" / lang / "text"
+        for path in sorted(folder.rglob("*.html")):
+            source = _HTML_BLOCK_END.sub("\n\n", _LO_DROP.sub(" ", path.read_text(encoding="utf-8")))
+            paragraphs = [_clean(p) for p in source.split("\n\n")]
+            kept = [p for p in paragraphs if len(script.findall(p)) >= max(3, len(p) // 4)]
+            yield ("libreoffice-help", lang, _paragraphs_to_text(kept))
 
 
 # --------------------------------------------------------------------------
@@ -417,7 +446,7 @@ def _man_pages(root: Path):
 def _build(root: Path) -> list[dict]:
     records_out = []
     bucket_bytes: Counter = Counter()
-    for generator in (_gnome_help, _debian_faq, _man_pages):
+    for generator in (_gnome_help, _debian_faq, _libreoffice_help, _man_pages):
         for source, lang, text in generator(root):
             text = unicodedata.normalize("NFC", text).strip()
             size = len(text.encode("utf-8"))
@@ -445,15 +474,34 @@ def records(verbose: bool = True) -> list[dict]:
 
 
 def _interleaved(recs: list[dict]) -> list[dict]:
-    """Round-robin over (source, language) buckets so any prefix is mixed."""
-    buckets: "OrderedDict[tuple, list]" = OrderedDict()
+    """Order documents so that any prefix mixes languages about evenly by bytes.
+
+    Within one language its sources take turns; across languages the next
+    document comes from the language that has contributed the fewest bytes
+    so far, relative to its weight (ties broken by name), until it runs out.
+    """
+    by_lang: "OrderedDict[str, OrderedDict[str, list]]" = OrderedDict()
     for rec in recs:
-        buckets.setdefault((rec["source"], rec["lang"]), []).append(rec)
-    queues = [buckets[k] for k in sorted(buckets)]
-    out, i = [], 0
-    while any(i < len(q) for q in queues):
-        out.extend(q[i] for q in queues if i < len(q))
-        i += 1
+        by_lang.setdefault(rec["lang"], OrderedDict()).setdefault(rec["source"], []).append(rec)
+    streams = {}
+    for lang, sources in by_lang.items():
+        queues = [sources[name] for name in sorted(sources)]
+        stream, i = [], 0
+        while any(i < len(q) for q in queues):
+            stream.extend(q[i] for q in queues if i < len(q))
+            i += 1
+        streams[lang] = stream
+    heap = [(0.0, lang, 0) for lang in sorted(streams)]
+    heapq.heapify(heap)
+    out = []
+    while heap:
+        emitted, lang, index = heapq.heappop(heap)
+        rec = streams[lang][index]
+        out.append(rec)
+        if index + 1 < len(streams[lang]):
+            weight = LANGUAGE_WEIGHTS.get(lang, 1.0)
+            heapq.heappush(heap, (emitted + len(rec["text"].encode("utf-8")) / weight,
+                                  lang, index + 1))
     return out
 
 
