@@ -74,6 +74,10 @@ struct tk_compressor {
     int prefix_ready;        /* deflateInit2 done on prefix */
     int prefix_set;          /* prefix holds a fed prefix */
     size_t prefix_out;       /* bytes the prefix already emitted */
+    uint8_t *joined;         /* level 0: the concatenated input */
+    size_t joined_cap;
+    uint8_t *block;          /* level 0: output block of CPython's size */
+    size_t block_cap;
 };
 
 int tk_ncd_format_overhead(int format)
@@ -147,6 +151,8 @@ void tk_compressor_free(tk_compressor *c)
     if (c->prefix_ready)
         deflateEnd(&c->prefix);
     tk_free(c->arena.base);
+    tk_free(c->joined);
+    tk_free(c->block);
     tk_free(c->out);
     tk_free(c);
 }
@@ -192,6 +198,77 @@ static int deflate_parts(z_stream *s, uint8_t *out, const uint8_t *const *parts,
     return TK_OK;
 }
 
+/*
+ * Level 0 writes stored blocks whose boundaries follow the space left in
+ * the output buffer, so the size depends on how the caller hands out
+ * output space.  Reproduce CPython's zlib.compress (3.10 and later): all
+ * input at once with Z_FINISH (in UINT_MAX pieces), output in blocks of
+ * the sizes below, each filled before the next is given.
+ */
+static size_t cpython_block_size(size_t index)
+{
+    static const size_t kib = 1024, mib = 1024 * 1024;
+    static const size_t sizes[] = {32 * kib, 64 * kib, 256 * kib, 1 * mib, 4 * mib, 8 * mib,
+                                   16 * mib, 16 * mib, 32 * mib, 32 * mib, 32 * mib, 32 * mib,
+                                   64 * mib, 64 * mib, 128 * mib, 128 * mib, 256 * mib};
+    size_t n = sizeof sizes / sizeof sizes[0];
+    return sizes[index < n ? index : n - 1];
+}
+
+static int stored_size(tk_compressor *c, const uint8_t *const *parts, const size_t *lens,
+                       size_t n_parts, size_t *size)
+{
+    z_stream *s = &c->main;
+    size_t p, total_in = 0, at = 0, left, produced = 0, block_index = 0, block_size;
+    int zrc = Z_OK, flush = Z_NO_FLUSH, rc;
+
+    for (p = 0; p < n_parts; p++) {
+        if (lens[p] > SIZE_MAX - total_in)
+            return TK_EOVERFLOW;
+        total_in += lens[p];
+    }
+    rc = tk_grow((void **)&c->joined, &c->joined_cap, total_in ? total_in : 1, 1);
+    if (rc < 0)
+        return rc;
+    for (p = 0; p < n_parts; p++) {
+        if (lens[p])
+            memcpy(c->joined + at, parts[p], lens[p]);
+        at += lens[p];
+    }
+    block_size = cpython_block_size(block_index);
+    rc = tk_grow((void **)&c->block, &c->block_cap, block_size, 1);
+    if (rc < 0)
+        return rc;
+    s->next_out = c->block;
+    s->avail_out = (uInt)block_size;
+    s->next_in = c->joined;
+    left = total_in;
+    do {
+        uInt feed = left > UINT_MAX ? UINT_MAX : (uInt)left;
+        s->avail_in = feed;
+        left -= feed;
+        flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
+        do {
+            if (s->avail_out == 0) {
+                produced += block_size;
+                block_size = cpython_block_size(++block_index);
+                rc = tk_grow((void **)&c->block, &c->block_cap, block_size, 1);
+                if (rc < 0)
+                    return rc;
+                s->next_out = c->block;
+                s->avail_out = (uInt)block_size;
+            }
+            zrc = deflate(s, flush);
+            if (zrc == Z_STREAM_ERROR)
+                return TK_EZLIB;
+        } while (s->avail_out == 0);
+    } while (flush != Z_FINISH);
+    if (zrc != Z_STREAM_END)
+        return TK_EZLIB;
+    *size = produced + (block_size - s->avail_out);
+    return TK_OK;
+}
+
 int tk_compressor_size(tk_compressor *c, const uint8_t *const *parts, const size_t *lens,
                        size_t n_parts, size_t *size)
 {
@@ -200,6 +277,8 @@ int tk_compressor_size(tk_compressor *c, const uint8_t *const *parts, const size
     if (c->main_dirty && deflateReset(&c->main) != Z_OK)
         return TK_EZLIB;
     c->main_dirty = 1;
+    if (c->level == 0)
+        return stored_size(c, parts, lens, n_parts, size);
     rc = deflate_parts(&c->main, c->out, parts, lens, n_parts, 1, &produced);
     if (rc < 0)
         return rc;
@@ -213,6 +292,8 @@ int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len
     int rc;
 
     c->prefix_set = 0;
+    if (c->level == 0)
+        return TK_EINVAL;     /* stored sizes depend on the split */
     if (!c->arena.base) {
         c->arena.base = tk_malloc(TK_NCD_ARENA_CAP);
         if (!c->arena.base)
@@ -566,7 +647,7 @@ static int run_tiles(void *ctx, size_t begin, size_t end, int worker)
             continue;
         if (b->task != TK_NCD_TASK_BARE) {
             if (b->opts.prefix == TK_NCD_PREFIX_ALWAYS)
-                use_prefix = 1;
+                use_prefix = b->level > 0 && col1 - col0 > 0;
             else if (b->opts.prefix == TK_NCD_PREFIX_AUTO)
                 use_prefix = tk_ncd_prefix_pays(b->level, x->len, col1 - col0);
         }

@@ -91,6 +91,18 @@ static void test_known_sizes(void)
     CHECK_EQ_INT(tk_ncd_resolve_level(10), -1);
     CHECK_EQ_INT(tk_ncd_resolve_level(-2), -1);
 
+    /* Level 0 follows CPython's output blocks: values printed by Python
+     * 3.11 for len(zlib.compress(bytes(range(256)) * n, 0, wbits=-15)). */
+    {
+        size_t n = 256 * 800 * 20, q;
+        uint8_t *t = malloc(n);
+        for (q = 0; q < n; q++)
+            t[q] = (uint8_t)q;
+        CHECK_EQ_INT(core_size(0, t, 256 * 800), 204820);
+        CHECK_EQ_INT(core_size(0, t, n), 4096320);
+        free(t);
+    }
+
     /* Against zlib one-shot, over sizes that cross the output scratch and
      * the 32 KiB window. */
     for (i = 0; i < 3; i++) {
