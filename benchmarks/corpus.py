@@ -20,7 +20,7 @@ Sources (all genuine running prose written and translated by people):
   or Devanagari (the rest of that help is untranslated English).
 * ``manpages`` and the translated manual pages ``manpages-{de,fr,es,pl,ru,
   uk,ja,zh}``; roff macros are stripped with a small converter, one
-  document per page (long pages are split at section headings).
+  document per page (pages over 30 KB are cut between paragraphs).
 
 API: ``documents(min_mb)``, ``ncd_documents(n, lo, hi)``, ``describe(docs)``.
 Run ``python benchmarks/corpus.py`` to build the cache and print a summary.
@@ -46,7 +46,7 @@ __all__ = ["ensure_sources", "documents", "ncd_documents", "describe", "records"
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 # Bump when extraction changes so stale caches are rebuilt, never reused.
-CORPUS_FILE = CACHE_DIR / "corpus-v2.jsonl.gz"
+CORPUS_FILE = CACHE_DIR / "corpus-v3.jsonl.gz"
 
 MAN_LANGS = ["de", "fr", "es", "pl", "ru", "uk", "ja", "zh_CN"]
 FAQ_LANGS = ["ko", "ja", "zh-cn", "ru", "de", "fr"]
@@ -113,7 +113,7 @@ def ensure_sources(verbose: bool = True) -> Path:
 
     The first call downloads the Debian packages with ``apt-get download``,
     unpacks them into a temporary directory, extracts plain text and writes
-    ``benchmarks/.cache/corpus-v2.jsonl.gz``; the unpacked packages are then
+    ``benchmarks/.cache/corpus-v3.jsonl.gz``; the unpacked packages are then
     deleted, so the tree stays small. Later calls return at once.
     """
     if CORPUS_FILE.exists():
@@ -142,6 +142,8 @@ def ensure_sources(verbose: bool = True) -> Path:
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+# Removed inline markup leaves doubled blanks behind.
+_BLANKS = re.compile(r"[ \t]{2,}")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -166,7 +168,7 @@ def _join_lines(lines) -> str:
 
 def _clean(fragment: str) -> str:
     text = html.unescape(_TAG.sub("", fragment))
-    return _join_lines(text.split("\n"))
+    return _BLANKS.sub(" ", _join_lines(text.split("\n")))
 
 
 def _paragraphs_to_text(paragraphs) -> str:
@@ -415,7 +417,8 @@ def _split_long(text: str) -> list[str]:
         if current and size + n > MAX_DOC_BYTES // 2:
             pieces.append("\n\n".join(current))
             current, size = [], 0
-        current.append(para[: MAX_DOC_BYTES // 2])
+        # Cut by characters so that even 4-byte characters stay in bounds.
+        current.append(para[: MAX_DOC_BYTES // 4])
         size += n
     if current:
         pieces.append("\n\n".join(current))
@@ -433,8 +436,8 @@ def _man_pages(root: Path):
             if source.lstrip().startswith(".so "):
                 continue
             sections = _man_page_sections(source)
-            # One page is one document unless it is too long; then sections
-            # are packed into documents of moderate size.
+            # One page is one document unless it is too long; then its
+            # paragraphs are packed into pieces of at most ~15 KB.
             for text in _split_long("\n\n".join(sections)):
                 yield ("man", lang, text)
 
