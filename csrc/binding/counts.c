@@ -1,4 +1,2084 @@
-/* Placeholder until the counting area lands: registers nothing yet. */
+/*
+ * ngrams(), count(), the Counts and Vocabulary types, and the kernels
+ * behind CountVectorizer / TfidfVectorizer / HashingVectorizer.
+ *
+ * Documents are consumed from any iterable in batches.  Each batch runs
+ * on C threads with the GIL released: a chunk of documents counts into
+ * its own vocabulary, and chunks are merged into the global vocabulary
+ * strictly in chunk order (by whichever worker finishes the next chunk
+ * in line), so ids - first appearance - and matrices do not depend on
+ * the number of threads or on chunk boundaries.
+ */
 #include "binding.h"
 
-int tkpy_exec_counts(PyObject *module) { (void)module; return 0; }
+#include <pthread.h>
+
+#include "../core/tk_ngram.h"
+#include "../core/tk_vocab.h"
+
+/* Batches bound the memory held for documents of a generator. */
+#define BATCH_MAX_DOCS 65536
+#define BATCH_MAX_BYTES ((size_t)64 << 20)
+
+enum job_mode { MODE_COUNT = 0, MODE_FIT = 1, MODE_TRANSFORM = 2, MODE_HASH = 3 };
+/* What an input item is: raw text, or an already analyzed list of str. */
+enum input_kind { INPUT_TEXT = 0, INPUT_FEATURES = 1, INPUT_TOKENS = 2 };
+
+#define ENTRY(id, count) (((uint64_t)(id) << 32) | (uint64_t)(uint32_t)(count))
+#define ENTRY_ID(e) ((uint32_t)((e) >> 32))
+#define ENTRY_VALUE(e) ((uint32_t)(e))
+
+/* ------------------------------------------------------------ objects */
+typedef struct CountsObject {
+    PyObject_HEAD
+    tk_vocab v;
+} CountsObject;
+
+typedef struct VocabularyObject {
+    PyObject_HEAD
+    tk_vocab v;            /* id = feature column */
+} VocabularyObject;
+
+static PyObject *new_counts(PyTypeObject *type)
+{
+    CountsObject *self = (CountsObject *)type->tp_alloc(type, 0);
+    if (self)
+        tk_vocab_init(&self->v);
+    return (PyObject *)self;
+}
+
+static PyObject *term_to_str(const tk_vocab *v, size_t id)
+{
+    size_t len;
+    const uint8_t *t = tk_vocab_term(v, id, &len);
+    return PyUnicode_DecodeUTF8((const char *)t, (Py_ssize_t)len, "strict");
+}
+
+/* UTF-8 of a str key; NULL with no exception set when key is not a str. */
+static const uint8_t *key_utf8(PyObject *key, size_t *len)
+{
+    Py_ssize_t n;
+    const char *s;
+    if (!PyUnicode_Check(key))
+        return NULL;
+    s = PyUnicode_AsUTF8AndSize(key, &n);
+    if (!s) {
+        PyErr_Clear();   /* lone surrogates: cannot be a stored term */
+        return NULL;
+    }
+    *len = (size_t)n;
+    return (const uint8_t *)s;
+}
+
+/* ================================================================ jobs */
+typedef struct doc_in {
+    const uint8_t *data;
+    size_t len;
+    size_t first_end;      /* index into the batch's ends array (pre-analyzed input) */
+    size_t n_terms;
+} doc_in;
+
+typedef struct chunk_out {
+    tk_vocab vocab;        /* COUNT / FIT: the chunk's own terms */
+    uint64_t *entries;     /* FIT / TRANSFORM / HASH: ENTRY(id, value), row by row */
+    size_t n_entries, entries_cap;
+    size_t *row_nnz;       /* entries per document */
+    int done;
+} chunk_out;
+
+/* Finished rows, in document order, kept until the matrix is built. */
+typedef struct segment {
+    uint64_t *entries;
+    size_t n_entries;
+    size_t *row_nnz;
+    size_t n_docs;
+} segment;
+
+typedef struct worker_state {
+    tk_ngram_buf buf;
+    size_t *stamp;         /* last document (+1) in which an id was seen */
+    uint32_t *pos;         /* its position in that document's row */
+    size_t stamp_cap;      /* initialized length of stamp/pos */
+    uint64_t *tmp;         /* HASH: raw (column, sign) pairs of a document */
+    size_t tmp_len, tmp_cap;
+} worker_state;
+
+typedef struct accum {
+    int mode;
+    int input;
+    tk_ngram_opts ng;
+    const tkpy_tokconf *conf;      /* NULL for pre-analyzed input */
+    const tk_vocab *fixed;         /* TRANSFORM */
+    uint64_t n_features;           /* HASH */
+    int alternate_sign;            /* HASH */
+    tk_vocab global;               /* COUNT / FIT */
+    segment *segs;
+    size_t n_segs, segs_cap;
+    size_t n_docs;                 /* documents consumed so far */
+    worker_state *workers;
+    size_t n_workers;
+} accum;
+
+typedef struct batch_job {
+    accum *acc;
+    doc_in *docs;
+    const size_t *ends;            /* pre-analyzed input: term ends */
+    size_t n_docs;
+    size_t doc_base;               /* global index of docs[0] */
+    size_t chunk;
+    chunk_out *chunks;
+    size_t n_chunks;
+    pthread_mutex_t lock;
+    size_t next_merge;
+    int merging;
+} batch_job;
+
+typedef struct doc_sink {
+    batch_job *job;
+    chunk_out *out;
+    worker_state *ws;
+    size_t stamp;                  /* global document index + 1 */
+    size_t row_start;              /* first entry of the current row */
+} doc_sink;
+
+static void worker_state_free(worker_state *ws)
+{
+    tk_ngram_buf_free(&ws->buf);
+    tk_free(ws->stamp);
+    tk_free(ws->pos);
+    tk_free(ws->tmp);
+    memset(ws, 0, sizeof *ws);
+}
+
+static void segment_free(segment *s)
+{
+    tk_free(s->entries);
+    tk_free(s->row_nnz);
+    memset(s, 0, sizeof *s);
+}
+
+static void accum_free(accum *acc)
+{
+    size_t i;
+    tk_vocab_free(&acc->global);
+    for (i = 0; i < acc->n_segs; i++)
+        segment_free(&acc->segs[i]);
+    tk_free(acc->segs);
+    for (i = 0; i < acc->n_workers; i++)
+        worker_state_free(&acc->workers[i]);
+    tk_free(acc->workers);
+    memset(acc, 0, sizeof *acc);
+}
+
+static int ensure_stamps(worker_state *ws, size_t need)
+{
+    size_t cap = ws->stamp_cap, cap2;
+    int rc;
+    if (need <= cap)
+        return TK_OK;
+    cap2 = cap;
+    if ((rc = tk_grow((void **)&ws->stamp, &cap, need, sizeof *ws->stamp)) < 0)
+        return rc;
+    if ((rc = tk_grow((void **)&ws->pos, &cap2, cap, sizeof *ws->pos)) < 0)
+        return rc;
+    memset(ws->stamp + ws->stamp_cap, 0, (cap - ws->stamp_cap) * sizeof *ws->stamp);
+    ws->stamp_cap = cap;
+    return TK_OK;
+}
+
+/* Count one occurrence of id in the current document's row. */
+static int row_add(doc_sink *d, uint32_t id)
+{
+    chunk_out *out = d->out;
+    worker_state *ws = d->ws;
+    int rc;
+    if (id >= ws->stamp_cap && (rc = ensure_stamps(ws, (size_t)id + 1)) < 0)
+        return rc;
+    if (ws->stamp[id] == d->stamp) {
+        uint64_t *e = &out->entries[d->row_start + ws->pos[id]];
+        if (ENTRY_VALUE(*e) == UINT32_MAX)
+            return TK_EOVERFLOW;
+        (*e)++;
+        return TK_OK;
+    }
+    if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                      sizeof *out->entries)) < 0)
+        return rc;
+    ws->stamp[id] = d->stamp;
+    ws->pos[id] = (uint32_t)(out->n_entries - d->row_start);
+    out->entries[out->n_entries++] = ENTRY(id, 1);
+    return TK_OK;
+}
+
+static int sink_gram(void *ctx, const uint8_t *g, size_t len)
+{
+    doc_sink *d = ctx;
+    accum *acc = d->job->acc;
+    uint32_t id;
+    int rc;
+
+    switch (acc->mode) {
+    case MODE_COUNT:
+        return tk_vocab_add(&d->out->vocab, g, len, 1, NULL);
+    case MODE_FIT:
+        if ((rc = tk_vocab_add(&d->out->vocab, g, len, 1, &id)) < 0)
+            return rc;
+        return row_add(d, id);
+    case MODE_TRANSFORM: {
+        long long found = tk_vocab_find(acc->fixed, g, len);
+        if (found < 0)
+            return TK_OK;
+        return row_add(d, (uint32_t)found);
+    }
+    case MODE_HASH: {
+        uint64_t h = tk_hash_bytes(g, len);
+        uint64_t col = (h & UINT64_C(0x7fffffffffffffff)) % acc->n_features;
+        uint64_t neg = acc->alternate_sign ? h >> 63 : 0;
+        worker_state *ws = d->ws;
+        if ((rc = tk_grow((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
+                          sizeof *ws->tmp)) < 0)
+            return rc;
+        ws->tmp[ws->tmp_len++] = (col << 1) | neg;
+        return TK_OK;
+    }
+    default:
+        return TK_EINVAL;
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void sort_u64(uint64_t *a, size_t n)
+{
+    size_t i;
+    if (n > 24) {
+        qsort(a, n, sizeof *a, cmp_u64);
+        return;
+    }
+    for (i = 1; i < n; i++) {
+        uint64_t x = a[i];
+        size_t k = i;
+        while (k > 0 && a[k - 1] > x) {
+            a[k] = a[k - 1];
+            k--;
+        }
+        a[k] = x;
+    }
+}
+
+/* HASH: turn a document's (column, sign) pairs into summed, sorted entries. */
+static int flush_hashed_row(doc_sink *d)
+{
+    worker_state *ws = d->ws;
+    chunk_out *out = d->out;
+    size_t i = 0;
+    int rc;
+    sort_u64(ws->tmp, ws->tmp_len);
+    while (i < ws->tmp_len) {
+        uint64_t col = ws->tmp[i] >> 1;
+        int64_t sum = 0;
+        for (; i < ws->tmp_len && ws->tmp[i] >> 1 == col; i++)
+            sum += (ws->tmp[i] & 1) ? -1 : 1;
+        if (sum == 0)
+            continue;
+        if (sum > INT32_MAX || sum < INT32_MIN)
+            return TK_EOVERFLOW;
+        if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                          sizeof *out->entries)) < 0)
+            return rc;
+        out->entries[out->n_entries++] = ENTRY(col, (int32_t)sum);
+    }
+    ws->tmp_len = 0;
+    return TK_OK;
+}
+
+static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t i)
+{
+    accum *acc = job->acc;
+    const doc_in *doc = &job->docs[i];
+    doc_sink d;
+    size_t start = out->n_entries;
+    int rc = TK_OK;
+
+    d.job = job;
+    d.out = out;
+    d.ws = ws;
+    d.stamp = job->doc_base + i + 1;
+    d.row_start = start;
+    ws->tmp_len = 0;
+    if (acc->input == INPUT_TEXT) {
+        rc = tk_ngrams(&acc->ng, &acc->conf->opts, acc->conf->stopwords, doc->data, doc->len,
+                       &ws->buf, sink_gram, &d);
+    } else if (acc->input == INPUT_TOKENS) {
+        /* ends are relative to this document's data */
+        rc = tk_ngram_prepare_tokens(&ws->buf, doc->data, job->ends + doc->first_end,
+                                     doc->n_terms);
+        if (rc == TK_OK)
+            rc = tk_ngram_emit(&acc->ng, &ws->buf, sink_gram, &d);
+    } else {
+        size_t k, prev = 0;
+        const size_t *ends = job->ends + doc->first_end;
+        for (k = 0; k < doc->n_terms && rc == TK_OK; k++) {
+            rc = sink_gram(&d, doc->data + prev, ends[k] - prev);
+            prev = ends[k];
+        }
+    }
+    if (rc < 0)
+        return rc;
+    if (acc->mode == MODE_HASH && (rc = flush_hashed_row(&d)) < 0)
+        return rc;
+    if (acc->mode == MODE_TRANSFORM)   /* columns are final: sort here, in parallel */
+        sort_u64(out->entries + start, out->n_entries - start);
+    if (acc->mode != MODE_COUNT)
+        out->row_nnz[i % job->chunk] = out->n_entries - start;
+    return TK_OK;
+}
+
+static int merge_chunk(batch_job *job, size_t c)
+{
+    accum *acc = job->acc;
+    chunk_out *out = &job->chunks[c];
+    size_t n_docs = (c + 1) * job->chunk <= job->n_docs ? job->chunk
+                                                         : job->n_docs - c * job->chunk;
+    uint32_t *map = NULL;
+    segment *seg;
+    size_t i;
+    int rc = TK_OK;
+
+    if (acc->mode == MODE_COUNT) {
+        rc = tk_vocab_merge(&acc->global, &out->vocab, NULL);
+        tk_vocab_free(&out->vocab);
+        return rc;
+    }
+    if (acc->mode == MODE_FIT) {
+        map = tk_malloc((out->vocab.n ? out->vocab.n : 1) * sizeof *map);
+        if (!map)
+            return TK_ENOMEM;
+        rc = tk_vocab_merge(&acc->global, &out->vocab, map);
+        if (rc < 0)
+            goto cleanup;
+        for (i = 0; i < out->n_entries; i++)
+            out->entries[i] = ENTRY(map[ENTRY_ID(out->entries[i])],
+                                    ENTRY_VALUE(out->entries[i]));
+        tk_vocab_free(&out->vocab);
+    }
+    rc = tk_grow((void **)&acc->segs, &acc->segs_cap, acc->n_segs + 1, sizeof *acc->segs);
+    if (rc < 0)
+        goto cleanup;
+    seg = &acc->segs[acc->n_segs++];
+    seg->entries = out->entries;
+    seg->n_entries = out->n_entries;
+    seg->row_nnz = out->row_nnz;
+    seg->n_docs = n_docs;
+    out->entries = NULL;
+    out->row_nnz = NULL;
+cleanup:
+    tk_free(map);
+    return rc;
+}
+
+/* Mark chunk c done and merge every finished chunk that is next in line. */
+static int finish_chunk(batch_job *job, size_t c)
+{
+    int rc = TK_OK;
+    pthread_mutex_lock(&job->lock);
+    job->chunks[c].done = 1;
+    if (!job->merging) {
+        job->merging = 1;
+        while (job->next_merge < job->n_chunks && job->chunks[job->next_merge].done) {
+            size_t m = job->next_merge;
+            pthread_mutex_unlock(&job->lock);
+            rc = merge_chunk(job, m);
+            pthread_mutex_lock(&job->lock);
+            if (rc < 0)
+                break;
+            job->next_merge++;
+        }
+        job->merging = 0;
+    }
+    pthread_mutex_unlock(&job->lock);
+    return rc;
+}
+
+static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
+{
+    batch_job *job = ctx;
+    accum *acc = job->acc;
+    size_t c = begin / job->chunk, i;
+    chunk_out *out = &job->chunks[c];
+    worker_state *ws = &acc->workers[worker];
+    int rc;
+
+    if (acc->mode != MODE_COUNT) {
+        out->row_nnz = tk_calloc(end - begin, sizeof *out->row_nnz);
+        if (!out->row_nnz)
+            return TK_ENOMEM;
+    }
+    for (i = begin; i < end; i++)
+        if ((rc = process_doc(job, out, ws, i)) < 0)
+            return rc;
+    return finish_chunk(job, c);
+}
+
+static void batch_chunks_free(batch_job *job)
+{
+    size_t i;
+    for (i = 0; i < job->n_chunks; i++) {
+        tk_vocab_free(&job->chunks[i].vocab);
+        tk_free(job->chunks[i].entries);
+        tk_free(job->chunks[i].row_nnz);
+    }
+    tk_free(job->chunks);
+    job->chunks = NULL;
+}
+
+/* Run one batch (GIL held on entry and exit). */
+static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs,
+                     int n_threads)
+{
+    batch_job job;
+    tk_job tj;
+    int threads = tk_resolve_threads(n_threads, n_docs), rc;
+    size_t i;
+
+    if (n_docs == 0)
+        return 0;
+    if ((size_t)threads > acc->n_workers) {
+        worker_state *w = tk_realloc(acc->workers, (size_t)threads * sizeof *w);
+        if (!w) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memset(w + acc->n_workers, 0, ((size_t)threads - acc->n_workers) * sizeof *w);
+        acc->workers = w;
+        acc->n_workers = (size_t)threads;
+    }
+    memset(&job, 0, sizeof job);
+    job.acc = acc;
+    job.docs = docs;
+    job.ends = ends;
+    job.n_docs = n_docs;
+    job.doc_base = acc->n_docs;
+    /* A few chunks per thread: enough to balance uneven documents, few
+     * enough that merging chunk vocabularies stays cheap. */
+    job.chunk = threads > 1 ? (n_docs + (size_t)threads * 4 - 1) / ((size_t)threads * 4)
+                            : n_docs;
+    if (job.chunk == 0)
+        job.chunk = 1;
+    job.n_chunks = (n_docs + job.chunk - 1) / job.chunk;
+    job.chunks = tk_calloc(job.n_chunks, sizeof *job.chunks);
+    if (!job.chunks) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < job.n_chunks; i++)
+        tk_vocab_init(&job.chunks[i].vocab);
+    pthread_mutex_init(&job.lock, NULL);
+    memset(&tj, 0, sizeof tj);
+    tj.n_items = n_docs;
+    tj.chunk = job.chunk;
+    tj.run = run_chunk;
+    tj.ctx = &job;
+    rc = tkpy_run_job(&tj, threads, NULL);
+    pthread_mutex_destroy(&job.lock);
+    if (rc == 0 && job.next_merge != job.n_chunks) {
+        PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: unmerged chunks");
+        rc = -1;
+    }
+    batch_chunks_free(&job);
+    if (rc < 0)
+        return -1;
+    acc->n_docs += n_docs;
+    return 0;
+}
+
+/* ------------------------------------------------------- batch input */
+typedef struct batch_in {
+    tkpy_text *texts;
+    size_t texts_cap;
+    doc_in *docs;
+    size_t n, cap;
+    uint8_t *bytes;        /* pre-analyzed input: terms back to back */
+    size_t bytes_len, bytes_cap;
+    size_t *ends;
+    size_t n_ends, ends_cap;
+    size_t total_bytes;
+} batch_in;
+
+static void batch_in_clear(batch_in *b)
+{
+    size_t i;
+    for (i = 0; i < b->n; i++)
+        if (b->texts)
+            tkpy_text_release(&b->texts[i]);
+    b->n = 0;
+    b->bytes_len = 0;
+    b->n_ends = 0;
+    b->total_bytes = 0;
+}
+
+static void batch_in_free(batch_in *b)
+{
+    batch_in_clear(b);
+    tk_free(b->texts);
+    tk_free(b->docs);
+    tk_free(b->bytes);
+    tk_free(b->ends);
+    memset(b, 0, sizeof *b);
+}
+
+/* Append the str items of a list-like feature/token sequence. */
+static int batch_add_terms(batch_in *b, PyObject *item, Py_ssize_t index, doc_in *doc)
+{
+    PyObject *seq = PySequence_Fast(item, "");
+    Py_ssize_t k, n;
+    size_t start = b->bytes_len;
+    int rc;
+    if (!seq) {
+        PyErr_Format(PyExc_TypeError,
+                     "item %zd: the analyzer must return a list of str, not %.100s", index,
+                     Py_TYPE(item)->tp_name);
+        return -1;
+    }
+    n = PySequence_Fast_GET_SIZE(seq);
+    for (k = 0; k < n; k++) {
+        PyObject *t = PySequence_Fast_GET_ITEM(seq, k);
+        Py_ssize_t len;
+        const char *s;
+        if (!PyUnicode_Check(t)) {
+            PyErr_Format(PyExc_TypeError,
+                         "item %zd: analyzer output must contain only str, found %.100s",
+                         index, Py_TYPE(t)->tp_name);
+            goto fail;
+        }
+        s = PyUnicode_AsUTF8AndSize(t, &len);
+        if (!s)
+            goto fail;
+        if ((rc = tk_grow((void **)&b->bytes, &b->bytes_cap, b->bytes_len + (size_t)len, 1)) < 0
+            || (rc = tk_grow((void **)&b->ends, &b->ends_cap, b->n_ends + 1,
+                             sizeof *b->ends)) < 0) {
+            tkpy_raise(rc);
+            goto fail;
+        }
+        memcpy(b->bytes + b->bytes_len, s, (size_t)len);
+        b->bytes_len += (size_t)len;
+        b->ends[b->n_ends++] = b->bytes_len - start;
+    }
+    Py_DECREF(seq);
+    doc->data = NULL;               /* set once bytes stop moving */
+    doc->len = start;               /* offset into bytes for now */
+    doc->first_end = b->n_ends - (size_t)n;
+    doc->n_terms = (size_t)n;
+    b->total_bytes += b->bytes_len - start;
+    return 0;
+fail:
+    Py_DECREF(seq);
+    return -1;
+}
+
+static int batch_add(batch_in *b, PyObject *item, Py_ssize_t index, int input, int errors)
+{
+    int rc;
+    if ((rc = tk_grow((void **)&b->docs, &b->cap, b->n + 1, sizeof *b->docs)) < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    if (input == INPUT_TEXT) {
+        if ((rc = tk_grow((void **)&b->texts, &b->texts_cap, b->n + 1, sizeof *b->texts)) < 0) {
+            tkpy_raise(rc);
+            return -1;
+        }
+        if (tkpy_text_from_object(item, errors, index, &b->texts[b->n]) < 0)
+            return -1;
+        b->docs[b->n].data = b->texts[b->n].data;
+        b->docs[b->n].len = b->texts[b->n].len;
+        b->docs[b->n].first_end = 0;
+        b->docs[b->n].n_terms = 0;
+        b->total_bytes += b->texts[b->n].len;
+    } else if (batch_add_terms(b, item, index, &b->docs[b->n]) < 0) {
+        return -1;
+    }
+    b->n++;
+    return 0;
+}
+
+static int batch_run(accum *acc, batch_in *b, int n_threads)
+{
+    size_t i;
+    int rc;
+    if (acc->input != INPUT_TEXT)
+        for (i = 0; i < b->n; i++) {
+            size_t off = b->docs[i].len;
+            b->docs[i].data = b->bytes ? b->bytes + off : (const uint8_t *)"";
+            b->docs[i].len = 0;
+        }
+    rc = run_batch(acc, b->docs, b->ends, b->n, n_threads);
+    batch_in_clear(b);
+    return rc;
+}
+
+/* Feed every document of obj (one str/bytes, or an iterable) to acc. */
+static int accum_feed(accum *acc, PyObject *obj, int n_threads)
+{
+    batch_in b;
+    PyObject *iter = NULL, *item;
+    Py_ssize_t index = 0;
+    int errors = acc->conf ? acc->conf->errors : TK_UTF8_STRICT, rc = -1;
+
+    memset(&b, 0, sizeof b);
+    if (acc->input == INPUT_TEXT && (PyUnicode_Check(obj) || PyBytes_Check(obj)
+                                     || PyByteArray_Check(obj))) {
+        if (batch_add(&b, obj, -1, acc->input, errors) < 0)
+            goto cleanup;
+        rc = batch_run(acc, &b, n_threads);
+        goto cleanup;
+    }
+    iter = PyObject_GetIter(obj);
+    if (!iter) {
+        PyErr_Format(PyExc_TypeError,
+                     "expected str, bytes or an iterable of them, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        goto cleanup;
+    }
+    while ((item = PyIter_Next(iter))) {
+        int r = batch_add(&b, item, index, acc->input, errors);
+        Py_DECREF(item);
+        if (r < 0)
+            goto cleanup;
+        index++;
+        if ((b.n >= BATCH_MAX_DOCS || b.total_bytes >= BATCH_MAX_BYTES)
+            && batch_run(acc, &b, n_threads) < 0)
+            goto cleanup;
+    }
+    if (PyErr_Occurred())
+        goto cleanup;
+    rc = batch_run(acc, &b, n_threads);
+cleanup:
+    Py_XDECREF(iter);
+    batch_in_free(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ options */
+static int parse_analyzer(PyObject *obj, int *out)
+{
+    static const char *const names[] = {"word", "char", "char_wb", "grapheme"};
+    int i;
+    if (PyUnicode_Check(obj))
+        for (i = 0; i < 4; i++)
+            if (PyUnicode_CompareWithASCIIString(obj, names[i]) == 0) {
+                *out = i;
+                return 0;
+            }
+    PyErr_Format(PyExc_ValueError,
+                 "analyzer must be 'word', 'char', 'char_wb' or 'grapheme', not %R", obj);
+    return -1;
+}
+
+static int parse_range(Py_ssize_t lo, Py_ssize_t hi, tk_ngram_opts *ng)
+{
+    if (lo < 1 || hi < lo) {
+        PyErr_Format(PyExc_ValueError,
+                     "invalid n-gram range (%zd, %zd): need 1 <= lo <= hi", lo, hi);
+        return -1;
+    }
+    ng->lo = (size_t)lo;
+    ng->hi = (size_t)hi;
+    return 0;
+}
+
+/* Common setup: analyzer, range, tokenizer, input kind. */
+static int accum_setup(accum *acc, int mode, PyObject *tokenizer, PyObject *analyzer,
+                       Py_ssize_t lo, Py_ssize_t hi, int input)
+{
+    memset(acc, 0, sizeof *acc);
+    tk_vocab_init(&acc->global);
+    acc->mode = mode;
+    if (input < INPUT_TEXT || input > INPUT_TOKENS) {
+        PyErr_SetString(PyExc_ValueError, "invalid input kind");
+        return -1;
+    }
+    acc->input = input;
+    if (parse_analyzer(analyzer, &acc->ng.analyzer) < 0 || parse_range(lo, hi, &acc->ng) < 0)
+        return -1;
+    if (input == INPUT_TOKENS)
+        acc->ng.analyzer = TK_ANALYZER_WORD;
+    if (tokenizer != Py_None) {
+        acc->conf = tkpy_tokenizer_conf(tokenizer);
+        if (!acc->conf)
+            return -1;
+    } else if (input == INPUT_TEXT) {
+        PyErr_SetString(PyExc_TypeError, "a Tokenizer is required for text input");
+        return -1;
+    }
+    return 0;
+}
+
+/* ============================================================= ngrams() */
+typedef struct list_sink {
+    PyObject *list;
+} list_sink;
+
+static int sink_list(void *ctx, const uint8_t *g, size_t len)
+{
+    list_sink *ls = ctx;
+    PyObject *s = PyUnicode_DecodeUTF8((const char *)g, (Py_ssize_t)len, "strict");
+    int rc;
+    if (!s)
+        return TK_ECANCELLED;
+    rc = PyList_Append(ls->list, s);
+    Py_DECREF(s);
+    return rc < 0 ? TK_ECANCELLED : TK_OK;
+}
+
+static PyObject *ngrams_impl(PyObject *text, PyObject *tokenizer, PyObject *analyzer,
+                             Py_ssize_t lo, Py_ssize_t hi)
+{
+    accum acc;
+    tkpy_text t;
+    tk_ngram_buf buf;
+    list_sink ls;
+    int rc;
+
+    memset(&buf, 0, sizeof buf);
+    if (accum_setup(&acc, MODE_COUNT, tokenizer, analyzer, lo, hi, INPUT_TEXT) < 0)
+        return NULL;
+    if (tkpy_text_from_object(text, acc.conf->errors, -1, &t) < 0)
+        return NULL;
+    ls.list = NULL;
+    rc = tk_ngram_prepare(&acc.ng, &acc.conf->opts, acc.conf->stopwords, t.data, t.len, &buf);
+    if (rc == TK_OK) {
+        ls.list = PyList_New(0);
+        if (!ls.list)
+            rc = TK_ENOMEM;
+        else
+            rc = tk_ngram_emit(&acc.ng, &buf, sink_list, &ls);
+    }
+    tk_ngram_buf_free(&buf);
+    tkpy_text_release(&t);
+    if (rc < 0) {
+        Py_XDECREF(ls.list);
+        return tkpy_raise(rc);
+    }
+    return ls.list;
+}
+
+static PyObject *py_ngrams(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"text", "tokenizer", "analyzer", "lo", "hi", NULL};
+    PyObject *text, *tokenizer, *analyzer;
+    Py_ssize_t lo, hi;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnn:ngrams", kwlist, &text, &tokenizer,
+                                     &analyzer, &lo, &hi))
+        return NULL;
+    return ngrams_impl(text, tokenizer, analyzer, lo, hi);
+}
+
+/* ============================================================== count() */
+static PyObject *count_impl(PyObject *module, PyObject *docs, PyObject *tokenizer,
+                            PyObject *analyzer, Py_ssize_t lo, Py_ssize_t hi, int n_threads,
+                            int input)
+{
+    tkpy_state *st = tkpy_get_state(module);
+    accum acc;
+    CountsObject *result;
+
+    if (accum_setup(&acc, MODE_COUNT, tokenizer, analyzer, lo, hi, input) < 0
+        || accum_feed(&acc, docs, n_threads) < 0) {
+        accum_free(&acc);
+        return NULL;
+    }
+    result = (CountsObject *)new_counts(st->counts_type);
+    if (!result) {
+        accum_free(&acc);
+        return NULL;
+    }
+    /* Hand the vocabulary over without copying. */
+    result->v = acc.global;
+    tk_vocab_init(&acc.global);
+    accum_free(&acc);
+    return (PyObject *)result;
+}
+
+static PyObject *py_count(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"docs", "tokenizer", "analyzer", "lo", "hi", "n_threads",
+                             "input", NULL};
+    PyObject *docs, *tokenizer, *analyzer, *threads = Py_None;
+    Py_ssize_t lo, hi;
+    int n_threads, input = INPUT_TEXT;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnn|Oi:count", kwlist, &docs, &tokenizer,
+                                     &analyzer, &lo, &hi, &threads, &input))
+        return NULL;
+    if (tkpy_parse_threads(threads, &n_threads) < 0)
+        return NULL;
+    return count_impl(module, docs, tokenizer, analyzer, lo, hi, n_threads, input);
+}
+
+/* ============================================================ matrices */
+typedef struct csr_out {
+    PyObject *data;        /* bytearray of int64 */
+    PyObject *indices;     /* bytearray of int32 or int64 */
+    PyObject *indptr;
+    int index_size;
+} csr_out;
+
+static void csr_out_clear(csr_out *c)
+{
+    Py_CLEAR(c->data);
+    Py_CLEAR(c->indices);
+    Py_CLEAR(c->indptr);
+}
+
+static int csr_alloc(csr_out *c, size_t nnz, size_t n_rows, size_t n_cols)
+{
+    c->index_size = (nnz > (size_t)INT32_MAX || n_cols > (size_t)INT32_MAX) ? 8 : 4;
+    if (nnz > (size_t)PY_SSIZE_T_MAX / 8 || n_rows >= (size_t)PY_SSIZE_T_MAX / 8) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    c->data = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(nnz * 8));
+    c->indices = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(nnz * c->index_size));
+    c->indptr = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)((n_rows + 1) * c->index_size));
+    if (!c->data || !c->indices || !c->indptr) {
+        csr_out_clear(c);
+        return -1;
+    }
+    return 0;
+}
+
+static inline void put_index(void *base, int size, size_t i, uint64_t value)
+{
+    if (size == 4)
+        ((int32_t *)base)[i] = (int32_t)value;
+    else
+        ((int64_t *)base)[i] = (int64_t)value;
+}
+
+/*
+ * Build the CSR arrays from the accumulated segments.  newcol maps an
+ * entry id to its column, or UINT32_MAX to drop it (NULL: ids are
+ * columns).  binary sets every value to 1; signed_values reads values as
+ * int32 (hashing).  Rows are sorted by column.  Segments are freed as
+ * they are consumed.
+ */
+static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int binary,
+                     int signed_values, csr_out *out)
+{
+    size_t s, r, nnz = 0, row = 0, at = 0, max_row = 0;
+    uint64_t *rowbuf = NULL;
+    int64_t *data;
+    char *indices, *indptr;
+
+    /* Pass 1: sizes. */
+    for (s = 0; s < acc->n_segs; s++) {
+        const segment *seg = &acc->segs[s];
+        size_t e = 0;
+        for (r = 0; r < seg->n_docs; r++) {
+            size_t k, kept = 0;
+            for (k = 0; k < seg->row_nnz[r]; k++, e++)
+                if (!newcol || newcol[ENTRY_ID(seg->entries[e])] != UINT32_MAX)
+                    kept++;
+            nnz += kept;
+            if (seg->row_nnz[r] > max_row)
+                max_row = seg->row_nnz[r];
+        }
+    }
+    if (csr_alloc(out, nnz, acc->n_docs, n_cols) < 0)
+        return -1;
+    rowbuf = tk_malloc((max_row ? max_row : 1) * sizeof *rowbuf);
+    if (!rowbuf) {
+        csr_out_clear(out);
+        PyErr_NoMemory();
+        return -1;
+    }
+    data = (int64_t *)PyByteArray_AS_STRING(out->data);
+    indices = PyByteArray_AS_STRING(out->indices);
+    indptr = PyByteArray_AS_STRING(out->indptr);
+    Py_BEGIN_ALLOW_THREADS
+    put_index(indptr, out->index_size, 0, 0);
+    for (s = 0; s < acc->n_segs; s++) {
+        segment *seg = &acc->segs[s];
+        size_t e = 0;
+        for (r = 0; r < seg->n_docs; r++, row++) {
+            size_t k, n = 0;
+            for (k = 0; k < seg->row_nnz[r]; k++, e++) {
+                uint64_t ent = seg->entries[e];
+                uint32_t col = newcol ? newcol[ENTRY_ID(ent)] : ENTRY_ID(ent);
+                if (col != UINT32_MAX)
+                    rowbuf[n++] = ENTRY(col, ENTRY_VALUE(ent));
+            }
+            if (newcol)
+                sort_u64(rowbuf, n);
+            for (k = 0; k < n; k++, at++) {
+                uint32_t v = ENTRY_VALUE(rowbuf[k]);
+                put_index(indices, out->index_size, at, ENTRY_ID(rowbuf[k]));
+                data[at] = binary ? 1 : signed_values ? (int64_t)(int32_t)v : (int64_t)v;
+            }
+            put_index(indptr, out->index_size, row + 1, at);
+        }
+        segment_free(seg);
+    }
+    acc->n_segs = 0;
+    Py_END_ALLOW_THREADS
+    tk_free(rowbuf);
+    return 0;
+}
+
+static PyObject *csr_tuple(csr_out *c, size_t n_rows, size_t n_cols)
+{
+    PyObject *t = Py_BuildValue("(OOOnni)", c->data, c->indices, c->indptr,
+                                (Py_ssize_t)n_rows, (Py_ssize_t)n_cols, c->index_size);
+    csr_out_clear(c);
+    return t;
+}
+
+/* ------------------------------------------------------- Vocabulary */
+static PyObject *new_vocabulary(PyTypeObject *type)
+{
+    VocabularyObject *self = (VocabularyObject *)type->tp_alloc(type, 0);
+    if (self)
+        tk_vocab_init(&self->v);
+    return (PyObject *)self;
+}
+
+/*
+ * fit_matrix(docs, tokenizer, analyzer, lo, hi, n_threads, input, prune)
+ *   prune(df: bytes, tf: bytes, n_docs) -> bytes mask or None; df and tf are
+ *   int64 arrays in sorted-term order (tf = df when binary, as scikit-learn
+ *   ranks max_features on the binarized matrix).  Returns (Vocabulary, data, indices, indptr, n_rows,
+ *   n_cols, index_size).
+ */
+static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tokenizer,
+                                 PyObject *analyzer, Py_ssize_t lo, Py_ssize_t hi,
+                                 int n_threads, int input, PyObject *prune, int binary)
+{
+    tkpy_state *st = tkpy_get_state(module);
+    accum acc;
+    uint32_t *sorted = NULL, *newcol = NULL;
+    PyObject *df_bytes = NULL, *tf_bytes = NULL, *mask = NULL, *result = NULL;
+    VocabularyObject *vocab = NULL;
+    csr_out csr;
+    size_t i, s, n, kept = 0;
+    int rc;
+
+    memset(&csr, 0, sizeof csr);
+    if (accum_setup(&acc, MODE_FIT, tokenizer, analyzer, lo, hi, input) < 0
+        || accum_feed(&acc, docs, n_threads) < 0)
+        goto cleanup;
+    n = acc.global.n;
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "empty vocabulary; perhaps the documents only contain stop words");
+        goto cleanup;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rc = tk_vocab_sorted_ids(&acc.global, &sorted);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        tkpy_raise(rc);
+        goto cleanup;
+    }
+    /* Document frequencies in sorted order (tf is the vocabulary's count). */
+    df_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
+    tf_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
+    newcol = tk_malloc(n * sizeof *newcol);
+    if (!df_bytes || !tf_bytes || !newcol) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto cleanup;
+    }
+    {
+        int64_t *df = (int64_t *)PyBytes_AS_STRING(df_bytes);
+        int64_t *tf = (int64_t *)PyBytes_AS_STRING(tf_bytes);
+        memset(df, 0, n * 8);
+        for (i = 0; i < n; i++)
+            newcol[sorted[i]] = (uint32_t)i;   /* sorted position of each id */
+        for (s = 0; s < acc.n_segs; s++)
+            for (i = 0; i < acc.segs[s].n_entries; i++)
+                df[newcol[ENTRY_ID(acc.segs[s].entries[i])]]++;
+        for (i = 0; i < n; i++)
+            tf[i] = binary ? df[i] : acc.global.counts[sorted[i]];
+    }
+    if (prune != Py_None) {
+        mask = PyObject_CallFunction(prune, "OOn", df_bytes, tf_bytes, (Py_ssize_t)acc.n_docs);
+        if (!mask)
+            goto cleanup;
+    }
+    if (mask && mask != Py_None) {
+        Py_buffer view;
+        const uint8_t *m;
+        if (PyObject_GetBuffer(mask, &view, PyBUF_SIMPLE) < 0)
+            goto cleanup;
+        if ((size_t)view.len != n) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_ValueError, "prune mask has the wrong length");
+            goto cleanup;
+        }
+        m = view.buf;
+        for (i = 0; i < n; i++)
+            newcol[sorted[i]] = m[i] ? (uint32_t)kept++ : UINT32_MAX;
+        PyBuffer_Release(&view);
+    } else {
+        kept = n;
+    }
+    if (kept == 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "After pruning, no terms remain. Try a lower min_df or a higher max_df.");
+        goto cleanup;
+    }
+    vocab = (VocabularyObject *)new_vocabulary(st->ngram_table_type);
+    if (!vocab)
+        goto cleanup;
+    rc = TK_OK;
+    Py_BEGIN_ALLOW_THREADS
+    for (i = 0; i < n && rc == TK_OK; i++) {
+        uint32_t id = sorted[i];
+        if (newcol[id] != UINT32_MAX) {
+            size_t len;
+            const uint8_t *t = tk_vocab_term(&acc.global, id, &len);
+            rc = tk_vocab_add_hashed(&vocab->v, t, len, acc.global.hashes[id],
+                                     acc.global.counts[id], NULL);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        tkpy_raise(rc);
+        goto cleanup;
+    }
+    tk_vocab_free(&acc.global);   /* the strings now live in vocab */
+    if (build_csr(&acc, newcol, kept, binary, 0, &csr) < 0)
+        goto cleanup;
+    {
+        PyObject *m = csr_tuple(&csr, acc.n_docs, kept);
+        if (!m)
+            goto cleanup;
+        result = PyTuple_Pack(2, (PyObject *)vocab, m);
+        Py_DECREF(m);
+    }
+cleanup:
+    Py_XDECREF(vocab);
+    Py_XDECREF(df_bytes);
+    Py_XDECREF(tf_bytes);
+    Py_XDECREF(mask);
+    tk_free(sorted);
+    tk_free(newcol);
+    csr_out_clear(&csr);
+    accum_free(&acc);
+    return result;
+}
+
+static PyObject *py_fit_matrix(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"docs", "tokenizer", "analyzer", "lo", "hi", "n_threads",
+                             "input", "prune", "binary", NULL};
+    PyObject *docs, *tokenizer, *analyzer, *threads = Py_None, *prune = Py_None;
+    Py_ssize_t lo, hi;
+    int n_threads, input = INPUT_TEXT, binary = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnn|OiOp:fit_matrix", kwlist, &docs,
+                                     &tokenizer, &analyzer, &lo, &hi, &threads, &input, &prune,
+                                     &binary))
+        return NULL;
+    if (tkpy_parse_threads(threads, &n_threads) < 0)
+        return NULL;
+    return fit_matrix_impl(module, docs, tokenizer, analyzer, lo, hi, n_threads, input, prune,
+                           binary);
+}
+
+static PyObject *transform_matrix_impl(PyObject *module, PyObject *docs, PyObject *vocab,
+                                       PyObject *tokenizer, PyObject *analyzer, Py_ssize_t lo,
+                                       Py_ssize_t hi, int n_threads, int input, int binary)
+{
+    tkpy_state *st = tkpy_get_state(module);
+    accum acc;
+    csr_out csr;
+    PyObject *result = NULL;
+
+    memset(&csr, 0, sizeof csr);
+    if (!PyObject_TypeCheck(vocab, st->ngram_table_type)) {
+        PyErr_SetString(PyExc_TypeError, "vocab must be a textkern Vocabulary");
+        return NULL;
+    }
+    if (accum_setup(&acc, MODE_TRANSFORM, tokenizer, analyzer, lo, hi, input) < 0)
+        goto cleanup;
+    acc.fixed = &((VocabularyObject *)vocab)->v;
+    Py_INCREF(vocab);   /* the fixed vocabulary is read without the GIL */
+    if (accum_feed(&acc, docs, n_threads) < 0) {
+        Py_DECREF(vocab);
+        goto cleanup;
+    }
+    if (build_csr(&acc, NULL, acc.fixed->n, binary, 0, &csr) == 0)
+        result = csr_tuple(&csr, acc.n_docs, acc.fixed->n);
+    Py_DECREF(vocab);
+cleanup:
+    csr_out_clear(&csr);
+    accum_free(&acc);
+    return result;
+}
+
+static PyObject *py_transform_matrix(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"docs", "vocab", "tokenizer", "analyzer", "lo", "hi",
+                             "n_threads", "input", "binary", NULL};
+    PyObject *docs, *vocab, *tokenizer, *analyzer, *threads = Py_None;
+    Py_ssize_t lo, hi;
+    int n_threads, input = INPUT_TEXT, binary = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnn|Oip:transform_matrix", kwlist,
+                                     &docs, &vocab, &tokenizer, &analyzer, &lo, &hi, &threads,
+                                     &input, &binary))
+        return NULL;
+    if (tkpy_parse_threads(threads, &n_threads) < 0)
+        return NULL;
+    return transform_matrix_impl(module, docs, vocab, tokenizer, analyzer, lo, hi, n_threads,
+                                 input, binary);
+}
+
+static PyObject *py_hash_matrix(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"docs", "tokenizer", "analyzer", "lo", "hi", "n_features",
+                             "alternate_sign", "n_threads", "input", "binary", NULL};
+    PyObject *docs, *tokenizer, *analyzer, *threads = Py_None, *result = NULL;
+    Py_ssize_t lo, hi, n_features;
+    int n_threads, input = INPUT_TEXT, binary = 0, alternate = 1;
+    accum acc;
+    csr_out csr;
+    (void)module;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnnnp|Oip:hash_matrix", kwlist, &docs,
+                                     &tokenizer, &analyzer, &lo, &hi, &n_features, &alternate,
+                                     &threads, &input, &binary))
+        return NULL;
+    if (tkpy_parse_threads(threads, &n_threads) < 0)
+        return NULL;
+    if (n_features < 1 || (uint64_t)n_features > (uint64_t)INT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "n_features must be between 1 and 2**31 - 1, not %zd",
+                     n_features);
+        return NULL;
+    }
+    memset(&csr, 0, sizeof csr);
+    if (accum_setup(&acc, MODE_HASH, tokenizer, analyzer, lo, hi, input) < 0)
+        goto cleanup;
+    acc.n_features = (uint64_t)n_features;
+    acc.alternate_sign = alternate;
+    if (accum_feed(&acc, docs, n_threads) < 0)
+        goto cleanup;
+    if (build_csr(&acc, NULL, (size_t)n_features, binary, 1, &csr) == 0)
+        result = csr_tuple(&csr, acc.n_docs, (size_t)n_features);
+cleanup:
+    csr_out_clear(&csr);
+    accum_free(&acc);
+    return result;
+}
+
+static PyObject *py_hash_terms(PyObject *module, PyObject *arg)
+{
+    /* The 64-bit hash HashingVectorizer uses, for documentation and tests. */
+    size_t len;
+    const uint8_t *s = key_utf8(arg, &len);
+    (void)module;
+    if (!s) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "expected str");
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(tk_hash_bytes(s, len));
+}
+
+/* ====================================================== Counts methods */
+static void Counts_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    tk_vocab_free(&((CountsObject *)self)->v);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static int counts_add_pair(CountsObject *self, PyObject *key, PyObject *value)
+{
+    size_t len;
+    const uint8_t *s;
+    long long c;
+    int rc;
+    if (!PyUnicode_Check(key)) {
+        PyErr_Format(PyExc_TypeError, "Counts keys must be str, not %.100s",
+                     Py_TYPE(key)->tp_name);
+        return -1;
+    }
+    s = key_utf8(key, &len);
+    if (!s) {
+        PyErr_SetString(PyExc_ValueError, "Counts keys cannot contain lone surrogates");
+        return -1;
+    }
+    if (!PyLong_Check(value) || PyBool_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "Counts values must be int, not %.100s",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    c = PyLong_AsLongLong(value);
+    if (c == -1 && PyErr_Occurred())
+        return -1;
+    if (c < 0) {
+        PyErr_Format(PyExc_ValueError, "Counts values must be >= 0, not %lld", c);
+        return -1;
+    }
+    rc = tk_vocab_add(&self->v, s, len, (int64_t)c, NULL);
+    if (rc < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* Add other (Counts, Mapping[str, int] or iterable of str) to self. */
+static int counts_update_from(CountsObject *self, PyObject *other, PyTypeObject *counts_type)
+{
+    PyObject *iter, *item;
+    if (PyObject_TypeCheck(other, counts_type)) {
+        int rc = tk_vocab_merge(&self->v, &((CountsObject *)other)->v, NULL);
+        if (rc < 0) {
+            tkpy_raise(rc);
+            return -1;
+        }
+        return 0;
+    }
+    if (PyDict_Check(other)) {
+        PyObject *k, *v;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(other, &pos, &k, &v))
+            if (counts_add_pair(self, k, v) < 0)
+                return -1;
+        return 0;
+    }
+    if (PyMapping_Check(other) && PyObject_HasAttrString(other, "items")
+        && !PyUnicode_Check(other)) {
+        PyObject *items = PyMapping_Items(other);
+        Py_ssize_t i, n;
+        if (!items)
+            return -1;
+        n = PyList_GET_SIZE(items);
+        for (i = 0; i < n; i++) {
+            PyObject *pair = PyList_GET_ITEM(items, i);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2
+                || counts_add_pair(self, PyTuple_GET_ITEM(pair, 0),
+                                   PyTuple_GET_ITEM(pair, 1)) < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_TypeError, "items() must yield pairs");
+                Py_DECREF(items);
+                return -1;
+            }
+        }
+        Py_DECREF(items);
+        return 0;
+    }
+    if (PyUnicode_Check(other)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Counts.update() takes a mapping or an iterable of terms, not one str");
+        return -1;
+    }
+    iter = PyObject_GetIter(other);
+    if (!iter)
+        return -1;
+    while ((item = PyIter_Next(iter))) {
+        PyObject *one = PyLong_FromLong(1);
+        int rc = one ? counts_add_pair(self, item, one) : -1;
+        Py_XDECREF(one);
+        Py_DECREF(item);
+        if (rc < 0) {
+            Py_DECREF(iter);
+            return -1;
+        }
+    }
+    Py_DECREF(iter);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *Counts_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *init = NULL;
+    CountsObject *self;
+    static char *kwlist[] = {"counts", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:Counts", kwlist, &init))
+        return NULL;
+    self = (CountsObject *)new_counts(type);
+    if (!self)
+        return NULL;
+    if (init && init != Py_None && counts_update_from(self, init, type) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static Py_ssize_t Counts_len(PyObject *self) { return (Py_ssize_t)((CountsObject *)self)->v.n; }
+
+static long long counts_lookup(CountsObject *self, PyObject *key)
+{
+    size_t len;
+    const uint8_t *s = key_utf8(key, &len);
+    if (!s)
+        return -1;
+    return tk_vocab_find(&self->v, s, len);
+}
+
+static PyObject *Counts_getitem(PyObject *self, PyObject *key)
+{
+    long long id = counts_lookup((CountsObject *)self, key);
+    if (id < 0) {
+        PyErr_SetObject(PyExc_KeyError, key);
+        return NULL;
+    }
+    return PyLong_FromLongLong(((CountsObject *)self)->v.counts[id]);
+}
+
+static int Counts_contains(PyObject *self, PyObject *key)
+{
+    return counts_lookup((CountsObject *)self, key) >= 0;
+}
+
+static PyObject *counts_keys_list(const tk_vocab *v)
+{
+    PyObject *list = PyList_New((Py_ssize_t)v->n);
+    size_t i;
+    if (!list)
+        return NULL;
+    for (i = 0; i < v->n; i++) {
+        PyObject *s = term_to_str(v, i);
+        if (!s) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, s);
+    }
+    return list;
+}
+
+static PyObject *Counts_iter(PyObject *self)
+{
+    PyObject *keys = counts_keys_list(&((CountsObject *)self)->v), *it;
+    if (!keys)
+        return NULL;
+    it = PyObject_GetIter(keys);
+    Py_DECREF(keys);
+    return it;
+}
+
+static PyObject *Counts_keys(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return counts_keys_list(&((CountsObject *)self)->v);
+}
+
+static PyObject *Counts_values(PyObject *self, PyObject *unused)
+{
+    const tk_vocab *v = &((CountsObject *)self)->v;
+    PyObject *list = PyList_New((Py_ssize_t)v->n);
+    size_t i;
+    (void)unused;
+    if (!list)
+        return NULL;
+    for (i = 0; i < v->n; i++) {
+        PyObject *c = PyLong_FromLongLong(v->counts[i]);
+        if (!c) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, c);
+    }
+    return list;
+}
+
+static PyObject *pair_at(const tk_vocab *v, size_t id)
+{
+    PyObject *s = term_to_str(v, id), *c, *t;
+    if (!s)
+        return NULL;
+    c = PyLong_FromLongLong(v->counts[id]);
+    if (!c) {
+        Py_DECREF(s);
+        return NULL;
+    }
+    t = PyTuple_Pack(2, s, c);
+    Py_DECREF(s);
+    Py_DECREF(c);
+    return t;
+}
+
+static PyObject *Counts_items(PyObject *self, PyObject *unused)
+{
+    const tk_vocab *v = &((CountsObject *)self)->v;
+    PyObject *list = PyList_New((Py_ssize_t)v->n);
+    size_t i;
+    (void)unused;
+    if (!list)
+        return NULL;
+    for (i = 0; i < v->n; i++) {
+        PyObject *t = pair_at(v, i);
+        if (!t) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+    return list;
+}
+
+static PyObject *Counts_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    long long id;
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "get() takes 1 or 2 arguments");
+        return NULL;
+    }
+    id = counts_lookup((CountsObject *)self, args[0]);
+    if (id >= 0)
+        return PyLong_FromLongLong(((CountsObject *)self)->v.counts[id]);
+    if (nargs == 2) {
+        Py_INCREF(args[1]);
+        return args[1];
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *Counts_total(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return PyLong_FromLongLong(((CountsObject *)self)->v.total);
+}
+
+typedef struct rank_item {
+    int64_t count;
+    uint32_t id;
+} rank_item;
+
+static int cmp_rank(const void *a, const void *b)
+{
+    const rank_item *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static PyObject *Counts_most_common(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"k", NULL};
+    const tk_vocab *v = &((CountsObject *)self)->v;
+    PyObject *karg = Py_None, *list = NULL;
+    Py_ssize_t k;
+    rank_item *items;
+    size_t i;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:most_common", kwlist, &karg))
+        return NULL;
+    if (karg == Py_None) {
+        k = (Py_ssize_t)v->n;
+    } else {
+        k = PyNumber_AsSsize_t(karg, PyExc_OverflowError);
+        if (k == -1 && PyErr_Occurred())
+            return NULL;
+        if (k < 0)
+            k = 0;
+        if ((size_t)k > v->n)
+            k = (Py_ssize_t)v->n;
+    }
+    items = tk_malloc((v->n ? v->n : 1) * sizeof *items);
+    if (!items)
+        return PyErr_NoMemory();
+    for (i = 0; i < v->n; i++) {
+        items[i].count = v->counts[i];
+        items[i].id = (uint32_t)i;
+    }
+    qsort(items, v->n, sizeof *items, cmp_rank);
+    list = PyList_New(k);
+    for (i = 0; list && i < (size_t)k; i++) {
+        PyObject *t = pair_at(v, items[i].id);
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+    tk_free(items);
+    return list;
+}
+
+static PyObject *Counts_to_dict(PyObject *self, PyObject *unused)
+{
+    const tk_vocab *v = &((CountsObject *)self)->v;
+    PyObject *d = PyDict_New();
+    size_t i;
+    (void)unused;
+    for (i = 0; d && i < v->n; i++) {
+        PyObject *s = term_to_str(v, i), *c = s ? PyLong_FromLongLong(v->counts[i]) : NULL;
+        if (!c || PyDict_SetItem(d, s, c) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(s);
+        Py_XDECREF(c);
+    }
+    return d;
+}
+
+static PyObject *Counts_copy(PyObject *self, PyObject *unused)
+{
+    CountsObject *out = (CountsObject *)new_counts(Py_TYPE(self));
+    int rc;
+    (void)unused;
+    if (!out)
+        return NULL;
+    rc = tk_vocab_merge(&out->v, &((CountsObject *)self)->v, NULL);
+    if (rc < 0) {
+        Py_DECREF(out);
+        return tkpy_raise(rc);
+    }
+    return (PyObject *)out;
+}
+
+static PyObject *Counts_update(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t i;
+    for (i = 0; i < nargs; i++)
+        if (counts_update_from((CountsObject *)self, args[i], Py_TYPE(self)) < 0)
+            return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Counts_add(PyObject *a, PyObject *b)
+{
+    PyObject *out;
+    int rc;
+    if (Py_TYPE(a)->tp_dealloc != Counts_dealloc || Py_TYPE(b)->tp_dealloc != Counts_dealloc)
+        Py_RETURN_NOTIMPLEMENTED;
+    out = Counts_copy(a, NULL);
+    if (!out)
+        return NULL;
+    rc = tk_vocab_merge(&((CountsObject *)out)->v, &((CountsObject *)b)->v, NULL);
+    if (rc < 0) {
+        Py_DECREF(out);
+        return tkpy_raise(rc);
+    }
+    return out;
+}
+
+static PyObject *Counts_richcompare(PyObject *self, PyObject *other, int op)
+{
+    const tk_vocab *v = &((CountsObject *)self)->v;
+    int equal;
+    if (op != Py_EQ && op != Py_NE)
+        Py_RETURN_NOTIMPLEMENTED;
+    if (Py_TYPE(other)->tp_dealloc == Counts_dealloc) {
+        const tk_vocab *w = &((CountsObject *)other)->v;
+        size_t i;
+        equal = v->n == w->n && v->total == w->total;
+        for (i = 0; equal && i < v->n; i++) {
+            size_t len;
+            const uint8_t *t = tk_vocab_term(v, i, &len);
+            long long j = tk_vocab_find_hashed(w, t, len, v->hashes[i]);
+            equal = j >= 0 && w->counts[j] == v->counts[i];
+        }
+    } else if (PyDict_Check(other)) {
+        PyObject *d = Counts_to_dict(self, NULL);
+        if (!d)
+            return NULL;
+        equal = PyObject_RichCompareBool(d, other, Py_EQ);
+        Py_DECREF(d);
+        if (equal < 0)
+            return NULL;
+    } else {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    if (op == Py_NE)
+        equal = !equal;
+    return PyBool_FromLong(equal);
+}
+
+static PyObject *call_helper(const char *name, PyObject *self, PyObject *arg)
+{
+    PyObject *mod = PyImport_ImportModule("textkern._counting"), *r;
+    if (!mod)
+        return NULL;
+    r = PyObject_CallMethod(mod, name, arg ? "OO" : "O", self, arg);
+    Py_DECREF(mod);
+    return r;
+}
+
+static PyObject *Counts_to_pandas(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return call_helper("_counts_to_pandas", self, NULL);
+}
+
+static PyObject *Counts_repr_html(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return call_helper("_counts_repr_html", self, NULL);
+}
+
+static PyObject *Counts_repr(PyObject *self)
+{
+    const tk_vocab *v = &((CountsObject *)self)->v;
+    PyObject *top, *parts = NULL, *inner = NULL, *sep = NULL, *r = NULL;
+    PyObject *args = PyTuple_New(0), *kw = Py_BuildValue("{s:i}", "k", 5);
+    Py_ssize_t i, n;
+    if (!args || !kw) {
+        Py_XDECREF(args);
+        Py_XDECREF(kw);
+        return NULL;
+    }
+    top = Counts_most_common(self, args, kw);
+    Py_DECREF(args);
+    Py_DECREF(kw);
+    if (!top)
+        return NULL;
+    n = PyList_GET_SIZE(top);
+    parts = PyList_New(0);
+    for (i = 0; parts && i < n; i++) {
+        PyObject *pair = PyList_GET_ITEM(top, i);
+        PyObject *s = PyUnicode_FromFormat("%R: %S", PyTuple_GET_ITEM(pair, 0),
+                                           PyTuple_GET_ITEM(pair, 1));
+        if (!s || PyList_Append(parts, s) < 0)
+            Py_CLEAR(parts);
+        Py_XDECREF(s);
+    }
+    if (parts && (size_t)n < v->n) {
+        PyObject *more = PyUnicode_FromString("...");
+        if (!more || PyList_Append(parts, more) < 0)
+            Py_CLEAR(parts);
+        Py_XDECREF(more);
+    }
+    if (parts && (sep = PyUnicode_FromString(", ")) && (inner = PyUnicode_Join(sep, parts)))
+        r = PyUnicode_FromFormat("Counts({%U}, n_terms=%zu, total=%lld)", inner, v->n,
+                                 (long long)v->total);
+    Py_XDECREF(sep);
+    Py_XDECREF(inner);
+    Py_XDECREF(parts);
+    Py_DECREF(top);
+    return r;
+}
+
+/* State: (1, terms: bytes, lengths: bytes of little-endian u64, counts: bytes of LE i64). */
+static void put_le64(uint8_t *p, uint64_t x)
+{
+    int i;
+    for (i = 0; i < 8; i++)
+        p[i] = (uint8_t)(x >> (8 * i));
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+    uint64_t x = 0;
+    int i;
+    for (i = 7; i >= 0; i--)
+        x = (x << 8) | p[i];
+    return x;
+}
+
+static PyObject *vocab_state(const tk_vocab *v, int with_counts)
+{
+    PyObject *terms, *lens, *counts = NULL, *state = NULL;
+    size_t i;
+    terms = PyBytes_FromStringAndSize((const char *)v->arena, (Py_ssize_t)v->arena_len);
+    lens = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(v->n * 8));
+    if (with_counts)
+        counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(v->n * 8));
+    if (terms && lens && (counts || !with_counts)) {
+        uint8_t *l = (uint8_t *)PyBytes_AS_STRING(lens);
+        for (i = 0; i < v->n; i++)
+            put_le64(l + 8 * i, v->offs[i + 1] - v->offs[i]);
+        if (counts) {
+            uint8_t *c = (uint8_t *)PyBytes_AS_STRING(counts);
+            for (i = 0; i < v->n; i++)
+                put_le64(c + 8 * i, (uint64_t)v->counts[i]);
+            state = Py_BuildValue("(iOOO)", 1, terms, lens, counts);
+        } else {
+            state = Py_BuildValue("(iOO)", 1, terms, lens);
+        }
+    }
+    Py_XDECREF(terms);
+    Py_XDECREF(lens);
+    Py_XDECREF(counts);
+    return state;
+}
+
+/* Rebuild a vocabulary from a state tuple, validating everything. */
+static int vocab_from_state(tk_vocab *v, PyObject *state, int with_counts)
+{
+    PyObject *terms, *lens, *counts = NULL;
+    const uint8_t *t, *l, *c = NULL;
+    Py_ssize_t tlen, llen;
+    size_t n, i, off = 0, bad;
+    int rc;
+    Py_ssize_t want = with_counts ? 4 : 3;
+
+    if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != want
+        || !PyLong_Check(PyTuple_GET_ITEM(state, 0))
+        || PyLong_AsLong(PyTuple_GET_ITEM(state, 0)) != 1)
+        goto corrupt;
+    terms = PyTuple_GET_ITEM(state, 1);
+    lens = PyTuple_GET_ITEM(state, 2);
+    if (with_counts)
+        counts = PyTuple_GET_ITEM(state, 3);
+    if (!PyBytes_Check(terms) || !PyBytes_Check(lens) || (with_counts && !PyBytes_Check(counts)))
+        goto corrupt;
+    t = (const uint8_t *)PyBytes_AS_STRING(terms);
+    tlen = PyBytes_GET_SIZE(terms);
+    l = (const uint8_t *)PyBytes_AS_STRING(lens);
+    llen = PyBytes_GET_SIZE(lens);
+    if (llen % 8)
+        goto corrupt;
+    n = (size_t)llen / 8;
+    if (with_counts) {
+        if (PyBytes_GET_SIZE(counts) != llen)
+            goto corrupt;
+        c = (const uint8_t *)PyBytes_AS_STRING(counts);
+    }
+    for (i = 0; i < n; i++) {
+        uint64_t len = get_le64(l + 8 * i);
+        if (len > (uint64_t)tlen - off)
+            goto corrupt;
+        off += (size_t)len;
+    }
+    if (off != (size_t)tlen || tk_utf8_validate(t, (size_t)tlen, &bad) != TK_OK)
+        goto corrupt;
+    off = 0;
+    for (i = 0; i < n; i++) {
+        size_t len = (size_t)get_le64(l + 8 * i);
+        int64_t count = c ? (int64_t)get_le64(c + 8 * i) : 0;
+        size_t before = v->n;
+        if (count < 0)
+            goto corrupt;
+        /* A term split inside a code point would be invalid UTF-8. */
+        if (tk_utf8_validate(t + off, len, &bad) != TK_OK)
+            goto corrupt;
+        rc = tk_vocab_add(v, t + off, len, count, NULL);
+        if (rc < 0) {
+            tkpy_raise(rc);
+            return -1;
+        }
+        if (v->n == before)   /* duplicate term */
+            goto corrupt;
+        off += len;
+    }
+    return 0;
+corrupt:
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "textkern: malformed pickled state");
+    return -1;
+}
+
+static PyObject *Counts_reduce(PyObject *self, PyObject *unused)
+{
+    PyObject *mod, *fn, *state, *r;
+    (void)unused;
+    mod = PyType_GetModuleByDef(Py_TYPE(self), &tkpy_module_def);
+    if (!mod)
+        return NULL;
+    fn = PyObject_GetAttrString(mod, "_counts_from_state");
+    if (!fn)
+        return NULL;
+    state = vocab_state(&((CountsObject *)self)->v, 1);
+    if (!state) {
+        Py_DECREF(fn);
+        return NULL;
+    }
+    r = Py_BuildValue("(O(O))", fn, state);
+    Py_DECREF(fn);
+    Py_DECREF(state);
+    return r;
+}
+
+static PyObject *py_counts_from_state(PyObject *module, PyObject *state)
+{
+    tkpy_state *st = tkpy_get_state(module);
+    CountsObject *self = (CountsObject *)new_counts(st->counts_type);
+    if (!self)
+        return NULL;
+    if (vocab_from_state(&self->v, state, 1) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyMethodDef Counts_methods[] = {
+    {"keys", Counts_keys, METH_NOARGS, "List of terms in order of first appearance."},
+    {"values", Counts_values, METH_NOARGS, "List of counts, in key order."},
+    {"items", Counts_items, METH_NOARGS, "List of (term, count) pairs, in key order."},
+    {"get", (PyCFunction)(void (*)(void))Counts_get, METH_FASTCALL,
+     "get(term, default=None): the count of term, or default."},
+    {"total", Counts_total, METH_NOARGS, "Sum of all counts."},
+    {"most_common", (PyCFunction)(void (*)(void))Counts_most_common,
+     METH_VARARGS | METH_KEYWORDS,
+     "most_common(k=None): the k most frequent (term, count) pairs; ties are broken "
+     "by first appearance."},
+    {"to_dict", Counts_to_dict, METH_NOARGS, "A dict {term: count} in first-appearance order."},
+    {"to_pandas", Counts_to_pandas, METH_NOARGS,
+     "A pandas Series of counts indexed by term, most frequent first (needs pandas)."},
+    {"_repr_html_", Counts_repr_html, METH_NOARGS, NULL},
+    {"copy", Counts_copy, METH_NOARGS, "A copy of these counts."},
+    {"update", (PyCFunction)(void (*)(void))Counts_update, METH_FASTCALL,
+     "update(*others): add the counts of Counts, mappings or iterables of terms in place."},
+    {"__reduce__", Counts_reduce, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot Counts_slots[] = {
+    {Py_tp_doc, "Counts(counts=None)\n--\n\n"
+                "Term counts stored in C: a read-only Mapping[str, int] in order of first "
+                "appearance.\n\nMade by textkern.count(); can also be built from a mapping "
+                "or an iterable of terms.  Supports most_common(), total(), +, update(), ==, "
+                "pickling, to_dict() and to_pandas()."},
+    {Py_tp_new, Counts_new},
+    {Py_tp_dealloc, Counts_dealloc},
+    {Py_tp_repr, Counts_repr},
+    {Py_tp_iter, Counts_iter},
+    {Py_tp_richcompare, Counts_richcompare},
+    {Py_tp_hash, PyObject_HashNotImplemented},
+    {Py_tp_methods, Counts_methods},
+    {Py_mp_length, Counts_len},
+    {Py_mp_subscript, Counts_getitem},
+    {Py_sq_length, Counts_len},
+    {Py_sq_contains, Counts_contains},
+    {Py_nb_add, Counts_add},
+    {0, NULL},
+};
+
+static PyType_Spec Counts_spec = {
+    .name = "textkern.Counts",
+    .basicsize = sizeof(CountsObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Counts_slots,
+};
+
+/* ================================================== Vocabulary methods */
+static void Vocabulary_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    tk_vocab_free(&((VocabularyObject *)self)->v);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *Vocabulary_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"terms", NULL};
+    PyObject *terms, *iter, *item;
+    VocabularyObject *self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Vocabulary", kwlist, &terms))
+        return NULL;
+    self = (VocabularyObject *)new_vocabulary(type);
+    if (!self)
+        return NULL;
+    iter = PyObject_GetIter(terms);
+    if (!iter) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    while ((item = PyIter_Next(iter))) {
+        size_t len, before = self->v.n;
+        const uint8_t *s = key_utf8(item, &len);
+        int rc;
+        if (!s) {
+            PyErr_Format(PyExc_TypeError, "vocabulary terms must be str without lone "
+                         "surrogates, not %R", item);
+            goto fail;
+        }
+        rc = tk_vocab_add(&self->v, s, len, 0, NULL);
+        if (rc < 0) {
+            tkpy_raise(rc);
+            goto fail;
+        }
+        if (self->v.n == before) {
+            PyErr_Format(PyExc_ValueError, "Duplicate term in vocabulary: %R", item);
+            goto fail;
+        }
+        Py_DECREF(item);
+    }
+    Py_DECREF(iter);
+    if (PyErr_Occurred()) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+fail:
+    Py_DECREF(item);
+    Py_DECREF(iter);
+    Py_DECREF(self);
+    return NULL;
+}
+
+static Py_ssize_t Vocabulary_len(PyObject *self)
+{
+    return (Py_ssize_t)((VocabularyObject *)self)->v.n;
+}
+
+static PyObject *Vocabulary_getitem(PyObject *self, PyObject *key)
+{
+    size_t len;
+    const uint8_t *s = key_utf8(key, &len);
+    long long id = s ? tk_vocab_find(&((VocabularyObject *)self)->v, s, len) : -1;
+    if (id < 0) {
+        PyErr_SetObject(PyExc_KeyError, key);
+        return NULL;
+    }
+    return PyLong_FromLongLong(id);
+}
+
+static int Vocabulary_contains(PyObject *self, PyObject *key)
+{
+    size_t len;
+    const uint8_t *s = key_utf8(key, &len);
+    return s ? tk_vocab_find(&((VocabularyObject *)self)->v, s, len) >= 0 : 0;
+}
+
+static PyObject *Vocabulary_terms(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return counts_keys_list(&((VocabularyObject *)self)->v);
+}
+
+static PyObject *Vocabulary_iter(PyObject *self)
+{
+    PyObject *keys = Vocabulary_terms(self, NULL), *it;
+    if (!keys)
+        return NULL;
+    it = PyObject_GetIter(keys);
+    Py_DECREF(keys);
+    return it;
+}
+
+static PyObject *Vocabulary_to_dict(PyObject *self, PyObject *unused)
+{
+    const tk_vocab *v = &((VocabularyObject *)self)->v;
+    PyObject *d = PyDict_New();
+    size_t i;
+    (void)unused;
+    for (i = 0; d && i < v->n; i++) {
+        PyObject *s = term_to_str(v, i), *c = s ? PyLong_FromSize_t(i) : NULL;
+        if (!c || PyDict_SetItem(d, s, c) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(s);
+        Py_XDECREF(c);
+    }
+    return d;
+}
+
+static PyObject *Vocabulary_doc_counts(PyObject *self, PyObject *unused)
+{
+    /* The corpus frequency of each term at fit time, as int64 bytes. */
+    const tk_vocab *v = &((VocabularyObject *)self)->v;
+    (void)unused;
+    return PyBytes_FromStringAndSize((const char *)v->counts, (Py_ssize_t)(v->n * 8));
+}
+
+static PyObject *Vocabulary_reduce(PyObject *self, PyObject *unused)
+{
+    PyObject *mod, *fn, *state, *r;
+    (void)unused;
+    mod = PyType_GetModuleByDef(Py_TYPE(self), &tkpy_module_def);
+    if (!mod)
+        return NULL;
+    fn = PyObject_GetAttrString(mod, "_vocabulary_from_state");
+    if (!fn)
+        return NULL;
+    state = vocab_state(&((VocabularyObject *)self)->v, 0);
+    if (!state) {
+        Py_DECREF(fn);
+        return NULL;
+    }
+    r = Py_BuildValue("(O(O))", fn, state);
+    Py_DECREF(fn);
+    Py_DECREF(state);
+    return r;
+}
+
+static PyObject *py_vocabulary_from_state(PyObject *module, PyObject *state)
+{
+    tkpy_state *st = tkpy_get_state(module);
+    VocabularyObject *self = (VocabularyObject *)new_vocabulary(st->ngram_table_type);
+    if (!self)
+        return NULL;
+    if (vocab_from_state(&self->v, state, 0) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *Vocabulary_repr(PyObject *self)
+{
+    return PyUnicode_FromFormat("Vocabulary(n_terms=%zu)", ((VocabularyObject *)self)->v.n);
+}
+
+static PyMethodDef Vocabulary_methods[] = {
+    {"terms", Vocabulary_terms, METH_NOARGS, "Terms in column order."},
+    {"to_dict", Vocabulary_to_dict, METH_NOARGS, "A dict {term: column}."},
+    {"_term_counts", Vocabulary_doc_counts, METH_NOARGS, NULL},
+    {"__reduce__", Vocabulary_reduce, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot Vocabulary_slots[] = {
+    {Py_tp_doc, "Vocabulary(terms)\n--\n\nA fitted vocabulary stored in C: term -> column."},
+    {Py_tp_new, Vocabulary_new},
+    {Py_tp_dealloc, Vocabulary_dealloc},
+    {Py_tp_repr, Vocabulary_repr},
+    {Py_tp_iter, Vocabulary_iter},
+    {Py_tp_methods, Vocabulary_methods},
+    {Py_mp_length, Vocabulary_len},
+    {Py_mp_subscript, Vocabulary_getitem},
+    {Py_sq_length, Vocabulary_len},
+    {Py_sq_contains, Vocabulary_contains},
+    {0, NULL},
+};
+
+static PyType_Spec Vocabulary_spec = {
+    .name = "textkern._core.Vocabulary",
+    .basicsize = sizeof(VocabularyObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Vocabulary_slots,
+};
+
+/* ============================================================== module */
+static PyMethodDef counts_functions[] = {
+    {"ngrams", (PyCFunction)(void (*)(void))py_ngrams, METH_VARARGS | METH_KEYWORDS,
+     "ngrams(text, tokenizer, analyzer, lo, hi) -> list[str] (use textkern.ngrams)."},
+    {"count", (PyCFunction)(void (*)(void))py_count, METH_VARARGS | METH_KEYWORDS,
+     "count(docs, tokenizer, analyzer, lo, hi, n_threads=None, input=0) -> Counts "
+     "(use textkern.count)."},
+    {"fit_matrix", (PyCFunction)(void (*)(void))py_fit_matrix, METH_VARARGS | METH_KEYWORDS,
+     "Vectorizer kernel: vocabulary + CSR arrays."},
+    {"transform_matrix", (PyCFunction)(void (*)(void))py_transform_matrix,
+     METH_VARARGS | METH_KEYWORDS, "Vectorizer kernel: CSR arrays for a fixed vocabulary."},
+    {"hash_matrix", (PyCFunction)(void (*)(void))py_hash_matrix, METH_VARARGS | METH_KEYWORDS,
+     "Vectorizer kernel: hashed CSR arrays."},
+    {"hash_term", py_hash_terms, METH_O, "The 64-bit hash of a term (tk_hash_bytes of UTF-8)."},
+    {"_counts_from_state", py_counts_from_state, METH_O, NULL},
+    {"_vocabulary_from_state", py_vocabulary_from_state, METH_O, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+int tkpy_exec_counts(PyObject *module)
+{
+    tkpy_state *st = tkpy_get_state(module);
+    st->counts_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &Counts_spec, NULL);
+    if (!st->counts_type)
+        return -1;
+    st->ngram_table_type =
+        (PyTypeObject *)PyType_FromModuleAndSpec(module, &Vocabulary_spec, NULL);
+    if (!st->ngram_table_type)
+        return -1;
+    Py_INCREF(st->counts_type);
+    if (PyModule_AddObject(module, "Counts", (PyObject *)st->counts_type) < 0) {
+        Py_DECREF(st->counts_type);
+        return -1;
+    }
+    Py_INCREF(st->ngram_table_type);
+    if (PyModule_AddObject(module, "Vocabulary", (PyObject *)st->ngram_table_type) < 0) {
+        Py_DECREF(st->ngram_table_type);
+        return -1;
+    }
+    return PyModule_AddFunctions(module, counts_functions);
+}

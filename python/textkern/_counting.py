@@ -1,0 +1,198 @@
+"""N-grams and term counts: ``ngrams``, ``count`` and ``Counts``.
+
+The work happens in :mod:`textkern._core`: n-gram generation, hashing
+and counting run in C (on C threads with the GIL released for
+``count``), and the resulting :class:`Counts` keeps its terms in a C
+arena until you ask for Python objects.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Iterable, Optional, Tuple, Union
+
+from . import _core
+from ._stopwords import ENGLISH_STOP_WORDS
+
+__all__ = ["ngrams", "count", "Counts", "ANALYZERS"]
+
+#: The built-in analyzers.
+ANALYZERS = ("word", "char", "char_wb", "grapheme")
+
+#: Term counts stored in C; a read-only ``Mapping[str, int]``.
+Counts = _core.Counts
+Mapping.register(Counts)
+
+_TOKENIZER_OPTIONS = ("case", "normalize", "strip_accents", "kinds", "min_len",
+                      "stopwords", "errors")
+
+
+def _ngram_bounds(n, name: str = "n") -> Tuple[int, int]:
+    """Validate an int or an inclusive (lo, hi) pair; return (lo, hi)."""
+    if isinstance(n, bool):
+        raise TypeError(f"{name} must be an int or a (lo, hi) pair, not bool")
+    if isinstance(n, int):
+        lo = hi = n
+    else:
+        try:
+            lo, hi = n
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be an int or a (lo, hi) pair of ints, not {n!r}") from None
+        for v in (lo, hi):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise TypeError(f"{name} must contain ints, not {v!r}")
+    if lo < 1 or lo > hi:
+        raise ValueError(f"invalid {name}={n!r}: need 1 <= lo <= hi")
+    return lo, hi
+
+
+def _make_tokenizer(options: dict):
+    """Build a Tokenizer from tokenize() keyword options (validated in C)."""
+    unknown = set(options) - set(_TOKENIZER_OPTIONS)
+    if unknown:
+        raise TypeError(
+            "unexpected keyword argument(s) " + ", ".join(sorted(map(repr, unknown)))
+            + "; tokenize options are " + ", ".join(_TOKENIZER_OPTIONS))
+    if isinstance(options.get("stopwords"), str):
+        if options["stopwords"] != "english":
+            raise ValueError(f"unknown stop-word list {options['stopwords']!r}; "
+                             "pass 'english' or a collection of words")
+        options = dict(options, stopwords=sorted(ENGLISH_STOP_WORDS))
+    return _core.Tokenizer(**options)
+
+
+def _check_analyzer(analyzer) -> str:
+    if analyzer not in ANALYZERS:
+        raise ValueError(f"analyzer must be one of {', '.join(map(repr, ANALYZERS))}, "
+                         f"not {analyzer!r}")
+    return analyzer
+
+
+def ngrams(text, n: Union[int, Tuple[int, int]] = 2, *, analyzer: str = "word",
+           **tokenize_options) -> list:
+    """Return the n-grams of one text, in scikit-learn's order.
+
+    Parameters
+    ----------
+    text : str or bytes-like
+        The text (bytes are decoded as UTF-8 under ``errors``).
+    n : int or (int, int), default 2
+        The n-gram size, or an inclusive ``(lo, hi)`` range.
+    analyzer : {"word", "char", "char_wb", "grapheme"}, default "word"
+        - ``"word"``: n-grams of :func:`textkern.tokenize` tokens joined by
+          one space. All ``lo``-grams come first, then ``lo+1``-grams, and
+          so on, each in text order.
+        - ``"char"``: code-point n-grams of the mapped text (normalization
+          and case mapping of the whole text) after each run of two or more
+          whitespace characters became one space, as scikit-learn does.
+        - ``"char_wb"``: code-point n-grams inside each whitespace-separated
+          word padded with one space on each side; a padded word shorter
+          than n is emitted whole, once (scikit-learn's semantics).
+        - ``"grapheme"``: like ``"char"`` but over extended grapheme clusters,
+          so an emoji ZWJ sequence or a letter with its combining marks is
+          never cut.
+    **tokenize_options
+        ``case``, ``normalize``, ``strip_accents``, ``kinds``, ``min_len``,
+        ``stopwords`` (a collection or ``"english"``) and ``errors``, as in
+        :func:`textkern.tokenize`. For char analyzers only ``case``,
+        ``normalize``, ``strip_accents`` and ``errors`` apply.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a valid size or range, or the analyzer is unknown.
+    TypeError
+        If ``text`` is not str or bytes-like.
+
+    Examples
+    --------
+    >>> ngrams("The cat sat", (1, 2))
+    ['the', 'cat', 'sat', 'the cat', 'cat sat']
+    >>> ngrams("Hi you", 3, analyzer="char_wb")
+    [' hi', 'hi ', ' yo', 'you', 'ou ']
+    """
+    lo, hi = _ngram_bounds(n)
+    _check_analyzer(analyzer)
+    return _core.ngrams(text, _make_tokenizer(tokenize_options), analyzer, lo, hi)
+
+
+def count(text_or_iterable, *, ngram_range: Union[int, Tuple[int, int]] = (1, 1),
+          analyzer: str = "word", n_threads: Optional[int] = None,
+          **tokenize_options) -> Counts:
+    """Count the n-grams of one text or of a whole corpus.
+
+    Parameters
+    ----------
+    text_or_iterable : str, bytes or iterable of str/bytes
+        One document, or any iterable of documents (lists, generators,
+        files' lines...). Iterables are consumed in batches, so memory
+        stays bounded for generators.
+    ngram_range : int or (int, int), default (1, 1)
+        The n-gram size or inclusive range, as in :func:`ngrams`.
+    analyzer : {"word", "char", "char_wb", "grapheme"}, default "word"
+        See :func:`ngrams`.
+    n_threads : int or None, default None
+        C threads to use; ``None`` uses every core. The result (including
+        the order of first appearance) is identical for any value.
+    **tokenize_options
+        As in :func:`textkern.tokenize`.
+
+    Returns
+    -------
+    Counts
+        Term counts in order of first appearance.
+
+    Raises
+    ------
+    TypeError
+        If a corpus item is not str or bytes (the message names its index).
+    ValueError
+        On an invalid ``ngram_range`` or analyzer, or invalid UTF-8 under
+        ``errors="strict"``.
+
+    Examples
+    --------
+    >>> c = count(["The cat sat.", "The cat!"])
+    >>> c.most_common(2)
+    [('the', 2), ('cat', 2)]
+    """
+    lo, hi = _ngram_bounds(ngram_range, "ngram_range")
+    _check_analyzer(analyzer)
+    return _core.count(text_or_iterable, _make_tokenizer(tokenize_options), analyzer, lo, hi,
+                       n_threads)
+
+
+# ----------------------------------------------------- helpers for Counts (C)
+def _counts_to_pandas(counts):
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("Counts.to_pandas() needs pandas: pip install textkern[pandas]") from None
+    top = counts.most_common()
+    series = pd.Series([c for _, c in top], index=pd.Index([t for t, _ in top], name="term"),
+                       name="count", dtype="int64")
+    return series
+
+
+def _counts_repr_html(counts, k: int = 20) -> str:
+    top = counts.most_common(k)
+    peak = top[0][1] if top else 0
+    rows = []
+    for term, n in top:
+        width = 0 if peak == 0 else max(1, round(100 * n / peak))
+        rows.append(
+            "<tr><td style='text-align:left;font-family:monospace'>{}</td>"
+            "<td style='text-align:right'>{:,}</td>"
+            "<td style='width:160px'><div style='background:#4c78a8;height:0.8em;"
+            "width:{}%'></div></td></tr>".format(html.escape(term), n, width))
+    more = len(counts) - len(top)
+    caption = (f"Counts: {len(counts):,} terms, total {counts.total():,}"
+               + (f" (top {len(top)} shown)" if more > 0 else ""))
+    return ("<table style='border-collapse:collapse'><caption style='text-align:left'>"
+            f"{html.escape(caption)}</caption>"
+            "<thead><tr><th style='text-align:left'>term</th><th>count</th><th></th></tr></thead>"
+            "<tbody>" + "".join(rows) + "</tbody></table>")

@@ -1,0 +1,842 @@
+"""scikit-learn compatible text vectorizers with a C core.
+
+``CountVectorizer``, ``TfidfVectorizer`` and ``HashingVectorizer`` take
+scikit-learn's parameter names and semantics, and textkern's tokenize
+options (``case``, ``normalize``, ``kinds``, ``min_len``) on top.
+Tokenizing, n-gram generation, the vocabulary, document frequencies and
+the CSR matrix are built in C on C threads; the fitted vocabulary stays
+in C (``vocabulary_`` builds a dict only when you read it).
+
+scikit-learn is optional: with it installed the estimators inherit
+``sklearn.base.BaseEstimator`` (so ``clone``, ``Pipeline`` and grid
+search work); without it they provide ``get_params``/``set_params``
+themselves.  scipy is required for the sparse output.
+"""
+from __future__ import annotations
+
+import inspect
+import numbers
+import re
+
+import numpy as np
+
+from . import _core
+from ._counting import ANALYZERS, _ngram_bounds
+from ._stopwords import ENGLISH_STOP_WORDS
+
+__all__ = ["CountVectorizer", "TfidfVectorizer", "HashingVectorizer", "NotFittedError"]
+
+_INPUT_TEXT, _INPUT_FEATURES, _INPUT_TOKENS = 0, 1, 2
+
+try:  # scikit-learn is optional
+    from sklearn.base import BaseEstimator as _EstimatorBase
+    from sklearn.exceptions import NotFittedError
+except ImportError:  # pragma: no cover - exercised without scikit-learn
+    class NotFittedError(ValueError, AttributeError):
+        """Raised when a vectorizer is used before it is fitted."""
+
+    class _EstimatorBase:
+        """Minimal get_params/set_params when scikit-learn is absent."""
+
+        @classmethod
+        def _get_param_names(cls):
+            sig = inspect.signature(cls.__init__)
+            return sorted(p.name for p in sig.parameters.values()
+                          if p.name != "self" and p.kind != p.VAR_KEYWORD)
+
+        def get_params(self, deep=True):
+            return {name: getattr(self, name) for name in self._get_param_names()}
+
+        def set_params(self, **params):
+            valid = self._get_param_names()
+            for key, value in params.items():
+                if key not in valid:
+                    raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}. "
+                                     f"Valid parameters are: {valid!r}.")
+                setattr(self, key, value)
+            return self
+
+        def __repr__(self):
+            defaults = {p.name: p.default
+                        for p in inspect.signature(type(self).__init__).parameters.values()}
+            changed = []
+            for name in self._get_param_names():
+                value = getattr(self, name)
+                default = defaults.get(name, inspect.Parameter.empty)
+                try:
+                    same = value is default or bool(value == default)
+                except Exception:
+                    same = False
+                if not same:
+                    changed.append(f"{name}={value!r}")
+            return f"{type(self).__name__}({', '.join(changed)})"
+
+
+def _scipy_sparse():
+    try:
+        import scipy.sparse as sp
+    except ImportError:
+        raise ImportError("textkern vectorizers return scipy sparse matrices: "
+                          "pip install textkern[sklearn]") from None
+    return sp
+
+
+def _csr(parts, dtype):
+    """Build a csr_matrix from the (data, indices, indptr, rows, cols, size) of the C core."""
+    sp = _scipy_sparse()
+    data, indices, indptr, n_rows, n_cols, index_size = parts
+    index_dtype = np.int32 if index_size == 4 else np.int64
+    data = np.frombuffer(data, dtype=np.int64)
+    if np.dtype(dtype) != np.int64:
+        data = data.astype(dtype)
+    return sp.csr_matrix(
+        (data, np.frombuffer(indices, dtype=index_dtype), np.frombuffer(indptr, dtype=index_dtype)),
+        shape=(n_rows, n_cols), copy=False)
+
+
+def _normalize_rows(X, norm):
+    """Scale each CSR row to unit l1 or l2 norm in place (zero rows stay zero)."""
+    if norm is None:
+        return X
+    if norm not in ("l1", "l2"):
+        raise ValueError(f"norm must be 'l1', 'l2' or None, not {norm!r}")
+    if X.nnz == 0:
+        return X
+    lengths = np.diff(X.indptr)
+    nonempty = lengths > 0
+    starts = X.indptr[:-1][nonempty]
+    values = np.abs(X.data) if norm == "l1" else X.data * X.data
+    sums = np.zeros(X.shape[0], dtype=X.data.dtype)
+    sums[nonempty] = np.add.reduceat(values, starts)
+    if norm == "l2":
+        sums = np.sqrt(sums)
+    sums[sums == 0] = 1
+    X.data /= np.repeat(sums, lengths)
+    return X
+
+
+class _TextVectorizerBase(_EstimatorBase):
+    """Shared analysis setup: maps parameters onto the C core."""
+
+    def _check_common(self):
+        lo, hi = _ngram_bounds(self.ngram_range, "ngram_range")
+        if not callable(self.analyzer) and self.analyzer not in ANALYZERS:
+            raise ValueError(f"{self.analyzer!r} is not a valid tokenization scheme/analyzer; "
+                             f"use one of {ANALYZERS} or a callable")
+        if self.input not in ("content", "filename", "file"):
+            raise ValueError(f"input must be 'content', 'filename' or 'file', not {self.input!r}")
+        if self.decode_error not in ("strict", "ignore", "replace"):
+            raise ValueError("decode_error must be 'strict', 'ignore' or 'replace', "
+                             f"not {self.decode_error!r}")
+        return lo, hi
+
+    def _stop_word_list(self):
+        stop = self.stop_words
+        if stop is None:
+            return None
+        if isinstance(stop, str):
+            if stop == "english":
+                return sorted(ENGLISH_STOP_WORDS)
+            raise ValueError(f"not a built-in stop list: {stop}")
+        return list(stop)
+
+    def _accents(self):
+        sa = self.strip_accents
+        if sa is None or sa is False:
+            return False
+        if sa is True or sa in ("unicode", "ascii"):
+            return True
+        raise ValueError(f'Invalid value for "strip_accents": {sa!r}')
+
+    def _tokenizer(self, word_stopwords=True):
+        case = self.case if self.lowercase else None
+        if self.preprocessor is not None:
+            case = None   # a custom preprocessor replaces lowercasing, as in scikit-learn
+        options = dict(case=case, normalize=self.normalize, strip_accents=self._accents(),
+                       kinds=self.kinds, min_len=self.min_len, errors=self.decode_error)
+        if word_stopwords:
+            stop = self._stop_word_list()
+            if stop is not None:
+                options["stopwords"] = stop
+        return _core.Tokenizer(**options)
+
+    def _decode(self, doc):
+        if self.input == "filename":
+            with open(doc, "rb") as fh:
+                doc = fh.read()
+        elif self.input == "file":
+            doc = doc.read()
+        if isinstance(doc, (bytes, bytearray)) and self.encoding.lower().replace("-", "").replace(
+                "_", "") not in ("utf8",):
+            doc = doc.decode(self.encoding, self.decode_error)
+        return doc
+
+    def _decode_str(self, doc):
+        doc = self._decode(doc)
+        if isinstance(doc, (bytes, bytearray)):
+            doc = bytes(doc).decode("utf-8", self.decode_error)
+        return doc
+
+    def _python_tokens(self, doc):
+        """scikit-learn's word pipeline in Python (custom tokenizer / pattern)."""
+        doc = self._decode_str(doc)
+        if self.preprocessor is not None:
+            doc = self.preprocessor(doc)
+        else:
+            if self.lowercase:
+                doc = doc.lower()
+            if self.strip_accents:
+                import unicodedata
+                doc = "".join(c for c in unicodedata.normalize("NFKD", doc)
+                              if not unicodedata.combining(c))
+                if self.strip_accents == "ascii":
+                    doc = doc.encode("ascii", "ignore").decode("ascii")
+        if self.tokenizer is not None:
+            tokens = self.tokenizer(doc)
+        else:
+            tokens = self._token_re.findall(doc)
+        stop = self._stop_set
+        if stop:
+            tokens = [t for t in tokens if t not in stop]
+        return tokens
+
+    def _analysis(self, raw_documents):
+        """Return (docs, tokenizer, analyzer name, lo, hi, input kind)."""
+        if isinstance(raw_documents, (str, bytes)):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        lo, hi = self._check_common()
+        analyzer = self.analyzer
+        simple_input = self.input == "content" and self.encoding.lower().replace(
+            "-", "").replace("_", "") == "utf8"
+        if callable(analyzer):
+            docs = (analyzer(self._decode_str(d)) for d in raw_documents)
+            return docs, None, "word", 1, 1, _INPUT_FEATURES
+        if analyzer == "word" and (self.tokenizer is not None or self.token_pattern is not None):
+            self._token_re = re.compile(self.token_pattern or r"(?u)\b\w\w+\b")
+            if self._token_re.groups > 1:
+                raise ValueError("More than 1 capturing group in token pattern. "
+                                 "Only a single group should be captured.")
+            stop = self._stop_word_list()
+            self._stop_set = frozenset(stop) if stop else None
+            docs = (self._python_tokens(d) for d in raw_documents)
+            return docs, None, "word", lo, hi, _INPUT_TOKENS
+        docs = raw_documents
+        if not simple_input or self.preprocessor is not None:
+            pre = self.preprocessor
+
+            def prepared(items):
+                for d in items:
+                    d = self._decode(d)
+                    if pre is not None:
+                        if isinstance(d, (bytes, bytearray)):
+                            d = bytes(d).decode("utf-8", self.decode_error)
+                        d = pre(d)
+                    yield d
+            docs = prepared(raw_documents)
+        tokenizer = self._tokenizer(word_stopwords=analyzer == "word")
+        return docs, tokenizer, analyzer, lo, hi, _INPUT_TEXT
+
+
+class CountVectorizer(_TextVectorizerBase):
+    """Convert text documents to a sparse matrix of n-gram counts (C core).
+
+    A drop-in for scikit-learn's ``CountVectorizer``: same parameters,
+    attributes and results, with tokenization by Unicode word boundaries
+    (UAX #29) instead of a regular expression unless ``token_pattern`` or
+    ``tokenizer`` is given.
+
+    Parameters
+    ----------
+    input : {"content", "filename", "file"}, default "content"
+        What the documents are: text, paths to read, or file objects.
+    encoding : str, default "utf-8"
+        Encoding of bytes input.
+    decode_error : {"strict", "ignore", "replace"}, default "strict"
+        What to do with undecodable bytes.
+    strip_accents : {None, "unicode", "ascii", True, False}, default None
+        Remove accents (decompose, drop nonspacing marks). ``"ascii"`` is
+        treated like ``"unicode"`` on the C path.
+    lowercase : bool, default True
+        Apply the ``case`` mapping; ``False`` means ``case=None``.
+    preprocessor : callable or None
+        Applied to each document in Python first; replaces lowercasing.
+    tokenizer : callable or None
+        A Python tokenizer (slow path); n-grams and counting stay in C.
+    stop_words : {"english"}, list or None
+        Words removed after mapping (word analyzer only). ``"english"`` is
+        textkern's own list, which differs slightly from scikit-learn's.
+    token_pattern : str or None, default None
+        If given, tokens are ``re.findall(token_pattern, doc)`` after
+        scikit-learn's preprocessing (slow path). ``None`` uses UAX #29.
+    ngram_range : (int, int), default (1, 1)
+        Inclusive n-gram range.
+    analyzer : {"word", "char", "char_wb", "grapheme"} or callable
+        See :func:`textkern.ngrams`. A callable receives each decoded
+        document and returns its features (slow path; counting and the
+        matrix are still built in C).
+    max_df, min_df : float in [0, 1] or int >= 1
+        Document-frequency bounds: a proportion of documents (float) or a
+        number of documents (int).
+    max_features : int or None
+        Keep the most frequent terms, ranked exactly as scikit-learn does.
+    vocabulary : mapping or iterable or None
+        A fixed vocabulary (term -> column).
+    binary : bool, default False
+        Record presence (1) instead of counts.
+    dtype : numpy dtype, default numpy.int64
+        Type of the matrix values.
+    case : {"fold", "lower", None}, default "fold"
+        textkern case mapping (full case folding by default).
+    normalize : {"NFKC", "NFC", None}, default "NFKC"
+        Unicode normalization.
+    kinds : tuple of str, default ("word", "number")
+        Token kinds kept by the word analyzer.
+    min_len : int, default 1
+        Minimum token length in code points.
+    n_threads : int or None, default None
+        C threads (``None``: all cores). Results do not depend on it.
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+        Term -> column, built from the C vocabulary on first access.
+    fixed_vocabulary_ : bool
+        True when ``vocabulary`` was given.
+
+    Examples
+    --------
+    >>> cv = CountVectorizer(ngram_range=(1, 2))
+    >>> X = cv.fit_transform(["The cat sat.", "The cat ran."])
+    >>> list(cv.get_feature_names_out())
+    ['cat', 'cat ran', 'cat sat', 'ran', 'sat', 'the', 'the cat']
+    """
+
+    def __init__(self, *, input="content", encoding="utf-8", decode_error="strict",
+                 strip_accents=None, lowercase=True, preprocessor=None, tokenizer=None,
+                 stop_words=None, token_pattern=None, ngram_range=(1, 1), analyzer="word",
+                 max_df=1.0, min_df=1, max_features=None, vocabulary=None, binary=False,
+                 dtype=np.int64, case="fold", normalize="NFKC", kinds=("word", "number"),
+                 min_len=1, n_threads=None):
+        self.input = input
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
+        self.ngram_range = ngram_range
+        self.analyzer = analyzer
+        self.max_df = max_df
+        self.min_df = min_df
+        self.max_features = max_features
+        self.vocabulary = vocabulary
+        self.binary = binary
+        self.dtype = dtype
+        self.case = case
+        self.normalize = normalize
+        self.kinds = kinds
+        self.min_len = min_len
+        self.n_threads = n_threads
+
+    # ------------------------------------------------------------ vocabulary
+    def _validate_vocabulary(self):
+        vocabulary = self.vocabulary
+        if vocabulary is None:
+            self.fixed_vocabulary_ = False
+            return None
+        if isinstance(vocabulary, (set, frozenset)):
+            vocabulary = sorted(vocabulary)
+        if not hasattr(vocabulary, "items"):
+            terms = list(vocabulary)
+            seen = {}
+            for i, t in enumerate(terms):
+                if seen.setdefault(t, i) != i:
+                    raise ValueError(f"Duplicate term in vocabulary: {t!r}")
+        else:
+            items = list(vocabulary.items())
+            indices = {i for _, i in items}
+            if len(indices) != len(items):
+                raise ValueError("Vocabulary contains repeated indices.")
+            for i in range(len(items)):
+                if i not in indices:
+                    raise ValueError(f"Vocabulary of size {len(items)} doesn't contain index {i}.")
+            terms = [t for t, _ in sorted(items, key=lambda kv: kv[1])]
+        if not terms:
+            raise ValueError("empty vocabulary passed to fit")
+        self.fixed_vocabulary_ = True
+        return _core.Vocabulary(terms)
+
+    @property
+    def vocabulary_(self):
+        """Term -> column mapping (a dict built from the C vocabulary)."""
+        table = self.__dict__.get("_vocab")
+        if table is None:
+            raise AttributeError("vocabulary_ (the vectorizer is not fitted)")
+        cached = self.__dict__.get("_vocab_dict")
+        if cached is None or cached[0] is not table:
+            cached = (table, table.to_dict())
+            self.__dict__["_vocab_dict"] = cached
+        return cached[1]
+
+    @vocabulary_.setter
+    def vocabulary_(self, value):
+        items = sorted(dict(value).items(), key=lambda kv: kv[1])
+        if [i for _, i in items] != list(range(len(items))):
+            raise ValueError("vocabulary_ must map terms to 0..n-1")
+        self._vocab = _core.Vocabulary([t for t, _ in items])
+
+    def __sklearn_is_fitted__(self):
+        return "_vocab" in self.__dict__
+
+    def _check_fitted(self):
+        if "_vocab" not in self.__dict__:
+            table = self._validate_vocabulary()
+            if table is None:
+                raise NotFittedError(
+                    f"Vocabulary not fitted or provided: call {type(self).__name__}.fit first")
+            self._vocab = table
+        if len(self._vocab) == 0:
+            raise ValueError("Vocabulary is empty")
+
+    def _check_df(self):
+        for name in ("max_df", "min_df"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"{name} must be an int or a float, not {v!r}")
+            if isinstance(v, numbers.Integral):
+                if v < 1:
+                    raise ValueError(f"{name}={v!r}: an int must be >= 1 (a document count)")
+            elif not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name}={v!r}: a float must be in [0.0, 1.0] (a proportion)")
+        mf = self.max_features
+        if mf is not None and (isinstance(mf, bool) or not isinstance(mf, numbers.Integral)
+                               or mf < 1):
+            raise ValueError(f"max_features must be None or an int >= 1, not {mf!r}")
+
+    def _prune_mask(self, df_bytes, tf_bytes, n_doc):
+        """The keep-mask of scikit-learn's _limit_features, in sorted-term order."""
+        max_df, min_df, limit = self.max_df, self.min_df, self.max_features
+        high = max_df if isinstance(max_df, numbers.Integral) else max_df * n_doc
+        low = min_df if isinstance(min_df, numbers.Integral) else min_df * n_doc
+        if high < low:
+            raise ValueError("max_df corresponds to < documents than min_df")
+        dfs = np.frombuffer(df_bytes, dtype=np.int64)
+        mask = (dfs <= high) & (dfs >= low)
+        if limit is not None and mask.sum() > limit:
+            # The same values, dtype and numpy argsort call as scikit-learn,
+            # so that ties at the cut fall the same way.
+            sum_dtype = np.add.reduce(np.zeros(1, dtype=self.dtype)).dtype
+            tfs = np.frombuffer(tf_bytes, dtype=np.int64).astype(sum_dtype)
+            mask_inds = (-tfs[mask]).argsort()[:limit]
+            new_mask = np.zeros(len(dfs), dtype=bool)
+            new_mask[np.where(mask)[0][mask_inds]] = True
+            mask = new_mask
+        if mask.all():
+            return None
+        return mask.astype(np.uint8).tobytes()
+
+    # -------------------------------------------------------------- fitting
+    def _count_fit(self, raw_documents):
+        docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
+        table = self._validate_vocabulary()
+        if table is not None:
+            parts = _core.transform_matrix(docs, table, tok, analyzer, lo, hi, self.n_threads,
+                                           kind, bool(self.binary))
+        else:
+            self._check_df()
+            table, parts = _core.fit_matrix(docs, tok, analyzer, lo, hi, self.n_threads, kind,
+                                            self._prune_mask, bool(self.binary))
+        self._vocab = table
+        self.__dict__.pop("_vocab_dict", None)
+        return _csr(parts, self.dtype)
+
+    def fit(self, raw_documents, y=None):
+        """Learn the vocabulary of the documents.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str or bytes
+            The corpus (any iterable, generators included).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self.fit_transform(raw_documents)
+        return self
+
+    def fit_transform(self, raw_documents, y=None):
+        """Learn the vocabulary and return the document-term matrix.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str or bytes
+        y : ignored
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_documents, n_features)
+            Counts (or 1s with ``binary=True``), columns sorted by term.
+
+        Raises
+        ------
+        ValueError
+            On invalid parameters, or when no term remains after pruning.
+        TypeError
+            If a document is not str or bytes (the message names its index).
+        """
+        return self._count_fit(raw_documents)
+
+    def transform(self, raw_documents):
+        """Count the fitted vocabulary's terms in new documents.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str or bytes
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_documents, n_features)
+
+        Raises
+        ------
+        NotFittedError
+            If neither ``fit`` was called nor ``vocabulary`` given.
+        """
+        if isinstance(raw_documents, (str, bytes)):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        self._check_fitted()
+        docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
+        parts = _core.transform_matrix(docs, self._vocab, tok, analyzer, lo, hi, self.n_threads,
+                                       kind, bool(self.binary))
+        return _csr(parts, self.dtype)
+
+    def get_feature_names_out(self, input_features=None):
+        """Feature names (terms) in column order, as an object array."""
+        self._check_fitted()
+        return np.asarray(self._vocab.terms(), dtype=object)
+
+    def inverse_transform(self, X):
+        """Terms with nonzero entries in each row of X."""
+        self._check_fitted()
+        sp = _scipy_sparse()
+        X = sp.csr_matrix(X)
+        names = self.get_feature_names_out()
+        return [names[X.indices[X.indptr[i]:X.indptr[i + 1]][X.data[X.indptr[i]:X.indptr[i + 1]] != 0]]
+                for i in range(X.shape[0])]
+
+    def build_analyzer(self):
+        """A callable that returns the features of one document."""
+        if callable(self.analyzer):
+            return lambda doc: self.analyzer(self._decode_str(doc))
+        lo, hi = self._check_common()
+        if self.analyzer == "word" and (self.tokenizer is not None or self.token_pattern is not None):
+            self._analysis([])
+
+            def analyze(doc):
+                tokens = self._python_tokens(doc)
+                out = []
+                for n in range(lo, hi + 1):
+                    out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+                return out
+            return analyze
+        tok = self._tokenizer(word_stopwords=self.analyzer == "word")
+        analyzer = self.analyzer
+        pre = self.preprocessor
+
+        def analyze(doc):
+            doc = self._decode(doc)
+            if pre is not None:
+                doc = pre(doc)
+            return _core.ngrams(doc, tok, analyzer, lo, hi)
+        return analyze
+
+    def __getstate__(self):
+        parent = getattr(super(), "__getstate__", None)
+        state = dict(parent()) if parent is not None else self.__dict__.copy()
+        state.pop("_vocab_dict", None)
+        state.pop("_token_re", None)
+        return state
+
+
+class TfidfVectorizer(CountVectorizer):
+    """Convert text documents to a matrix of tf-idf features (C core).
+
+    Equivalent to :class:`CountVectorizer` followed by scikit-learn's
+    ``TfidfTransformer``: ``idf = ln((1 + n) / (1 + df)) + 1`` with
+    ``smooth_idf`` (else ``ln(n / df) + 1``), ``sublinear_tf`` uses
+    ``1 + ln(tf)``, and rows are scaled to unit ``norm``.
+
+    Parameters
+    ----------
+    norm : {"l2", "l1", None}, default "l2"
+    use_idf : bool, default True
+    smooth_idf : bool, default True
+    sublinear_tf : bool, default False
+    dtype : numpy float dtype, default numpy.float64
+    **other parameters
+        As in :class:`CountVectorizer`.
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+    idf_ : ndarray of shape (n_features,)
+        Inverse document frequencies (when ``use_idf``).
+
+    Examples
+    --------
+    >>> tv = TfidfVectorizer()
+    >>> X = tv.fit_transform(["the cat", "the dog"])
+    >>> X.shape
+    (2, 3)
+    """
+
+    def __init__(self, *, input="content", encoding="utf-8", decode_error="strict",
+                 strip_accents=None, lowercase=True, preprocessor=None, tokenizer=None,
+                 stop_words=None, token_pattern=None, ngram_range=(1, 1), analyzer="word",
+                 max_df=1.0, min_df=1, max_features=None, vocabulary=None, binary=False,
+                 dtype=np.float64, norm="l2", use_idf=True, smooth_idf=True,
+                 sublinear_tf=False, case="fold", normalize="NFKC", kinds=("word", "number"),
+                 min_len=1, n_threads=None):
+        super().__init__(input=input, encoding=encoding, decode_error=decode_error,
+                         strip_accents=strip_accents, lowercase=lowercase,
+                         preprocessor=preprocessor, tokenizer=tokenizer, stop_words=stop_words,
+                         token_pattern=token_pattern, ngram_range=ngram_range,
+                         analyzer=analyzer, max_df=max_df, min_df=min_df,
+                         max_features=max_features, vocabulary=vocabulary, binary=binary,
+                         dtype=dtype, case=case, normalize=normalize, kinds=kinds,
+                         min_len=min_len, n_threads=n_threads)
+        self.norm = norm
+        self.use_idf = use_idf
+        self.smooth_idf = smooth_idf
+        self.sublinear_tf = sublinear_tf
+
+    def _float_dtype(self):
+        dt = np.dtype(self.dtype)
+        return dt if dt in (np.float64, np.float32) else np.dtype(np.float64)
+
+    @property
+    def idf_(self):
+        """Inverse document frequency of each feature."""
+        idf = self.__dict__.get("_idf")
+        if idf is None:
+            if "_vocab" not in self.__dict__:
+                raise NotFittedError(f"{type(self).__name__} is not fitted yet. "
+                                     "Call 'fit' with appropriate arguments first.")
+            raise AttributeError("idf_ is only defined when use_idf=True")
+        return idf
+
+    @idf_.setter
+    def idf_(self, value):
+        if not self.use_idf:
+            raise ValueError("`idf_` cannot be set when `use_idf=False`.")
+        value = np.asarray(value, dtype=np.float64)
+        if "_vocab" in self.__dict__ and len(self._vocab) != len(value):
+            raise ValueError(f"idf length = {len(value)} must be equal to vocabulary size = "
+                             f"{len(self._vocab)}")
+        self._idf = value
+
+    def _fit_idf(self, X):
+        self._idf = None
+        if not self.use_idf:
+            return
+        dtype = X.dtype if X.dtype in (np.float64, np.float32) else np.float64
+        n_samples = X.shape[0]
+        df = np.bincount(X.indices, minlength=X.shape[1]).astype(dtype, copy=False)
+        df += float(self.smooth_idf)
+        n_samples += int(self.smooth_idf)
+        idf = np.full_like(df, fill_value=n_samples, dtype=dtype)
+        idf /= df
+        np.log(idf, out=idf)
+        idf += 1.0
+        self._idf = idf
+
+    def _weight(self, X):
+        if self.norm not in ("l1", "l2", None):
+            raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
+        if self.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if self.use_idf and self.__dict__.get("_idf") is not None:
+            X.data *= self._idf[X.indices]
+        return _normalize_rows(X, self.norm)
+
+    def fit(self, raw_documents, y=None):
+        """Learn the vocabulary and the idf vector.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str or bytes
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        X = self._count_fit_float(raw_documents)
+        self._fit_idf(X)
+        return self
+
+    def _count_fit_float(self, raw_documents):
+        saved = self.dtype
+        self.dtype = self._float_dtype()
+        try:
+            return self._count_fit(raw_documents)
+        finally:
+            self.dtype = saved
+
+    def fit_transform(self, raw_documents, y=None):
+        """Learn vocabulary and idf, return the tf-idf matrix.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str or bytes
+        y : ignored
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_documents, n_features)
+        """
+        X = self._count_fit_float(raw_documents)
+        self._fit_idf(X)
+        return self._weight(X)
+
+    def transform(self, raw_documents):
+        """Tf-idf matrix of new documents with the fitted vocabulary and idf.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str or bytes
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_documents, n_features)
+        """
+        if "_vocab" not in self.__dict__ or (self.use_idf and self.__dict__.get("_idf") is None):
+            raise NotFittedError("The TF-IDF vectorizer is not fitted")
+        saved = self.dtype
+        self.dtype = self._float_dtype()
+        try:
+            X = super().transform(raw_documents)
+        finally:
+            self.dtype = saved
+        return self._weight(X)
+
+
+class HashingVectorizer(_TextVectorizerBase):
+    """Stateless vectorizer: n-grams hashed to ``n_features`` columns (C core).
+
+    Suits streaming and distributed use: nothing is learned, so every
+    worker maps the same term to the same column.  The hash is textkern's
+    own 64-bit hash of the term's UTF-8 (``textkern._core.hash_term``):
+    the column is ``(h & (2**63 - 1)) % n_features`` and, with
+    ``alternate_sign``, the sign is ``-`` when bit 63 of ``h`` is set.  It
+    is *not* scikit-learn's MurmurHash3, so columns differ from
+    scikit-learn's.  Entries that cancel to zero are dropped.
+
+    Parameters
+    ----------
+    n_features : int, default 2**20
+    binary : bool, default False
+        Set every nonzero value to 1 (before normalization).
+    norm : {"l2", "l1", None}, default "l2"
+    alternate_sign : bool, default True
+    dtype : numpy dtype, default numpy.float64
+    **other parameters
+        As in :class:`CountVectorizer` (no vocabulary, df or max_features).
+
+    Examples
+    --------
+    >>> hv = HashingVectorizer(n_features=16)
+    >>> hv.transform(["the cat sat"]).shape
+    (1, 16)
+    """
+
+    def __init__(self, *, input="content", encoding="utf-8", decode_error="strict",
+                 strip_accents=None, lowercase=True, preprocessor=None, tokenizer=None,
+                 stop_words=None, token_pattern=None, ngram_range=(1, 1), analyzer="word",
+                 n_features=2 ** 20, binary=False, norm="l2", alternate_sign=True,
+                 dtype=np.float64, case="fold", normalize="NFKC", kinds=("word", "number"),
+                 min_len=1, n_threads=None):
+        self.input = input
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
+        self.ngram_range = ngram_range
+        self.analyzer = analyzer
+        self.n_features = n_features
+        self.binary = binary
+        self.norm = norm
+        self.alternate_sign = alternate_sign
+        self.dtype = dtype
+        self.case = case
+        self.normalize = normalize
+        self.kinds = kinds
+        self.min_len = min_len
+        self.n_threads = n_threads
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+    def partial_fit(self, X, y=None):
+        """Does nothing (stateless); returns self."""
+        return self
+
+    def fit(self, X, y=None):
+        """Validate the parameters; returns self (nothing is learned)."""
+        if isinstance(X, (str, bytes)):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        self._check_common()
+        return self
+
+    def transform(self, X):
+        """Hash the documents' n-grams into a sparse matrix.
+
+        Parameters
+        ----------
+        X : iterable of str or bytes
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_documents, n_features)
+        """
+        nf = self.n_features
+        if isinstance(nf, bool) or not isinstance(nf, numbers.Integral) or nf < 1:
+            raise ValueError(f"n_features must be an int >= 1, not {nf!r}")
+        if self.norm not in ("l1", "l2", None):
+            raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
+        docs, tok, analyzer, lo, hi, kind = self._analysis(X)
+        parts = _core.hash_matrix(docs, tok, analyzer, lo, hi, int(nf),
+                                  bool(self.alternate_sign), self.n_threads, kind,
+                                  bool(self.binary))
+        X = _csr(parts, self.dtype)
+        if self.norm is not None:
+            if not np.issubdtype(X.dtype, np.floating):
+                X = X.astype(np.float64)
+            X = _normalize_rows(X, self.norm)
+        return X
+
+    def fit_transform(self, X, y=None):
+        """Same as ``transform`` (stateless)."""
+        return self.fit(X).transform(X)
+
+    def build_analyzer(self):
+        """A callable that returns the features of one document."""
+        return CountVectorizer(**{k: v for k, v in self.get_params().items()
+                                  if k in inspect.signature(CountVectorizer).parameters}
+                               ).build_analyzer()
