@@ -15,6 +15,23 @@
 #include <Python.h>
 
 #include "../core/tk_core.h"
+#include "../core/tk_tokenize.h"
+
+/*
+ * Process-wide (per module) cache from short token bytes to the str
+ * object made for them.  Natural-language vocabularies are Zipfian, so
+ * across documents most tokens hit; this removes most str allocations
+ * from tokenize(), batch() and Counts -> Python conversions.  Only used
+ * with the GIL held.
+ */
+#define TKPY_STR_CACHE_SIZE 65536
+#define TKPY_STR_CACHE_MAX_LEN 24
+typedef struct tkpy_str_cache_entry {
+    uint64_t hash;
+    uint32_t len;
+    uint8_t bytes[TKPY_STR_CACHE_MAX_LEN];
+    PyObject *str;            /* strong reference, or NULL */
+} tkpy_str_cache_entry;
 
 typedef struct tkpy_state {
     PyTypeObject *tokenizer_type;
@@ -25,6 +42,7 @@ typedef struct tkpy_state {
     PyObject *default_normalize;
     PyObject *default_kinds;
     PyObject *default_min_len;
+    tkpy_str_cache_entry *str_cache;   /* TKPY_STR_CACHE_SIZE entries */
 } tkpy_state;
 
 extern PyModuleDef tkpy_module_def;
@@ -55,6 +73,19 @@ int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text
 void tkpy_text_release(tkpy_text *t);
 /* Parse "strict"/"replace"/"ignore"; -1 with ValueError on anything else. */
 int tkpy_parse_errors(PyObject *obj, int *errors);
+
+/*
+ * A new reference to the str for valid UTF-8 bytes, from the cache when
+ * possible.  st may be NULL (no cache).
+ */
+PyObject *tkpy_str_from_utf8(tkpy_state *st, const uint8_t *bytes, size_t len);
+void tkpy_str_cache_clear(tkpy_state *st);
+
+static inline void tkpy_str_cache_prefetch(tkpy_state *st, const uint8_t *bytes, size_t len)
+{
+    if (st && st->str_cache && len <= TKPY_STR_CACHE_MAX_LEN)
+        __builtin_prefetch(&st->str_cache[tk_hash_bytes(bytes, len) & (TKPY_STR_CACHE_SIZE - 1)]);
+}
 
 /* Set a Python exception for a negative core code; returns NULL. */
 PyObject *tkpy_raise(int code);

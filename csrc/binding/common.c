@@ -9,6 +9,37 @@ tkpy_state *tkpy_state_from_type(PyTypeObject *type)
     return tkpy_get_state(module);
 }
 
+PyObject *tkpy_str_from_utf8(tkpy_state *st, const uint8_t *bytes, size_t len)
+{
+    tkpy_str_cache_entry *e;
+    uint64_t hash;
+    PyObject *str;
+
+    if (!st || !st->str_cache || len > TKPY_STR_CACHE_MAX_LEN)
+        return PyUnicode_DecodeUTF8((const char *)bytes, (Py_ssize_t)len, "strict");
+    hash = tk_hash_bytes(bytes, len);
+    e = &st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)];
+    if (e->str && e->hash == hash && e->len == len && memcmp(e->bytes, bytes, len) == 0)
+        return Py_NewRef(e->str);
+    str = PyUnicode_DecodeUTF8((const char *)bytes, (Py_ssize_t)len, "strict");
+    if (!str)
+        return NULL;
+    Py_XSETREF(e->str, Py_NewRef(str));
+    e->hash = hash;
+    e->len = (uint32_t)len;
+    memcpy(e->bytes, bytes, len);
+    return str;
+}
+
+void tkpy_str_cache_clear(tkpy_state *st)
+{
+    size_t i;
+    if (!st->str_cache)
+        return;
+    for (i = 0; i < TKPY_STR_CACHE_SIZE; i++)
+        Py_CLEAR(st->str_cache[i].str);
+}
+
 PyObject *tkpy_raise(int code)
 {
     if (PyErr_Occurred())

@@ -8,6 +8,7 @@
 
 static int module_exec(PyObject *module)
 {
+    tkpy_state *st = tkpy_get_state(module);
     const char *wb_version = tk_wordbreak_unicode_version();
     const char *u8_version = utf8proc_unicode_version();
     PyObject *version;
@@ -26,6 +27,11 @@ static int module_exec(PyObject *module)
         || PyModule_AddStringConstant(module, "zlib_version", zlibVersion()) < 0
         || PyModule_AddIntConstant(module, "cpu_count", tk_cpu_count()) < 0)
         return -1;
+    st->str_cache = PyMem_Calloc(TKPY_STR_CACHE_SIZE, sizeof(tkpy_str_cache_entry));
+    if (!st->str_cache) {
+        PyErr_NoMemory();
+        return -1;
+    }
     if (tkpy_exec_tokenize(module) < 0 || tkpy_exec_counts(module) < 0
         || tkpy_exec_ncd(module) < 0)
         return -1;
@@ -55,10 +61,17 @@ static int module_clear(PyObject *module)
     Py_CLEAR(st->default_normalize);
     Py_CLEAR(st->default_kinds);
     Py_CLEAR(st->default_min_len);
+    tkpy_str_cache_clear(st);
     return 0;
 }
 
-static void module_free(void *module) { module_clear((PyObject *)module); }
+static void module_free(void *module)
+{
+    tkpy_state *st = tkpy_get_state((PyObject *)module);
+    module_clear((PyObject *)module);
+    PyMem_Free(st->str_cache);
+    st->str_cache = NULL;
+}
 
 static PyModuleDef_Slot module_slots[] = {
     {Py_mod_exec, module_exec},

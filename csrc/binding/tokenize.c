@@ -194,67 +194,37 @@ static int tokconf_init(tkpy_tokconf *conf, PyObject *case_, PyObject *normalize
 }
 
 /* ------------------------------------------------------------- results */
-/*
- * Natural text repeats its words, so a direct-mapped cache from token
- * bytes to the str already made saves most PyUnicode allocations (the
- * largest cost of tokenize() once the C work is done).  Entries borrow
- * references owned by the result list.
- */
-typedef struct str_cache_entry {
-    size_t start, len;     /* the token's bytes in the tk_toklist */
-    PyObject *str;         /* borrowed; NULL = empty slot */
-} str_cache_entry;
+/* How many tokens ahead the str cache entry is prefetched. */
+#define PREFETCH_DISTANCE 8
 
-static PyObject *token_str(const tk_toklist *list, size_t start, size_t len,
-                           str_cache_entry *cache, size_t cache_mask)
-{
-    const uint8_t *bytes = list->bytes + start;
-    str_cache_entry *e = NULL;
-    PyObject *str;
-
-    if (cache) {
-        e = &cache[tk_hash_bytes(bytes, len) & cache_mask];
-        if (e->str && e->len == len && memcmp(list->bytes + e->start, bytes, len) == 0)
-            return Py_NewRef(e->str);
-    }
-    str = PyUnicode_DecodeUTF8((const char *)bytes, (Py_ssize_t)len, "strict");
-    if (str && e) {
-        e->start = start;
-        e->len = len;
-        e->str = str;
-    }
-    return str;
-}
-
-static PyObject *token_list_to_python(const tk_toklist *list, int offsets)
+static PyObject *token_list_to_python(tkpy_state *st, const tk_toklist *list, int offsets)
 {
     PyObject *result = PyList_New((Py_ssize_t)list->n);
-    str_cache_entry *cache = NULL;
-    size_t i, start = 0, cache_size = 0;
+    size_t i, start = 0;
 
     if (!result)
         return NULL;
-    if (list->n >= 64) {
-        cache_size = 64;
-        while (cache_size < list->n && cache_size < 4096)
-            cache_size *= 2;
-        cache = PyMem_Calloc(cache_size, sizeof *cache);   /* optional: NULL just means no cache */
-    }
     for (i = 0; i < list->n; i++) {
-        PyObject *tok = token_str(list, start, list->ends[i] - start, cache, cache_size - 1);
+        PyObject *tok;
+        size_t end = list->ends[i];
+        /* The cache is larger than the CPU caches: hide the miss. */
+        if (i + PREFETCH_DISTANCE < list->n)
+            tkpy_str_cache_prefetch(st, list->bytes + list->ends[i + PREFETCH_DISTANCE - 1],
+                                    list->ends[i + PREFETCH_DISTANCE]
+                                        - list->ends[i + PREFETCH_DISTANCE - 1]);
+        tok = tkpy_str_from_utf8(st, list->bytes + start, end - start);
         if (tok && offsets) {
             PyObject *triple = Py_BuildValue("(Nnn)", tok, (Py_ssize_t)list->spans[i].cp_start,
                                              (Py_ssize_t)list->spans[i].cp_end);
             tok = triple;
         }
         if (!tok) {
-            Py_CLEAR(result);
-            break;
+            Py_DECREF(result);
+            return NULL;
         }
         PyList_SET_ITEM(result, (Py_ssize_t)i, tok);
-        start = list->ends[i];
+        start = end;
     }
-    PyMem_Free(cache);
     return result;
 }
 
@@ -265,10 +235,13 @@ static int tokenize_text(const tkpy_tokconf *conf, const tkpy_text *text, tk_scr
                        tk_toklist_sink, list);
 }
 
-static PyObject *tokenize_impl(const tkpy_tokconf *conf, PyObject *text_obj, int offsets)
+/* scratch may be NULL for a temporary one. */
+static PyObject *tokenize_impl(tkpy_state *st, const tkpy_tokconf *conf, PyObject *text_obj,
+                               int offsets, tk_scratch *shared_scratch)
 {
     tkpy_text text;
-    tk_scratch scratch = {0};
+    tk_scratch local_scratch = {0};
+    tk_scratch *scratch = shared_scratch ? shared_scratch : &local_scratch;
     tk_toklist list = {0};
     PyObject *result = NULL;
     int rc;
@@ -277,16 +250,16 @@ static PyObject *tokenize_impl(const tkpy_tokconf *conf, PyObject *text_obj, int
         return NULL;
     list.want_spans = offsets;
     Py_BEGIN_ALLOW_THREADS
-    rc = tokenize_text(conf, &text, &scratch, &list);
+    rc = tokenize_text(conf, &text, scratch, &list);
     Py_END_ALLOW_THREADS
     if (rc < 0) {
         tkpy_raise(rc);
         goto cleanup;
     }
-    result = token_list_to_python(&list, offsets);
+    result = token_list_to_python(st, &list, offsets);
 cleanup:
     tk_toklist_free(&list);
-    tk_scratch_free(&scratch);
+    tk_scratch_free(&local_scratch);
     tkpy_text_release(&text);
     return result;
 }
@@ -372,7 +345,7 @@ static PyObject *tokenize_wrapper(PyObject *module, PyObject *args, PyObject *kw
     option_defaults(tkpy_get_state(module), &case_, &normalize, &kinds, &min_len);
     if (tokconf_init(&conf, case_, normalize, strip, kinds, min_len, stopwords, errors) < 0)
         return NULL;
-    result = tokenize_impl(&conf, text, offsets);
+    result = tokenize_impl(tkpy_get_state(module), &conf, text, offsets, NULL);
     tokconf_clear(&conf);
     return result;
 }
@@ -382,6 +355,10 @@ typedef struct {
     PyObject_HEAD
     tkpy_tokconf conf;
     PyObject *options;   /* dict of the normalized constructor arguments */
+    /* Kept across calls so that its mapping memo stays warm; a call that
+     * finds it busy (another thread) uses a temporary scratch instead. */
+    tk_scratch scratch;
+    PyThread_type_lock scratch_lock;
 } TokenizerObject;
 
 static PyObject *stopwords_tuple(PyObject *stopwords)
@@ -439,6 +416,11 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwa
     self = (TokenizerObject *)type->tp_alloc(type, 0);
     if (!self)
         return NULL;
+    self->scratch_lock = PyThread_allocate_lock();
+    if (!self->scratch_lock) {
+        PyErr_NoMemory();
+        goto fail;
+    }
     if (tokconf_init(&self->conf, case_, normalize, strip, kinds, min_len, stopwords, errors) < 0)
         goto fail;
     sw = stopwords_tuple(stopwords);
@@ -469,6 +451,9 @@ static void Tokenizer_dealloc(TokenizerObject *self)
     PyObject_GC_UnTrack(self);
     tokconf_clear(&self->conf);
     Py_CLEAR(self->options);
+    tk_scratch_free(&self->scratch);
+    if (self->scratch_lock)
+        PyThread_free_lock(self->scratch_lock);
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
 }
@@ -488,7 +473,13 @@ static PyObject *Tokenizer_call(TokenizerObject *self, PyObject *args, PyObject 
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$p:Tokenizer.__call__", kwlist, &text,
                                      &offsets))
         return NULL;
-    return tokenize_impl(&self->conf, text, offsets);
+    tkpy_state *st = tkpy_state_from_type(Py_TYPE(self));
+    PyObject *result;
+    int own_scratch = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;
+    result = tokenize_impl(st, &self->conf, text, offsets, own_scratch ? &self->scratch : NULL);
+    if (own_scratch)
+        PyThread_release_lock(self->scratch_lock);
+    return result;
 }
 
 typedef struct batch_ctx {
@@ -521,6 +512,7 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     batch_ctx ctx;
     tk_job job;
     int workers;
+    tkpy_state *st = tkpy_state_from_type(Py_TYPE(self));
 
     seq = PySequence_Fast(texts_obj, "batch() expects an iterable of str or bytes");
     if (!seq)
@@ -554,7 +546,7 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     if (!result)
         goto cleanup;
     for (i = 0; i < n; i++) {
-        PyObject *tokens = token_list_to_python(&lists[i], offsets);
+        PyObject *tokens = token_list_to_python(st, &lists[i], offsets);
         if (!tokens) {
             Py_CLEAR(result);
             goto cleanup;

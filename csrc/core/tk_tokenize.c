@@ -126,7 +126,72 @@ void tk_scratch_free(tk_scratch *s)
 {
     tk_free(s->cps);
     tk_free(s->bytes);
+    tk_free(s->memo);
+    tk_free(s->memo_bytes);
     memset(s, 0, sizeof *s);
+}
+
+/* ----------------------------------------------------------------- memo */
+#define TK_MEMO_SLOTS 32768         /* direct-mapped */
+#define TK_MEMO_MAX_RAW 64          /* longer segments are rare: not memoized */
+#define TK_MEMO_MAX_BYTES (1u << 22) /* arena size; the memo restarts when full */
+
+static void memo_reset(tk_scratch *s)
+{
+    if (s->memo)
+        memset(s->memo, 0, TK_MEMO_SLOTS * sizeof *s->memo);
+    s->memo_len = 0;
+}
+
+/* The memo is an optimization only: any failure just leaves it off. */
+static tk_memo_entry *memo_slot(tk_scratch *s, const tk_tokenizer_opts *opts,
+                                const uint8_t *raw, size_t raw_len, uint64_t *hash)
+{
+    if (raw_len > TK_MEMO_MAX_RAW)
+        return NULL;
+    if (!s->memo) {
+        s->memo = tk_calloc(TK_MEMO_SLOTS, sizeof *s->memo);
+        if (!s->memo)
+            return NULL;
+        s->memo_opts = *opts;
+    } else if (memcmp(&s->memo_opts, opts, sizeof *opts) != 0) {
+        memo_reset(s);
+        s->memo_opts = *opts;
+    }
+    *hash = tk_hash_bytes(raw, raw_len);
+    return &s->memo[*hash & (TK_MEMO_SLOTS - 1)];
+}
+
+static int memo_matches(const tk_scratch *s, const tk_memo_entry *e, const uint8_t *raw,
+                        size_t raw_len, uint64_t hash)
+{
+    return e->kind && e->hash == hash && e->raw_len == raw_len
+        && memcmp(s->memo_bytes + e->offset, raw, raw_len) == 0;
+}
+
+static void memo_store(tk_scratch *s, tk_memo_entry *e, uint64_t hash, const uint8_t *raw,
+                       size_t raw_len, unsigned kind, const uint8_t *out, size_t out_len,
+                       size_t out_cps)
+{
+    size_t need = raw_len + out_len;
+    if (out_len > TK_MEMO_MAX_BYTES / 4)
+        return;
+    if (s->memo_len + need > TK_MEMO_MAX_BYTES) {
+        memo_reset(s);
+        e->kind = 0;
+    }
+    if (tk_grow((void **)&s->memo_bytes, &s->memo_cap, s->memo_len + need, 1) < 0)
+        return;
+    memcpy(s->memo_bytes + s->memo_len, raw, raw_len);
+    if (out_len)
+        memcpy(s->memo_bytes + s->memo_len + raw_len, out, out_len);
+    e->hash = hash;
+    e->raw_len = (uint32_t)raw_len;
+    e->out_len = (uint32_t)out_len;
+    e->out_cps = (uint32_t)out_cps;
+    e->offset = (uint32_t)s->memo_len;
+    e->kind = kind | 0x80000000u;   /* nonzero even for kind 0 (spaces) */
+    s->memo_len += need;
 }
 
 static int is_ascii(const uint8_t *s, size_t len)
@@ -363,19 +428,36 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
 
     tk_wordseg_init(&it, text, len);
     while (tk_wordseg_next(&it, &span)) {
-        const uint8_t *seg = text + span.start, *tok;
-        size_t seg_len = span.end - span.start, tok_len, tok_cps;
+        const uint8_t *seg = text + span.start, *tok = NULL;
+        size_t seg_len = span.end - span.start, tok_len = 0, tok_cps = 0;
         unsigned kind;
+        tk_memo_entry *memo = NULL;
+        uint64_t hash = 0;
 
         /* Single ASCII characters are the bulk of non-word segments. */
         if (seg_len == 1 && (seg[0] == ' ' || seg[0] == '\n'))
             continue;
-        kind = tk_segment_kind(seg, seg_len);
-        if (!(kind & opts->kinds))
-            continue;
-        rc = tk_map_segment(opts, seg, seg_len, scratch, &tok, &tok_len, &tok_cps);
-        if (rc < 0)
-            return rc;
+        /* ASCII segments map cheaply; memoize only the others. */
+        if (!is_ascii(seg, seg_len) && (memo = memo_slot(scratch, opts, seg, seg_len, &hash))
+            && memo_matches(scratch, memo, seg, seg_len, hash)) {
+            kind = memo->kind & 0xFFu;
+            if (!(kind & opts->kinds))
+                continue;
+            tok = scratch->memo_bytes + memo->offset + memo->raw_len;
+            tok_len = memo->out_len;
+            tok_cps = memo->out_cps;
+        } else {
+            kind = tk_segment_kind(seg, seg_len);
+            if (kind & opts->kinds) {
+                rc = tk_map_segment(opts, seg, seg_len, scratch, &tok, &tok_len, &tok_cps);
+                if (rc < 0)
+                    return rc;
+            }
+            if (memo)
+                memo_store(scratch, memo, hash, seg, seg_len, kind, tok, tok_len, tok_cps);
+            if (!(kind & opts->kinds))
+                continue;
+        }
         if (tok_len == 0 || tok_cps < opts->min_len)
             continue;
         if (stopwords && tk_stopwords_contains(stopwords, tok, tok_len))

@@ -34,10 +34,26 @@ typedef struct tk_tokenizer_opts {
     size_t min_len;         /* in code points, after mapping */
 } tk_tokenizer_opts;
 
-/* Reusable per-thread buffers; zero-initialize, then tk_scratch_free. */
+/*
+ * Reusable per-thread buffers; zero-initialize, then tk_scratch_free.
+ *
+ * A scratch also memoizes the kind and mapping of non-ASCII segments
+ * (utf8proc is the costliest step and words repeat), so keep one scratch
+ * alive across the documents a thread handles.  The memo is dropped
+ * automatically when the scratch is used with different options.
+ */
+typedef struct tk_memo_entry {
+    uint64_t hash;
+    uint32_t raw_len, out_len, out_cps, offset;   /* offset into memo_bytes */
+    uint32_t kind;                                /* 0 = empty slot */
+} tk_memo_entry;
+
 typedef struct tk_scratch {
     int32_t *cps;  size_t cps_cap;
     uint8_t *bytes; size_t bytes_cap;
+    tk_memo_entry *memo;            /* TK_MEMO_SLOTS entries, or NULL */
+    uint8_t *memo_bytes; size_t memo_len, memo_cap;
+    tk_tokenizer_opts memo_opts;    /* options the memo was filled under */
 } tk_scratch;
 void tk_scratch_free(tk_scratch *s);
 

@@ -5,6 +5,7 @@ signatures, defaults and documentation.
 """
 from __future__ import annotations
 
+import functools
 from typing import Iterable, Optional
 
 from . import _core
@@ -15,6 +16,14 @@ __all__ = ["segment", "tokenize", "Tokenizer", "DEFAULT_KINDS"]
 DEFAULT_KINDS = ("word", "number")
 
 Tokenizer = _core.Tokenizer
+
+
+@functools.lru_cache(maxsize=8, typed=True)
+def _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords, errors):
+    # A Tokenizer per distinct (hashable) option set: options are parsed
+    # once and its mapping memo stays warm across tokenize() calls.
+    return Tokenizer(case=case, normalize=normalize, strip_accents=strip_accents, kinds=kinds,
+                     min_len=min_len, stopwords=stopwords, errors=errors)
 
 
 def segment(text, *, errors: str = "strict") -> list:
@@ -129,6 +138,15 @@ def tokenize(
     >>> tokenize("서울 19일 발표", offsets=True)
     [('서울', 0, 2), ('19일', 3, 6), ('발표', 7, 9)]
     """
+    try:
+        tokenizer = _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords,
+                                      errors)
+    except TypeError:
+        # Unhashable options (a list of stopwords, say) or bad types: the C
+        # function parses them afresh and raises the precise error.
+        pass
+    else:
+        return tokenizer(text, offsets=offsets)
     return _core.tokenize(
         text,
         case=case,
