@@ -3,10 +3,21 @@
 UAX #29 tokenization, n-gram counts and term frequencies, and
 compression-based similarity, on a C core built on utf8proc and zlib.
 
-See ``help(textkern.tokenize)``, ``help(textkern.count)`` and
-``help(textkern.ncd_matrix)`` to start.
+Start with ``help(textkern.tokenize)``, ``help(textkern.count)`` and
+``help(textkern.ncd_matrix)``; ``textkern.sample_articles()`` gives a few
+multilingual news articles to try them on.
 """
 from . import _core
+from ._counting import ANALYZERS, Counts, count, ngrams
+from ._samples import sample_articles, sample_texts
+from ._similarity import (
+    CompressionKNN,
+    LongTextWarning,
+    compressed_size,
+    ncd,
+    ncd_matrix,
+    nearest,
+)
 from ._tokens import DEFAULT_KINDS, Tokenizer, segment, tokenize
 
 __version__ = "0.1.0"
@@ -14,11 +25,56 @@ __version__ = "0.1.0"
 #: Unicode version of the word-break tables (and utf8proc's, if different).
 unicode_version: str = _core.unicode_version
 
+# The vectorizers import scikit-learn when it is installed, which is slow;
+# load them on first use so that ``import textkern`` stays fast.
+_LAZY = {
+    "CountVectorizer": "vectorizers",
+    "TfidfVectorizer": "vectorizers",
+    "HashingVectorizer": "vectorizers",
+    "NotFittedError": "vectorizers",
+}
+
+
+def __getattr__(name):
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'textkern' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module_name}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "__version__",
     "unicode_version",
+    # tokenization
     "segment",
     "tokenize",
     "Tokenizer",
     "DEFAULT_KINDS",
+    # counting
+    "ngrams",
+    "count",
+    "Counts",
+    "ANALYZERS",
+    "CountVectorizer",
+    "TfidfVectorizer",
+    "HashingVectorizer",
+    "NotFittedError",
+    # similarity
+    "compressed_size",
+    "ncd",
+    "ncd_matrix",
+    "nearest",
+    "CompressionKNN",
+    "LongTextWarning",
+    # sample data
+    "sample_articles",
+    "sample_texts",
 ]
