@@ -1,0 +1,301 @@
+"""Scale textkern out with Dask: counts over a bag, NCD and neighbours by blocks.
+
+Install with ``pip install textkern[dask]``.  The same code runs on a
+laptop's threads, a ``LocalCluster`` or a multi-machine cluster: connect a
+``dask.distributed.Client`` first and every ``compute()`` uses it.  Each
+task calls textkern's C core, which releases the GIL and uses ``n_threads``
+C threads inside the worker (``None``: all of the worker machine's cores;
+pass ``n_threads=1`` when a machine runs one single-threaded worker per
+core).
+
+Results are exactly those of the single-process functions:
+
+* :func:`count_bag` equals ``textkern.count(all_documents, ...)``,
+  including the order of first appearance, because partitions are merged
+  in order and ``Counts + Counts`` appends the new terms of the right side;
+* :func:`ncd_matrix_blocks` equals ``textkern.ncd_matrix`` element for
+  element (each entry depends only on its two texts);
+* :func:`nearest_blocks` equals ``textkern.nearest`` (each query block sees
+  the whole corpus).
+
+Examples
+--------
+>>> import dask.bag as db
+>>> from textkern.dask import count_bag
+>>> bag = db.from_sequence(["the cat sat", "the dog ran"], npartitions=2)
+>>> count_bag(bag).most_common(1)
+[('the', 2)]
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ._counting import Counts, count
+from ._similarity import ncd_matrix, nearest
+
+__all__ = ["count_bag", "count_partition", "merge_counts", "ncd_matrix_blocks",
+           "nearest_blocks"]
+
+_EXTRA = "pip install textkern[dask]"
+
+
+def _dask_bag() -> Any:
+    try:
+        import dask.bag
+    except ImportError:
+        raise ImportError(f"textkern.dask needs dask with bags: {_EXTRA}") from None
+    return dask.bag
+
+
+def _dask_array() -> Any:
+    try:
+        import dask
+        import dask.array
+    except ImportError:
+        raise ImportError(f"textkern.dask needs dask with arrays: {_EXTRA}") from None
+    return dask
+
+
+def count_partition(documents: Any, **count_options: Any) -> Counts:
+    """Count one partition: ``textkern.count(list(documents), **count_options)``.
+
+    A module-level function (not a closure) so that it pickles by reference.
+    """
+    return count(list(documents), **count_options)
+
+
+def merge_counts(parts: Any) -> Counts:
+    """Sum Counts in order; the order of first appearance follows the parts' order."""
+    total = Counts()
+    for part in parts:
+        total.update(part)
+    return total
+
+
+def count_bag(bag: Any, *, split_every: Optional[int] = None, compute: bool = True,
+              **count_options: Any) -> Any:
+    """Count the terms of a ``dask.bag`` of documents.
+
+    Each partition is counted by :func:`textkern.count` on a worker; the
+    per-partition :class:`~textkern.Counts` are merged by a tree reduction
+    (``Bag.reduction``) in partition order, so only Counts travel between
+    workers.
+
+    Parameters
+    ----------
+    bag : dask.bag.Bag
+        A bag of documents (str or bytes).
+    split_every : int, optional
+        Fan-in of the reduction tree (dask's default when ``None``).
+    compute : bool, default True
+        ``False`` returns the lazy ``dask.bag.Item`` instead of the Counts.
+    **count_options
+        ``ngram_range``, ``analyzer``, ``n_threads`` and tokenize options,
+        as in :func:`textkern.count`.
+
+    Returns
+    -------
+    Counts, or dask.bag.Item with ``compute=False``
+        Equal to ``textkern.count(list_of_all_documents, **count_options)``,
+        with the same order of first appearance.
+
+    Raises
+    ------
+    TypeError
+        If ``bag`` is not a ``dask.bag.Bag`` (use ``dask.bag.from_sequence``).
+    ImportError
+        Without dask (``pip install textkern[dask]``).
+
+    Examples
+    --------
+    >>> import dask.bag as db
+    >>> bag = db.from_sequence(["a b", "b c", "c d"], npartitions=3)
+    >>> count_bag(bag, ngram_range=(1, 2))["b c"]
+    1
+    """
+    bag_module = _dask_bag()
+    if not isinstance(bag, bag_module.Bag):
+        raise TypeError(f"count_bag() needs a dask.bag.Bag, not {type(bag).__name__}; "
+                        "wrap documents with dask.bag.from_sequence(docs, npartitions=...)")
+    per_partition = functools.partial(count_partition, **count_options)
+    item = bag.reduction(per_partition, merge_counts, split_every=split_every,
+                         name="textkern-count")
+    return item.compute() if compute else item
+
+
+def _text_list(texts: Any, name: str) -> List[Any]:
+    if isinstance(texts, (str, bytes, bytearray, memoryview)):
+        raise TypeError(f"{name} must be a sequence of texts, not a single {type(texts).__name__}")
+    try:
+        return list(texts)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of str or bytes, "
+                        f"not {type(texts).__name__}") from None
+
+
+def _text_blocks(texts: Any, name: str, block: int) -> List[List[Any]]:
+    if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
+        raise ValueError(f"block must be a positive int, not {block!r}")
+    values = _text_list(texts, name)
+    return [values[i:i + block] for i in range(0, len(values), block)]
+
+
+def _symmetric_pair(x_block: List[Any], y_block: List[Any], options: dict) -> np.ndarray:
+    # symmetric=True gives min(ncd(x, y), ncd(y, x)) for each pair: both
+    # orders, exactly as ncd_matrix computes them.
+    forward = ncd_matrix(x_block, y_block, **options)
+    backward = ncd_matrix(y_block, x_block, **options)
+    return np.minimum(forward, backward.T)
+
+
+def _diagonal(x_block: List[Any], options: dict) -> np.ndarray:
+    return ncd_matrix(x_block, None, symmetric=True, **options)
+
+
+def ncd_matrix_blocks(xs: Sequence[Any], ys: Optional[Sequence[Any]] = None, *, block: int = 256,
+                      symmetric: bool = False, **ncd_options: Any) -> Any:
+    """:func:`textkern.ncd_matrix` as a lazy dask array of row x column blocks.
+
+    Each block of ``block`` rows and ``block`` columns is one task that runs
+    ``ncd_matrix`` on its texts; each block of texts enters the task graph
+    once and is shared by all the tasks that need it.
+
+    Parameters
+    ----------
+    xs : sequence of str or bytes
+        Row texts.
+    ys : sequence of str or bytes, optional
+        Column texts; ``None`` compares ``xs`` with itself.
+    block : int, default 256
+        Texts per block along each axis.
+    symmetric : bool, default False
+        As in :func:`textkern.ncd_matrix` (only with ``ys=None``): off-diagonal
+        blocks are computed once and mirrored.
+    **ncd_options
+        ``level``, ``format``, ``sep``, ``metric``, ``n_threads``.
+
+    Returns
+    -------
+    dask.array.Array
+        float64 of shape ``(len(xs), len(ys))``; ``.compute()`` equals
+        ``textkern.ncd_matrix(xs, ys, ...)``.
+
+    Raises
+    ------
+    TypeError
+        For a single text or a non-iterable instead of a sequence of texts.
+    ValueError
+        For ``block < 1``, or ``symmetric=True`` with ``ys``.
+
+    Examples
+    --------
+    >>> m = ncd_matrix_blocks(["a b c", "a b d", "x y z"], block=2)
+    >>> m.compute().shape
+    (3, 3)
+    """
+    dask = _dask_array()
+    da = dask.array
+    if "progress" in ncd_options:
+        raise TypeError("progress is not supported per block; use dask's own "
+                        "(dask.diagnostics.ProgressBar or the distributed dashboard)")
+    if symmetric and ys is not None:
+        raise ValueError("symmetric=True compares xs with itself: pass ys=None")
+    row_blocks = _text_blocks(xs, "xs", block)
+    col_blocks = row_blocks if ys is None else _text_blocks(ys, "ys", block)
+    n_rows = sum(map(len, row_blocks))
+    n_cols = sum(map(len, col_blocks))
+    if not row_blocks or not col_blocks:
+        return da.zeros((n_rows, n_cols), dtype=np.float64, chunks=max(block, 1))
+    delayed = dask.delayed
+    rows_d = [delayed(b, pure=True, traverse=False) for b in row_blocks]
+    cols_d = rows_d if ys is None else [delayed(b, pure=True, traverse=False) for b in col_blocks]
+    run = delayed(ncd_matrix, pure=True)
+    grid: List[List[Any]] = [[None] * len(col_blocks) for _ in row_blocks]
+    for i, x_block in enumerate(row_blocks):
+        for j, y_block in enumerate(col_blocks):
+            shape = (len(x_block), len(y_block))
+            if symmetric:
+                if j < i:
+                    grid[i][j] = grid[j][i].T
+                    continue
+                if i == j:
+                    task = delayed(_diagonal, pure=True)(rows_d[i], ncd_options)
+                else:
+                    task = delayed(_symmetric_pair, pure=True)(rows_d[i], rows_d[j], ncd_options)
+            else:
+                task = run(rows_d[i], cols_d[j], **ncd_options)
+            grid[i][j] = da.from_delayed(task, shape=shape, dtype=np.float64)
+    return da.block(grid)
+
+
+def _nearest_block(query_block: List[Any], corpus: List[Any], k: int,
+                   options: dict) -> Tuple[np.ndarray, np.ndarray]:
+    return nearest(query_block, corpus, k, **options)
+
+
+def nearest_blocks(queries: Sequence[Any], corpus: Sequence[Any], k: int = 5, *,
+                   block: int = 1024, **ncd_options: Any) -> Tuple[Any, Any]:
+    """:func:`textkern.nearest`, one task per block of queries.
+
+    The corpus enters the task graph once and is shared by every task (on
+    a distributed cluster it is sent once to each worker that needs it).
+
+    Parameters
+    ----------
+    queries : sequence of str or bytes
+    corpus : sequence of str or bytes
+    k : int, default 5
+        Neighbours per query, 1 to ``len(corpus)``.
+    block : int, default 1024
+        Queries per task.
+    **ncd_options
+        ``level``, ``format``, ``sep``, ``metric``, ``n_threads``.
+
+    Returns
+    -------
+    indices, distances : dask.array.Array
+        int64 and float64, shape ``(len(queries), k)``; computing both
+        (``dask.compute(indices, distances)``) equals
+        ``textkern.nearest(queries, corpus, k, ...)``.
+
+    Raises
+    ------
+    TypeError
+        For a single text or a non-iterable instead of texts.
+    ValueError
+        If ``k`` is not between 1 and ``len(corpus)``.
+
+    Examples
+    --------
+    >>> import dask
+    >>> idx, dist = nearest_blocks(["the cat"], ["a dog", "the cat sat"], k=1)
+    >>> int(dask.compute(idx)[0][0, 0])
+    1
+    """
+    dask = _dask_array()
+    da = dask.array
+    if "progress" in ncd_options:
+        raise TypeError("progress is not supported per block; use dask's own "
+                        "(dask.diagnostics.ProgressBar or the distributed dashboard)")
+    query_blocks = _text_blocks(queries, "queries", block)
+    corpus_list = _text_list(corpus, "corpus")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be an int, not {type(k).__name__}")
+    if not 1 <= k <= len(corpus_list):
+        raise ValueError(f"k must be between 1 and len(corpus) = {len(corpus_list)}, not {k}")
+    k = int(k)
+    if not query_blocks:
+        return (da.zeros((0, k), dtype=np.int64, chunks=(1, k)),
+                da.zeros((0, k), dtype=np.float64, chunks=(1, k)))
+    corpus_d = dask.delayed(corpus_list, pure=True, traverse=False)
+    index_parts, distance_parts = [], []
+    for query_block in query_blocks:
+        task = dask.delayed(_nearest_block, pure=True, nout=2)(
+            dask.delayed(query_block, pure=True, traverse=False), corpus_d, k, ncd_options)
+        shape = (len(query_block), k)
+        index_parts.append(da.from_delayed(task[0], shape=shape, dtype=np.int64))
+        distance_parts.append(da.from_delayed(task[1], shape=shape, dtype=np.float64))
+    return da.concatenate(index_parts, axis=0), da.concatenate(distance_parts, axis=0)
