@@ -199,6 +199,28 @@ def test_matrix_every_prefix_mode_and_thread_count_is_identical():
                 assert out.tobytes() == reference.tobytes()
 
 
+def test_window_edges_exact():
+    # Pairs whose concatenation sits around 2**w - 262 bytes, where the core
+    # switches to a larger deflate window; the tail repeats the head so that
+    # only a window spanning the whole pair finds that match.
+    rng = random.Random(99)
+    xs, ys = [], []
+    for w in range(9, 16):
+        for d in (-263, -262, -261, -259, -100, 0):
+            total = (1 << w) + d
+            data = bytearray(rng.getrandbits(8) for _ in range(total))
+            data[-40:] = data[:40]
+            cut = rng.randint(1, total - 2)
+            xs.append(bytes(data[:cut]))
+            ys.append(bytes(data[cut + 1:]))       # one byte left for sep
+    for level in (1, 9):
+        expected = [ref_ncd(x, y, level=level, format="deflate", sep=b"-") for x, y in zip(xs, ys)]
+        for prefix in (0, 1, 2):
+            out = np.empty((len(xs), len(ys)))
+            _core.ncd_matrix(xs, ys, out, level=level, format="deflate", sep=b"-", prefix=prefix)
+            assert np.diagonal(out).tolist() == expected
+
+
 def test_matrix_threads_public():
     xs, ys = make_docs(20, 4), make_docs(13, 5)
     results = [ncd_matrix(xs, ys, level=9, n_threads=t).tobytes() for t in (1, 2, 5)]

@@ -62,23 +62,51 @@ static void arena_free(voidpf opaque, voidpf ptr)
 }
 
 /* ------------------------------------------------------------ compressor */
+/*
+ * Streams by window size.  While the whole input (x + sep + y) is at most
+ * 2**w - 262 bytes (MIN_LOOKAHEAD), deflate never slides its window, so
+ * every match it can find is the same with windowBits w as with 15, and
+ * the raw output is byte-identical.  A smaller window makes deflateCopy
+ * move less (window and prev shrink; the 64 KiB hash head and pending
+ * buffer do not), which is most of a prefix copy's cost.
+ */
+#define TK_NCD_MIN_WBITS 9
+#define TK_NCD_N_WINDOWS (TK_NCD_WBITS - TK_NCD_MIN_WBITS + 1)
+#define TK_NCD_MIN_LOOKAHEAD 262
+
 struct tk_compressor {
-    z_stream main;           /* direct measurements, reset per use */
-    z_stream prefix;         /* holds the fed prefix for deflateCopy */
-    z_stream copy;           /* the per-suffix copy of `prefix` */
+    z_stream main[TK_NCD_N_WINDOWS];    /* direct measurements, reset per use */
+    z_stream prefix[TK_NCD_N_WINDOWS];  /* hold a fed prefix for deflateCopy */
+    z_stream copy;                      /* the per-suffix copy of a prefix */
     zarena arena;
     uint8_t *out;
     int level;
-    int main_ready;          /* deflateInit2 done on main */
-    int main_dirty;          /* main needs deflateReset before use */
-    int prefix_ready;        /* deflateInit2 done on prefix */
-    int prefix_set;          /* prefix holds a fed prefix */
+    unsigned char main_ready[TK_NCD_N_WINDOWS];   /* deflateInit2 done */
+    unsigned char main_dirty[TK_NCD_N_WINDOWS];   /* needs deflateReset */
+    unsigned char prefix_ready[TK_NCD_N_WINDOWS];
+    unsigned char prefix_dirty[TK_NCD_N_WINDOWS];
+    int prefix_set;          /* a prefix stream holds a fed prefix */
+    int prefix_window;       /* its index */
+    size_t prefix_len;
+    size_t prefix_limit;     /* most bytes prefix + suffix may total */
     size_t prefix_out;       /* bytes the prefix already emitted */
     uint8_t *joined;         /* level 0: the concatenated input */
     size_t joined_cap;
     uint8_t *block;          /* level 0: output block of CPython's size */
     size_t block_cap;
 };
+
+/* Index of the smallest window that keeps output identical for total bytes. */
+static int window_index(int level, size_t total)
+{
+    int w;
+    if (level == 0)   /* stored blocks are sized by the window */
+        return TK_NCD_N_WINDOWS - 1;
+    for (w = TK_NCD_MIN_WBITS; w < TK_NCD_WBITS; w++)
+        if (total <= ((size_t)1 << w) - TK_NCD_MIN_LOOKAHEAD)
+            return w - TK_NCD_MIN_WBITS;
+    return TK_NCD_N_WINDOWS - 1;
+}
 
 int tk_ncd_format_overhead(int format)
 {
@@ -99,14 +127,14 @@ int tk_ncd_resolve_level(int level)
     return level;
 }
 
-static int init_stream(z_stream *s, zarena *arena, int level)
+static int init_stream(z_stream *s, zarena *arena, int level, int window)
 {
     int zrc;
     memset(s, 0, sizeof *s);
     s->zalloc = arena_alloc;
     s->zfree = arena_free;
     s->opaque = arena;
-    zrc = deflateInit2(s, level, Z_DEFLATED, -TK_NCD_WBITS, TK_NCD_MEMLEVEL,
+    zrc = deflateInit2(s, level, Z_DEFLATED, -(TK_NCD_MIN_WBITS + window), TK_NCD_MEMLEVEL,
                        Z_DEFAULT_STRATEGY);
     if (zrc == Z_MEM_ERROR)
         return TK_ENOMEM;
@@ -131,10 +159,6 @@ int tk_compressor_new(int level, tk_compressor **out)
         rc = TK_ENOMEM;
         goto cleanup;
     }
-    rc = init_stream(&c->main, &c->arena, level);
-    if (rc < 0)
-        goto cleanup;
-    c->main_ready = 1;
     *out = c;
     return TK_OK;
 cleanup:
@@ -144,12 +168,15 @@ cleanup:
 
 void tk_compressor_free(tk_compressor *c)
 {
+    int w;
     if (!c)
         return;
-    if (c->main_ready)
-        deflateEnd(&c->main);
-    if (c->prefix_ready)
-        deflateEnd(&c->prefix);
+    for (w = 0; w < TK_NCD_N_WINDOWS; w++) {
+        if (c->main_ready[w])
+            deflateEnd(&c->main[w]);
+        if (c->prefix_ready[w])
+            deflateEnd(&c->prefix[w]);
+    }
     tk_free(c->arena.base);
     tk_free(c->joined);
     tk_free(c->block);
@@ -215,10 +242,9 @@ static size_t cpython_block_size(size_t index)
     return sizes[index < n ? index : n - 1];
 }
 
-static int stored_size(tk_compressor *c, const uint8_t *const *parts, const size_t *lens,
-                       size_t n_parts, size_t *size)
+static int stored_size(tk_compressor *c, z_stream *s, const uint8_t *const *parts,
+                       const size_t *lens, size_t n_parts, size_t *size)
 {
-    z_stream *s = &c->main;
     size_t p, total_in = 0, at = 0, left, produced = 0, block_index = 0, block_size;
     int zrc = Z_OK, flush = Z_NO_FLUSH, rc;
 
@@ -269,31 +295,53 @@ static int stored_size(tk_compressor *c, const uint8_t *const *parts, const size
     return TK_OK;
 }
 
+/* Initialise stream w on first use, reset it on later ones. */
+static int ready_stream(tk_compressor *c, z_stream *streams, unsigned char *ready,
+                        unsigned char *dirty, int w)
+{
+    if (!ready[w]) {
+        int rc = init_stream(&streams[w], &c->arena, c->level, w);
+        if (rc < 0)
+            return rc;
+        ready[w] = 1;
+    } else if (dirty[w] && deflateReset(&streams[w]) != Z_OK) {
+        return TK_EZLIB;
+    }
+    dirty[w] = 1;
+    return TK_OK;
+}
+
 int tk_compressor_size(tk_compressor *c, const uint8_t *const *parts, const size_t *lens,
                        size_t n_parts, size_t *size)
 {
-    size_t produced = 0;
-    int rc;
-    if (c->main_dirty && deflateReset(&c->main) != Z_OK)
-        return TK_EZLIB;
-    c->main_dirty = 1;
+    size_t produced = 0, total = 0, p;
+    int rc, w;
+    for (p = 0; p < n_parts; p++)
+        total = lens[p] > SIZE_MAX - total ? SIZE_MAX : total + lens[p];
+    w = window_index(c->level, total);
+    rc = ready_stream(c, c->main, c->main_ready, c->main_dirty, w);
+    if (rc < 0)
+        return rc;
     if (c->level == 0)
-        return stored_size(c, parts, lens, n_parts, size);
-    rc = deflate_parts(&c->main, c->out, parts, lens, n_parts, 1, &produced);
+        return stored_size(c, &c->main[w], parts, lens, n_parts, size);
+    rc = deflate_parts(&c->main[w], c->out, parts, lens, n_parts, 1, &produced);
     if (rc < 0)
         return rc;
     *size = produced;
     return TK_OK;
 }
 
-int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len)
+int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len,
+                             size_t max_total)
 {
     size_t produced = 0;
-    int rc;
+    int rc, w;
 
     c->prefix_set = 0;
     if (c->level == 0)
         return TK_EINVAL;     /* stored sizes depend on the split */
+    if (max_total < len)
+        max_total = len;
     if (!c->arena.base) {
         c->arena.base = tk_malloc(TK_NCD_ARENA_CAP);
         if (!c->arena.base)
@@ -301,17 +349,16 @@ int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len
         c->arena.cap = TK_NCD_ARENA_CAP;
         c->arena.used = 0;
     }
-    if (!c->prefix_ready) {
-        rc = init_stream(&c->prefix, &c->arena, c->level);
-        if (rc < 0)
-            return rc;
-        c->prefix_ready = 1;
-    } else if (deflateReset(&c->prefix) != Z_OK) {
-        return TK_EZLIB;
-    }
-    rc = deflate_parts(&c->prefix, c->out, &prefix, &len, 1, 0, &produced);
+    w = window_index(c->level, max_total);
+    rc = ready_stream(c, c->prefix, c->prefix_ready, c->prefix_dirty, w);
     if (rc < 0)
         return rc;
+    rc = deflate_parts(&c->prefix[w], c->out, &prefix, &len, 1, 0, &produced);
+    if (rc < 0)
+        return rc;
+    c->prefix_window = w;
+    c->prefix_len = len;
+    c->prefix_limit = max_total;
     c->prefix_out = produced;
     c->prefix_set = 1;
     return TK_OK;
@@ -320,13 +367,18 @@ int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len
 int tk_compressor_size_after_prefix(tk_compressor *c, const uint8_t *const *parts,
                                     const size_t *lens, size_t n_parts, size_t *size)
 {
-    size_t produced = 0;
+    size_t produced = 0, total, p;
     int zrc, rc;
 
     if (!c->prefix_set)
         return TK_EINVAL;
+    total = c->prefix_len;
+    for (p = 0; p < n_parts; p++)
+        total = lens[p] > SIZE_MAX - total ? SIZE_MAX : total + lens[p];
+    if (total > c->prefix_limit)
+        return TK_EINVAL;     /* the prefix's window was chosen for less */
     c->arena.active = 1;
-    zrc = deflateCopy(&c->copy, &c->prefix);
+    zrc = deflateCopy(&c->copy, &c->prefix[c->prefix_window]);
     c->arena.active = 0;
     if (zrc != Z_OK) {
         c->arena.used = 0;
@@ -385,6 +437,7 @@ struct tk_ncd_batch {
     size_t n_x, n_y;
     int same;                 /* ys == xs: sizes shared */
     size_t *cx, *cy;          /* C(x) with the format's overhead */
+    uint64_t *cx_ns;          /* measured time to compress each row text */
     size_t k;
     double *out_dist;
     int64_t *out_index;
@@ -396,6 +449,7 @@ struct tk_ncd_batch {
     double **scratch_dist;    /* NEAREST: k entries per worker */
     int64_t **scratch_index;
     uint64_t *checksums;      /* BARE: per worker */
+    uint64_t *copy_ns;        /* per worker and window: measured deflateCopy + finish */
     int locks_ready;
     pthread_mutex_t locks[TK_NCD_LOCKS];
 };
@@ -467,7 +521,9 @@ int tk_ncd_batch_new(const tk_ncd_options *opts, int task, const tk_bytes *xs, s
     }
     b->workers = tk_calloc((size_t)b->n_workers, sizeof *b->workers);
     b->checksums = tk_calloc((size_t)b->n_workers, sizeof *b->checksums);
-    if (!b->workers || !b->checksums) {
+    b->copy_ns = tk_calloc((size_t)b->n_workers * TK_NCD_N_WINDOWS, sizeof *b->copy_ns);
+    b->cx_ns = tk_calloc(n_x ? n_x : 1, sizeof *b->cx_ns);
+    if (!b->workers || !b->checksums || !b->copy_ns || !b->cx_ns) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
@@ -543,11 +599,20 @@ void tk_ncd_batch_free(tk_ncd_batch *b)
     tk_free(b->scratch_dist);
     tk_free(b->scratch_index);
     tk_free(b->checksums);
+    tk_free(b->copy_ns);
+    tk_free(b->cx_ns);
     tk_free(b->workers);
     if (b->cy != b->cx)
         tk_free(b->cy);
     tk_free(b->cx);
     tk_free(b);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int run_sizes(void *ctx, size_t begin, size_t end, int worker)
@@ -561,9 +626,13 @@ static int run_sizes(void *ctx, size_t begin, size_t end, int worker)
     for (it = begin; it < end; it++) {
         const tk_bytes *t = it < b->n_x ? &b->xs[it] : &b->ys[it - b->n_x];
         size_t *dst = it < b->n_x ? &b->cx[it] : &b->cy[it - b->n_x];
+        uint64_t t0 = now_ns();
         rc = tk_compressor_size(c, &t->data, &t->len, 1, &raw);
         if (rc < 0)
             return rc;
+        /* What a row saves per pair by not compressing x again. */
+        if (it < b->n_x)
+            b->cx_ns[it] = now_ns() - t0;
         *dst = raw + (size_t)b->overhead;
     }
     return TK_OK;
@@ -621,6 +690,48 @@ static void topk_insert(double *dist, int64_t *index, size_t *n, size_t k, doubl
     index[pos] = j;
 }
 
+/*
+ * The per-row choice.  A copy costs about the same whatever the text (it
+ * moves ~256 KiB), while compressing x again costs what phase 1 measured
+ * for that very text, which depends on length, level and content (level 9
+ * on repetitive text can be ten times slower per byte).  So each worker
+ * times a few copies once, and a row uses the prefix when its text took
+ * longer to compress than a copy.  Timing noise can only cost speed: both
+ * paths give the same bytes.
+ */
+static int prefix_pays_here(tk_ncd_batch *b, tk_compressor *c, int worker, size_t row,
+                            size_t n_cols, size_t max_total, int *use)
+{
+    uint64_t *copy_ns;
+    *use = 0;
+    if (n_cols < 2 || b->level == 0)
+        return TK_OK;
+    copy_ns = &b->copy_ns[(size_t)worker * TK_NCD_N_WINDOWS + (size_t)window_index(b->level,
+                                                                                max_total)];
+    if (!*copy_ns) {
+        static const uint8_t probe[] = "calibration text for one deflateCopy";
+        const uint8_t *none = probe;
+        size_t zero = 0, size, i;
+        uint64_t best = UINT64_MAX;
+        int rc = tk_compressor_set_prefix(c, probe, sizeof probe - 1, max_total);
+        for (i = 0; rc == TK_OK && i < 5; i++) {
+            uint64_t t0 = now_ns(), spent;
+            rc = tk_compressor_size_after_prefix(c, &none, &zero, 1, &size);
+            spent = now_ns() - t0;
+            if (spent < best)
+                best = spent;
+        }
+        if (rc < 0)
+            return rc;
+        *copy_ns = best ? best : 1;
+    }
+    if (b->cx_ns[row])
+        *use = b->cx_ns[row] > *copy_ns;
+    else  /* no clock reading: fall back to the measured length crossover */
+        *use = tk_ncd_prefix_pays(b->level, b->xs[row].len, n_cols);
+    return TK_OK;
+}
+
 static int run_tiles(void *ctx, size_t begin, size_t end, int worker)
 {
     tk_ncd_batch *b = ctx;
@@ -632,7 +743,7 @@ static int run_tiles(void *ctx, size_t begin, size_t end, int worker)
     for (t = begin; t < end; t++) {
         size_t row = t / b->tiles_per_row;
         size_t col0 = (t % b->tiles_per_row) * b->tile;
-        size_t col1 = col0 + b->tile, j, kept = 0;
+        size_t col1 = col0 + b->tile, j, kept = 0, longest_y = 0, max_total = 0;
         const tk_bytes *x = &b->xs[row];
         int use_prefix = 0;
 
@@ -646,13 +757,19 @@ static int run_tiles(void *ctx, size_t begin, size_t end, int worker)
         if (col0 >= col1)
             continue;
         if (b->task != TK_NCD_TASK_BARE) {
+            for (j = col0; j < col1; j++)
+                if (b->ys[j].len > longest_y)
+                    longest_y = b->ys[j].len;
+            max_total = x->len + b->opts.sep_len + longest_y;
             if (b->opts.prefix == TK_NCD_PREFIX_ALWAYS)
-                use_prefix = b->level > 0 && col1 - col0 > 0;
+                use_prefix = b->level > 0;
             else if (b->opts.prefix == TK_NCD_PREFIX_AUTO)
-                use_prefix = tk_ncd_prefix_pays(b->level, x->len, col1 - col0);
+                rc = prefix_pays_here(b, c, worker, row, col1 - col0, max_total, &use_prefix);
+            if (rc < 0)
+                return rc;
         }
         if (use_prefix) {
-            rc = tk_compressor_set_prefix(c, x->data, x->len);
+            rc = tk_compressor_set_prefix(c, x->data, x->len, max_total);
             if (rc < 0)
                 return rc;
         }
@@ -756,7 +873,7 @@ int tk_ncd_calibrate(int level, const uint8_t *data, size_t len, size_t reps,
     rc = tk_compressor_new(level, &c);
     if (rc < 0)
         return rc;
-    rc = tk_compressor_set_prefix(c, data, len);
+    rc = tk_compressor_set_prefix(c, data, len, len);
     if (rc < 0)
         goto cleanup;
     /* Copy + finish with nothing appended: the fixed price of prefix mode. */

@@ -51,9 +51,12 @@ int tk_compressor_size(tk_compressor *c, const uint8_t *const *parts, const size
  * prefix + suffix parts for many suffixes.  Each measurement works on a
  * deflateCopy of the prefix state, which gives the same bytes as
  * compressing the whole concatenation because deflate output under
- * Z_NO_FLUSH does not depend on how the input is split.
+ * Z_NO_FLUSH does not depend on how the input is split.  max_total bounds
+ * prefix + suffix bytes (SIZE_MAX if unknown); it picks the window, and a
+ * longer suffix later is refused with TK_EINVAL.  Not available at level 0.
  */
-int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len);
+int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len,
+                             size_t max_total);
 int tk_compressor_size_after_prefix(tk_compressor *c, const uint8_t *const *parts,
                                     const size_t *lens, size_t n_parts, size_t *size);
 

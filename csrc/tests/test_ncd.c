@@ -136,7 +136,7 @@ static void test_parts_and_prefix(void)
             memcpy(xy + lx[q] + 1, y, 2500);
             CHECK_EQ_INT(tk_compressor_size(c, parts, lens, 3, &split), TK_OK);
             CHECK_EQ_INT(split, zlib_raw_size(xy, lx[q] + 2501, levels[i]));
-            CHECK_EQ_INT(tk_compressor_set_prefix(c, x, lx[q]), TK_OK);
+            CHECK_EQ_INT(tk_compressor_set_prefix(c, x, lx[q], lx[q] + 2501), TK_OK);
             CHECK_EQ_INT(tk_compressor_size_after_prefix(c, parts + 1, lens + 1, 2, &after),
                          TK_OK);
             CHECK_EQ_INT(after, split);
@@ -162,6 +162,51 @@ static void test_parts_and_prefix(void)
         tk_compressor_free(c);
         tk_compressor_free(NULL);
     }
+}
+
+/* Around each window's limit (2**w - 262 bytes) sizes must not move.  The
+ * text is random except that its last 32 bytes repeat its first 32, a
+ * match that only a window reaching back the whole text can find. */
+static void test_window_edges(void)
+{
+    int levels[] = {1, 4, 6, 9};
+    long offsets[] = {-300, -263, -262, -261, -258, -200, -100, -1, 0};
+    size_t li, w, q, n = 70000;
+    uint8_t *text = malloc(n);
+    unsigned x = 12345u;
+    for (q = 0; q < n; q++) {
+        x = x * 1103515245u + 12345u;
+        text[q] = (uint8_t)(x >> 23);
+    }
+    for (li = 0; li < 4; li++) {
+        tk_compressor *c = NULL;
+        CHECK_EQ_INT(tk_compressor_new(levels[li], &c), TK_OK);
+        for (w = 9; w <= 16; w++) {
+            for (q = 0; q < sizeof offsets / sizeof offsets[0]; q++) {
+                size_t total = (size_t)((long)((size_t)1 << w) + offsets[q]), split = total / 3;
+                uint8_t *buf = malloc(total);
+                const uint8_t *rest = buf + split;
+                const uint8_t *whole = buf;
+                size_t rest_len = total - split, direct = 0, after = 0, expect;
+                memcpy(buf, text, total);
+                memcpy(buf + total - 32, buf, 32);
+                expect = zlib_raw_size(buf, total, levels[li]);
+                CHECK_EQ_INT(tk_compressor_size(c, &whole, &total, 1, &direct), TK_OK);
+                CHECK_EQ_INT(direct, expect);
+                CHECK_EQ_INT(tk_compressor_set_prefix(c, buf, split, total), TK_OK);
+                CHECK_EQ_INT(tk_compressor_size_after_prefix(c, &rest, &rest_len, 1, &after),
+                             TK_OK);
+                CHECK_EQ_INT(after, expect);
+                /* A suffix longer than announced is refused, not mis-sized. */
+                rest_len++;
+                CHECK_EQ_INT(tk_compressor_size_after_prefix(c, &rest, &rest_len, 1, &after),
+                             TK_EINVAL);
+                free(buf);
+            }
+        }
+        tk_compressor_free(c);
+    }
+    free(text);
 }
 
 static void test_formula(void)
@@ -353,7 +398,7 @@ static void test_alloc_faults(void)
             tk_alloc_fail_after(n);
             rc = tk_compressor_new(9, &c);
             if (rc == TK_OK) {
-                rc = tk_compressor_set_prefix(c, p, l);
+                rc = tk_compressor_set_prefix(c, p, l, SIZE_MAX);
                 if (rc == TK_OK)
                     rc = tk_compressor_size_after_prefix(c, &p, &l, 1, &s);
                 tk_compressor_free(c);
@@ -382,6 +427,7 @@ int main(void)
 {
     test_known_sizes();
     test_parts_and_prefix();
+    test_window_edges();
     test_formula();
     test_batches();
     test_alloc_faults();

@@ -255,10 +255,15 @@ def ncd_matrix(xs: Sequence[Text], ys: Optional[Sequence[Text]] = None, *, level
     per pair); and where it pays off, the row's ``xs[i]`` is compressed once
     and its deflate state is copied (``deflateCopy``) for every ``ys[j]``.
     Deflate output does not depend on how the input is split, so sizes stay
-    byte-identical.  A copy moves about 256 KiB of state whatever the text
-    size, so it is used only for rows whose text is at least about 600 bytes
-    (level 6-9) to 1600 bytes (level 1-2); the measured crossover is in
-    ``benchmarks/results_ncd.md``.  The GIL is released while C threads work.
+    byte-identical.  A copy costs about the same whatever the text, while
+    compressing ``xs[i]`` again costs what that very text took to compress
+    (length, level and content all matter), so the choice is made per row:
+    each thread times a copy once, and a row uses copies when its text took
+    longer to compress alone.  Pairs that fit a smaller deflate window
+    (``2**w - 262`` bytes, where deflate never slides and finds exactly the
+    same matches) use one, which makes copies cheaper; the crossover table
+    is in ``benchmarks/results_ncd.md``.  The GIL is released while C
+    threads work.
 
     Parameters
     ----------
