@@ -331,8 +331,13 @@ int tk_compressor_size(tk_compressor *c, const uint8_t *const *parts, const size
     return TK_OK;
 }
 
-int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len,
-                             size_t max_total)
+int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len)
+{
+    return tk_compressor_set_prefix_bounded(c, prefix, len, SIZE_MAX);
+}
+
+int tk_compressor_set_prefix_bounded(tk_compressor *c, const uint8_t *prefix, size_t len,
+                                     size_t max_total)
 {
     size_t produced = 0;
     int rc, w;
@@ -713,7 +718,7 @@ static int prefix_pays_here(tk_ncd_batch *b, tk_compressor *c, int worker, size_
         const uint8_t *none = probe;
         size_t zero = 0, size, i;
         uint64_t best = UINT64_MAX;
-        int rc = tk_compressor_set_prefix(c, probe, sizeof probe - 1, max_total);
+        int rc = tk_compressor_set_prefix_bounded(c, probe, sizeof probe - 1, max_total);
         for (i = 0; rc == TK_OK && i < 5; i++) {
             uint64_t t0 = now_ns(), spent;
             rc = tk_compressor_size_after_prefix(c, &none, &zero, 1, &size);
@@ -769,7 +774,7 @@ static int run_tiles(void *ctx, size_t begin, size_t end, int worker)
                 return rc;
         }
         if (use_prefix) {
-            rc = tk_compressor_set_prefix(c, x->data, x->len, max_total);
+            rc = tk_compressor_set_prefix_bounded(c, x->data, x->len, max_total);
             if (rc < 0)
                 return rc;
         }
@@ -873,7 +878,7 @@ int tk_ncd_calibrate(int level, const uint8_t *data, size_t len, size_t reps,
     rc = tk_compressor_new(level, &c);
     if (rc < 0)
         return rc;
-    rc = tk_compressor_set_prefix(c, data, len, len);
+    rc = tk_compressor_set_prefix_bounded(c, data, len, len);
     if (rc < 0)
         goto cleanup;
     /* Copy + finish with nothing appended: the fixed price of prefix mode. */

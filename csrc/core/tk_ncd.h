@@ -51,12 +51,18 @@ int tk_compressor_size(tk_compressor *c, const uint8_t *const *parts, const size
  * prefix + suffix parts for many suffixes.  Each measurement works on a
  * deflateCopy of the prefix state, which gives the same bytes as
  * compressing the whole concatenation because deflate output under
- * Z_NO_FLUSH does not depend on how the input is split.  max_total bounds
- * prefix + suffix bytes (SIZE_MAX if unknown); it picks the window, and a
- * longer suffix later is refused with TK_EINVAL.  Not available at level 0.
+ * Z_NO_FLUSH does not depend on how the input is split.  Not available at
+ * level 0 (TK_EINVAL): stored block boundaries follow the split.
  */
-int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len,
-                             size_t max_total);
+int tk_compressor_set_prefix(tk_compressor *c, const uint8_t *prefix, size_t len);
+/*
+ * The same, promising that prefix + suffix will total at most max_total
+ * bytes: a pair that fits a smaller window is then compressed with it
+ * (identical output, cheaper copies).  A longer suffix is refused with
+ * TK_EINVAL rather than mis-sized.
+ */
+int tk_compressor_set_prefix_bounded(tk_compressor *c, const uint8_t *prefix, size_t len,
+                                     size_t max_total);
 int tk_compressor_size_after_prefix(tk_compressor *c, const uint8_t *const *parts,
                                     const size_t *lens, size_t n_parts, size_t *size);
 

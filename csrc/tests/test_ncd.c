@@ -136,7 +136,7 @@ static void test_parts_and_prefix(void)
             memcpy(xy + lx[q] + 1, y, 2500);
             CHECK_EQ_INT(tk_compressor_size(c, parts, lens, 3, &split), TK_OK);
             CHECK_EQ_INT(split, zlib_raw_size(xy, lx[q] + 2501, levels[i]));
-            CHECK_EQ_INT(tk_compressor_set_prefix(c, x, lx[q], lx[q] + 2501), TK_OK);
+            CHECK_EQ_INT(tk_compressor_set_prefix_bounded(c, x, lx[q], lx[q] + 2501), TK_OK);
             CHECK_EQ_INT(tk_compressor_size_after_prefix(c, parts + 1, lens + 1, 2, &after),
                          TK_OK);
             CHECK_EQ_INT(after, split);
@@ -193,7 +193,7 @@ static void test_window_edges(void)
                 expect = zlib_raw_size(buf, total, levels[li]);
                 CHECK_EQ_INT(tk_compressor_size(c, &whole, &total, 1, &direct), TK_OK);
                 CHECK_EQ_INT(direct, expect);
-                CHECK_EQ_INT(tk_compressor_set_prefix(c, buf, split, total), TK_OK);
+                CHECK_EQ_INT(tk_compressor_set_prefix_bounded(c, buf, split, total), TK_OK);
                 CHECK_EQ_INT(tk_compressor_size_after_prefix(c, &rest, &rest_len, 1, &after),
                              TK_OK);
                 CHECK_EQ_INT(after, expect);
@@ -398,7 +398,7 @@ static void test_alloc_faults(void)
             tk_alloc_fail_after(n);
             rc = tk_compressor_new(9, &c);
             if (rc == TK_OK) {
-                rc = tk_compressor_set_prefix(c, p, l, SIZE_MAX);
+                rc = tk_compressor_set_prefix(c, p, l);
                 if (rc == TK_OK)
                     rc = tk_compressor_size_after_prefix(c, &p, &l, 1, &s);
                 tk_compressor_free(c);
