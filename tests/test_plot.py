@@ -1,0 +1,166 @@
+"""textkern.plot: each plot returns its Axes and saves to PNG (Agg backend)."""
+import sys
+
+import numpy as np
+import pytest
+
+import textkern
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from textkern import plot  # noqa: E402
+from textkern._compare import compare  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ENGLISH = [text for name, _, text in textkern.sample_articles() if "_en_" in name]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def save_png(ax, path):
+    ax.figure.savefig(path, dpi=60)
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 1000
+    return data
+
+
+def tick_texts(labels):
+    return [t.get_text() for t in labels]
+
+
+def test_top_terms_from_counts(tmp_path):
+    counts = textkern.count(ENGLISH, stopwords="english")
+    ax = plot.top_terms(counts, k=8)
+    assert isinstance(ax, matplotlib.axes.Axes)
+    top = counts.most_common(8)
+    # most frequent on top: the y axis runs bottom-up
+    assert tick_texts(ax.get_yticklabels()) == [t for t, _ in top][::-1]
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths == [float(c) for _, c in top][::-1]
+    assert ax.get_title() == "Top 8 terms"
+    save_png(ax, tmp_path / "top.png")
+
+
+def test_top_terms_other_inputs():
+    as_dict = {"b": 2, "a": 5, "c": 2}
+    ax = plot.top_terms(as_dict, k=2)
+    assert tick_texts(ax.get_yticklabels()) == ["b", "a"]          # tie keeps input order
+    ax = plot.top_terms([("x", 1), ("y", 3)], k=5, title="pairs")
+    assert tick_texts(ax.get_yticklabels()) == ["x", "y"] and ax.get_title() == "pairs"
+    pd = pytest.importorskip("pandas")
+    ax = plot.top_terms(pd.Series({"p": 1, "q": 9}), k=1)
+    assert tick_texts(ax.get_yticklabels()) == ["q"]
+
+
+def test_top_terms_draws_on_given_axes():
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plot.top_terms({"a": 1}, ax=right) is right
+    assert len(left.patches) == 0 and len(right.patches) == 1
+
+
+@pytest.mark.parametrize("k", [0, -1, 2.5, True])
+def test_top_terms_bad_k(k):
+    with pytest.raises(ValueError):
+        plot.top_terms({"a": 1}, k=k)
+
+
+def clustered_matrix():
+    # Two obvious groups given interleaved: a* are close, b* are close.
+    labels = ["a1", "b1", "a2", "b2", "a3"]
+    group = [0, 1, 0, 1, 0]
+    m = np.array([[0.0 if i == j else (0.2 if group[i] == group[j] else 0.9)
+                   for j in range(5)] for i in range(5)])
+    m[0, 2], m[2, 0] = 0.1, 0.1
+    return m, labels
+
+
+def test_similarity_orders_by_clustering(tmp_path):
+    pytest.importorskip("scipy")
+    m, labels = clustered_matrix()
+    ax = plot.similarity(m, labels)
+    order = tick_texts(ax.get_yticklabels())
+    assert sorted(order) == sorted(labels)
+    assert tick_texts(ax.get_xticklabels()) == order
+    groups = "".join(name[0] for name in order)
+    assert groups in ("aaabb", "bbaaa")
+    image = ax.images[0].get_array()
+    positions = [labels.index(name) for name in order]
+    assert np.array_equal(np.asarray(image), m[np.ix_(positions, positions)])
+    save_png(ax, tmp_path / "sim.png")
+
+
+def test_similarity_input_order_needs_no_scipy(monkeypatch):
+    m, labels = clustered_matrix()
+    monkeypatch.setitem(sys.modules, "scipy.cluster.hierarchy", None)
+    ax = plot.similarity(m, labels, order="input", annotate=True, colorbar=False)
+    assert tick_texts(ax.get_yticklabels()) == labels
+    assert len(ax.texts) == 25
+    with pytest.raises(ImportError, match=r"textkern\[plot\]"):
+        plot.similarity(m, labels)
+
+
+def test_similarity_from_result_and_dataframe(tmp_path):
+    pytest.importorskip("scipy")
+    articles = textkern.sample_articles()
+    result = compare({name: text for name, _, text in articles})
+    ax = plot.similarity(result)
+    assert sorted(tick_texts(ax.get_xticklabels())) == sorted(result.labels)
+    assert ax.get_title() == "NCD (clustered)"
+    save_png(ax, tmp_path / "result.png")
+    pd = pytest.importorskip("pandas")
+    ax = plot.similarity(result.to_pandas(), order="input")
+    assert tick_texts(ax.get_yticklabels()) == result.labels
+    ax = plot.similarity(textkern.ncd_matrix(ENGLISH))
+    assert len(ENGLISH) == 2          # two texts: nothing to cluster, input order
+    assert tick_texts(ax.get_yticklabels()) == ["0", "1"]
+
+
+def test_similarity_bad_input():
+    with pytest.raises(ValueError, match="square"):
+        plot.similarity(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="labels"):
+        plot.similarity(np.zeros((2, 2)), ["only one"])
+    with pytest.raises(ValueError, match="order"):
+        plot.similarity(np.zeros((2, 2)), order="alphabetical")
+
+
+def test_dendrogram(tmp_path):
+    pytest.importorskip("scipy")
+    m, labels = clustered_matrix()
+    result = textkern._compare.SimilarityResult(m, labels)
+    ax = plot.dendrogram(result)
+    assert isinstance(ax, matplotlib.axes.Axes)
+    leaves = tick_texts(ax.get_yticklabels())
+    assert sorted(leaves) == sorted(labels)
+    assert "".join(name[0] for name in leaves) in ("aaabb", "bbaaa")
+    save_png(ax, tmp_path / "tree.png")
+    ax = plot.dendrogram(m, labels=labels, orientation="top")
+    assert sorted(tick_texts(ax.get_xticklabels())) == sorted(labels)
+    with pytest.raises(ValueError, match="two texts"):
+        plot.dendrogram(np.zeros((1, 1)))
+
+
+def test_linkage_uses_symmetrized_distances():
+    scipy_hierarchy = pytest.importorskip("scipy.cluster.hierarchy")
+    m = np.array([[0.0, 0.3, 0.8], [0.1, 0.0, 0.7], [0.9, 0.6, 0.0]])
+    tree = plot.linkage(m)
+    expected = scipy_hierarchy.linkage(np.array([0.1, 0.8, 0.6]), method="average")
+    assert np.array_equal(tree, expected)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: plot.top_terms({"a": 1}),
+    lambda: plot.similarity(np.zeros((2, 2))),
+    lambda: plot.dendrogram(np.zeros((2, 2))),
+])
+def test_without_matplotlib_names_the_extra(monkeypatch, call):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install textkern\[plot\]"):
+        call()
