@@ -37,3 +37,84 @@ bench: deps
 
 clean:
 	rm -rf build dist csrc/tests/bin csrc/fuzz/bin python/*.egg-info
+
+# ------------------------------------------------------------ hardening
+# Fuzzing, sanitizers, valgrind and allocation-failure injection
+# (docs/hardening.md).  `make fuzz` first replays the committed corpora
+# with gcc (ASan+UBSan), then runs each libFuzzer harness FUZZ_SECONDS.
+FUZZ_SECONDS  ?= 60
+FUZZ_MAX_LEN  ?= 4096
+FUZZ_NCD_MAX_LEN ?= 20000
+FUZZ_JOBS_ARGS ?=
+FUZZ_CC       ?= clang
+REPLAY_CC     ?= gcc
+FUZZ_NAMES    := tokenize ngram ncd
+FUZZ_DIR      := csrc/fuzz
+FUZZ_BIN      := $(FUZZ_DIR)/bin
+FUZZ_WORK     ?= $(FUZZ_BIN)/work
+FUZZ_DEFS     ?=
+FUZZ_CFLAGS   := $(FUZZ_DEFS) -std=c99 -g -O1 -Wall -Wextra -D_GNU_SOURCE -Icsrc/core -fno-omit-frame-pointer
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_DEPS     := $(CORE) csrc/core/*.h $(FUZZ_DIR)/fuzz_common.h
+ASAN_VENV     ?= .venv-asan
+FAULTS_VENV   ?= .venv-faults
+HOST_PY       ?= python3
+ASAN_PYTEST_ARGS ?= -q -p no:cacheprovider tests
+VALGRIND      ?= valgrind
+VALGRIND_ARGS ?= --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible --quiet
+
+.PHONY: fuzz fuzz-build fuzz-replay test-asan valgrind test-alloc-faults
+
+# libFuzzer binaries (clang).
+$(FUZZ_BIN)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(FUZZ_BIN)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE) $(LIBS) -lm
+
+# Corpus replayers (gcc + ASan/UBSan, no libFuzzer).
+$(FUZZ_BIN)/replay_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/replay_main.c $(FUZZ_DEPS)
+	@mkdir -p $(FUZZ_BIN)
+	$(REPLAY_CC) $(FUZZ_CFLAGS) -Werror $(FUZZ_SAN) -o $@ $< $(FUZZ_DIR)/replay_main.c $(CORE) $(LIBS) -lm
+
+fuzz-build: $(addprefix $(FUZZ_BIN)/fuzz_,$(FUZZ_NAMES)) $(addprefix $(FUZZ_BIN)/replay_,$(FUZZ_NAMES))
+
+fuzz-replay: $(addprefix $(FUZZ_BIN)/replay_,$(FUZZ_NAMES))
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  dirs="$(FUZZ_DIR)/corpus/$$n"; \
+	  [ -d $(FUZZ_DIR)/regressions/$$n ] && dirs="$$dirs $(FUZZ_DIR)/regressions/$$n"; \
+	  $(FUZZ_BIN)/replay_$$n $$dirs; done
+
+# New inputs go to $(FUZZ_WORK)/NAME (ignored by git); crashes to
+# $(FUZZ_BIN)/artifacts: copy a crash into csrc/fuzz/regressions/NAME/.
+fuzz: fuzz-build fuzz-replay
+	@set -e; mkdir -p $(FUZZ_BIN)/artifacts; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_WORK)/$$n; echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+	  dirs="$(FUZZ_WORK)/$$n $(FUZZ_DIR)/corpus/$$n"; \
+	  [ -d $(FUZZ_DIR)/regressions/$$n ] && dirs="$$dirs $(FUZZ_DIR)/regressions/$$n"; \
+	  len=$(FUZZ_MAX_LEN); [ $$n = ncd ] && len=$(FUZZ_NCD_MAX_LEN); \
+	  $(FUZZ_BIN)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BIN)/artifacts/$$n- $(FUZZ_JOBS_ARGS) $$dirs; \
+	done
+
+# The whole pytest suite on an ASan+UBSan build of the extension.
+test-asan:
+	@[ -x $(ASAN_VENV)/bin/python ] || $(HOST_PY) -m venv $(ASAN_VENV)
+	$(ASAN_VENV)/bin/python -m pip install -q --upgrade pip
+	$(ASAN_VENV)/bin/python -m pip install -q ".[test]"
+	TEXTKERN_SANITIZE=1 CC=gcc $(ASAN_VENV)/bin/python -m pip install -q --force-reinstall --no-deps .
+	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	  PYTHONMALLOC=malloc \
+	  ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(ASAN_VENV)/bin/python -m pytest $(ASAN_PYTEST_ARGS)
+
+# memcheck over every C unit test binary.
+valgrind: $(CTESTS)
+	@set -e; for t in $(CTESTS); do echo "== valgrind $$t"; \
+	  $(VALGRIND) $(VALGRIND_ARGS) $$t; done
+
+# Allocation-failure injection: _core._fail_alloc_after exists only here.
+test-alloc-faults:
+	@[ -x $(FAULTS_VENV)/bin/python ] || $(HOST_PY) -m venv $(FAULTS_VENV)
+	$(FAULTS_VENV)/bin/python -m pip install -q ".[test]"
+	TEXTKERN_ALLOC_FAULTS=1 $(FAULTS_VENV)/bin/python -m pip install -q --force-reinstall --no-deps .
+	$(FAULTS_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_alloc_failures.py

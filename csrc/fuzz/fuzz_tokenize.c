@@ -1,0 +1,199 @@
+/*
+ * Fuzz harness: UTF-8 validation/cleaning, the UAX #29 segmenter and the
+ * tokenizer on arbitrary bytes, under every option combination.
+ *
+ * Input layout (options first, so mutations of the text keep them):
+ *   byte 0  case mode (%3), normalization (/3 %3), strip_accents (bit 7)
+ *   byte 1  kinds (low 4 bits), errors mode (bits 4-5 %3),
+ *           surrogates-as-units (bit 6), reuse scratch across calls (bit 7)
+ *   byte 2  min_len (%6)
+ *   byte 3  number of stopwords (%4); each is a length byte (%16) + bytes
+ *   rest    the text
+ * Invariants: segments tile the text exactly at code point boundaries with
+ * consistent code point offsets; tokens are non-empty valid UTF-8, come in
+ * text order from in-range spans, respect min_len and the stopwords; the
+ * memoizing scratch changes nothing; with no mapping a token is its segment.
+ */
+#include "fuzz_common.h"
+#include "tk_segment.h"
+#include "tk_tokenize.h"
+
+typedef struct check_ctx {
+    const uint8_t *text;
+    size_t len;
+    size_t last_end;
+    size_t n_cps;
+    const tk_tokenizer_opts *opts;
+    const tk_stopwords *stopwords;
+    int identity;            /* no case/normalization/accent mapping */
+    tk_toklist *list;
+} check_ctx;
+
+static int check_token(void *arg, const uint8_t *tok, size_t tok_len, const tk_span *span)
+{
+    check_ctx *ctx = arg;
+    unsigned kind;
+
+    FUZZ_CHECK(tok_len > 0);
+    FUZZ_CHECK(fuzz_is_valid_utf8(tok, tok_len));
+    FUZZ_CHECK(fuzz_count_cps(tok, tok_len) >= ctx->opts->min_len);
+    FUZZ_CHECK(span->start >= ctx->last_end);
+    FUZZ_CHECK(span->start < span->end && span->end <= ctx->len);
+    FUZZ_CHECK(span->cp_start < span->cp_end && span->cp_end <= ctx->n_cps);
+    FUZZ_CHECK(span->cp_end - span->cp_start
+               == fuzz_count_cps(ctx->text + span->start, span->end - span->start));
+    kind = tk_segment_kind(ctx->text + span->start, span->end - span->start);
+    FUZZ_CHECK(kind & ctx->opts->kinds);
+    if (ctx->stopwords)
+        FUZZ_CHECK(!tk_stopwords_contains(ctx->stopwords, tok, tok_len));
+    if (ctx->identity)
+        FUZZ_CHECK(tok_len == span->end - span->start
+                   && memcmp(tok, ctx->text + span->start, tok_len) == 0);
+    ctx->last_end = span->end;
+    return tk_toklist_sink(ctx->list, tok, tok_len, span);
+}
+
+static void check_segments(const uint8_t *text, size_t len)
+{
+    tk_wordseg it;
+    tk_span span;
+    size_t end = 0, cp_end = 0, n = 0;
+
+    tk_wordseg_init(&it, text, len);
+    while (tk_wordseg_next(&it, &span)) {
+        FUZZ_CHECK(span.start == end && span.cp_start == cp_end);
+        FUZZ_CHECK(span.end > span.start && span.end <= len);
+        /* A boundary never falls inside a code point. */
+        FUZZ_CHECK(span.end == len || (text[span.end] & 0xC0) != 0x80);
+        FUZZ_CHECK(span.cp_end - span.cp_start
+                   == fuzz_count_cps(text + span.start, span.end - span.start));
+        end = span.end;
+        cp_end = span.cp_end;
+        FUZZ_CHECK(++n <= len);
+    }
+    FUZZ_CHECK(end == len);
+    FUZZ_CHECK(cp_end == fuzz_count_cps(text, len));
+    /* An exhausted iterator stays exhausted. */
+    FUZZ_CHECK(tk_wordseg_next(&it, &span) == 0);
+}
+
+static int same_tokens(const tk_toklist *a, const tk_toklist *b)
+{
+    size_t i;
+    if (a->n != b->n || a->bytes_len != b->bytes_len)
+        return 0;
+    if (a->bytes_len && memcmp(a->bytes, b->bytes, a->bytes_len) != 0)
+        return 0;
+    for (i = 0; i < a->n; i++)
+        if (a->ends[i] != b->ends[i] || a->spans[i].start != b->spans[i].start
+            || a->spans[i].end != b->spans[i].end)
+            return 0;
+    return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_input in = {data, size};
+    tk_tokenizer_opts opts;
+    tk_stopwords *stopwords = NULL;
+    tk_scratch scratch, fresh;
+    tk_toklist first, second;
+    check_ctx ctx;
+    uint8_t *owned = NULL;
+    const uint8_t *text;
+    size_t text_len;
+    unsigned b0, b1, n_stop, i;
+    int errors, surrogate_units, reuse, rc;
+
+    memset(&scratch, 0, sizeof scratch);
+    memset(&fresh, 0, sizeof fresh);
+    memset(&first, 0, sizeof first);
+    memset(&second, 0, sizeof second);
+    first.want_spans = second.want_spans = 1;
+
+    b0 = fuzz_byte(&in);
+    b1 = fuzz_byte(&in);
+    opts.case_mode = (int)(b0 % 3);
+    opts.norm = (int)((b0 / 3) % 3);
+    opts.strip_accents = (b0 >> 7) & 1;
+    opts.kinds = b1 & 0xF;
+    opts.min_len = fuzz_byte(&in) % 6;
+    errors = (int)(((b1 >> 4) & 3) % 3);
+    surrogate_units = (b1 >> 6) & 1;
+    reuse = (b1 >> 7) & 1;
+
+    n_stop = fuzz_byte(&in) % 4;
+    if (n_stop) {
+        FUZZ_CHECK(tk_stopwords_new(&opts, &stopwords) == TK_OK);
+        for (i = 0; i < n_stop; i++) {
+            fuzz_input word = fuzz_take(&in, fuzz_byte(&in) % 16);
+            uint8_t *word_owned;
+            const uint8_t *w;
+            size_t w_len;
+            /* Stopwords reach the core already valid (the binding checks). */
+            if (fuzz_make_text(word.data, word.size, TK_UTF8_REPLACE, 0, &word_owned, &w,
+                               &w_len) == 0) {
+#ifdef FUZZ_AVOID_EMPTY_STOPWORD
+                if (w_len == 0) {
+                    tk_free(word_owned);
+                    continue;
+                }
+#endif
+                FUZZ_CHECK(tk_stopwords_add(stopwords, &opts, w, w_len, &scratch) == TK_OK);
+                tk_free(word_owned);
+            }
+        }
+    }
+
+    if (fuzz_make_text(in.data, in.size, errors, surrogate_units, &owned, &text, &text_len) < 0)
+        goto cleanup;
+
+    check_segments(text, text_len);
+
+    ctx.text = text;
+    ctx.len = text_len;
+    ctx.n_cps = fuzz_count_cps(text, text_len);
+    ctx.opts = &opts;
+    ctx.stopwords = stopwords;
+    ctx.identity = opts.case_mode == TK_CASE_NONE && opts.norm == TK_NORM_NONE
+                   && !opts.strip_accents;
+
+    ctx.last_end = 0;
+    ctx.list = &first;
+    rc = tk_tokenize(&opts, stopwords, text, text_len, &scratch, check_token, &ctx);
+    FUZZ_CHECK(rc == TK_OK);
+
+    /* Again with the memo now warm (or with a fresh scratch): the memo is
+     * an optimization and must never change a token. */
+    ctx.last_end = 0;
+    ctx.list = &second;
+    rc = tk_tokenize(&opts, stopwords, text, text_len, reuse ? &scratch : &fresh, check_token,
+                     &ctx);
+    FUZZ_CHECK(rc == TK_OK);
+    FUZZ_CHECK(same_tokens(&first, &second));
+
+    /* Mapping a token again is stable for the idempotent mappings. */
+    if (opts.case_mode == TK_CASE_FOLD && opts.norm == TK_NORM_NFKC && !opts.strip_accents) {
+        size_t start = 0;
+        for (i = 0; i < first.n; i++) {
+            const uint8_t *again;
+            size_t again_len, again_cps;
+            tk_tokenizer_opts plain = opts;
+            plain.min_len = 0;
+            rc = tk_map_segment(&plain, first.bytes + start, first.ends[i] - start, &fresh,
+                                &again, &again_len, &again_cps);
+            FUZZ_CHECK(rc == TK_OK);
+            FUZZ_CHECK(fuzz_is_valid_utf8(again, again_len));
+            start = first.ends[i];
+        }
+    }
+
+cleanup:
+    tk_free(owned);
+    tk_toklist_free(&first);
+    tk_toklist_free(&second);
+    tk_scratch_free(&scratch);
+    tk_scratch_free(&fresh);
+    tk_stopwords_free(stopwords);
+    return 0;
+}
