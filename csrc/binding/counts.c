@@ -83,15 +83,26 @@ typedef struct chunk_out {
     uint64_t *entries;     /* FIT / TRANSFORM / HASH: ENTRY(id, value), row by row */
     size_t n_entries, entries_cap;
     size_t *row_nnz;       /* entries per document */
+    uint32_t *sorted;      /* FIT: local ids in term order */
+    int64_t *df;           /* FIT: documents containing each local id */
     int done;
 } chunk_out;
 
-/* Finished rows, in document order, kept until the matrix is built. */
+/*
+ * Finished rows, in document order, kept until the matrix is built.  For
+ * FIT a segment keeps its chunk's own vocabulary: there is no global hash
+ * merge; the sorted chunk vocabularies are merged once at the end (their
+ * order does not matter since columns are sorted by term).
+ */
 typedef struct segment {
     uint64_t *entries;
     size_t n_entries;
     size_t *row_nnz;
     size_t n_docs;
+    tk_vocab vocab;        /* FIT */
+    uint32_t *sorted;      /* FIT */
+    int64_t *df;           /* FIT */
+    uint32_t *map;         /* FIT: local id -> global (sorted) index */
 } segment;
 
 typedef struct worker_state {
@@ -133,12 +144,23 @@ typedef struct batch_job {
     int merging;
 } batch_job;
 
+/* Grams wait in a short FIFO after their hash table slot is prefetched,
+ * hiding most cache misses of large vocabularies; order is unchanged. */
+#define PIPE_LEN 16
+typedef struct pending_gram {
+    const uint8_t *gram;
+    size_t len;
+    uint64_t hash;
+} pending_gram;
+
 typedef struct doc_sink {
     batch_job *job;
     chunk_out *out;
     worker_state *ws;
     size_t stamp;                  /* global document index + 1 */
     size_t row_start;              /* first entry of the current row */
+    pending_gram pipe[PIPE_LEN];
+    size_t pipe_head, pipe_len;
 } doc_sink;
 
 static void worker_state_free(worker_state *ws)
@@ -154,6 +176,10 @@ static void segment_free(segment *s)
 {
     tk_free(s->entries);
     tk_free(s->row_nnz);
+    tk_vocab_free(&s->vocab);
+    tk_free(s->sorted);
+    tk_free(s->df);
+    tk_free(s->map);
     memset(s, 0, sizeof *s);
 }
 
@@ -210,28 +236,52 @@ static int row_add(doc_sink *d, uint32_t id)
     return TK_OK;
 }
 
-static int sink_gram(void *ctx, const uint8_t *g, size_t len)
+static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
 {
-    doc_sink *d = ctx;
     accum *acc = d->job->acc;
     uint32_t id;
     int rc;
-
     switch (acc->mode) {
     case MODE_COUNT:
-        return tk_vocab_add(&d->out->vocab, g, len, 1, NULL);
+        return tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, NULL);
     case MODE_FIT:
-        if ((rc = tk_vocab_add(&d->out->vocab, g, len, 1, &id)) < 0)
+        if ((rc = tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, &id)) < 0)
             return rc;
         return row_add(d, id);
     case MODE_TRANSFORM: {
-        long long found = tk_vocab_find(acc->fixed, g, len);
+        long long found = tk_vocab_find_hashed(acc->fixed, g, len, h);
         if (found < 0)
             return TK_OK;
         return row_add(d, (uint32_t)found);
     }
-    case MODE_HASH: {
-        uint64_t h = tk_hash_bytes(g, len);
+    default:
+        return TK_EINVAL;
+    }
+}
+
+static int flush_pipe(doc_sink *d)
+{
+    while (d->pipe_len) {
+        pending_gram *p = &d->pipe[d->pipe_head];
+        int rc = count_gram(d, p->gram, p->len, p->hash);
+        if (rc < 0)
+            return rc;
+        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
+        d->pipe_len--;
+    }
+    return TK_OK;
+}
+
+/* Grams stay valid until the document's emission ends (they point into
+ * the prepared buffer), so they can wait in the pipe until flush_pipe. */
+static int sink_gram(void *ctx, const uint8_t *g, size_t len)
+{
+    doc_sink *d = ctx;
+    accum *acc = d->job->acc;
+    uint64_t h = tk_hash_bytes(g, len);
+    int rc;
+
+    if (acc->mode == MODE_HASH) {
         uint64_t col = (h & UINT64_C(0x7fffffffffffffff)) % acc->n_features;
         uint64_t neg = acc->alternate_sign ? h >> 63 : 0;
         worker_state *ws = d->ws;
@@ -241,33 +291,107 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
         ws->tmp[ws->tmp_len++] = (col << 1) | neg;
         return TK_OK;
     }
-    default:
-        return TK_EINVAL;
+    tk_vocab_prefetch(acc->mode == MODE_TRANSFORM ? acc->fixed : &d->out->vocab, h);
+    if (d->pipe_len == PIPE_LEN) {
+        pending_gram *p = &d->pipe[d->pipe_head];
+        if ((rc = count_gram(d, p->gram, p->len, p->hash)) < 0)
+            return rc;
+        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
+        d->pipe_len--;
     }
+    {
+        pending_gram *q = &d->pipe[(d->pipe_head + d->pipe_len) % PIPE_LEN];
+        q->gram = g;
+        q->len = len;
+        q->hash = h;
+        d->pipe_len++;
+    }
+    if (d->pipe_len > PIPE_LEN / 2) {
+        /* halfway down the pipe the slot is cached: fetch the term record */
+        const pending_gram *mid = &d->pipe[(d->pipe_head + d->pipe_len - 1 - PIPE_LEN / 2)
+                                           % PIPE_LEN];
+        tk_vocab_prefetch_term(acc->mode == MODE_TRANSFORM ? acc->fixed : &d->out->vocab,
+                               mid->hash);
+    }
+    return TK_OK;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
+/* Rows are short: insertion sort below 24, else an inlined quicksort. */
 static void sort_u64(uint64_t *a, size_t n)
 {
-    size_t i;
-    if (n > 24) {
-        qsort(a, n, sizeof *a, cmp_u64);
-        return;
-    }
-    for (i = 1; i < n; i++) {
-        uint64_t x = a[i];
-        size_t k = i;
-        while (k > 0 && a[k - 1] > x) {
-            a[k] = a[k - 1];
-            k--;
+    while (n > 24) {
+        uint64_t x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
+        size_t i = 0, j = n - 1;
+        pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
         }
-        a[k] = x;
+        /* recurse into the smaller part, loop on the larger */
+        if (j + 1 < n - j - 1) {
+            sort_u64(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            sort_u64(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
     }
+    {
+        size_t i;
+        for (i = 1; i < n; i++) {
+            uint64_t x = a[i];
+            size_t k = i;
+            while (k > 0 && a[k - 1] > x) {
+                a[k] = a[k - 1];
+                k--;
+            }
+            a[k] = x;
+        }
+    }
+}
+
+/*
+ * Sort a long row of entries by column (the high 32 bits) with an LSD
+ * radix sort on 11-bit digits; only the digits that n_cols needs are
+ * visited.  tmp has room for n entries.  Columns are distinct, so the
+ * result equals sort_u64's.
+ */
+static void radix_sort_row(uint64_t *a, uint64_t *tmp, size_t n, size_t n_cols)
+{
+    size_t counts[2048];
+    uint64_t *from = a, *to = tmp;
+    int shift;
+    for (shift = 32; shift < 64 && ((uint64_t)(n_cols > 0 ? n_cols - 1 : 0) >> (shift - 32)) != 0;
+         shift += 11) {
+        size_t i, sum = 0;
+        memset(counts, 0, sizeof counts);
+        for (i = 0; i < n; i++)
+            counts[(from[i] >> shift) & 2047]++;
+        for (i = 0; i < 2048; i++) {
+            size_t c = counts[i];
+            counts[i] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++)
+            to[counts[(from[i] >> shift) & 2047]++] = from[i];
+        {
+            uint64_t *t = from;
+            from = to;
+            to = t;
+        }
+    }
+    if (from != a)
+        memcpy(a, from, n * sizeof *a);
 }
 
 /* HASH: turn a document's (column, sign) pairs into summed, sorted entries. */
@@ -309,6 +433,8 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
     d.ws = ws;
     d.stamp = job->doc_base + i + 1;
     d.row_start = start;
+    d.pipe_head = 0;
+    d.pipe_len = 0;
     ws->tmp_len = 0;
     if (acc->input == INPUT_TEXT) {
         rc = tk_ngrams(&acc->ng, &acc->conf->opts, acc->conf->stopwords, doc->data, doc->len,
@@ -327,6 +453,8 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
             prev = ends[k];
         }
     }
+    if (rc == TK_OK)
+        rc = flush_pipe(&d);
     if (rc < 0)
         return rc;
     if (acc->mode == MODE_HASH && (rc = flush_hashed_row(&d)) < 0)
@@ -344,41 +472,54 @@ static int merge_chunk(batch_job *job, size_t c)
     chunk_out *out = &job->chunks[c];
     size_t n_docs = (c + 1) * job->chunk <= job->n_docs ? job->chunk
                                                          : job->n_docs - c * job->chunk;
-    uint32_t *map = NULL;
     segment *seg;
-    size_t i;
     int rc = TK_OK;
 
-    if (acc->mode == MODE_COUNT) {
+    if (acc->mode == MODE_COUNT && acc->global.n == 0) {
+        /* The first chunk's vocabulary becomes the global one: ids stay. */
+        tk_vocab_free(&acc->global);
+        acc->global = out->vocab;
+        tk_vocab_init(&out->vocab);
+        return TK_OK;
+    } else if (acc->mode == MODE_COUNT) {
         rc = tk_vocab_merge(&acc->global, &out->vocab, NULL);
         tk_vocab_free(&out->vocab);
         return rc;
     }
-    if (acc->mode == MODE_FIT) {
-        map = tk_malloc((out->vocab.n ? out->vocab.n : 1) * sizeof *map);
-        if (!map)
-            return TK_ENOMEM;
-        rc = tk_vocab_merge(&acc->global, &out->vocab, map);
-        if (rc < 0)
-            goto cleanup;
-        for (i = 0; i < out->n_entries; i++)
-            out->entries[i] = ENTRY(map[ENTRY_ID(out->entries[i])],
-                                    ENTRY_VALUE(out->entries[i]));
-        tk_vocab_free(&out->vocab);
-    }
     rc = tk_grow((void **)&acc->segs, &acc->segs_cap, acc->n_segs + 1, sizeof *acc->segs);
     if (rc < 0)
-        goto cleanup;
+        return rc;
     seg = &acc->segs[acc->n_segs++];
+    memset(seg, 0, sizeof *seg);
     seg->entries = out->entries;
     seg->n_entries = out->n_entries;
     seg->row_nnz = out->row_nnz;
     seg->n_docs = n_docs;
+    seg->vocab = out->vocab;
+    seg->sorted = out->sorted;
+    seg->df = out->df;
+    tk_vocab_init(&out->vocab);
     out->entries = NULL;
     out->row_nnz = NULL;
-cleanup:
-    tk_free(map);
-    return rc;
+    out->sorted = NULL;
+    out->df = NULL;
+    return TK_OK;
+}
+
+/* FIT, in the worker: document frequencies and term order of a chunk. */
+static int finish_fit_chunk(chunk_out *out)
+{
+    size_t i;
+    int rc;
+    out->df = tk_calloc(out->vocab.n ? out->vocab.n : 1, sizeof *out->df);
+    if (!out->df)
+        return TK_ENOMEM;
+    for (i = 0; i < out->n_entries; i++)
+        out->df[ENTRY_ID(out->entries[i])]++;
+    if ((rc = tk_vocab_sorted_ids(&out->vocab, &out->sorted)) < 0)
+        return rc;
+    tk_vocab_drop_index(&out->vocab);   /* only read by id from now on */
+    return TK_OK;
 }
 
 /* Mark chunk c done and merge every finished chunk that is next in line. */
@@ -421,6 +562,8 @@ static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
     for (i = begin; i < end; i++)
         if ((rc = process_doc(job, out, ws, i)) < 0)
             return rc;
+    if (acc->mode == MODE_FIT && (rc = finish_fit_chunk(out)) < 0)
+        return rc;
     return finish_chunk(job, c);
 }
 
@@ -431,6 +574,8 @@ static void batch_chunks_free(batch_job *job)
         tk_vocab_free(&job->chunks[i].vocab);
         tk_free(job->chunks[i].entries);
         tk_free(job->chunks[i].row_nnz);
+        tk_free(job->chunks[i].sorted);
+        tk_free(job->chunks[i].df);
     }
     tk_free(job->chunks);
     job->chunks = NULL;
@@ -861,73 +1006,164 @@ static inline void put_index(void *base, int size, size_t i, uint64_t value)
 }
 
 /*
- * Build the CSR arrays from the accumulated segments.  newcol maps an
- * entry id to its column, or UINT32_MAX to drop it (NULL: ids are
- * columns).  binary sets every value to 1; signed_values reads values as
- * int32 (hashing).  Rows are sorted by column.  Segments are freed as
- * they are consumed.
+ * Build the CSR arrays from the accumulated segments, on n_threads C
+ * threads.  newcol (FIT) maps a segment's global index (seg->map) to a
+ * column, or UINT32_MAX to drop the entry; rows are then sorted by
+ * column.  Without newcol, entry ids are columns and rows are already
+ * sorted.  binary sets every value to 1; signed_values reads values as
+ * int32 (hashing).  Segments are freed at the end.
  */
-static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int binary,
-                     int signed_values, csr_out *out)
-{
-    size_t s, r, nnz = 0, row = 0, at = 0, max_row = 0;
-    uint64_t *rowbuf = NULL;
+typedef struct csr_job {
+    const uint32_t *newcol;
+    int binary, signed_values, index_size;
+    const uint64_t **row_src;      /* first source entry of each row */
+    const uint32_t **row_map;      /* FIT: the row's segment map */
+    size_t *row_n;                 /* source entries of each row */
+    size_t *row_kept;              /* pass 1 output */
     int64_t *data;
-    char *indices, *indptr;
+    char *indices;
+    const char *indptr;
+    uint64_t **bufs;               /* per worker row buffer (and radix scratch) */
+    size_t max_row;
+    size_t n_cols;
+    int pass;
+} csr_job;
 
-    /* Pass 1: sizes. */
+static inline uint64_t get_index(const void *base, int size, size_t i)
+{
+    return size == 4 ? (uint64_t)((const int32_t *)base)[i] : (uint64_t)((const int64_t *)base)[i];
+}
+
+static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
+{
+    csr_job *J = ctx;
+    size_t r, k;
+    if (J->pass == 1) {
+        for (r = begin; r < end; r++) {
+            size_t kept = 0;
+            for (k = 0; k < J->row_n[r]; k++)
+                if (J->newcol[J->row_map[r][ENTRY_ID(J->row_src[r][k])]] != UINT32_MAX)
+                    kept++;
+            J->row_kept[r] = kept;
+        }
+        return TK_OK;
+    }
+    if (J->newcol && !J->bufs[worker]) {
+        J->bufs[worker] = tk_malloc((J->max_row ? 2 * J->max_row : 1) * sizeof(uint64_t));
+        if (!J->bufs[worker])
+            return TK_ENOMEM;
+    }
+    for (r = begin; r < end; r++) {
+        const uint64_t *src = J->row_src[r];
+        const uint64_t *row = src;
+        size_t n = J->row_n[r], at = (size_t)get_index(J->indptr, J->index_size, r);
+        if (J->newcol) {
+            uint64_t *buf = J->bufs[worker];
+            size_t m = 0;
+            for (k = 0; k < n; k++) {
+                uint32_t col = J->newcol[J->row_map[r][ENTRY_ID(src[k])]];
+                if (col != UINT32_MAX)
+                    buf[m++] = ENTRY(col, ENTRY_VALUE(src[k]));
+            }
+            if (m > 1024)
+                radix_sort_row(buf, buf + J->max_row, m, J->n_cols);
+            else
+                sort_u64(buf, m);
+            row = buf;
+            n = m;
+        }
+        for (k = 0; k < n; k++, at++) {
+            uint32_t v = ENTRY_VALUE(row[k]);
+            put_index(J->indices, J->index_size, at, ENTRY_ID(row[k]));
+            J->data[at] = J->binary ? 1 : J->signed_values ? (int64_t)(int32_t)v : (int64_t)v;
+        }
+    }
+    return TK_OK;
+}
+
+static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int binary,
+                     int signed_values, int n_threads, csr_out *out)
+{
+    size_t s, r, row = 0, nnz = 0, n_rows = acc->n_docs;
+    csr_job J;
+    tk_job tj;
+    int rc = -1, threads, i;
+
+    memset(&J, 0, sizeof J);
+    J.newcol = newcol;
+    J.n_cols = n_cols;
+    J.binary = binary;
+    J.signed_values = signed_values;
+    J.row_src = tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_src);
+    J.row_map = tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_map);
+    J.row_n = tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_n);
+    J.row_kept = newcol ? tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_kept) : NULL;
+    threads = tk_resolve_threads(n_threads, n_rows ? n_rows : 1);
+    J.bufs = tk_calloc((size_t)threads, sizeof *J.bufs);
+    if (!J.row_src || !J.row_map || !J.row_n || (newcol && !J.row_kept) || !J.bufs) {
+        PyErr_NoMemory();
+        goto cleanup;
+    }
     for (s = 0; s < acc->n_segs; s++) {
         const segment *seg = &acc->segs[s];
-        size_t e = 0;
-        for (r = 0; r < seg->n_docs; r++) {
-            size_t k, kept = 0;
-            for (k = 0; k < seg->row_nnz[r]; k++, e++)
-                if (!newcol || newcol[ENTRY_ID(seg->entries[e])] != UINT32_MAX)
-                    kept++;
-            nnz += kept;
-            if (seg->row_nnz[r] > max_row)
-                max_row = seg->row_nnz[r];
-        }
-    }
-    if (csr_alloc(out, nnz, acc->n_docs, n_cols) < 0)
-        return -1;
-    rowbuf = tk_malloc((max_row ? max_row : 1) * sizeof *rowbuf);
-    if (!rowbuf) {
-        csr_out_clear(out);
-        PyErr_NoMemory();
-        return -1;
-    }
-    data = (int64_t *)PyByteArray_AS_STRING(out->data);
-    indices = PyByteArray_AS_STRING(out->indices);
-    indptr = PyByteArray_AS_STRING(out->indptr);
-    Py_BEGIN_ALLOW_THREADS
-    put_index(indptr, out->index_size, 0, 0);
-    for (s = 0; s < acc->n_segs; s++) {
-        segment *seg = &acc->segs[s];
-        size_t e = 0;
+        const uint64_t *e = seg->entries;
         for (r = 0; r < seg->n_docs; r++, row++) {
-            size_t k, n = 0;
-            for (k = 0; k < seg->row_nnz[r]; k++, e++) {
-                uint64_t ent = seg->entries[e];
-                uint32_t col = newcol ? newcol[ENTRY_ID(ent)] : ENTRY_ID(ent);
-                if (col != UINT32_MAX)
-                    rowbuf[n++] = ENTRY(col, ENTRY_VALUE(ent));
-            }
-            if (newcol)
-                sort_u64(rowbuf, n);
-            for (k = 0; k < n; k++, at++) {
-                uint32_t v = ENTRY_VALUE(rowbuf[k]);
-                put_index(indices, out->index_size, at, ENTRY_ID(rowbuf[k]));
-                data[at] = binary ? 1 : signed_values ? (int64_t)(int32_t)v : (int64_t)v;
-            }
-            put_index(indptr, out->index_size, row + 1, at);
+            J.row_src[row] = e;
+            J.row_map[row] = seg->map;
+            J.row_n[row] = seg->row_nnz[r];
+            if (seg->row_nnz[r] > J.max_row)
+                J.max_row = seg->row_nnz[r];
+            e += seg->row_nnz[r];
         }
-        segment_free(seg);
     }
+    memset(&tj, 0, sizeof tj);
+    tj.n_items = n_rows;
+    tj.run = csr_rows;
+    tj.ctx = &J;
+    if (newcol) {
+        J.pass = 1;
+        if (n_rows && tkpy_run_job(&tj, threads, NULL) < 0)
+            goto cleanup;
+        for (r = 0; r < n_rows; r++)
+            nnz += J.row_kept[r];
+    } else {
+        for (r = 0; r < n_rows; r++)
+            nnz += J.row_n[r];
+    }
+    if (csr_alloc(out, nnz, n_rows, n_cols) < 0)
+        goto cleanup;
+    J.index_size = out->index_size;
+    J.data = (int64_t *)PyByteArray_AS_STRING(out->data);
+    J.indices = PyByteArray_AS_STRING(out->indices);
+    J.indptr = PyByteArray_AS_STRING(out->indptr);
+    {
+        char *indptr = PyByteArray_AS_STRING(out->indptr);
+        size_t at = 0;
+        put_index(indptr, out->index_size, 0, 0);
+        for (r = 0; r < n_rows; r++) {
+            at += newcol ? J.row_kept[r] : J.row_n[r];
+            put_index(indptr, out->index_size, r + 1, at);
+        }
+    }
+    J.pass = 2;
+    if (n_rows && tkpy_run_job(&tj, threads, NULL) < 0) {
+        csr_out_clear(out);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    for (s = 0; s < acc->n_segs; s++)
+        segment_free(&acc->segs[s]);
     acc->n_segs = 0;
-    Py_END_ALLOW_THREADS
-    tk_free(rowbuf);
-    return 0;
+    if (J.bufs)
+        for (i = 0; i < threads; i++)
+            tk_free(J.bufs[i]);
+    tk_free(J.bufs);
+    tk_free((void *)J.row_src);
+    tk_free((void *)J.row_map);
+    tk_free(J.row_n);
+    tk_free(J.row_kept);
+    return rc;
 }
 
 static PyObject *csr_tuple(csr_out *c, size_t n_rows, size_t n_cols)
@@ -947,12 +1183,141 @@ static PyObject *new_vocabulary(PyTypeObject *type)
     return (PyObject *)self;
 }
 
+/* ------------------------------------------- merging chunk vocabularies */
+typedef struct merge_head {
+    uint64_t key;          /* first 8 bytes of the current term, big-endian */
+    uint32_t seg;
+} merge_head;
+
+static uint64_t term_prefix(const uint8_t *t, size_t len)
+{
+    uint64_t k = 0;
+    size_t i;
+    for (i = 0; i < 8; i++)
+        k = (k << 8) | (i < len ? t[i] : 0);
+    return k;
+}
+
+static const uint8_t *seg_current(const segment *seg, size_t cursor, size_t *len)
+{
+    return tk_vocab_term(&seg->vocab, seg->sorted[cursor], len);
+}
+
+static int head_cmp(const segment *segs, const size_t *cursor, const merge_head *a,
+                    const merge_head *b)
+{
+    size_t la, lb;
+    const uint8_t *ta, *tb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    ta = seg_current(&segs[a->seg], cursor[a->seg], &la);
+    tb = seg_current(&segs[b->seg], cursor[b->seg], &lb);
+    return tk_bytes_cmp(ta, la, tb, lb);
+}
+
+static void sift_down(merge_head *heap, size_t n, size_t i, const segment *segs,
+                      const size_t *cursor)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        merge_head t;
+        if (l < n && head_cmp(segs, cursor, &heap[l], &heap[m]) < 0)
+            m = l;
+        if (r < n && head_cmp(segs, cursor, &heap[r], &heap[m]) < 0)
+            m = r;
+        if (m == i)
+            return;
+        t = heap[i];
+        heap[i] = heap[m];
+        heap[m] = t;
+        i = m;
+    }
+}
+
 /*
- * fit_matrix(docs, tokenizer, analyzer, lo, hi, n_threads, input, prune)
+ * Merge the sorted chunk vocabularies: every distinct term gets its
+ * global index in term order; seg->map receives it, and tf/df/rep
+ * (a representative (segment, local id)) are filled.  Returns the number
+ * of distinct terms, or a negative code.
+ */
+static long long merge_vocabularies(accum *acc, int64_t *tf, int64_t *df, uint64_t *rep)
+{
+    size_t ns = acc->n_segs, hn = 0, s, g = 0;
+    merge_head *heap = tk_malloc((ns ? ns : 1) * sizeof *heap);
+    size_t *cursor = tk_calloc(ns ? ns : 1, sizeof *cursor);
+    long long rc = TK_OK;
+
+    if (!heap || !cursor) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    for (s = 0; s < ns; s++) {
+        segment *seg = &acc->segs[s];
+        seg->map = tk_malloc((seg->vocab.n ? seg->vocab.n : 1) * sizeof *seg->map);
+        if (!seg->map) {
+            rc = TK_ENOMEM;
+            goto cleanup;
+        }
+        if (seg->vocab.n) {
+            size_t len;
+            const uint8_t *t = seg_current(seg, 0, &len);
+            heap[hn].key = term_prefix(t, len);
+            heap[hn].seg = (uint32_t)s;
+            hn++;
+        }
+    }
+    for (s = hn; s-- > 0;)
+        sift_down(heap, hn, s, acc->segs, cursor);
+    while (hn) {
+        size_t tlen;
+        const segment *first = &acc->segs[heap[0].seg];
+        const uint8_t *t = seg_current(first, cursor[heap[0].seg], &tlen);
+        uint64_t tkey = heap[0].key;
+        rep[g] = ((uint64_t)heap[0].seg << 32) | first->sorted[cursor[heap[0].seg]];
+        tf[g] = 0;
+        df[g] = 0;
+        for (;;) {
+            size_t len, sidx = heap[0].seg;
+            segment *seg = &acc->segs[sidx];
+            uint32_t lid;
+            const uint8_t *u;
+            if (!hn || heap[0].key != tkey)
+                break;
+            u = seg_current(seg, cursor[sidx], &len);
+            if (len != tlen || memcmp(u, t, len) != 0)
+                break;
+            lid = seg->sorted[cursor[sidx]];
+            seg->map[lid] = (uint32_t)g;
+            tf[g] += seg->vocab.terms[lid].count;
+            df[g] += seg->df[lid];
+            if (++cursor[sidx] < seg->vocab.n) {
+                u = seg_current(seg, cursor[sidx], &len);
+                heap[0].key = term_prefix(u, len);
+            } else {
+                heap[0] = heap[--hn];
+            }
+            if (hn)
+                sift_down(heap, hn, 0, acc->segs, cursor);
+        }
+        g++;
+        if (g > TK_VOCAB_MAX_TERMS) {
+            rc = TK_EOVERFLOW;
+            goto cleanup;
+        }
+    }
+    rc = (long long)g;
+cleanup:
+    tk_free(heap);
+    tk_free(cursor);
+    return rc;
+}
+
+/*
+ * fit_matrix(docs, tokenizer, analyzer, lo, hi, n_threads, input, prune, binary)
  *   prune(df: bytes, tf: bytes, n_docs) -> bytes mask or None; df and tf are
  *   int64 arrays in sorted-term order (tf = df when binary, as scikit-learn
- *   ranks max_features on the binarized matrix).  Returns (Vocabulary, data, indices, indptr, n_rows,
- *   n_cols, index_size).
+ *   ranks max_features on the binarized matrix).  Returns (Vocabulary,
+ *   (data, indices, indptr, n_rows, n_cols, index_size)).
  */
 static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tokenizer,
                                  PyObject *analyzer, Py_ssize_t lo, Py_ssize_t hi,
@@ -960,51 +1325,49 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
 {
     tkpy_state *st = tkpy_get_state(module);
     accum acc;
-    uint32_t *sorted = NULL, *newcol = NULL;
+    int64_t *tf = NULL, *df = NULL;
+    uint64_t *rep = NULL;
+    uint32_t *newcol = NULL;
     PyObject *df_bytes = NULL, *tf_bytes = NULL, *mask = NULL, *result = NULL;
     VocabularyObject *vocab = NULL;
     csr_out csr;
-    size_t i, s, n, kept = 0;
+    size_t i, s, bound = 0, n = 0, kept = 0;
+    long long merged;
     int rc;
 
     memset(&csr, 0, sizeof csr);
     if (accum_setup(&acc, MODE_FIT, tokenizer, analyzer, lo, hi, input) < 0
         || accum_feed(&acc, docs, n_threads) < 0)
         goto cleanup;
-    n = acc.global.n;
-    if (n == 0) {
+    for (s = 0; s < acc.n_segs; s++)
+        bound += acc.segs[s].vocab.n;
+    if (bound == 0) {
         PyErr_SetString(PyExc_ValueError,
                         "empty vocabulary; perhaps the documents only contain stop words");
         goto cleanup;
     }
+    tf = tk_malloc(bound * sizeof *tf);
+    df = tk_malloc(bound * sizeof *df);
+    rep = tk_malloc(bound * sizeof *rep);
+    newcol = tk_malloc(bound * sizeof *newcol);
+    if (!tf || !df || !rep || !newcol) {
+        PyErr_NoMemory();
+        goto cleanup;
+    }
     Py_BEGIN_ALLOW_THREADS
-    rc = tk_vocab_sorted_ids(&acc.global, &sorted);
+    merged = merge_vocabularies(&acc, tf, df, rep);
     Py_END_ALLOW_THREADS
-    if (rc < 0) {
-        tkpy_raise(rc);
+    if (merged < 0) {
+        tkpy_raise((int)merged);
         goto cleanup;
     }
-    /* Document frequencies in sorted order (tf is the vocabulary's count). */
-    df_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
-    tf_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
-    newcol = tk_malloc(n * sizeof *newcol);
-    if (!df_bytes || !tf_bytes || !newcol) {
-        if (!PyErr_Occurred())
-            PyErr_NoMemory();
+    n = (size_t)merged;
+    if (binary)
+        memcpy(tf, df, n * sizeof *tf);
+    df_bytes = PyBytes_FromStringAndSize((const char *)df, (Py_ssize_t)(n * 8));
+    tf_bytes = PyBytes_FromStringAndSize((const char *)tf, (Py_ssize_t)(n * 8));
+    if (!df_bytes || !tf_bytes)
         goto cleanup;
-    }
-    {
-        int64_t *df = (int64_t *)PyBytes_AS_STRING(df_bytes);
-        int64_t *tf = (int64_t *)PyBytes_AS_STRING(tf_bytes);
-        memset(df, 0, n * 8);
-        for (i = 0; i < n; i++)
-            newcol[sorted[i]] = (uint32_t)i;   /* sorted position of each id */
-        for (s = 0; s < acc.n_segs; s++)
-            for (i = 0; i < acc.segs[s].n_entries; i++)
-                df[newcol[ENTRY_ID(acc.segs[s].entries[i])]]++;
-        for (i = 0; i < n; i++)
-            tf[i] = binary ? df[i] : acc.global.counts[sorted[i]];
-    }
     if (prune != Py_None) {
         mask = PyObject_CallFunction(prune, "OOn", df_bytes, tf_bytes, (Py_ssize_t)acc.n_docs);
         if (!mask)
@@ -1022,9 +1385,11 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
         }
         m = view.buf;
         for (i = 0; i < n; i++)
-            newcol[sorted[i]] = m[i] ? (uint32_t)kept++ : UINT32_MAX;
+            newcol[i] = m[i] ? (uint32_t)kept++ : UINT32_MAX;
         PyBuffer_Release(&view);
     } else {
+        for (i = 0; i < n; i++)
+            newcol[i] = (uint32_t)i;
         kept = n;
     }
     if (kept == 0) {
@@ -1038,12 +1403,13 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
     rc = TK_OK;
     Py_BEGIN_ALLOW_THREADS
     for (i = 0; i < n && rc == TK_OK; i++) {
-        uint32_t id = sorted[i];
-        if (newcol[id] != UINT32_MAX) {
+        if (newcol[i] != UINT32_MAX) {
+            const segment *seg = &acc.segs[rep[i] >> 32];
+            uint32_t lid = (uint32_t)rep[i];
             size_t len;
-            const uint8_t *t = tk_vocab_term(&acc.global, id, &len);
-            rc = tk_vocab_add_hashed(&vocab->v, t, len, acc.global.hashes[id],
-                                     acc.global.counts[id], NULL);
+            const uint8_t *t = tk_vocab_term(&seg->vocab, lid, &len);
+            rc = tk_vocab_append_unindexed(&vocab->v, t, len, seg->vocab.terms[lid].hash,
+                                           tf[i]);
         }
     }
     Py_END_ALLOW_THREADS
@@ -1051,8 +1417,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
         tkpy_raise(rc);
         goto cleanup;
     }
-    tk_vocab_free(&acc.global);   /* the strings now live in vocab */
-    if (build_csr(&acc, newcol, kept, binary, 0, &csr) < 0)
+    if (build_csr(&acc, newcol, kept, binary, 0, n_threads, &csr) < 0)
         goto cleanup;
     {
         PyObject *m = csr_tuple(&csr, acc.n_docs, kept);
@@ -1066,7 +1431,9 @@ cleanup:
     Py_XDECREF(df_bytes);
     Py_XDECREF(tf_bytes);
     Py_XDECREF(mask);
-    tk_free(sorted);
+    tk_free(tf);
+    tk_free(df);
+    tk_free(rep);
     tk_free(newcol);
     csr_out_clear(&csr);
     accum_free(&acc);
@@ -1107,12 +1474,19 @@ static PyObject *transform_matrix_impl(PyObject *module, PyObject *docs, PyObjec
     if (accum_setup(&acc, MODE_TRANSFORM, tokenizer, analyzer, lo, hi, input) < 0)
         goto cleanup;
     acc.fixed = &((VocabularyObject *)vocab)->v;
+    {
+        int irc = tk_vocab_index(&((VocabularyObject *)vocab)->v);
+        if (irc < 0) {
+            tkpy_raise(irc);
+            goto cleanup;
+        }
+    }
     Py_INCREF(vocab);   /* the fixed vocabulary is read without the GIL */
     if (accum_feed(&acc, docs, n_threads) < 0) {
         Py_DECREF(vocab);
         goto cleanup;
     }
-    if (build_csr(&acc, NULL, acc.fixed->n, binary, 0, &csr) == 0)
+    if (build_csr(&acc, NULL, acc.fixed->n, binary, 0, n_threads, &csr) == 0)
         result = csr_tuple(&csr, acc.n_docs, acc.fixed->n);
     Py_DECREF(vocab);
 cleanup:
@@ -1167,7 +1541,7 @@ static PyObject *py_hash_matrix(PyObject *module, PyObject *args, PyObject *kwar
     acc.alternate_sign = alternate;
     if (accum_feed(&acc, docs, n_threads) < 0)
         goto cleanup;
-    if (build_csr(&acc, NULL, (size_t)n_features, binary, 1, &csr) == 0)
+    if (build_csr(&acc, NULL, (size_t)n_features, binary, 1, n_threads, &csr) == 0)
         result = csr_tuple(&csr, acc.n_docs, (size_t)n_features);
 cleanup:
     csr_out_clear(&csr);
@@ -1332,7 +1706,7 @@ static PyObject *Counts_getitem(PyObject *self, PyObject *key)
         PyErr_SetObject(PyExc_KeyError, key);
         return NULL;
     }
-    return PyLong_FromLongLong(((CountsObject *)self)->v.counts[id]);
+    return PyLong_FromLongLong(((CountsObject *)self)->v.terms[id].count);
 }
 
 static int Counts_contains(PyObject *self, PyObject *key)
@@ -1382,7 +1756,7 @@ static PyObject *Counts_values(PyObject *self, PyObject *unused)
     if (!list)
         return NULL;
     for (i = 0; i < v->n; i++) {
-        PyObject *c = PyLong_FromLongLong(v->counts[i]);
+        PyObject *c = PyLong_FromLongLong(v->terms[i].count);
         if (!c) {
             Py_DECREF(list);
             return NULL;
@@ -1397,7 +1771,7 @@ static PyObject *pair_at(const tk_vocab *v, size_t id)
     PyObject *s = term_to_str(v, id), *c, *t;
     if (!s)
         return NULL;
-    c = PyLong_FromLongLong(v->counts[id]);
+    c = PyLong_FromLongLong(v->terms[id].count);
     if (!c) {
         Py_DECREF(s);
         return NULL;
@@ -1436,7 +1810,7 @@ static PyObject *Counts_get(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     id = counts_lookup((CountsObject *)self, args[0]);
     if (id >= 0)
-        return PyLong_FromLongLong(((CountsObject *)self)->v.counts[id]);
+        return PyLong_FromLongLong(((CountsObject *)self)->v.terms[id].count);
     if (nargs == 2) {
         Py_INCREF(args[1]);
         return args[1];
@@ -1488,7 +1862,7 @@ static PyObject *Counts_most_common(PyObject *self, PyObject *args, PyObject *kw
     if (!items)
         return PyErr_NoMemory();
     for (i = 0; i < v->n; i++) {
-        items[i].count = v->counts[i];
+        items[i].count = v->terms[i].count;
         items[i].id = (uint32_t)i;
     }
     qsort(items, v->n, sizeof *items, cmp_rank);
@@ -1512,7 +1886,7 @@ static PyObject *Counts_to_dict(PyObject *self, PyObject *unused)
     size_t i;
     (void)unused;
     for (i = 0; d && i < v->n; i++) {
-        PyObject *s = term_to_str(v, i), *c = s ? PyLong_FromLongLong(v->counts[i]) : NULL;
+        PyObject *s = term_to_str(v, i), *c = s ? PyLong_FromLongLong(v->terms[i].count) : NULL;
         if (!c || PyDict_SetItem(d, s, c) < 0)
             Py_CLEAR(d);
         Py_XDECREF(s);
@@ -1575,8 +1949,8 @@ static PyObject *Counts_richcompare(PyObject *self, PyObject *other, int op)
         for (i = 0; equal && i < v->n; i++) {
             size_t len;
             const uint8_t *t = tk_vocab_term(v, i, &len);
-            long long j = tk_vocab_find_hashed(w, t, len, v->hashes[i]);
-            equal = j >= 0 && w->counts[j] == v->counts[i];
+            long long j = tk_vocab_find_hashed(w, t, len, v->terms[i].hash);
+            equal = j >= 0 && w->terms[j].count == v->terms[i].count;
         }
     } else if (PyDict_Check(other)) {
         PyObject *d = Counts_to_dict(self, NULL);
@@ -1686,11 +2060,11 @@ static PyObject *vocab_state(const tk_vocab *v, int with_counts)
     if (terms && lens && (counts || !with_counts)) {
         uint8_t *l = (uint8_t *)PyBytes_AS_STRING(lens);
         for (i = 0; i < v->n; i++)
-            put_le64(l + 8 * i, v->offs[i + 1] - v->offs[i]);
+            put_le64(l + 8 * i, v->terms[i].len);
         if (counts) {
             uint8_t *c = (uint8_t *)PyBytes_AS_STRING(counts);
             for (i = 0; i < v->n; i++)
-                put_le64(c + 8 * i, (uint64_t)v->counts[i]);
+                put_le64(c + 8 * i, (uint64_t)v->terms[i].count);
             state = Py_BuildValue("(iOOO)", 1, terms, lens, counts);
         } else {
             state = Py_BuildValue("(iOO)", 1, terms, lens);
@@ -1918,7 +2292,11 @@ static PyObject *Vocabulary_getitem(PyObject *self, PyObject *key)
 {
     size_t len;
     const uint8_t *s = key_utf8(key, &len);
-    long long id = s ? tk_vocab_find(&((VocabularyObject *)self)->v, s, len) : -1;
+    long long id;
+    int rc = tk_vocab_index(&((VocabularyObject *)self)->v);
+    if (rc < 0)
+        return tkpy_raise(rc);
+    id = s ? tk_vocab_find(&((VocabularyObject *)self)->v, s, len) : -1;
     if (id < 0) {
         PyErr_SetObject(PyExc_KeyError, key);
         return NULL;
@@ -1930,6 +2308,11 @@ static int Vocabulary_contains(PyObject *self, PyObject *key)
 {
     size_t len;
     const uint8_t *s = key_utf8(key, &len);
+    int rc = tk_vocab_index(&((VocabularyObject *)self)->v);
+    if (rc < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
     return s ? tk_vocab_find(&((VocabularyObject *)self)->v, s, len) >= 0 : 0;
 }
 
@@ -1963,14 +2346,6 @@ static PyObject *Vocabulary_to_dict(PyObject *self, PyObject *unused)
         Py_XDECREF(c);
     }
     return d;
-}
-
-static PyObject *Vocabulary_doc_counts(PyObject *self, PyObject *unused)
-{
-    /* The corpus frequency of each term at fit time, as int64 bytes. */
-    const tk_vocab *v = &((VocabularyObject *)self)->v;
-    (void)unused;
-    return PyBytes_FromStringAndSize((const char *)v->counts, (Py_ssize_t)(v->n * 8));
 }
 
 static PyObject *Vocabulary_reduce(PyObject *self, PyObject *unused)
@@ -2015,7 +2390,6 @@ static PyObject *Vocabulary_repr(PyObject *self)
 static PyMethodDef Vocabulary_methods[] = {
     {"terms", Vocabulary_terms, METH_NOARGS, "Terms in column order."},
     {"to_dict", Vocabulary_to_dict, METH_NOARGS, "A dict {term: column}."},
-    {"_term_counts", Vocabulary_doc_counts, METH_NOARGS, NULL},
     {"__reduce__", Vocabulary_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -5,12 +5,29 @@
 
 void tk_vocab_init(tk_vocab *v) { memset(v, 0, sizeof *v); }
 
+/* Terms are short: an inlined word-wise compare beats a memcmp call. */
+static inline int bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    while (n--)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
+}
+
 void tk_vocab_free(tk_vocab *v)
 {
     tk_free(v->arena);
-    tk_free(v->offs);
-    tk_free(v->hashes);
-    tk_free(v->counts);
+    tk_free(v->terms);
     tk_free(v->slots);
     memset(v, 0, sizeof *v);
 }
@@ -22,8 +39,6 @@ void tk_vocab_clear(tk_vocab *v)
     v->arena_len = 0;
     v->n = 0;
     v->total = 0;
-    if (v->offs)
-        v->offs[0] = 0;
 }
 
 static int rehash(tk_vocab *v, size_t n_slots)
@@ -33,7 +48,7 @@ static int rehash(tk_vocab *v, size_t n_slots)
     if (!slots)
         return TK_ENOMEM;
     for (i = 0; i < v->n; i++) {
-        uint64_t h = v->hashes[i];
+        uint64_t h = v->terms[i].hash;
         size_t s = (size_t)h & mask;
         while (slots[s].id1)
             s = (s + 1) & mask;
@@ -55,10 +70,9 @@ long long tk_vocab_find_hashed(const tk_vocab *v, const uint8_t *term, size_t le
         return -1;
     for (s = (size_t)hash & v->mask; v->slots[s].id1; s = (s + 1) & v->mask) {
         if (v->slots[s].tag == tag) {
-            size_t id = v->slots[s].id1 - 1;
-            size_t off = v->offs[id];
-            if (v->offs[id + 1] - off == len && memcmp(v->arena + off, term, len) == 0)
-                return (long long)id;
+            const tk_term *t = &v->terms[v->slots[s].id1 - 1];
+            if (t->len == len && bytes_equal(v->arena + t->off, term, len))
+                return (long long)(v->slots[s].id1 - 1);
         }
     }
     return -1;
@@ -76,14 +90,15 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
     uint32_t tag = (uint32_t)(hash >> 32);
     int rc;
 
+    if (!v->slots && v->n && (rc = tk_vocab_index(v)) < 0)
+        return rc;
     if (v->slots) {
         for (s = (size_t)hash & v->mask; v->slots[s].id1; s = (s + 1) & v->mask) {
             if (v->slots[s].tag == tag) {
                 size_t found = v->slots[s].id1 - 1;
-                size_t off = v->offs[found];
-                if (v->offs[found + 1] - off == len
-                    && memcmp(v->arena + off, term, len) == 0) {
-                    v->counts[found] += count;
+                tk_term *t = &v->terms[found];
+                if (t->len == len && bytes_equal(v->arena + t->off, term, len)) {
+                    t->count += count;
                     v->total += count;
                     if (id)
                         *id = (uint32_t)found;
@@ -98,11 +113,7 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
         return TK_EOVERFLOW;
     /* Grow everything first so that a failure leaves v unchanged. */
     if ((rc = tk_grow((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0
-        || (rc = tk_grow((void **)&v->offs, &v->offs_cap, v->n + 2, sizeof *v->offs)) < 0
-        || (rc = tk_grow((void **)&v->hashes, &v->hashes_cap, v->n + 1,
-                         sizeof *v->hashes)) < 0
-        || (rc = tk_grow((void **)&v->counts, &v->counts_cap, v->n + 1,
-                         sizeof *v->counts)) < 0)
+        || (rc = tk_grow((void **)&v->terms, &v->terms_cap, v->n + 1, sizeof *v->terms)) < 0)
         return rc;
     if (!v->slots || (v->n + 1) * 2 > v->mask + 1) {
         size_t n_slots = v->slots ? (v->mask + 1) * 2 : 64;
@@ -110,13 +121,12 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
             return rc;
     }
     new_id = v->n;
-    if (new_id == 0)
-        v->offs[0] = 0;
     memcpy(v->arena + v->arena_len, term, len);
+    v->terms[new_id].off = v->arena_len;
+    v->terms[new_id].len = len;
+    v->terms[new_id].count = count;
+    v->terms[new_id].hash = hash;
     v->arena_len += len;
-    v->offs[new_id + 1] = v->arena_len;
-    v->hashes[new_id] = hash;
-    v->counts[new_id] = count;
     v->total += count;
     v->n++;
     for (s = (size_t)hash & v->mask; v->slots[s].id1; s = (s + 1) & v->mask)
@@ -140,7 +150,7 @@ int tk_vocab_merge(tk_vocab *dst, const tk_vocab *src, uint32_t *map)
         size_t len;
         const uint8_t *t = tk_vocab_term(src, i, &len);
         uint32_t id;
-        int rc = tk_vocab_add_hashed(dst, t, len, src->hashes[i], src->counts[i], &id);
+        int rc = tk_vocab_add_hashed(dst, t, len, src->terms[i].hash, src->terms[i].count, &id);
         if (rc < 0)
             return rc;
         if (map)
@@ -157,30 +167,49 @@ int tk_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
     return alen < blen ? -1 : alen > blen;
 }
 
-static int id_less(const tk_vocab *v, uint32_t a, uint32_t b)
+/* Sort items carry the first 8 bytes big-endian, so that most
+ * comparisons are one integer compare without touching the arena. */
+typedef struct sort_item {
+    uint64_t key;
+    uint64_t id;
+} sort_item;
+
+static uint64_t prefix_key(const uint8_t *t, size_t len)
+{
+    uint64_t k = 0;
+    size_t i;
+    for (i = 0; i < 8; i++)
+        k = (k << 8) | (i < len ? t[i] : 0);
+    return k;
+}
+
+static inline int item_less(const tk_vocab *v, const sort_item *a, const sort_item *b)
 {
     size_t la, lb;
-    const uint8_t *ta = tk_vocab_term(v, a, &la), *tb = tk_vocab_term(v, b, &lb);
+    const uint8_t *ta, *tb;
+    if (a->key != b->key)
+        return a->key < b->key;
+    ta = tk_vocab_term(v, (size_t)a->id, &la);
+    tb = tk_vocab_term(v, (size_t)b->id, &lb);
     return tk_bytes_cmp(ta, la, tb, lb) < 0;
 }
 
 /* Bottom-up merge sort: no recursion, no qsort_r portability issues. */
-static void merge_sort_ids(const tk_vocab *v, uint32_t *ids, uint32_t *tmp, size_t n)
+static void merge_sort_items(const tk_vocab *v, sort_item *items, sort_item *tmp, size_t n)
 {
     size_t width, i;
-    uint32_t *from = ids, *to = tmp;
-    /* Short runs with insertion sort first. */
+    sort_item *from = items, *to = tmp;
     const size_t run = 16;
     for (i = 0; i < n; i += run) {
         size_t end = i + run < n ? i + run : n, j;
         for (j = i + 1; j < end; j++) {
-            uint32_t x = ids[j];
+            sort_item x = items[j];
             size_t k = j;
-            while (k > i && id_less(v, x, ids[k - 1])) {
-                ids[k] = ids[k - 1];
+            while (k > i && item_less(v, &x, &items[k - 1])) {
+                items[k] = items[k - 1];
                 k--;
             }
-            ids[k] = x;
+            items[k] = x;
         }
     }
     for (width = run; width < n; width *= 2) {
@@ -189,42 +218,134 @@ static void merge_sort_ids(const tk_vocab *v, uint32_t *ids, uint32_t *tmp, size
             size_t end = i + 2 * width < n ? i + 2 * width : n;
             size_t a = i, b = mid, k = i;
             while (a < mid && b < end)
-                to[k++] = id_less(v, from[b], from[a]) ? from[b++] : from[a++];
+                to[k++] = item_less(v, &from[b], &from[a]) ? from[b++] : from[a++];
             while (a < mid)
                 to[k++] = from[a++];
             while (b < end)
                 to[k++] = from[b++];
         }
         {
-            uint32_t *swap = from;
+            sort_item *swap = from;
             from = to;
             to = swap;
         }
     }
-    if (from != ids)
-        memcpy(ids, from, n * sizeof *ids);
+    if (from != items)
+        memcpy(items, from, n * sizeof *items);
+}
+
+/* LSD radix sort of items by key (8-bit digits; constant digits skipped). */
+static void radix_sort_items(sort_item *items, sort_item *tmp, size_t n)
+{
+    size_t counts[256];
+    sort_item *from = items, *to = tmp;
+    int shift;
+    for (shift = 0; shift < 64; shift += 8) {
+        size_t i, sum = 0;
+        memset(counts, 0, sizeof counts);
+        for (i = 0; i < n; i++)
+            counts[(from[i].key >> shift) & 0xFF]++;
+        if (counts[(from[0].key >> shift) & 0xFF] == n)
+            continue;   /* every key has the same digit here */
+        for (i = 0; i < 256; i++) {
+            size_t c = counts[i];
+            counts[i] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++)
+            to[counts[(from[i].key >> shift) & 0xFF]++] = from[i];
+        {
+            sort_item *swap = from;
+            from = to;
+            to = swap;
+        }
+    }
+    if (from != items)
+        memcpy(items, from, n * sizeof *items);
 }
 
 int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
 {
-    uint32_t *ids = NULL, *tmp = NULL;
-    size_t i;
+    sort_item *items = NULL, *tmp = NULL;
+    uint32_t *ids = NULL;
+    size_t i, n = v->n ? v->n : 1;
     int rc = TK_OK;
 
     *ids_out = NULL;
-    ids = tk_malloc((v->n ? v->n : 1) * sizeof *ids);
-    tmp = tk_malloc((v->n ? v->n : 1) * sizeof *tmp);
-    if (!ids || !tmp) {
+    items = tk_malloc(n * sizeof *items);
+    tmp = tk_malloc(n * sizeof *tmp);
+    ids = tk_malloc(n * sizeof *ids);
+    if (!items || !tmp || !ids) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
+    for (i = 0; i < v->n; i++) {
+        size_t len;
+        const uint8_t *t = tk_vocab_term(v, i, &len);
+        items[i].key = prefix_key(t, len);
+        items[i].id = i;
+    }
+    if (v->n > 1)
+        radix_sort_items(items, tmp, v->n);
+    /* Terms that share their first 8 bytes: order them by full compare. */
+    for (i = 0; i < v->n;) {
+        size_t j = i + 1;
+        while (j < v->n && items[j].key == items[i].key)
+            j++;
+        if (j - i > 1)
+            merge_sort_items(v, items + i, tmp, j - i);
+        i = j;
+    }
     for (i = 0; i < v->n; i++)
-        ids[i] = (uint32_t)i;
-    merge_sort_ids(v, ids, tmp, v->n);
+        ids[i] = (uint32_t)items[i].id;
     *ids_out = ids;
     ids = NULL;
 cleanup:
-    tk_free(ids);
+    tk_free(items);
     tk_free(tmp);
+    tk_free(ids);
     return rc;
+}
+
+int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
+                              int64_t count)
+{
+    int rc;
+    if (v->slots)
+        return TK_EINVAL;
+    if (v->n >= TK_VOCAB_MAX_TERMS || len > SIZE_MAX - v->arena_len)
+        return TK_EOVERFLOW;
+    if ((rc = tk_grow((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0
+        || (rc = tk_grow((void **)&v->terms, &v->terms_cap, v->n + 1, sizeof *v->terms)) < 0)
+        return rc;
+    memcpy(v->arena + v->arena_len, term, len);
+    v->terms[v->n].off = v->arena_len;
+    v->terms[v->n].len = len;
+    v->terms[v->n].count = count;
+    v->terms[v->n].hash = hash;
+    v->arena_len += len;
+    v->total += count;
+    v->n++;
+    return TK_OK;
+}
+
+int tk_vocab_index(tk_vocab *v)
+{
+    size_t n_slots = 64;
+    if (v->slots)
+        return TK_OK;
+    while (n_slots < v->n * 2 + 2) {
+        if (n_slots > SIZE_MAX / 4)
+            return TK_EOVERFLOW;
+        n_slots *= 2;
+    }
+    /* Duplicates are not checked: callers append distinct terms only. */
+    return rehash(v, n_slots);
+}
+
+void tk_vocab_drop_index(tk_vocab *v)
+{
+    tk_free(v->slots);
+    v->slots = NULL;
+    v->mask = 0;
 }

@@ -23,15 +23,19 @@ typedef struct tk_vocab_slot {
     uint32_t tag;
 } tk_vocab_slot;
 
+/* Per-term record: everything a lookup hit touches sits in one place. */
+typedef struct tk_term {
+    size_t off;              /* start in the arena */
+    size_t len;
+    int64_t count;
+    uint64_t hash;           /* tk_hash_bytes of the term */
+} tk_term;
+
 typedef struct tk_vocab {
     uint8_t *arena;          /* term bytes, back to back */
     size_t arena_len, arena_cap;
-    size_t *offs;            /* term i is arena[offs[i] .. offs[i+1]) */
-    size_t offs_cap;
-    uint64_t *hashes;        /* tk_hash_bytes of each term */
-    size_t hashes_cap;
-    int64_t *counts;
-    size_t counts_cap;
+    tk_term *terms;          /* indexed by id */
+    size_t terms_cap;
     tk_vocab_slot *slots;
     size_t mask;             /* n_slots - 1 (n_slots is a power of two), or 0 */
     size_t n;                /* number of terms */
@@ -55,15 +59,43 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
 int tk_vocab_add(tk_vocab *v, const uint8_t *term, size_t len, int64_t count,
                  uint32_t *id);
 
-/* Id of term, or -1 if absent.  Read-only: safe to call concurrently. */
+/* Id of term, or -1 if absent (or if v has no index).  Read-only: safe
+ * to call concurrently. */
 long long tk_vocab_find_hashed(const tk_vocab *v, const uint8_t *term, size_t len,
                                uint64_t hash);
 long long tk_vocab_find(const tk_vocab *v, const uint8_t *term, size_t len);
 
 static inline const uint8_t *tk_vocab_term(const tk_vocab *v, size_t id, size_t *len)
 {
-    *len = v->offs[id + 1] - v->offs[id];
-    return v->arena + v->offs[id];
+    *len = v->terms[id].len;
+    return v->arena + v->terms[id].off;
+}
+
+/* Hints that a lookup of hash is coming (no effect on results): first
+ * the slot, later (once the slot is likely cached) the term record. */
+static inline void tk_vocab_prefetch(const tk_vocab *v, uint64_t hash)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (v->slots)
+        __builtin_prefetch(&v->slots[(size_t)hash & v->mask]);
+#else
+    (void)v;
+    (void)hash;
+#endif
+}
+
+static inline void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (v->slots) {
+        const tk_vocab_slot *slot = &v->slots[(size_t)hash & v->mask];
+        if (slot->id1 && slot->tag == (uint32_t)(hash >> 32))
+            __builtin_prefetch(&v->terms[slot->id1 - 1]);
+    }
+#else
+    (void)v;
+    (void)hash;
+#endif
 }
 
 /*
@@ -74,6 +106,17 @@ int tk_vocab_merge(tk_vocab *dst, const tk_vocab *src, uint32_t *map);
 
 /* Ids sorted by term bytes (code point order for UTF-8); caller frees. */
 int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out);
+
+/*
+ * Build-once use: append a term known to be new without indexing it
+ * (only while no index exists), then tk_vocab_index before any lookup.
+ * tk_vocab_drop_index frees the table of a vocabulary that will only be
+ * read by id.
+ */
+int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
+                              int64_t count);
+int tk_vocab_index(tk_vocab *v);
+void tk_vocab_drop_index(tk_vocab *v);
 
 /* Compare two byte strings the way Python compares str (for UTF-8). */
 int tk_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);

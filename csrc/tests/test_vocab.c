@@ -23,7 +23,7 @@ static void test_basic(void)
     CHECK_EQ_INT(tk_vocab_add(&v, (const uint8_t *)"", 0, 1, &id), TK_OK);
     CHECK_EQ_INT(id, 2);
     CHECK_EQ_INT(v.n, 3);
-    CHECK_EQ_INT(v.counts[0], 5);
+    CHECK_EQ_INT(v.terms[0].count, 5);
     CHECK_EQ_INT(v.total, 7);
     CHECK_EQ_INT(tk_vocab_find(&v, (const uint8_t *)"", 0), 2);
     t = tk_vocab_term(&v, 1, &len);
@@ -53,7 +53,7 @@ static void test_many_and_sort(void)
         long long id = tk_vocab_find(&v, (const uint8_t *)buf, (size_t)n);
         CHECK(id >= 0);
         if (id >= 0)
-            CHECK_EQ_INT(v.counts[id], 2);
+            CHECK_EQ_INT(v.terms[id].count, 2);
     }
     CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
     for (i = 1; i < v.n; i++) {
@@ -71,7 +71,7 @@ static void test_many_and_sort(void)
     CHECK_EQ_INT(w.n, 50001);
     CHECK_EQ_INT(map[0], 1);   /* v's first term is "t0" */
     CHECK_EQ_INT(map[1], 2);
-    CHECK_EQ_INT(w.counts[1], 3);
+    CHECK_EQ_INT(w.terms[1].count, 3);
     tk_free(map);
     tk_vocab_free(&v);
     tk_vocab_free(&w);
