@@ -1,0 +1,254 @@
+"""textkern.count and the Counts mapping."""
+import collections
+import copy
+import pickle
+import struct
+from collections.abc import Mapping
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textkern import _core
+from textkern._counting import Counts, count, ngrams
+
+DOCS = [
+    "The cat sat on the mat. The cat!",
+    "Die Katze saß auf der Matte.",
+    "고양이가 매트 위에 앉았다. 고양이!",
+    "猫がマットの上に座った。",
+    "",
+    "the the the",
+    "Кошка сидела на коврике.",
+]
+
+
+def reference(docs, rng=(1, 1), analyzer="word", **opts):
+    """Counter over ngrams() of each document, in first-appearance order."""
+    c = collections.Counter()
+    for d in docs:
+        c.update(ngrams(d, rng, analyzer=analyzer, **opts))
+    return c
+
+
+# ------------------------------------------------------------- counting
+@pytest.mark.parametrize("rng", [(1, 1), (1, 2), (2, 3)])
+@pytest.mark.parametrize("analyzer", ["word", "char", "char_wb", "grapheme"])
+def test_count_equals_counter_of_ngrams(rng, analyzer):
+    c = count(DOCS, ngram_range=rng, analyzer=analyzer)
+    ref = reference(DOCS, rng, analyzer)
+    assert c.to_dict() == dict(ref)
+    # first appearance order is the order of the concatenated n-gram streams
+    assert list(c) == list(ref)
+    assert c.total() == sum(ref.values())
+
+
+def test_one_text_bytes_generator_and_empty():
+    assert count("b a b") == {"b": 2, "a": 1}
+    assert count(b"b a b") == {"b": 2, "a": 1}
+    assert count(d for d in ["x y", "y"]) == {"x": 1, "y": 2}
+    empty = count([])
+    assert len(empty) == 0 and empty.total() == 0 and empty.most_common() == []
+    assert count("") == {}
+    assert count(iter(())) == {}
+
+
+def test_tokenize_options_pass_through():
+    c = count(["Straße STRASSE strasse"], case="lower", normalize=None)
+    assert c == {"straße": 1, "strasse": 2}
+    assert count(["The cat and the hat"], stopwords="english") == {"cat": 1, "hat": 1}
+    with pytest.raises(TypeError):
+        count(["x"], offsets=True)
+    with pytest.raises(ValueError):
+        count(["x"], stopwords="klingon")
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+def test_thread_count_does_not_change_anything(threads, corpus):
+    one = count(corpus, ngram_range=(1, 2), n_threads=1)
+    many = count(corpus, ngram_range=(1, 2), n_threads=threads)
+    assert one.items() == many.items()   # same terms, counts and order
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab cd\nΣσ한국🙂é\u0301"), max_size=30),
+                max_size=40),
+       st.integers(1, 4))
+def test_thread_independence_property(docs, threads):
+    a = count(docs, ngram_range=(1, 2), analyzer="char_wb", n_threads=1)
+    b = count(docs, ngram_range=(1, 2), analyzer="char_wb", n_threads=threads)
+    assert a.items() == b.items()
+    assert a.to_dict() == dict(reference(docs, (1, 2), "char_wb"))
+
+
+def test_large_generator_is_consumed_in_batches():
+    n = 200_000
+    c = count(("doc %d common" % (i % 7) for i in range(n)), n_threads=2)
+    assert c["common"] == n and c["doc"] == n
+    assert c["3"] == len(range(3, n, 7))
+
+
+# ------------------------------------------------------------- bad input
+def test_non_text_item_names_its_index():
+    with pytest.raises(TypeError, match="item 2"):
+        count(["a", "b", 3, "d"])
+    with pytest.raises(TypeError):
+        count(42)
+    with pytest.raises(ValueError, match="item 1"):
+        count(["ok", b"\xff"])
+    assert count(["ok", b"a\xffb"], errors="replace") == {"ok": 1, "a": 1, "b": 1}
+
+
+@pytest.mark.parametrize("rng", [0, (0, 2), (3, 2)])
+def test_invalid_ngram_range(rng):
+    with pytest.raises(ValueError):
+        count(["a b"], ngram_range=rng)
+
+
+def test_bad_threads():
+    with pytest.raises(ValueError):
+        count(["a"], n_threads=0)
+    with pytest.raises(TypeError):
+        count(["a"], n_threads="2")
+
+
+# --------------------------------------------------------------- Counts
+def test_counts_is_a_read_only_mapping():
+    c = count(["b a b c"])
+    assert isinstance(c, Mapping)
+    assert c["b"] == 2 and "a" in c and "zz" not in c and 5 not in c
+    with pytest.raises(KeyError):
+        c["zz"]
+    with pytest.raises(TypeError):
+        c["a"] = 3
+    assert c.get("zz") is None and c.get("zz", 0) == 0 and c.get("a") == 1
+    assert list(c) == ["b", "a", "c"] == c.keys()
+    assert c.values() == [2, 1, 1]
+    assert c.items() == [("b", 2), ("a", 1), ("c", 1)]
+    assert dict(c) == {"b": 2, "a": 1, "c": 1}
+    assert len(c) == 3
+    with pytest.raises(TypeError):
+        hash(c)
+
+
+def test_most_common_ties_by_first_appearance():
+    c = count(["z y x y z w"])
+    assert c.most_common() == [("z", 2), ("y", 2), ("x", 1), ("w", 1)]
+    assert c.most_common(2) == [("z", 2), ("y", 2)]
+    assert c.most_common(0) == [] and c.most_common(-1) == []
+    assert c.most_common(100) == c.most_common()
+
+
+def test_add_update_eq_copy():
+    a = count(["x y y"])
+    b = count(["y z"])
+    s = a + b
+    assert s == {"x": 1, "y": 3, "z": 1} and list(s) == ["x", "y", "z"]
+    assert a == {"x": 1, "y": 2}   # operands unchanged
+    a.update(b, {"w": 2}, ["x"])
+    assert a == {"x": 2, "y": 3, "z": 1, "w": 2} and a.total() == 8
+    assert a != b and not (a == b)
+    assert count(["q r"]) == count(["r q"])   # equality ignores order, like dict
+    assert (a == 5) is False
+    cp = a.copy()
+    cp.update(["x"])
+    assert cp["x"] == 3 and a["x"] == 2
+    with pytest.raises(TypeError):
+        a + {"x": 1}
+    with pytest.raises(TypeError):
+        a.update("not an iterable of terms")
+    with pytest.raises(ValueError):
+        a.update({"x": -1})
+
+
+def test_constructor():
+    c = Counts({"a": 2, "b": 1})
+    assert c == {"a": 2, "b": 1} and c.total() == 3
+    assert Counts(["a", "b", "a"]) == {"a": 2, "b": 1}
+    assert Counts() == {}
+    with pytest.raises(TypeError):
+        Counts({1: 2})
+    with pytest.raises(TypeError):
+        Counts({"a": 1.5})
+
+
+def test_pickle_and_copy_roundtrip():
+    c = count(DOCS, ngram_range=(1, 2))
+    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+        d = pickle.loads(pickle.dumps(c, protocol=proto))
+        assert type(d) is type(c) and d == c and d.items() == c.items()
+    assert copy.deepcopy(c).items() == c.items()
+
+
+def _state(c):
+    fn, (state,) = c.__reduce__()
+    assert fn is _core._counts_from_state
+    return state
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda s: (2,) + s[1:],                                        # version
+    lambda s: s[:3],                                               # too short
+    lambda s: (s[0], s[1][:-1], s[2], s[3]),                       # terms truncated
+    lambda s: (s[0], s[1] + b"x", s[2], s[3]),                     # extra bytes
+    lambda s: (s[0], s[1], s[2][:-3], s[3]),                       # lengths not 8-aligned
+    lambda s: (s[0], s[1], s[2], s[3][:-8]),                       # counts short
+    lambda s: (s[0], s[1], struct.pack("<Q", 2**63) + s[2][8:], s[3]),   # huge length
+    lambda s: (s[0], s[1], s[2], struct.pack("<q", -1) + s[3][8:]),      # negative count
+    lambda s: (s[0], b"\xff" + s[1][1:], s[2], s[3]),              # invalid UTF-8
+    lambda s: (s[0], s[1], s[2], "counts"),                        # wrong type
+    lambda s: "garbage",
+])
+def test_malformed_state_is_rejected(mutate):
+    state = _state(count(["alpha beta gamma beta"]))
+    with pytest.raises(ValueError):
+        _core._counts_from_state(mutate(state))
+
+
+def test_duplicate_terms_in_state_rejected():
+    state = (1, b"abab", struct.pack("<QQ", 2, 2), struct.pack("<qq", 1, 1))
+    with pytest.raises(ValueError):
+        _core._counts_from_state(state)
+    # a term split inside a code point
+    state = (1, "é".encode(), struct.pack("<QQ", 1, 1), struct.pack("<qq", 1, 1))
+    with pytest.raises(ValueError):
+        _core._counts_from_state(state)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.tuples(st.integers(0, 2), st.binary(max_size=40), st.binary(max_size=40),
+                 st.binary(max_size=40)))
+def test_random_states_never_crash(state):
+    try:
+        c = _core._counts_from_state(state)
+    except ValueError:
+        return
+    assert c.total() == sum(c.values())
+
+
+def test_repr_and_html():
+    c = count(["alpha beta beta gamma delta epsilon zeta eta"])
+    r = repr(c)
+    assert r.startswith("Counts({'beta': 2, 'alpha': 1") and "n_terms=7" in r and "..." in r
+    assert len(r) < 200
+    html = c._repr_html_()
+    assert "<table" in html and "beta" in html and "width:" in html
+    assert "&lt;b&gt;" in Counts({"<b>": 1})._repr_html_()
+
+
+def test_to_pandas():
+    pd = pytest.importorskip("pandas")
+    s = count(["b a b c c c"]).to_pandas()
+    assert isinstance(s, pd.Series)
+    assert list(s.index) == ["c", "b", "a"] and list(s) == [3, 2, 1]
+    assert s.name == "count" and s.index.name == "term"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    try:
+        from textkern._samples import sample_texts
+        texts = list(sample_texts())
+    except Exception:
+        texts = []
+    return (texts + DOCS) * 30

@@ -1,0 +1,177 @@
+"""textkern.ngrams: word, char, char_wb and grapheme analyzers."""
+import re
+import unicodedata
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from textkern._counting import ngrams
+
+sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
+
+
+OWN_SENTENCES = [
+    "The heat wave pushed the grid to its limits; operators asked homes to save power.",
+    "Die Hitzewelle belastet das Stromnetz. Straßenbahnen fuhren langsamer als üblich.",
+    "Жара побила рекорд: энергосистема работала на пределе, а метро — без перебоев.",
+    "폭염으로 전력 수요가 급증했다. 19일 서울의 기온은 38도까지 올랐다.",
+    "猛暑で電力需要が急増した。東京では気温が三十八度に達した。",
+    "热浪导致用电需求激增，电网承受巨大压力。",
+    "गर्मी की लहर से बिजली की मांग बढ़ गई। दिल्ली में तापमान 46 डिग्री रहा।",
+    "ارتفعت درجات الحرارة وزاد الطلب على الكهرباء في المدينة.",
+    "Emoji 👩‍👩‍👧 and flags 🇰🇷🇯🇵, café vs cafe\u0301, 3.14 and 1,000 items.",
+]
+
+
+@pytest.fixture(scope="module")
+def sample_docs():
+    try:
+        from textkern._samples import sample_texts
+        texts = list(sample_texts())
+    except Exception:  # the samples module is optional for these tests
+        texts = []
+    return texts + OWN_SENTENCES
+
+
+def sk_analyzer(analyzer, lo, hi):
+    return sklearn_text.CountVectorizer(analyzer=analyzer, ngram_range=(lo, hi)).build_analyzer()
+
+
+# ------------------------------------------------------------------ word
+def test_word_order_all_unigrams_then_bigrams():
+    assert ngrams("The cat sat on the mat", (1, 2)) == [
+        "the", "cat", "sat", "on", "the", "mat",
+        "the cat", "cat sat", "sat on", "on the", "the mat"]
+
+
+def test_word_default_is_bigrams_and_uses_tokenize_options():
+    assert ngrams("Straße  Nummer 1") == ["strasse nummer", "nummer 1"]
+    assert ngrams("Straße Nummer 1", 1, case=None, kinds=("word",)) == ["Straße", "Nummer"]
+
+
+def test_word_stopwords_removed_before_joining():
+    assert ngrams("the cat and the hat", 2, stopwords=["the", "and"]) == ["cat hat"]
+    assert ngrams("the cat and the hat", 1, stopwords="english") == ["cat", "hat"]
+
+
+def test_word_range_longer_than_text():
+    assert ngrams("a b", (3, 4)) == []
+    assert ngrams("", (1, 3)) == []
+
+
+def test_word_matches_python_reference():
+    from textkern import tokenize
+    text = "Don't panic: 3.14 is π, 1,000 words; 19일 서울에서 만나요 🙂"
+    tokens = tokenize(text)
+    want = [" ".join(tokens[i:i + n]) for n in (1, 2, 3) for i in range(len(tokens) - n + 1)]
+    assert ngrams(text, (1, 3)) == want
+
+
+# ------------------------------------------------------------------ char
+def test_char_whitespace_runs_collapse_single_whitespace_kept():
+    # A single newline stays as it is; a run of two or more becomes one space.
+    assert ngrams("ab\ncd  e", 2, analyzer="char", case=None) == [
+        "ab", "b\n", "\nc", "cd", "d ", " e"]
+
+
+def test_char_wb_padding_and_short_words():
+    assert ngrams("ab  c", (2, 3), analyzer="char_wb", case=None) == [
+        " a", "ab", "b ", " ab", "ab ", " c", "c ", " c "]
+    assert ngrams("hi", (5, 6), analyzer="char_wb") == [" hi "]
+
+
+@pytest.mark.parametrize("analyzer", ["char", "char_wb"])
+@pytest.mark.parametrize("rng", [(1, 1), (1, 3), (2, 4), (3, 5)])
+def test_char_analyzers_equal_sklearn_on_real_text(analyzer, rng, sample_docs):
+    sk = sk_analyzer(analyzer, *rng)
+    for doc in sample_docs:
+        doc = unicodedata.normalize("NFC", doc)
+        if not _simple_lower_agrees(doc):
+            continue
+        assert ngrams(doc, rng, analyzer=analyzer, case="lower", normalize=None) == sk(doc)
+
+
+# Characters whose Python str.lower() is also utf8proc's simple lowercase
+# mapping; the remaining differences (final sigma, U+0130 and other
+# special-casing rules) are documented in the vectorizer docs.
+_ALPHABET = [c for c in (
+    "aAbBzZéÉßẞİıΣσςΑαДдЖжЁё한국어日本語中文हिन्दीअर्बيةعربي"
+    "0123456789.,;:!?'\"-_()[]{}@#%&*/\\ \t\n\r\x0b\x0c\x1c\x85\xa0\u2000\u3000"
+    "\u0301\u0308\u200d\U0001F600\U0001F468\U0001F469\U0001F3FD")
+    if c != "Σ" and c != "İ"]
+
+
+def _simple_lower_agrees(text):
+    return "Σ" not in text and "İ" not in text and all(len(c.lower()) == 1 for c in text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60),
+       st.sampled_from(["char", "char_wb"]),
+       st.integers(1, 4), st.integers(0, 3))
+def test_char_analyzers_equal_sklearn_property(text, analyzer, lo, extra):
+    text = unicodedata.normalize("NFC", text)
+    assume(_simple_lower_agrees(text))
+    got = ngrams(text, (lo, lo + extra), analyzer=analyzer, case="lower", normalize=None)
+    assert got == sk_analyzer(analyzer, lo, lo + extra)(text)
+
+
+def test_char_known_difference_final_sigma():
+    # Python's str.lower() applies the final-sigma rule; our "lower" is the
+    # simple per-character mapping (so is case="fold", which folds σ/ς alike).
+    assert "ΟΔΟΣ".lower() == "οδος"
+    assert ngrams("ΟΔΟΣ", 4, analyzer="char", case="lower", normalize=None) == ["οδοσ"]
+
+
+# -------------------------------------------------------------- grapheme
+def test_grapheme_keeps_clusters_whole():
+    family = "\U0001F468\u200D\U0001F469\u200D\U0001F467"
+    assert ngrams("a" + family + "b", 1, analyzer="grapheme") == ["a", family, "b"]
+    assert ngrams("e\u0301x", 2, analyzer="grapheme", normalize=None) == ["e\u0301x"]
+    assert ngrams("नमस्ते", 1, analyzer="grapheme") == ["न", "म", "स्", "ते"]
+    flags = "\U0001F1F0\U0001F1F7\U0001F1EF\U0001F1F5"
+    assert ngrams(flags, 1, analyzer="grapheme") == [flags[:2], flags[2:]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40))
+def test_grapheme_unigrams_concatenate_to_collapsed_text(text):
+    grams = ngrams(text, 1, analyzer="grapheme", case=None, normalize=None)
+    assert "".join(grams) == re.sub(r"\s\s+", " ", text)
+    assert len(grams) <= len(re.sub(r"\s\s+", " ", text))
+
+
+# ------------------------------------------------------------- bad input
+@pytest.mark.parametrize("n", [0, (0, 1), (2, 1), (-1, 2)])
+def test_invalid_range_is_value_error(n):
+    with pytest.raises(ValueError):
+        ngrams("a b c", n)
+
+
+@pytest.mark.parametrize("n", [True, "2", (1, 2, 3), (1.0, 2), None])
+def test_invalid_range_type(n):
+    with pytest.raises(TypeError):
+        ngrams("a b c", n)
+
+
+def test_bad_analyzer_and_options():
+    with pytest.raises(ValueError):
+        ngrams("abc", 2, analyzer="chars")
+    with pytest.raises(TypeError):
+        ngrams("abc", 2, offsets=True)
+    with pytest.raises(TypeError):
+        ngrams(123, 2)
+
+
+def test_bytes_and_invalid_utf8():
+    assert ngrams("héllo wörld".encode(), 2) == ["héllo wörld"]
+    with pytest.raises(ValueError, match="offset"):
+        ngrams(b"ab\xffcd", 1)
+    assert ngrams(b"ab\xff cd", 1, errors="ignore") == ["ab", "cd"]
+
+
+def test_nul_and_huge_runs_do_not_crash():
+    assert ngrams("a\x00b", 1, analyzer="char", case=None) == ["a", "\x00", "b"]
+    text = "x" + "\u0301" * 10000
+    assert len(ngrams(text, 1, analyzer="grapheme", normalize=None)) == 1

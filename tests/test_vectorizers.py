@@ -1,0 +1,296 @@
+"""CountVectorizer / TfidfVectorizer / HashingVectorizer against scikit-learn."""
+import pickle
+import unicodedata
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+sp = pytest.importorskip("scipy.sparse")
+sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
+from sklearn.base import clone  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+
+from textkern._counting import ngrams  # noqa: E402
+from textkern.vectorizers import (CountVectorizer, HashingVectorizer,  # noqa: E402
+                                  TfidfVectorizer)
+
+SKCount = sklearn_text.CountVectorizer
+SKTfidf = sklearn_text.TfidfVectorizer
+
+OWN = [
+    "The heat wave pushed the grid to its limits; operators asked homes to save power.",
+    "The grid held, but the heat wave broke records in the city and the suburbs.",
+    "Die Hitzewelle belastet das Stromnetz. Straßenbahnen fuhren langsamer als üblich.",
+    "Жара побила рекорд: энергосистема работала на пределе, а метро — без перебоев.",
+    "폭염으로 전력 수요가 급증했다. 19일 서울의 기온은 38도까지 올랐다.",
+    "猛暑で電力需要が急増した。東京では気温が三十八度に達した。",
+    "热浪导致用电需求激增，电网承受巨大压力。",
+    "गर्मी की लहर से बिजली की मांग बढ़ गई। दिल्ली में तापमान 46 डिग्री रहा।",
+    "ارتفعت درجات الحرارة وزاد الطلب على الكهرباء في المدينة.",
+    "A new AI chip launched; the chip maker said the chip uses less power.",
+    "Runners finished the marathon in the heat; the heat slowed the runners.",
+    "Emoji 👩‍👩‍👧 and flags 🇰🇷🇯🇵, café, 3.14 and 1,000 items.",
+]
+
+
+@pytest.fixture(scope="module")
+def docs():
+    try:
+        from textkern._samples import sample_texts
+        texts = list(sample_texts())
+    except Exception:
+        texts = []
+    # Split the articles into paragraphs so document frequencies vary.
+    paragraphs = [p for t in texts for p in t.split("\n") if p.strip()]
+    return paragraphs + OWN
+
+
+def assert_same_matrix(X, Y, atol=0):
+    assert sp.issparse(X) and X.format == "csr"
+    assert X.shape == Y.shape
+    assert X.has_sorted_indices
+    Y = sp.csr_matrix(Y)
+    if atol == 0:
+        assert X.dtype == Y.dtype
+        assert (X != Y).nnz == 0
+    else:
+        assert abs(X - Y).max() <= atol if X.nnz or Y.nnz else True
+    Ys = Y.copy()
+    Ys.sort_indices()
+    Ys.eliminate_zeros()
+    assert np.array_equal(X.indptr, Ys.indptr)
+    assert np.array_equal(X.indices, Ys.indices)
+
+
+def word_analyzer(rng):
+    return lambda d: ngrams(d, rng)
+
+
+# ------------------------------------------------------------ exactness
+@pytest.mark.parametrize("params", [
+    dict(ngram_range=(1, 2), min_df=2, max_df=0.5),
+    dict(ngram_range=(1, 2), max_features=40),
+    dict(ngram_range=(1, 3), max_features=7, min_df=1),
+    dict(ngram_range=(1, 1), binary=True, max_features=25),
+    dict(ngram_range=(2, 2), min_df=0.01, max_df=3),
+    dict(ngram_range=(1, 2), dtype=np.float32),
+    dict(ngram_range=(1, 1), dtype=np.int32, max_features=30),
+])
+def test_count_vectorizer_equals_sklearn(docs, params):
+    rng = params["ngram_range"]
+    ours = CountVectorizer(**params)
+    theirs = SKCount(analyzer=word_analyzer(rng),
+                     **{k: v for k, v in params.items() if k != "ngram_range"})
+    X = ours.fit_transform(docs)
+    Y = theirs.fit_transform(docs)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    assert_same_matrix(X, Y)
+    unseen = ["the heat and the grid", "brand new words only", "", "Жара и метро"]
+    assert_same_matrix(ours.transform(unseen), theirs.transform(unseen))
+    assert_same_matrix(ours.fit(docs).transform(docs), Y)
+
+
+def test_default_count_vectorizer_equals_sklearn_with_our_analyzer(docs):
+    X = CountVectorizer().fit_transform(docs)
+    Y = SKCount(analyzer=lambda d: ngrams(d, 1)).fit_transform(docs)
+    assert_same_matrix(X, Y)
+
+
+@pytest.mark.parametrize("params", [
+    dict(),
+    dict(ngram_range=(1, 2), min_df=2),
+    dict(sublinear_tf=True, smooth_idf=False),
+    dict(norm="l1", use_idf=False),
+    dict(norm=None, max_features=50, binary=True),
+    dict(dtype=np.float32),
+])
+def test_tfidf_equals_sklearn(docs, params):
+    rng = params.get("ngram_range", (1, 1))
+    ours = TfidfVectorizer(**params)
+    theirs = SKTfidf(analyzer=word_analyzer(rng),
+                     **{k: v for k, v in params.items() if k != "ngram_range"})
+    X = ours.fit_transform(docs)
+    Y = theirs.fit_transform(docs)
+    atol = 1e-12 if ours.dtype == np.float64 else 1e-6
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert X.dtype == Y.dtype
+    assert_same_matrix(X, Y, atol=atol)
+    if ours.use_idf:
+        np.testing.assert_allclose(ours.idf_, theirs.idf_, rtol=0, atol=atol)
+    unseen = ["the heat and the grid", "nothing known here"]
+    assert_same_matrix(ours.transform(unseen), theirs.transform(unseen), atol=atol)
+
+
+@pytest.mark.parametrize("analyzer", ["char", "char_wb"])
+def test_char_analyzer_equals_sklearn_own_char_analyzer(docs, analyzer):
+    nfc = [unicodedata.normalize("NFC", d) for d in docs]
+    # Documented difference: Python's special casing (final sigma, U+0130).
+    nfc = [d for d in nfc if "Σ" not in d and "İ" not in d]
+    ours = CountVectorizer(analyzer=analyzer, ngram_range=(3, 5), case="lower", normalize=None)
+    theirs = SKCount(analyzer=analyzer, ngram_range=(3, 5))
+    X = ours.fit_transform(nfc)
+    Y = theirs.fit_transform(nfc)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert_same_matrix(X, Y)
+
+
+def test_token_pattern_path_equals_sklearn_defaults(docs):
+    # With token_pattern, scikit-learn's own word pipeline runs in Python and
+    # n-grams, counting and the matrix in C: identical to sklearn's defaults.
+    ours = CountVectorizer(token_pattern=r"(?u)\b\w\w+\b", ngram_range=(1, 2), min_df=2)
+    theirs = SKCount(ngram_range=(1, 2), min_df=2)
+    assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
+    assert ours.vocabulary_ == theirs.vocabulary_
+
+
+def test_callable_analyzer_and_tokenizer(docs):
+    def analyzer(doc):
+        return doc.lower().split()
+    ours = CountVectorizer(analyzer=analyzer)
+    theirs = SKCount(analyzer=analyzer)
+    assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
+    ours = CountVectorizer(tokenizer=str.split, ngram_range=(1, 2), lowercase=False)
+    theirs = SKCount(tokenizer=str.split, ngram_range=(1, 2), lowercase=False,
+                     token_pattern=None)
+    assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
+    with pytest.raises(TypeError, match="item 0"):
+        CountVectorizer(analyzer=lambda d: [1, 2]).fit(["a"])
+
+
+def test_fixed_vocabulary(docs):
+    vocab = {"heat": 0, "grid": 1, "the heat": 2, "power": 3}
+    ours = CountVectorizer(vocabulary=vocab, ngram_range=(1, 2))
+    theirs = SKCount(vocabulary=vocab, analyzer=word_analyzer((1, 2)))
+    assert_same_matrix(ours.transform(docs), theirs.transform(docs))
+    assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
+    assert ours.vocabulary_ == vocab and ours.fixed_vocabulary_
+    assert list(CountVectorizer(vocabulary=["b", "a"]).fit(["a b"]).get_feature_names_out()) \
+        == ["b", "a"]
+    with pytest.raises(ValueError):
+        CountVectorizer(vocabulary=["a", "a"]).fit(["a"])
+    with pytest.raises(ValueError):
+        CountVectorizer(vocabulary={"a": 0, "b": 2}).fit(["a"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(
+    "ab cd ef\n한국 어日本語 Ωμέγα мир 🙂.,"), min_size=1, max_size=25), min_size=1, max_size=25),
+    st.sampled_from([(1, 1), (1, 2), (2, 3)]),
+    st.sampled_from([None, 1, 3, 10]))
+def test_hypothesis_corpora_equal_sklearn(corpus, rng, max_features):
+    ours = CountVectorizer(ngram_range=rng, max_features=max_features, n_threads=2)
+    theirs = SKCount(analyzer=word_analyzer(rng), max_features=max_features)
+    try:
+        Y = theirs.fit_transform(corpus)
+    except ValueError:
+        with pytest.raises(ValueError):
+            ours.fit_transform(corpus)
+        return
+    X = ours.fit_transform(corpus)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert_same_matrix(X, Y)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 5])
+def test_threads_give_identical_matrices(docs, threads):
+    many = docs * 20
+    a = TfidfVectorizer(ngram_range=(1, 2), min_df=2, n_threads=1).fit_transform(many)
+    b = TfidfVectorizer(ngram_range=(1, 2), min_df=2, n_threads=threads).fit_transform(many)
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data)
+
+
+def test_generator_input(docs):
+    a = CountVectorizer().fit_transform(docs)
+    b = CountVectorizer().fit_transform(d for d in docs)
+    assert_same_matrix(a, b)
+
+
+# ---------------------------------------------------------- sklearn API
+def test_pipeline_clone_pickle_params(docs):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    labels = [("heat" in d.lower()) or ("жара" in d.lower()) for d in docs]
+    pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression())
+    pipe.fit(docs, labels)
+    assert pipe.predict(docs).shape == (len(docs),)
+    est = TfidfVectorizer(min_df=2, case="lower")
+    c = clone(est)
+    assert c.get_params() == est.get_params() and c is not est
+    est.set_params(max_df=0.9, ngram_range=(1, 3))
+    assert est.max_df == 0.9 and est.get_params()["ngram_range"] == (1, 3)
+    fitted = TfidfVectorizer(ngram_range=(1, 2)).fit(docs)
+    again = pickle.loads(pickle.dumps(fitted))
+    assert again.vocabulary_ == fitted.vocabulary_
+    assert_same_matrix(again.transform(docs), fitted.transform(docs), atol=0)
+    assert "TfidfVectorizer" in repr(fitted)
+
+
+def test_stop_words_english():
+    cv = CountVectorizer(stop_words="english").fit(["The cat and the hat sat on a mat"])
+    assert list(cv.get_feature_names_out()) == ["cat", "hat", "mat", "sat"]
+    with pytest.raises(ValueError):
+        CountVectorizer(stop_words="klingon").fit(["a"])
+
+
+def test_inverse_transform(docs):
+    cv = CountVectorizer()
+    X = cv.fit_transform(docs[:3])
+    back = cv.inverse_transform(X)
+    assert set(back[0]) == set(ngrams(docs[0], 1))
+
+
+# ------------------------------------------------------------ bad input
+def test_bad_input():
+    with pytest.raises(ValueError):
+        CountVectorizer(ngram_range=(2, 1)).fit(["a b"])
+    with pytest.raises(ValueError):
+        CountVectorizer(ngram_range=(0, 1)).fit(["a b"])
+    with pytest.raises(TypeError, match="item 1"):
+        CountVectorizer().fit(["a", None])
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        CountVectorizer().fit(["", "!!!"])
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        CountVectorizer(stop_words=["a", "b"]).fit(["a b", "b a"])
+    with pytest.raises(ValueError, match="no terms remain"):
+        CountVectorizer(min_df=2).fit(["a b", "c d", "e"])
+    with pytest.raises(ValueError, match="max_df"):
+        CountVectorizer(min_df=3, max_df=2).fit(["a b", "c d", "a"])
+    with pytest.raises(ValueError, match="string object received"):
+        CountVectorizer().fit("just one string")
+    with pytest.raises(NotFittedError):
+        CountVectorizer().transform(["a"])
+    with pytest.raises(NotFittedError):
+        TfidfVectorizer().transform(["a"])
+    with pytest.raises(ValueError):
+        CountVectorizer(analyzer="sentence").fit(["a"])
+    with pytest.raises(ValueError):
+        CountVectorizer(max_df=1.5).fit(["a"])
+
+
+# -------------------------------------------------------------- hashing
+def test_hashing_vectorizer():
+    docs = ["the cat sat", "the dog sat", "the the the", ""]
+    hv = HashingVectorizer(n_features=2 ** 10)
+    X = hv.transform(docs)
+    assert X.shape == (4, 1024) and X.dtype == np.float64
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    np.testing.assert_allclose(norms, [1, 1, 1, 0], atol=1e-12)
+    assert_same_matrix(hv.fit_transform(docs), X)                        # stateless
+    assert_same_matrix(HashingVectorizer(n_features=1024, n_threads=1).transform(docs * 50),
+                       HashingVectorizer(n_features=1024, n_threads=2).transform(docs * 50))
+    raw = HashingVectorizer(n_features=1024, norm=None, alternate_sign=False).transform(docs)
+    assert raw[2].sum() == 3 and raw.min() >= 0
+    from textkern import _core
+    h = _core.hash_term("the")
+    assert raw[2, (h & (2 ** 63 - 1)) % 1024] == 3
+    signed = HashingVectorizer(n_features=1024, norm=None).transform(["the"])
+    assert signed[0, (h & (2 ** 63 - 1)) % 1024] == (-1 if h >> 63 else 1)
+    binary = HashingVectorizer(n_features=1024, norm=None, binary=True).transform(docs)
+    assert binary.max() == 1
+    assert clone(hv).get_params() == hv.get_params()
+    with pytest.raises(ValueError):
+        HashingVectorizer(n_features=0).transform(docs)
