@@ -84,6 +84,11 @@ def extension():
                     "-D_GNU_SOURCE", "-O2"]
     if os.environ.get("TEXTKERN_SANITIZE"):
         compile_args += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"]
+    define_macros = list(u8["define_macros"])
+    if os.environ.get("TEXTKERN_ALLOC_FAULTS") == "1":
+        # Test builds only: _core._fail_alloc_after(n) makes the core's n-th
+        # allocation fail (tests/test_alloc_failures.py).
+        define_macros.append(("TK_ALLOC_FAULTS", "1"))
     link_args = ["-Wl,--exclude-libs,ALL", "-pthread"]
     if os.environ.get("TEXTKERN_SANITIZE"):
         link_args += ["-fsanitize=address,undefined"]
@@ -95,7 +100,7 @@ def extension():
         library_dirs=u8["library_dirs"] + zl["library_dirs"],
         libraries=u8["libraries"] + zl["libraries"],
         extra_objects=u8["extra_objects"],
-        define_macros=u8["define_macros"],
+        define_macros=define_macros,
         extra_compile_args=compile_args,
         extra_link_args=link_args,
     )

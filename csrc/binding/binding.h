@@ -121,5 +121,7 @@ const tkpy_tokconf *tkpy_tokenizer_conf(PyObject *obj);
 int tkpy_exec_tokenize(PyObject *module);
 int tkpy_exec_counts(PyObject *module);
 int tkpy_exec_ncd(PyObject *module);
+/* Test-only hooks (testing.c); adds nothing unless built with TK_ALLOC_FAULTS. */
+int tkpy_exec_testing(PyObject *module);
 
 #endif

@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * FUZZ_DEFS=-DFUZZ_HIT_KNOWN_BUGS) to check a fix, then drop the guard.
  */
 #ifndef FUZZ_HIT_KNOWN_BUGS
-/* tk_stopwords_add: memcpy(NULL + 0, ..., 0) for an empty first word. */
+/* tk_stopwords_add: memcpy(NULL + 0, ..., 0) when the first word maps to
+ * nothing ("", a lone combining mark with strip_accents...). */
 #define FUZZ_AVOID_EMPTY_STOPWORD 1
 #endif
 

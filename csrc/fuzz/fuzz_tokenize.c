@@ -134,7 +134,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (fuzz_make_text(word.data, word.size, TK_UTF8_REPLACE, 0, &word_owned, &w,
                                &w_len) == 0) {
 #ifdef FUZZ_AVOID_EMPTY_STOPWORD
-                if (w_len == 0) {
+                const uint8_t *mapped;
+                size_t m_len = 0, m_cps;
+                if (tk_map_segment(&opts, w, w_len, &scratch, &mapped, &m_len, &m_cps) == TK_OK
+                    && m_len == 0) {
                     tk_free(word_owned);
                     continue;
                 }
