@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from ._progress import ProgressArg, make_progress
 from ._similarity import ncd_matrix
@@ -92,7 +93,7 @@ class SimilarityResult:
             raise ValueError(f"matrix must be square, got shape {m.shape}")
         if len(labels) != m.shape[0]:
             raise ValueError(f"{len(labels)} labels for a {m.shape[0]} x {m.shape[1]} matrix")
-        self.matrix = m
+        self.matrix: npt.NDArray[np.float64] = m
         self.labels: List[str] = [str(label) for label in labels]
         self.options = dict(options or {})
 
@@ -180,7 +181,7 @@ class SimilarityResult:
             Without pandas (``pip install textkern[pandas]``).
         """
         try:
-            import pandas as pd
+            import pandas as pd  # type: ignore[import-untyped, unused-ignore]
         except ImportError:
             raise ImportError("SimilarityResult.to_pandas() needs pandas: "
                               "pip install textkern[pandas]") from None
@@ -237,7 +238,7 @@ class SimilarityResult:
         return plot.dendrogram(self, ax=ax, **kwargs)
 
 
-def _split_texts(texts: Any, labels: Optional[Iterable[Any]]) -> Tuple[list, List[str]]:
+def _split_texts(texts: Any, labels: Optional[Iterable[Any]]) -> Tuple[List[Any], List[str]]:
     if isinstance(texts, (str, bytes, bytearray, memoryview)):
         raise TypeError("compare() needs a collection of texts, not a single "
                         f"{type(texts).__name__}")

@@ -59,7 +59,7 @@ def _stderr_is_tty() -> bool:
 
 def _import_tqdm() -> Optional[Any]:
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped, unused-ignore]
     except ImportError:
         return None
     return tqdm

@@ -29,7 +29,7 @@ Examples
 from __future__ import annotations
 
 import functools
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -143,15 +143,16 @@ def _text_blocks(texts: Any, name: str, block: int) -> List[List[Any]]:
     return [values[i:i + block] for i in range(0, len(values), block)]
 
 
-def _symmetric_pair(x_block: List[Any], y_block: List[Any], options: dict) -> np.ndarray:
+def _symmetric_pair(x_block: List[Any], y_block: List[Any], options: Dict[str, Any]) -> np.ndarray:
     # symmetric=True gives min(ncd(x, y), ncd(y, x)) for each pair: both
     # orders, exactly as ncd_matrix computes them.
     forward = ncd_matrix(x_block, y_block, **options)
     backward = ncd_matrix(y_block, x_block, **options)
-    return np.minimum(forward, backward.T)
+    closer: np.ndarray = np.minimum(forward, backward.T)
+    return closer
 
 
-def _diagonal(x_block: List[Any], options: dict) -> np.ndarray:
+def _diagonal(x_block: List[Any], options: Dict[str, Any]) -> np.ndarray:
     return ncd_matrix(x_block, None, symmetric=True, **options)
 
 
@@ -232,7 +233,7 @@ def ncd_matrix_blocks(xs: Sequence[Any], ys: Optional[Sequence[Any]] = None, *, 
 
 
 def _nearest_block(query_block: List[Any], corpus: List[Any], k: int,
-                   options: dict) -> Tuple[np.ndarray, np.ndarray]:
+                   options: Dict[str, Any]) -> Tuple[np.ndarray, np.ndarray]:
     return nearest(query_block, corpus, k, **options)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["top_terms", "similarity", "dendrogram", "linkage"]
 
@@ -33,7 +34,7 @@ def _pyplot() -> Any:
 
 def _hierarchy() -> Any:
     try:
-        import scipy.cluster.hierarchy as hierarchy
+        import scipy.cluster.hierarchy as hierarchy  # type: ignore[import-untyped, unused-ignore]
     except ImportError:
         raise ImportError(f"clustering for textkern.plot needs scipy: {_EXTRA}") from None
     return hierarchy
@@ -153,14 +154,15 @@ def _matrix_and_labels(matrix_or_result: Any, labels: Optional[Sequence[Any]]
     return matrix, names
 
 
-def _condensed(matrix: np.ndarray) -> np.ndarray:
+def _condensed(matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """scipy's condensed form of a distance matrix made symmetric by the pairwise minimum."""
     sym = np.minimum(matrix, matrix.T)
     rows, cols = np.triu_indices(matrix.shape[0], k=1)
-    return np.clip(sym[rows, cols], 0.0, None)
+    condensed: npt.NDArray[np.float64] = np.clip(sym[rows, cols], 0.0, None)
+    return condensed
 
 
-def linkage(matrix_or_result: Any, method: str = "average") -> np.ndarray:
+def linkage(matrix_or_result: Any, method: str = "average") -> npt.NDArray[np.float64]:
     """scipy linkage of the texts, from the symmetrized condensed distances.
 
     Parameters
@@ -178,7 +180,7 @@ def linkage(matrix_or_result: Any, method: str = "average") -> np.ndarray:
     matrix, _ = _matrix_and_labels(matrix_or_result, None)
     if matrix.shape[0] < 2:
         raise ValueError("clustering needs at least two texts")
-    return np.asarray(_hierarchy().linkage(_condensed(matrix), method=method))
+    return np.asarray(_hierarchy().linkage(_condensed(matrix), method=method), dtype=np.float64)
 
 
 def similarity(matrix_or_result: Any, labels: Optional[Sequence[Any]] = None, ax: Any = None, *,
