@@ -294,3 +294,27 @@ def test_hashing_vectorizer():
     assert clone(hv).get_params() == hv.get_params()
     with pytest.raises(ValueError):
         HashingVectorizer(n_features=0).transform(docs)
+
+
+def test_vocabulary_table_pickle_and_validation():
+    from textkern import _core
+    v = _core.Vocabulary(["b", "a", "ça"])
+    assert len(v) == 3 and v["ça"] == 2 and "a" in v and "z" not in v
+    assert v.terms() == ["b", "a", "ça"] and v.to_dict() == {"b": 0, "a": 1, "ça": 2}
+    w = pickle.loads(pickle.dumps(v))
+    assert w.terms() == v.terms() and w["a"] == 1
+    with pytest.raises(ValueError, match="Duplicate"):
+        _core.Vocabulary(["a", "b", "a"])
+    fn, (state,) = v.__reduce__()
+    bad_states = [
+        (1, state[1] + b"x", state[2]),
+        (1, state[1], state[2][:-1]),
+        (2, state[1], state[2]),
+        (1, b"\xff\xfe", (2).to_bytes(8, "little")),
+        (1, b"aa", (1).to_bytes(8, "little") * 2),          # duplicate term
+        (1, b"a", (2 ** 63).to_bytes(8, "little")),
+        "junk",
+    ]
+    for bad in bad_states:
+        with pytest.raises(ValueError):
+            fn(bad)

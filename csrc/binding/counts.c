@@ -12,6 +12,9 @@
 #include "binding.h"
 
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "../core/tk_ngram.h"
 #include "../core/tk_vocab.h"
@@ -34,10 +37,75 @@ typedef struct CountsObject {
     tk_vocab v;
 } CountsObject;
 
+/*
+ * A fitted vocabulary: terms in column order, back to back.  The hash
+ * index that transform() needs is built on first lookup only, so
+ * fit_transform never pays for it.
+ */
 typedef struct VocabularyObject {
     PyObject_HEAD
-    tk_vocab v;            /* id = feature column */
+    uint8_t *bytes;
+    size_t *ends;          /* term i is bytes[ends[i-1] .. ends[i]) */
+    size_t n;
+    tk_vocab index;        /* id = column, once indexed */
+    int indexed;
 } VocabularyObject;
+
+static const uint8_t *vocabulary_term(const VocabularyObject *self, size_t i, size_t *len)
+{
+    size_t start = i ? self->ends[i - 1] : 0;
+    *len = self->ends[i] - start;
+    return self->bytes + start;
+}
+
+/* Build the lookup index; a duplicate term yields its column in *dup. */
+static int vocabulary_index(VocabularyObject *self, long long *dup)
+{
+    size_t i;
+    int rc;
+    *dup = -1;
+    if (self->indexed)
+        return TK_OK;
+    tk_vocab_free(&self->index);
+    rc = tk_vocab_reserve(&self->index, self->n, self->n ? self->ends[self->n - 1] : 0);
+    for (i = 0; i < self->n && rc == TK_OK; i++) {
+        size_t len;
+        const uint8_t *t = vocabulary_term(self, i, &len);
+        uint32_t id;
+        rc = tk_vocab_add(&self->index, t, len, 0, &id);
+        if (rc == TK_OK && id != i) {
+            *dup = (long long)i;
+            rc = TK_EINVAL;
+        }
+    }
+    if (rc < 0) {
+        tk_vocab_free(&self->index);
+        return rc;
+    }
+    self->indexed = 1;
+    return TK_OK;
+}
+
+/* Index, raising ValueError for a duplicate term. */
+static int vocabulary_ready(VocabularyObject *self)
+{
+    long long dup;
+    int rc = vocabulary_index(self, &dup);
+    if (rc == TK_OK)
+        return 0;
+    if (dup >= 0) {
+        size_t len;
+        const uint8_t *t = vocabulary_term(self, (size_t)dup, &len);
+        PyObject *term = PyUnicode_DecodeUTF8((const char *)t, (Py_ssize_t)len, "replace");
+        if (term) {
+            PyErr_Format(PyExc_ValueError, "Duplicate term in vocabulary: %R", term);
+            Py_DECREF(term);
+        }
+        return -1;
+    }
+    tkpy_raise(rc);
+    return -1;
+}
 
 static PyObject *new_counts(PyTypeObject *type)
 {
@@ -78,13 +146,35 @@ typedef struct doc_in {
     size_t n_terms;
 } doc_in;
 
+/*
+ * A chunk's vocabulary once counting is over: terms in sorted order,
+ * packed back to back, with their counts and document frequencies.  It
+ * takes about a third of the memory of the hash table it replaces and is
+ * read sequentially by the final merge.
+ */
+typedef struct term_run {
+    uint8_t *bytes;
+    uint32_t *lens;
+    int64_t *counts;
+    uint32_t *df;
+    size_t n;
+} term_run;
+
+static void term_run_free(term_run *r)
+{
+    tk_free(r->bytes);
+    tk_free(r->lens);
+    tk_free(r->counts);
+    tk_free(r->df);
+    memset(r, 0, sizeof *r);
+}
+
 typedef struct chunk_out {
     tk_vocab vocab;        /* COUNT / FIT: the chunk's own terms */
     uint64_t *entries;     /* FIT / TRANSFORM / HASH: ENTRY(id, value), row by row */
     size_t n_entries, entries_cap;
     size_t *row_nnz;       /* entries per document */
-    uint32_t *sorted;      /* FIT: local ids in term order */
-    int64_t *df;           /* FIT: documents containing each local id */
+    term_run run;          /* FIT: filled when the chunk is done */
     int done;
 } chunk_out;
 
@@ -99,10 +189,8 @@ typedef struct segment {
     size_t n_entries;
     size_t *row_nnz;
     size_t n_docs;
-    tk_vocab vocab;        /* FIT */
-    uint32_t *sorted;      /* FIT */
-    int64_t *df;           /* FIT */
-    uint32_t *map;         /* FIT: local id -> global (sorted) index */
+    term_run run;          /* FIT: the chunk's terms, sorted and packed */
+    uint32_t *map;         /* FIT: run position -> global (sorted) index */
 } segment;
 
 typedef struct worker_state {
@@ -176,9 +264,7 @@ static void segment_free(segment *s)
 {
     tk_free(s->entries);
     tk_free(s->row_nnz);
-    tk_vocab_free(&s->vocab);
-    tk_free(s->sorted);
-    tk_free(s->df);
+    term_run_free(&s->run);
     tk_free(s->map);
     memset(s, 0, sizeof *s);
 }
@@ -495,31 +581,62 @@ static int merge_chunk(batch_job *job, size_t c)
     seg->n_entries = out->n_entries;
     seg->row_nnz = out->row_nnz;
     seg->n_docs = n_docs;
-    seg->vocab = out->vocab;
-    seg->sorted = out->sorted;
-    seg->df = out->df;
-    tk_vocab_init(&out->vocab);
+    seg->run = out->run;
+    memset(&out->run, 0, sizeof out->run);
     out->entries = NULL;
     out->row_nnz = NULL;
-    out->sorted = NULL;
-    out->df = NULL;
     return TK_OK;
 }
 
-/* FIT, in the worker: document frequencies and term order of a chunk. */
+/*
+ * FIT, in the worker: sort the chunk's terms, pack them into a term run
+ * with counts and document frequencies, renumber the row entries by run
+ * position, and free the hash table.
+ */
 static int finish_fit_chunk(chunk_out *out)
 {
-    size_t i;
+    tk_vocab *v = &out->vocab;
+    term_run *run = &out->run;
+    uint32_t *sorted = NULL, *rank = NULL;
+    size_t i, at = 0, n = v->n ? v->n : 1;
     int rc;
-    out->df = tk_calloc(out->vocab.n ? out->vocab.n : 1, sizeof *out->df);
-    if (!out->df)
-        return TK_ENOMEM;
-    for (i = 0; i < out->n_entries; i++)
-        out->df[ENTRY_ID(out->entries[i])]++;
-    if ((rc = tk_vocab_sorted_ids(&out->vocab, &out->sorted)) < 0)
+
+    if ((rc = tk_vocab_sorted_ids(v, &sorted)) < 0)
         return rc;
-    tk_vocab_drop_index(&out->vocab);   /* only read by id from now on */
-    return TK_OK;
+    rank = tk_malloc(n * sizeof *rank);
+    run->bytes = tk_malloc(v->arena_len ? v->arena_len : 1);
+    run->lens = tk_malloc(n * sizeof *run->lens);
+    run->counts = tk_malloc(n * sizeof *run->counts);
+    run->df = tk_calloc(n, sizeof *run->df);
+    if (!rank || !run->bytes || !run->lens || !run->counts || !run->df) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    for (i = 0; i < v->n; i++) {
+        size_t len;
+        const uint8_t *t = tk_vocab_term(v, sorted[i], &len);
+        if (len > UINT32_MAX) {
+            rc = TK_EOVERFLOW;
+            goto cleanup;
+        }
+        memcpy(run->bytes + at, t, len);
+        at += len;
+        run->lens[i] = (uint32_t)len;
+        run->counts[i] = v->terms[sorted[i]].count;
+        rank[sorted[i]] = (uint32_t)i;
+    }
+    run->n = v->n;
+    for (i = 0; i < out->n_entries; i++) {
+        uint32_t pos = rank[ENTRY_ID(out->entries[i])];
+        run->df[pos]++;
+        out->entries[i] = ENTRY(pos, ENTRY_VALUE(out->entries[i]));
+    }
+    tk_vocab_free(v);
+    rc = TK_OK;
+cleanup:
+    tk_free(sorted);
+    tk_free(rank);
+    return rc;
 }
 
 /* Mark chunk c done and merge every finished chunk that is next in line. */
@@ -574,8 +691,7 @@ static void batch_chunks_free(batch_job *job)
         tk_vocab_free(&job->chunks[i].vocab);
         tk_free(job->chunks[i].entries);
         tk_free(job->chunks[i].row_nnz);
-        tk_free(job->chunks[i].sorted);
-        tk_free(job->chunks[i].df);
+        term_run_free(&job->chunks[i].run);
     }
     tk_free(job->chunks);
     job->chunks = NULL;
@@ -609,9 +725,15 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     job.n_docs = n_docs;
     job.doc_base = acc->n_docs;
     /* A few chunks per thread: enough to balance uneven documents, few
-     * enough that merging chunk vocabularies stays cheap. */
-    job.chunk = threads > 1 ? (n_docs + (size_t)threads * 4 - 1) / ((size_t)threads * 4)
-                            : n_docs;
+     * enough that chunk vocabularies repeat few terms (they are merged, and
+     * for fit they are all kept until the end).  Four measured best for
+     * both speed and peak memory. */
+    {
+        size_t per_thread = 4;
+        job.chunk = threads > 1 ? (n_docs + (size_t)threads * per_thread - 1)
+                                      / ((size_t)threads * per_thread)
+                                : n_docs;
+    }
     if (job.chunk == 0)
         job.chunk = 1;
     job.n_chunks = (n_docs + job.chunk - 1) / job.chunk;
@@ -639,6 +761,18 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
         return -1;
     acc->n_docs += n_docs;
     return 0;
+}
+
+/*
+ * Hand memory freed by finished phases back to the system.  Worker
+ * threads allocate from their own malloc arenas, which the calling thread
+ * cannot reuse, so without this the peak of one phase adds to the next.
+ */
+static void release_free_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 /* ------------------------------------------------------- batch input */
@@ -1178,8 +1312,13 @@ static PyObject *csr_tuple(csr_out *c, size_t n_rows, size_t n_cols)
 static PyObject *new_vocabulary(PyTypeObject *type)
 {
     VocabularyObject *self = (VocabularyObject *)type->tp_alloc(type, 0);
-    if (self)
-        tk_vocab_init(&self->v);
+    if (self) {
+        self->bytes = NULL;
+        self->ends = NULL;
+        self->n = 0;
+        self->indexed = 0;
+        tk_vocab_init(&self->index);
+    }
     return (PyObject *)self;
 }
 
@@ -1188,6 +1327,11 @@ typedef struct merge_head {
     uint64_t key;          /* first 8 bytes of the current term, big-endian */
     uint32_t seg;
 } merge_head;
+
+typedef struct run_cursor {
+    size_t pos;            /* current term */
+    size_t off;            /* its byte offset */
+} run_cursor;
 
 static uint64_t term_prefix(const uint8_t *t, size_t len)
 {
@@ -1198,32 +1342,27 @@ static uint64_t term_prefix(const uint8_t *t, size_t len)
     return k;
 }
 
-static const uint8_t *seg_current(const segment *seg, size_t cursor, size_t *len)
-{
-    return tk_vocab_term(&seg->vocab, seg->sorted[cursor], len);
-}
-
-static int head_cmp(const segment *segs, const size_t *cursor, const merge_head *a,
+static int head_cmp(const segment *segs, const run_cursor *cur, const merge_head *a,
                     const merge_head *b)
 {
-    size_t la, lb;
-    const uint8_t *ta, *tb;
+    const term_run *ra, *rb;
     if (a->key != b->key)
         return a->key < b->key ? -1 : 1;
-    ta = seg_current(&segs[a->seg], cursor[a->seg], &la);
-    tb = seg_current(&segs[b->seg], cursor[b->seg], &lb);
-    return tk_bytes_cmp(ta, la, tb, lb);
+    ra = &segs[a->seg].run;
+    rb = &segs[b->seg].run;
+    return tk_bytes_cmp(ra->bytes + cur[a->seg].off, ra->lens[cur[a->seg].pos],
+                        rb->bytes + cur[b->seg].off, rb->lens[cur[b->seg].pos]);
 }
 
 static void sift_down(merge_head *heap, size_t n, size_t i, const segment *segs,
-                      const size_t *cursor)
+                      const run_cursor *cur)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
         merge_head t;
-        if (l < n && head_cmp(segs, cursor, &heap[l], &heap[m]) < 0)
+        if (l < n && head_cmp(segs, cur, &heap[l], &heap[m]) < 0)
             m = l;
-        if (r < n && head_cmp(segs, cursor, &heap[r], &heap[m]) < 0)
+        if (r < n && head_cmp(segs, cur, &heap[r], &heap[m]) < 0)
             m = r;
         if (m == i)
             return;
@@ -1234,81 +1373,115 @@ static void sift_down(merge_head *heap, size_t n, size_t i, const segment *segs,
     }
 }
 
+/* The distinct terms of all chunks in term order, with tf and df. */
+typedef struct merged_terms {
+    uint8_t *bytes;
+    size_t bytes_len, bytes_cap;
+    size_t *ends;          /* term g ends at ends[g] */
+    int64_t *tf, *df;
+    size_t n, cap;
+} merged_terms;
+
+static void merged_terms_free(merged_terms *m)
+{
+    tk_free(m->bytes);
+    tk_free(m->ends);
+    tk_free(m->tf);
+    tk_free(m->df);
+    memset(m, 0, sizeof *m);
+}
+
 /*
- * Merge the sorted chunk vocabularies: every distinct term gets its
- * global index in term order; seg->map receives it, and tf/df/rep
- * (a representative (segment, local id)) are filled.  Returns the number
- * of distinct terms, or a negative code.
+ * k-way merge of the segments' term runs: every distinct term is appended
+ * to out in term order, seg->map receives its index, and the runs are
+ * freed as soon as the merge is over.
  */
-static long long merge_vocabularies(accum *acc, int64_t *tf, int64_t *df, uint64_t *rep)
+static int merge_vocabularies(accum *acc, merged_terms *out)
 {
     size_t ns = acc->n_segs, hn = 0, s, g = 0;
     merge_head *heap = tk_malloc((ns ? ns : 1) * sizeof *heap);
-    size_t *cursor = tk_calloc(ns ? ns : 1, sizeof *cursor);
-    long long rc = TK_OK;
+    run_cursor *cur = tk_calloc(ns ? ns : 1, sizeof *cur);
+    int rc = TK_OK;
 
-    if (!heap || !cursor) {
+    if (!heap || !cur) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
+    {
+        /* Upper bounds: untouched pages of these blocks cost no memory. */
+        size_t bound_n = 0, bound_bytes = 0, k;
+        for (s = 0; s < ns; s++) {
+            bound_n += acc->segs[s].run.n;
+            for (k = 0; k < acc->segs[s].run.n; k++)
+                bound_bytes += acc->segs[s].run.lens[k];
+        }
+        out->ends = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->ends);
+        out->tf = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->tf);
+        out->df = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->df);
+        out->bytes = tk_malloc(bound_bytes ? bound_bytes : 1);
+        if (!out->ends || !out->tf || !out->df || !out->bytes) {
+            rc = TK_ENOMEM;
+            goto cleanup;
+        }
+        out->cap = bound_n;
+        out->bytes_cap = bound_bytes;
+    }
     for (s = 0; s < ns; s++) {
         segment *seg = &acc->segs[s];
-        seg->map = tk_malloc((seg->vocab.n ? seg->vocab.n : 1) * sizeof *seg->map);
+        seg->map = tk_malloc((seg->run.n ? seg->run.n : 1) * sizeof *seg->map);
         if (!seg->map) {
             rc = TK_ENOMEM;
             goto cleanup;
         }
-        if (seg->vocab.n) {
-            size_t len;
-            const uint8_t *t = seg_current(seg, 0, &len);
-            heap[hn].key = term_prefix(t, len);
+        if (seg->run.n) {
+            heap[hn].key = term_prefix(seg->run.bytes, seg->run.lens[0]);
             heap[hn].seg = (uint32_t)s;
             hn++;
         }
     }
     for (s = hn; s-- > 0;)
-        sift_down(heap, hn, s, acc->segs, cursor);
+        sift_down(heap, hn, s, acc->segs, cur);
     while (hn) {
-        size_t tlen;
-        const segment *first = &acc->segs[heap[0].seg];
-        const uint8_t *t = seg_current(first, cursor[heap[0].seg], &tlen);
+        const term_run *first = &acc->segs[heap[0].seg].run;
+        const uint8_t *t = first->bytes + cur[heap[0].seg].off;
+        size_t tlen = first->lens[cur[heap[0].seg].pos];
         uint64_t tkey = heap[0].key;
-        rep[g] = ((uint64_t)heap[0].seg << 32) | first->sorted[cursor[heap[0].seg]];
-        tf[g] = 0;
-        df[g] = 0;
-        for (;;) {
-            size_t len, sidx = heap[0].seg;
-            segment *seg = &acc->segs[sidx];
-            uint32_t lid;
-            const uint8_t *u;
-            if (!hn || heap[0].key != tkey)
-                break;
-            u = seg_current(seg, cursor[sidx], &len);
-            if (len != tlen || memcmp(u, t, len) != 0)
-                break;
-            lid = seg->sorted[cursor[sidx]];
-            seg->map[lid] = (uint32_t)g;
-            tf[g] += seg->vocab.terms[lid].count;
-            df[g] += seg->df[lid];
-            if (++cursor[sidx] < seg->vocab.n) {
-                u = seg_current(seg, cursor[sidx], &len);
-                heap[0].key = term_prefix(u, len);
-            } else {
-                heap[0] = heap[--hn];
-            }
-            if (hn)
-                sift_down(heap, hn, 0, acc->segs, cursor);
-        }
-        g++;
-        if (g > TK_VOCAB_MAX_TERMS) {
+        if (g >= TK_VOCAB_MAX_TERMS) {
             rc = TK_EOVERFLOW;
             goto cleanup;
         }
+        memcpy(out->bytes + out->bytes_len, t, tlen);
+        out->bytes_len += tlen;
+        out->ends[g] = out->bytes_len;
+        out->tf[g] = 0;
+        out->df[g] = 0;
+        t = out->bytes + out->bytes_len - tlen;   /* stable copy to compare with */
+        while (hn && heap[0].key == tkey) {
+            size_t sidx = heap[0].seg;
+            segment *seg = &acc->segs[sidx];
+            run_cursor *c = &cur[sidx];
+            size_t len = seg->run.lens[c->pos];
+            if (len != tlen || memcmp(seg->run.bytes + c->off, t, len) != 0)
+                break;
+            seg->map[c->pos] = (uint32_t)g;
+            out->tf[g] += seg->run.counts[c->pos];
+            out->df[g] += seg->run.df[c->pos];
+            c->off += len;
+            if (++c->pos < seg->run.n)
+                heap[0].key = term_prefix(seg->run.bytes + c->off, seg->run.lens[c->pos]);
+            else
+                heap[0] = heap[--hn];
+            if (hn)
+                sift_down(heap, hn, 0, acc->segs, cur);
+        }
+        g++;
     }
-    rc = (long long)g;
+    out->n = g;
+    for (s = 0; s < ns; s++)
+        term_run_free(&acc->segs[s].run);
 cleanup:
     tk_free(heap);
-    tk_free(cursor);
+    tk_free(cur);
     return rc;
 }
 
@@ -1325,57 +1498,55 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
 {
     tkpy_state *st = tkpy_get_state(module);
     accum acc;
-    int64_t *tf = NULL, *df = NULL;
-    uint64_t *rep = NULL;
+    merged_terms m;
     uint32_t *newcol = NULL;
     PyObject *df_bytes = NULL, *tf_bytes = NULL, *mask = NULL, *result = NULL;
     VocabularyObject *vocab = NULL;
     csr_out csr;
-    size_t i, s, bound = 0, n = 0, kept = 0;
-    long long merged;
+    size_t i, n = 0, kept = 0, kept_bytes = 0;
     int rc;
 
     memset(&csr, 0, sizeof csr);
+    memset(&m, 0, sizeof m);
     if (accum_setup(&acc, MODE_FIT, tokenizer, analyzer, lo, hi, input) < 0
         || accum_feed(&acc, docs, n_threads) < 0)
         goto cleanup;
-    for (s = 0; s < acc.n_segs; s++)
-        bound += acc.segs[s].vocab.n;
-    if (bound == 0) {
+    Py_BEGIN_ALLOW_THREADS
+    release_free_memory();
+    rc = merge_vocabularies(&acc, &m);
+    release_free_memory();
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        tkpy_raise(rc);
+        goto cleanup;
+    }
+    n = m.n;
+    if (n == 0) {
         PyErr_SetString(PyExc_ValueError,
                         "empty vocabulary; perhaps the documents only contain stop words");
         goto cleanup;
     }
-    tf = tk_malloc(bound * sizeof *tf);
-    df = tk_malloc(bound * sizeof *df);
-    rep = tk_malloc(bound * sizeof *rep);
-    newcol = tk_malloc(bound * sizeof *newcol);
-    if (!tf || !df || !rep || !newcol) {
-        PyErr_NoMemory();
+    df_bytes = PyBytes_FromStringAndSize((const char *)m.df, (Py_ssize_t)(n * 8));
+    tf_bytes = PyBytes_FromStringAndSize((const char *)(binary ? m.df : m.tf),
+                                         (Py_ssize_t)(n * 8));
+    newcol = tk_malloc(n * sizeof *newcol);
+    if (!df_bytes || !tf_bytes || !newcol) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         goto cleanup;
     }
-    Py_BEGIN_ALLOW_THREADS
-    merged = merge_vocabularies(&acc, tf, df, rep);
-    Py_END_ALLOW_THREADS
-    if (merged < 0) {
-        tkpy_raise((int)merged);
-        goto cleanup;
-    }
-    n = (size_t)merged;
-    if (binary)
-        memcpy(tf, df, n * sizeof *tf);
-    df_bytes = PyBytes_FromStringAndSize((const char *)df, (Py_ssize_t)(n * 8));
-    tf_bytes = PyBytes_FromStringAndSize((const char *)tf, (Py_ssize_t)(n * 8));
-    if (!df_bytes || !tf_bytes)
-        goto cleanup;
+    tk_free(m.df);
+    m.df = NULL;
     if (prune != Py_None) {
         mask = PyObject_CallFunction(prune, "OOn", df_bytes, tf_bytes, (Py_ssize_t)acc.n_docs);
         if (!mask)
             goto cleanup;
     }
+    Py_CLEAR(df_bytes);
+    Py_CLEAR(tf_bytes);
     if (mask && mask != Py_None) {
         Py_buffer view;
-        const uint8_t *m;
+        const uint8_t *mk;
         if (PyObject_GetBuffer(mask, &view, PyBUF_SIMPLE) < 0)
             goto cleanup;
         if ((size_t)view.len != n) {
@@ -1383,15 +1554,20 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
             PyErr_SetString(PyExc_ValueError, "prune mask has the wrong length");
             goto cleanup;
         }
-        m = view.buf;
-        for (i = 0; i < n; i++)
-            newcol[i] = m[i] ? (uint32_t)kept++ : UINT32_MAX;
+        mk = view.buf;
+        for (i = 0; i < n; i++) {
+            newcol[i] = mk[i] ? (uint32_t)kept++ : UINT32_MAX;
+            if (mk[i])
+                kept_bytes += m.ends[i] - (i ? m.ends[i - 1] : 0);
+        }
         PyBuffer_Release(&view);
     } else {
         for (i = 0; i < n; i++)
             newcol[i] = (uint32_t)i;
         kept = n;
+        kept_bytes = m.bytes_len;
     }
+    Py_CLEAR(mask);
     if (kept == 0) {
         PyErr_SetString(PyExc_ValueError,
                         "After pruning, no terms remain. Try a lower min_df or a higher max_df.");
@@ -1400,41 +1576,47 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
     vocab = (VocabularyObject *)new_vocabulary(st->ngram_table_type);
     if (!vocab)
         goto cleanup;
-    rc = TK_OK;
-    Py_BEGIN_ALLOW_THREADS
-    for (i = 0; i < n && rc == TK_OK; i++) {
-        if (newcol[i] != UINT32_MAX) {
-            const segment *seg = &acc.segs[rep[i] >> 32];
-            uint32_t lid = (uint32_t)rep[i];
-            size_t len;
-            const uint8_t *t = tk_vocab_term(&seg->vocab, lid, &len);
-            rc = tk_vocab_append_unindexed(&vocab->v, t, len, seg->vocab.terms[lid].hash,
-                                           tf[i]);
+    /* The vocabulary takes the merged strings over, compacted in place. */
+    if (kept < n) {
+        size_t at = 0, k = 0, start = 0;
+        for (i = 0; i < n; i++) {
+            size_t end = m.ends[i];
+            if (newcol[i] != UINT32_MAX) {
+                memmove(m.bytes + at, m.bytes + start, end - start);
+                at += end - start;
+                m.ends[k++] = at;
+            }
+            start = end;
         }
     }
-    Py_END_ALLOW_THREADS
-    if (rc < 0) {
-        tkpy_raise(rc);
-        goto cleanup;
+    (void)kept_bytes;
+    {
+        uint8_t *b = tk_realloc(m.bytes, m.ends[kept - 1] ? m.ends[kept - 1] : 1);
+        size_t *e = tk_realloc(m.ends, kept * sizeof *e);
+        vocab->bytes = b ? b : m.bytes;
+        vocab->ends = e ? e : m.ends;
+        vocab->n = kept;
+        m.bytes = NULL;
+        m.ends = NULL;
     }
+    merged_terms_free(&m);
+    release_free_memory();
     if (build_csr(&acc, newcol, kept, binary, 0, n_threads, &csr) < 0)
         goto cleanup;
     {
-        PyObject *m = csr_tuple(&csr, acc.n_docs, kept);
-        if (!m)
+        PyObject *mat = csr_tuple(&csr, acc.n_docs, kept);
+        if (!mat)
             goto cleanup;
-        result = PyTuple_Pack(2, (PyObject *)vocab, m);
-        Py_DECREF(m);
+        result = PyTuple_Pack(2, (PyObject *)vocab, mat);
+        Py_DECREF(mat);
     }
 cleanup:
     Py_XDECREF(vocab);
     Py_XDECREF(df_bytes);
     Py_XDECREF(tf_bytes);
     Py_XDECREF(mask);
-    tk_free(tf);
-    tk_free(df);
-    tk_free(rep);
     tk_free(newcol);
+    merged_terms_free(&m);
     csr_out_clear(&csr);
     accum_free(&acc);
     return result;
@@ -1473,14 +1655,9 @@ static PyObject *transform_matrix_impl(PyObject *module, PyObject *docs, PyObjec
     }
     if (accum_setup(&acc, MODE_TRANSFORM, tokenizer, analyzer, lo, hi, input) < 0)
         goto cleanup;
-    acc.fixed = &((VocabularyObject *)vocab)->v;
-    {
-        int irc = tk_vocab_index(&((VocabularyObject *)vocab)->v);
-        if (irc < 0) {
-            tkpy_raise(irc);
-            goto cleanup;
-        }
-    }
+    if (vocabulary_ready((VocabularyObject *)vocab) < 0)
+        goto cleanup;
+    acc.fixed = &((VocabularyObject *)vocab)->index;
     Py_INCREF(vocab);   /* the fixed vocabulary is read without the GIL */
     if (accum_feed(&acc, docs, n_threads) < 0) {
         Py_DECREF(vocab);
@@ -2229,8 +2406,11 @@ static PyType_Spec Counts_spec = {
 /* ================================================== Vocabulary methods */
 static void Vocabulary_dealloc(PyObject *self)
 {
+    VocabularyObject *v = (VocabularyObject *)self;
     PyTypeObject *tp = Py_TYPE(self);
-    tk_vocab_free(&((VocabularyObject *)self)->v);
+    tk_free(v->bytes);
+    tk_free(v->ends);
+    tk_vocab_free(&v->index);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -2240,6 +2420,8 @@ static PyObject *Vocabulary_new(PyTypeObject *type, PyObject *args, PyObject *kw
     static char *kwlist[] = {"terms", NULL};
     PyObject *terms, *iter, *item;
     VocabularyObject *self;
+    size_t bytes_len = 0, bytes_cap = 0, ends_cap = 0;
+    int rc;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Vocabulary", kwlist, &terms))
         return NULL;
     self = (VocabularyObject *)new_vocabulary(type);
@@ -2251,27 +2433,26 @@ static PyObject *Vocabulary_new(PyTypeObject *type, PyObject *args, PyObject *kw
         return NULL;
     }
     while ((item = PyIter_Next(iter))) {
-        size_t len, before = self->v.n;
+        size_t len;
         const uint8_t *s = key_utf8(item, &len);
-        int rc;
         if (!s) {
             PyErr_Format(PyExc_TypeError, "vocabulary terms must be str without lone "
                          "surrogates, not %R", item);
             goto fail;
         }
-        rc = tk_vocab_add(&self->v, s, len, 0, NULL);
-        if (rc < 0) {
+        if ((rc = tk_grow((void **)&self->bytes, &bytes_cap, bytes_len + len, 1)) < 0
+            || (rc = tk_grow((void **)&self->ends, &ends_cap, self->n + 1,
+                             sizeof *self->ends)) < 0) {
             tkpy_raise(rc);
             goto fail;
         }
-        if (self->v.n == before) {
-            PyErr_Format(PyExc_ValueError, "Duplicate term in vocabulary: %R", item);
-            goto fail;
-        }
+        memcpy(self->bytes + bytes_len, s, len);
+        bytes_len += len;
+        self->ends[self->n++] = bytes_len;
         Py_DECREF(item);
     }
     Py_DECREF(iter);
-    if (PyErr_Occurred()) {
+    if (PyErr_Occurred() || vocabulary_ready(self) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -2285,18 +2466,28 @@ fail:
 
 static Py_ssize_t Vocabulary_len(PyObject *self)
 {
-    return (Py_ssize_t)((VocabularyObject *)self)->v.n;
+    return (Py_ssize_t)((VocabularyObject *)self)->n;
+}
+
+static long long vocabulary_lookup(VocabularyObject *self, PyObject *key, int *error)
+{
+    size_t len;
+    const uint8_t *s;
+    *error = 0;
+    if (vocabulary_ready(self) < 0) {
+        *error = 1;
+        return -1;
+    }
+    s = key_utf8(key, &len);
+    return s ? tk_vocab_find(&self->index, s, len) : -1;
 }
 
 static PyObject *Vocabulary_getitem(PyObject *self, PyObject *key)
 {
-    size_t len;
-    const uint8_t *s = key_utf8(key, &len);
-    long long id;
-    int rc = tk_vocab_index(&((VocabularyObject *)self)->v);
-    if (rc < 0)
-        return tkpy_raise(rc);
-    id = s ? tk_vocab_find(&((VocabularyObject *)self)->v, s, len) : -1;
+    int error;
+    long long id = vocabulary_lookup((VocabularyObject *)self, key, &error);
+    if (error)
+        return NULL;
     if (id < 0) {
         PyErr_SetObject(PyExc_KeyError, key);
         return NULL;
@@ -2306,20 +2497,33 @@ static PyObject *Vocabulary_getitem(PyObject *self, PyObject *key)
 
 static int Vocabulary_contains(PyObject *self, PyObject *key)
 {
+    int error;
+    long long id = vocabulary_lookup((VocabularyObject *)self, key, &error);
+    return error ? -1 : id >= 0;
+}
+
+static PyObject *vocabulary_str(const VocabularyObject *v, size_t i)
+{
     size_t len;
-    const uint8_t *s = key_utf8(key, &len);
-    int rc = tk_vocab_index(&((VocabularyObject *)self)->v);
-    if (rc < 0) {
-        tkpy_raise(rc);
-        return -1;
-    }
-    return s ? tk_vocab_find(&((VocabularyObject *)self)->v, s, len) >= 0 : 0;
+    const uint8_t *t = vocabulary_term(v, i, &len);
+    return PyUnicode_DecodeUTF8((const char *)t, (Py_ssize_t)len, "strict");
 }
 
 static PyObject *Vocabulary_terms(PyObject *self, PyObject *unused)
 {
+    const VocabularyObject *v = (VocabularyObject *)self;
+    PyObject *list = PyList_New((Py_ssize_t)v->n);
+    size_t i;
     (void)unused;
-    return counts_keys_list(&((VocabularyObject *)self)->v);
+    for (i = 0; list && i < v->n; i++) {
+        PyObject *s = vocabulary_str(v, i);
+        if (!s) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, s);
+    }
+    return list;
 }
 
 static PyObject *Vocabulary_iter(PyObject *self)
@@ -2334,12 +2538,12 @@ static PyObject *Vocabulary_iter(PyObject *self)
 
 static PyObject *Vocabulary_to_dict(PyObject *self, PyObject *unused)
 {
-    const tk_vocab *v = &((VocabularyObject *)self)->v;
+    const VocabularyObject *v = (VocabularyObject *)self;
     PyObject *d = PyDict_New();
     size_t i;
     (void)unused;
     for (i = 0; d && i < v->n; i++) {
-        PyObject *s = term_to_str(v, i), *c = s ? PyLong_FromSize_t(i) : NULL;
+        PyObject *s = vocabulary_str(v, i), *c = s ? PyLong_FromSize_t(i) : NULL;
         if (!c || PyDict_SetItem(d, s, c) < 0)
             Py_CLEAR(d);
         Py_XDECREF(s);
@@ -2348,43 +2552,92 @@ static PyObject *Vocabulary_to_dict(PyObject *self, PyObject *unused)
     return d;
 }
 
+/* State: (1, terms: bytes, lengths: bytes of little-endian u64). */
 static PyObject *Vocabulary_reduce(PyObject *self, PyObject *unused)
 {
-    PyObject *mod, *fn, *state, *r;
+    const VocabularyObject *v = (VocabularyObject *)self;
+    PyObject *mod, *fn, *terms, *lens, *r = NULL;
+    size_t i;
     (void)unused;
     mod = PyType_GetModuleByDef(Py_TYPE(self), &tkpy_module_def);
     if (!mod)
         return NULL;
     fn = PyObject_GetAttrString(mod, "_vocabulary_from_state");
-    if (!fn)
-        return NULL;
-    state = vocab_state(&((VocabularyObject *)self)->v, 0);
-    if (!state) {
-        Py_DECREF(fn);
-        return NULL;
+    terms = PyBytes_FromStringAndSize((const char *)v->bytes,
+                                      (Py_ssize_t)(v->n ? v->ends[v->n - 1] : 0));
+    lens = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(v->n * 8));
+    if (fn && terms && lens) {
+        uint8_t *l = (uint8_t *)PyBytes_AS_STRING(lens);
+        for (i = 0; i < v->n; i++)
+            put_le64(l + 8 * i, v->ends[i] - (i ? v->ends[i - 1] : 0));
+        r = Py_BuildValue("(O((iOO)))", fn, 1, terms, lens);
     }
-    r = Py_BuildValue("(O(O))", fn, state);
-    Py_DECREF(fn);
-    Py_DECREF(state);
+    Py_XDECREF(fn);
+    Py_XDECREF(terms);
+    Py_XDECREF(lens);
     return r;
 }
 
 static PyObject *py_vocabulary_from_state(PyObject *module, PyObject *state)
 {
     tkpy_state *st = tkpy_get_state(module);
-    VocabularyObject *self = (VocabularyObject *)new_vocabulary(st->ngram_table_type);
+    VocabularyObject *self;
+    const uint8_t *t, *l;
+    Py_ssize_t tlen, llen;
+    size_t n, i, off = 0, bad;
+
+    if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != 3
+        || !PyLong_Check(PyTuple_GET_ITEM(state, 0))
+        || PyLong_AsLong(PyTuple_GET_ITEM(state, 0)) != 1
+        || !PyBytes_Check(PyTuple_GET_ITEM(state, 1))
+        || !PyBytes_Check(PyTuple_GET_ITEM(state, 2)))
+        goto corrupt;
+    t = (const uint8_t *)PyBytes_AS_STRING(PyTuple_GET_ITEM(state, 1));
+    tlen = PyBytes_GET_SIZE(PyTuple_GET_ITEM(state, 1));
+    l = (const uint8_t *)PyBytes_AS_STRING(PyTuple_GET_ITEM(state, 2));
+    llen = PyBytes_GET_SIZE(PyTuple_GET_ITEM(state, 2));
+    if (llen % 8)
+        goto corrupt;
+    n = (size_t)llen / 8;
+    for (i = 0; i < n; i++) {
+        uint64_t len = get_le64(l + 8 * i);
+        if (len > (uint64_t)tlen - off)
+            goto corrupt;
+        if (tk_utf8_validate(t + off, (size_t)len, &bad) != TK_OK)
+            goto corrupt;
+        off += (size_t)len;
+    }
+    if (off != (size_t)tlen)
+        goto corrupt;
+    self = (VocabularyObject *)new_vocabulary(st->ngram_table_type);
     if (!self)
         return NULL;
-    if (vocab_from_state(&self->v, state, 0) < 0) {
+    self->bytes = tk_malloc(tlen ? (size_t)tlen : 1);
+    self->ends = tk_malloc((n ? n : 1) * sizeof *self->ends);
+    if (!self->bytes || !self->ends) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    memcpy(self->bytes, t, (size_t)tlen);
+    for (i = 0, off = 0; i < n; i++) {
+        off += (size_t)get_le64(l + 8 * i);
+        self->ends[i] = off;
+    }
+    self->n = n;
+    if (vocabulary_ready(self) < 0) {
         Py_DECREF(self);
         return NULL;
     }
     return (PyObject *)self;
+corrupt:
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "textkern: malformed pickled vocabulary state");
+    return NULL;
 }
 
 static PyObject *Vocabulary_repr(PyObject *self)
 {
-    return PyUnicode_FromFormat("Vocabulary(n_terms=%zu)", ((VocabularyObject *)self)->v.n);
+    return PyUnicode_FromFormat("Vocabulary(n_terms=%zu)", ((VocabularyObject *)self)->n);
 }
 
 static PyMethodDef Vocabulary_methods[] = {

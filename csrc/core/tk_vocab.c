@@ -349,3 +349,25 @@ void tk_vocab_drop_index(tk_vocab *v)
     v->slots = NULL;
     v->mask = 0;
 }
+
+int tk_vocab_reserve(tk_vocab *v, size_t n_terms, size_t n_bytes)
+{
+    int rc;
+    /* Exact sizes: a vocabulary built once should not carry slack. */
+    if (n_bytes > v->arena_cap) {
+        uint8_t *a = tk_realloc(v->arena, n_bytes ? n_bytes : 1);
+        if (!a)
+            return TK_ENOMEM;
+        v->arena = a;
+        v->arena_cap = n_bytes;
+    }
+    if (n_terms > v->terms_cap) {
+        tk_term *t = tk_realloc(v->terms, (n_terms ? n_terms : 1) * sizeof *t);
+        if (!t)
+            return TK_ENOMEM;
+        v->terms = t;
+        v->terms_cap = n_terms;
+    }
+    rc = TK_OK;
+    return rc;
+}

@@ -116,6 +116,8 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out);
 int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
                               int64_t count);
 int tk_vocab_index(tk_vocab *v);
+/* Make room for n_terms terms and n_bytes of term bytes, exactly. */
+int tk_vocab_reserve(tk_vocab *v, size_t n_terms, size_t n_bytes);
 void tk_vocab_drop_index(tk_vocab *v);
 
 /* Compare two byte strings the way Python compares str (for UTF-8). */
