@@ -107,10 +107,17 @@ test-asan:
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(ASAN_VENV)/bin/python -m pytest $(ASAN_PYTEST_ARGS)
 
-# memcheck over every C unit test binary.
-valgrind: $(CTESTS)
+# Corpus replayers without sanitizers, for valgrind.
+$(FUZZ_BIN)/vgreplay_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/replay_main.c $(FUZZ_DEPS)
+	@mkdir -p $(FUZZ_BIN)
+	$(REPLAY_CC) $(FUZZ_CFLAGS) -Werror -o $@ $< $(FUZZ_DIR)/replay_main.c $(CORE) $(LIBS) -lm
+
+# memcheck over every C unit test binary, then over the fuzz corpora.
+valgrind: $(CTESTS) $(addprefix $(FUZZ_BIN)/vgreplay_,$(FUZZ_NAMES))
 	@set -e; for t in $(CTESTS); do echo "== valgrind $$t"; \
-	  $(VALGRIND) $(VALGRIND_ARGS) $$t; done
+	  $(VALGRIND) $(VALGRIND_ARGS) $$t; done; \
+	for n in $(FUZZ_NAMES); do echo "== valgrind fuzz corpus $$n"; \
+	  $(VALGRIND) $(VALGRIND_ARGS) $(FUZZ_BIN)/vgreplay_$$n $(FUZZ_DIR)/corpus/$$n; done
 
 # Allocation-failure injection: _core._fail_alloc_after exists only here.
 test-alloc-faults:

@@ -239,6 +239,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
 
+        /* BARE only compresses the concatenations: their raw sizes sum up. */
+        {
+            uint64_t want = 0;
+            for (i = 0; i < n; i++)
+                for (j = 0; j < n; j++)
+                    want += pair[i][j] - (size_t)tk_ncd_format_overhead(format);
+            FUZZ_CHECK(tk_ncd_batch_new(&o, TK_NCD_TASK_BARE, texts, n, texts, n, 0, NULL, NULL,
+                                        threads, &b) == TK_OK);
+            FUZZ_CHECK(tk_ncd_batch_run(b, threads) == TK_OK);
+            FUZZ_CHECK(tk_ncd_batch_checksum(b) == want);
+            tk_ncd_batch_free(b);
+        }
+
         /* k out of range and a symmetric task on two lists are refused. */
         FUZZ_CHECK(tk_ncd_batch_new(&o, TK_NCD_TASK_NEAREST, texts, n, texts, n, n + 1, near_d,
                                     near_i, threads, &b) == TK_EINVAL && b == NULL);
