@@ -152,11 +152,13 @@ typedef struct doc_in {
  * takes about a third of the memory of the hash table it replaces and is
  * read sequentially by the final merge.
  */
+#define RUN_SAMPLE 64
 typedef struct term_run {
     uint8_t *bytes;
     uint32_t *lens;
     int64_t *counts;
     uint32_t *df;
+    size_t *samples;       /* byte offset of every RUN_SAMPLE-th term */
     size_t n;
 } term_run;
 
@@ -166,6 +168,7 @@ static void term_run_free(term_run *r)
     tk_free(r->lens);
     tk_free(r->counts);
     tk_free(r->df);
+    tk_free(r->samples);
     memset(r, 0, sizeof *r);
 }
 
@@ -608,7 +611,8 @@ static int finish_fit_chunk(chunk_out *out)
     run->lens = tk_malloc(n * sizeof *run->lens);
     run->counts = tk_malloc(n * sizeof *run->counts);
     run->df = tk_calloc(n, sizeof *run->df);
-    if (!rank || !run->bytes || !run->lens || !run->counts || !run->df) {
+    run->samples = tk_malloc((n / RUN_SAMPLE + 1) * sizeof *run->samples);
+    if (!rank || !run->bytes || !run->lens || !run->counts || !run->df || !run->samples) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
@@ -619,6 +623,8 @@ static int finish_fit_chunk(chunk_out *out)
             rc = TK_EOVERFLOW;
             goto cleanup;
         }
+        if (i % RUN_SAMPLE == 0)
+            run->samples[i / RUN_SAMPLE] = at;
         memcpy(run->bytes + at, t, len);
         at += len;
         run->lens[i] = (uint32_t)len;
@@ -1392,13 +1398,54 @@ static void merged_terms_free(merged_terms *m)
 }
 
 /*
- * k-way merge of the segments' term runs: every distinct term is appended
- * to out in term order, seg->map receives its index, and the runs are
- * freed as soon as the merge is over.
+ * The merge runs in parallel over ranges of the term space: pivot terms
+ * cut every run at the same place, each range is merged on its own, and
+ * the ranges' global indices are offset afterwards.
  */
-static int merge_vocabularies(accum *acc, merged_terms *out)
+typedef struct merge_plan {
+    accum *acc;
+    size_t n_ranges;
+    size_t *pos;           /* [(n_ranges + 1) * n_segs]: first run position of each range */
+    size_t *off;           /* byte offsets of those positions */
+    merged_terms *parts;   /* [n_ranges] */
+} merge_plan;
+
+/* First position in run whose term is >= (p, plen), and its byte offset. */
+static void run_lower_bound(const term_run *run, const uint8_t *p, size_t plen, size_t *pos,
+                            size_t *off)
 {
-    size_t ns = acc->n_segs, hn = 0, s, g = 0;
+    size_t lo = 0, hi = (run->n + RUN_SAMPLE - 1) / RUN_SAMPLE, i, at;
+    /* binary search over the sampled terms, then a short scan */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        size_t k = mid * RUN_SAMPLE;
+        if (tk_bytes_cmp(run->bytes + run->samples[mid], run->lens[k], p, plen) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0) {
+        *pos = 0;
+        *off = 0;
+        return;
+    }
+    i = (lo - 1) * RUN_SAMPLE;
+    at = run->samples[lo - 1];
+    while (i < run->n && tk_bytes_cmp(run->bytes + at, run->lens[i], p, plen) < 0) {
+        at += run->lens[i];
+        i++;
+    }
+    *pos = i;
+    *off = at;
+}
+
+static int merge_range(merge_plan *plan, size_t r)
+{
+    accum *acc = plan->acc;
+    size_t ns = acc->n_segs, hn = 0, s, g = 0, bound_n = 0, bound_bytes = 0;
+    const size_t *p0 = plan->pos + r * ns, *p1 = plan->pos + (r + 1) * ns;
+    const size_t *o0 = plan->off + r * ns, *o1 = plan->off + (r + 1) * ns;
+    merged_terms *out = &plan->parts[r];
     merge_head *heap = tk_malloc((ns ? ns : 1) * sizeof *heap);
     run_cursor *cur = tk_calloc(ns ? ns : 1, sizeof *cur);
     int rc = TK_OK;
@@ -1407,34 +1454,25 @@ static int merge_vocabularies(accum *acc, merged_terms *out)
         rc = TK_ENOMEM;
         goto cleanup;
     }
-    {
-        /* Upper bounds: untouched pages of these blocks cost no memory. */
-        size_t bound_n = 0, bound_bytes = 0, k;
-        for (s = 0; s < ns; s++) {
-            bound_n += acc->segs[s].run.n;
-            for (k = 0; k < acc->segs[s].run.n; k++)
-                bound_bytes += acc->segs[s].run.lens[k];
-        }
-        out->ends = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->ends);
-        out->tf = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->tf);
-        out->df = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->df);
-        out->bytes = tk_malloc(bound_bytes ? bound_bytes : 1);
-        if (!out->ends || !out->tf || !out->df || !out->bytes) {
-            rc = TK_ENOMEM;
-            goto cleanup;
-        }
-        out->cap = bound_n;
-        out->bytes_cap = bound_bytes;
+    for (s = 0; s < ns; s++) {
+        bound_n += p1[s] - p0[s];
+        bound_bytes += o1[s] - o0[s];
+    }
+    /* Upper bounds: untouched pages of these blocks cost no memory. */
+    out->ends = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->ends);
+    out->tf = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->tf);
+    out->df = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->df);
+    out->bytes = tk_malloc(bound_bytes ? bound_bytes : 1);
+    if (!out->ends || !out->tf || !out->df || !out->bytes) {
+        rc = TK_ENOMEM;
+        goto cleanup;
     }
     for (s = 0; s < ns; s++) {
-        segment *seg = &acc->segs[s];
-        seg->map = tk_malloc((seg->run.n ? seg->run.n : 1) * sizeof *seg->map);
-        if (!seg->map) {
-            rc = TK_ENOMEM;
-            goto cleanup;
-        }
-        if (seg->run.n) {
-            heap[hn].key = term_prefix(seg->run.bytes, seg->run.lens[0]);
+        const term_run *run = &acc->segs[s].run;
+        cur[s].pos = p0[s];
+        cur[s].off = o0[s];
+        if (p0[s] < p1[s]) {
+            heap[hn].key = term_prefix(run->bytes + o0[s], run->lens[p0[s]]);
             heap[hn].seg = (uint32_t)s;
             hn++;
         }
@@ -1446,10 +1484,6 @@ static int merge_vocabularies(accum *acc, merged_terms *out)
         const uint8_t *t = first->bytes + cur[heap[0].seg].off;
         size_t tlen = first->lens[cur[heap[0].seg].pos];
         uint64_t tkey = heap[0].key;
-        if (g >= TK_VOCAB_MAX_TERMS) {
-            rc = TK_EOVERFLOW;
-            goto cleanup;
-        }
         memcpy(out->bytes + out->bytes_len, t, tlen);
         out->bytes_len += tlen;
         out->ends[g] = out->bytes_len;
@@ -1467,7 +1501,7 @@ static int merge_vocabularies(accum *acc, merged_terms *out)
             out->tf[g] += seg->run.counts[c->pos];
             out->df[g] += seg->run.df[c->pos];
             c->off += len;
-            if (++c->pos < seg->run.n)
+            if (++c->pos < p1[sidx])
                 heap[0].key = term_prefix(seg->run.bytes + c->off, seg->run.lens[c->pos]);
             else
                 heap[0] = heap[--hn];
@@ -1477,12 +1511,142 @@ static int merge_vocabularies(accum *acc, merged_terms *out)
         g++;
     }
     out->n = g;
-    for (s = 0; s < ns; s++)
-        term_run_free(&acc->segs[s].run);
 cleanup:
     tk_free(heap);
     tk_free(cur);
     return rc;
+}
+
+static int run_merge_range(void *ctx, size_t begin, size_t end, int worker)
+{
+    size_t r;
+    (void)worker;
+    for (r = begin; r < end; r++) {
+        int rc = merge_range(ctx, r);
+        if (rc < 0)
+            return rc;
+    }
+    return TK_OK;
+}
+
+static void merge_plan_free(merge_plan *plan)
+{
+    size_t r;
+    if (plan->parts)
+        for (r = 0; r < plan->n_ranges; r++)
+            merged_terms_free(&plan->parts[r]);
+    tk_free(plan->parts);
+    tk_free(plan->pos);
+    tk_free(plan->off);
+    memset(plan, 0, sizeof *plan);
+}
+
+/*
+ * Merge the segments' term runs on n_threads threads (GIL held on entry).
+ * Afterwards seg->map holds global indices, plan->parts the distinct terms
+ * in order, and the runs are freed.  Returns the number of distinct terms
+ * or -1 with an exception set.
+ */
+static long long merge_vocabularies(accum *acc, merge_plan *plan, int n_threads)
+{
+    size_t ns = acc->n_segs, s, r, largest = 0, total = 0, base;
+    int threads = tk_resolve_threads(n_threads, 1 << 20);
+    tk_job tj;
+
+    memset(plan, 0, sizeof *plan);
+    plan->acc = acc;
+    for (s = 0; s < ns; s++) {
+        total += acc->segs[s].run.n;
+        if (acc->segs[s].run.n > acc->segs[largest].run.n)
+            largest = s;
+    }
+    /* Several ranges per thread balance the uneven density of terms. */
+    plan->n_ranges = (threads > 1 && total > 4096) ? (size_t)threads * 4 : 1;
+    plan->pos = tk_malloc((plan->n_ranges + 1) * (ns ? ns : 1) * sizeof *plan->pos);
+    plan->off = tk_malloc((plan->n_ranges + 1) * (ns ? ns : 1) * sizeof *plan->off);
+    plan->parts = tk_calloc(plan->n_ranges, sizeof *plan->parts);
+    if (!plan->pos || !plan->off || !plan->parts) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (s = 0; s < ns; s++) {
+        term_run *run = &acc->segs[s].run;
+        size_t bytes = 0, k;
+        acc->segs[s].map = tk_malloc((run->n ? run->n : 1) * sizeof *acc->segs[s].map);
+        if (!acc->segs[s].map) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (k = 0; k < run->n; k++)
+            bytes += run->lens[k];
+        plan->pos[s] = 0;
+        plan->off[s] = 0;
+        plan->pos[plan->n_ranges * ns + s] = run->n;
+        plan->off[plan->n_ranges * ns + s] = bytes;
+    }
+    for (r = 1; r < plan->n_ranges; r++) {
+        /* pivot: a term of the largest run, so pivots are distinct and sorted */
+        const term_run *big = &acc->segs[largest].run;
+        size_t pivot_pos = big->n * r / plan->n_ranges;
+        size_t k = pivot_pos / RUN_SAMPLE * RUN_SAMPLE, poff = big->samples[k / RUN_SAMPLE];
+        for (; k < pivot_pos; k++)
+            poff += big->lens[k];
+        for (s = 0; s < ns; s++)
+            run_lower_bound(&acc->segs[s].run, big->bytes + poff, big->lens[pivot_pos],
+                            &plan->pos[r * ns + s], &plan->off[r * ns + s]);
+    }
+    memset(&tj, 0, sizeof tj);
+    tj.n_items = plan->n_ranges;
+    tj.chunk = 1;
+    tj.run = run_merge_range;
+    tj.ctx = plan;
+    if (tkpy_run_job(&tj, threads, NULL) < 0)
+        return -1;
+    /* Offset each range's indices by the terms of the ranges before it. */
+    Py_BEGIN_ALLOW_THREADS
+    base = 0;
+    for (r = 0; r < plan->n_ranges; r++) {
+        if (base)
+            for (s = 0; s < ns; s++) {
+                size_t k;
+                uint32_t *map = acc->segs[s].map;
+                for (k = plan->pos[r * ns + s]; k < plan->pos[(r + 1) * ns + s]; k++)
+                    map[k] += (uint32_t)base;
+            }
+        base += plan->parts[r].n;
+    }
+    for (s = 0; s < ns; s++)
+        term_run_free(&acc->segs[s].run);
+    Py_END_ALLOW_THREADS
+    if (base > TK_VOCAB_MAX_TERMS) {
+        tkpy_raise(TK_EOVERFLOW);
+        return -1;
+    }
+    return (long long)base;
+}
+
+/* The term with global index g, walking the parts in order. */
+typedef struct part_walker {
+    const merge_plan *plan;
+    size_t part, local;
+} part_walker;
+
+static const uint8_t *walker_next(part_walker *w, size_t *len, int64_t *tf)
+{
+    const merged_terms *m;
+    size_t start;
+    while (w->part < w->plan->n_ranges && w->local >= w->plan->parts[w->part].n) {
+        w->part++;
+        w->local = 0;
+    }
+    if (w->part >= w->plan->n_ranges)
+        return NULL;
+    m = &w->plan->parts[w->part];
+    start = w->local ? m->ends[w->local - 1] : 0;
+    *len = m->ends[w->local] - start;
+    *tf = m->tf[w->local];
+    w->local++;
+    return m->bytes + start;
 }
 
 /*
@@ -1498,45 +1662,48 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
 {
     tkpy_state *st = tkpy_get_state(module);
     accum acc;
-    merged_terms m;
+    merge_plan plan;
     uint32_t *newcol = NULL;
     PyObject *df_bytes = NULL, *tf_bytes = NULL, *mask = NULL, *result = NULL;
     VocabularyObject *vocab = NULL;
     csr_out csr;
-    size_t i, n = 0, kept = 0, kept_bytes = 0;
-    int rc;
+    size_t i, r, n = 0, kept = 0, kept_bytes = 0;
+    long long merged;
 
     memset(&csr, 0, sizeof csr);
-    memset(&m, 0, sizeof m);
+    memset(&plan, 0, sizeof plan);
     if (accum_setup(&acc, MODE_FIT, tokenizer, analyzer, lo, hi, input) < 0
         || accum_feed(&acc, docs, n_threads) < 0)
         goto cleanup;
-    Py_BEGIN_ALLOW_THREADS
     release_free_memory();
-    rc = merge_vocabularies(&acc, &m);
-    release_free_memory();
-    Py_END_ALLOW_THREADS
-    if (rc < 0) {
-        tkpy_raise(rc);
+    merged = merge_vocabularies(&acc, &plan, n_threads);
+    if (merged < 0)
         goto cleanup;
-    }
-    n = m.n;
+    release_free_memory();
+    n = (size_t)merged;
     if (n == 0) {
         PyErr_SetString(PyExc_ValueError,
                         "empty vocabulary; perhaps the documents only contain stop words");
         goto cleanup;
     }
-    df_bytes = PyBytes_FromStringAndSize((const char *)m.df, (Py_ssize_t)(n * 8));
-    tf_bytes = PyBytes_FromStringAndSize((const char *)(binary ? m.df : m.tf),
-                                         (Py_ssize_t)(n * 8));
+    df_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
+    tf_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
     newcol = tk_malloc(n * sizeof *newcol);
     if (!df_bytes || !tf_bytes || !newcol) {
         if (!PyErr_Occurred())
             PyErr_NoMemory();
         goto cleanup;
     }
-    tk_free(m.df);
-    m.df = NULL;
+    {
+        char *dfp = PyBytes_AS_STRING(df_bytes), *tfp = PyBytes_AS_STRING(tf_bytes);
+        for (r = 0; r < plan.n_ranges; r++) {
+            const merged_terms *m = &plan.parts[r];
+            memcpy(dfp, m->df, m->n * 8);
+            memcpy(tfp, binary ? m->df : m->tf, m->n * 8);
+            dfp += m->n * 8;
+            tfp += m->n * 8;
+        }
+    }
     if (prune != Py_None) {
         mask = PyObject_CallFunction(prune, "OOn", df_bytes, tf_bytes, (Py_ssize_t)acc.n_docs);
         if (!mask)
@@ -1555,17 +1722,13 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
             goto cleanup;
         }
         mk = view.buf;
-        for (i = 0; i < n; i++) {
+        for (i = 0; i < n; i++)
             newcol[i] = mk[i] ? (uint32_t)kept++ : UINT32_MAX;
-            if (mk[i])
-                kept_bytes += m.ends[i] - (i ? m.ends[i - 1] : 0);
-        }
         PyBuffer_Release(&view);
     } else {
         for (i = 0; i < n; i++)
             newcol[i] = (uint32_t)i;
         kept = n;
-        kept_bytes = m.bytes_len;
     }
     Py_CLEAR(mask);
     if (kept == 0) {
@@ -1576,30 +1739,35 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
     vocab = (VocabularyObject *)new_vocabulary(st->ngram_table_type);
     if (!vocab)
         goto cleanup;
-    /* The vocabulary takes the merged strings over, compacted in place. */
-    if (kept < n) {
-        size_t at = 0, k = 0, start = 0;
-        for (i = 0; i < n; i++) {
-            size_t end = m.ends[i];
-            if (newcol[i] != UINT32_MAX) {
-                memmove(m.bytes + at, m.bytes + start, end - start);
-                at += end - start;
-                m.ends[k++] = at;
-            }
-            start = end;
-        }
-    }
-    (void)kept_bytes;
     {
-        uint8_t *b = tk_realloc(m.bytes, m.ends[kept - 1] ? m.ends[kept - 1] : 1);
-        size_t *e = tk_realloc(m.ends, kept * sizeof *e);
-        vocab->bytes = b ? b : m.bytes;
-        vocab->ends = e ? e : m.ends;
+        /* Kept strings, in column order, into exactly sized buffers. */
+        part_walker w;
+        size_t len, at = 0, k = 0;
+        int64_t tf;
+        const uint8_t *t;
+        memset(&w, 0, sizeof w);
+        w.plan = &plan;
+        for (i = 0; (t = walker_next(&w, &len, &tf)) != NULL; i++)
+            if (newcol[i] != UINT32_MAX)
+                kept_bytes += len;
+        vocab->bytes = tk_malloc(kept_bytes ? kept_bytes : 1);
+        vocab->ends = tk_malloc(kept * sizeof *vocab->ends);
+        if (!vocab->bytes || !vocab->ends) {
+            PyErr_NoMemory();
+            goto cleanup;
+        }
+        memset(&w, 0, sizeof w);
+        w.plan = &plan;
+        for (i = 0; (t = walker_next(&w, &len, &tf)) != NULL; i++)
+            if (newcol[i] != UINT32_MAX) {
+                memcpy(vocab->bytes + at, t, len);
+                at += len;
+                vocab->ends[k++] = at;
+            }
         vocab->n = kept;
-        m.bytes = NULL;
-        m.ends = NULL;
     }
-    merged_terms_free(&m);
+    for (r = 0; r < plan.n_ranges; r++)
+        merged_terms_free(&plan.parts[r]);
     release_free_memory();
     if (build_csr(&acc, newcol, kept, binary, 0, n_threads, &csr) < 0)
         goto cleanup;
@@ -1616,7 +1784,7 @@ cleanup:
     Py_XDECREF(tf_bytes);
     Py_XDECREF(mask);
     tk_free(newcol);
-    merged_terms_free(&m);
+    merge_plan_free(&plan);
     csr_out_clear(&csr);
     accum_free(&acc);
     return result;
