@@ -77,6 +77,36 @@ static void test_many_and_sort(void)
     tk_vocab_free(&w);
 }
 
+/* Terms sharing their first 8 bytes exercise the full-compare tie-break
+ * after the radix pass; a NUL byte must sort before any other byte. */
+static void test_sort_long_prefixes(void)
+{
+    static const char *const terms[] = {"international", "internationally", "internat",
+                                        "internal", "interna", "intern", "internationalize",
+                                        "zeta", "", "internationa"};
+    const size_t n_terms = sizeof terms / sizeof terms[0];
+    tk_vocab v;
+    uint32_t *ids = NULL;
+    size_t i;
+    const uint8_t with_nul[] = {'i', 'n', 't', 'e', 'r', 'n', 'a', 't', 0};
+    tk_vocab_init(&v);
+    for (i = 0; i < n_terms; i++)
+        CHECK_EQ_INT(tk_vocab_add(&v, (const uint8_t *)terms[i], strlen(terms[i]), 1, NULL),
+                     TK_OK);
+    CHECK_EQ_INT(tk_vocab_add(&v, with_nul, sizeof with_nul, 1, NULL), TK_OK);
+    CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
+    for (i = 1; i < v.n; i++) {
+        size_t la, lb;
+        const uint8_t *a = tk_vocab_term(&v, ids[i - 1], &la);
+        const uint8_t *b = tk_vocab_term(&v, ids[i], &lb);
+        CHECK(tk_bytes_cmp(a, la, b, lb) < 0);
+    }
+    CHECK_EQ_INT(ids[0], 8);                 /* "" first */
+    CHECK_EQ_INT(ids[v.n - 1], 7);           /* "zeta" last */
+    tk_free(ids);
+    tk_vocab_free(&v);
+}
+
 static void test_cmp(void)
 {
     /* UTF-8 byte order is code point order, as Python sorts str. */
@@ -120,6 +150,7 @@ int main(void)
     test_basic();
     test_many_and_sort();
     test_cmp();
+    test_sort_long_prefixes();
     test_alloc_failures();
     TEST_MAIN_END();
 }
