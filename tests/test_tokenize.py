@@ -95,14 +95,22 @@ def test_tokenizer_object_matches_function_and_pickles():
 
 
 def test_malformed_pickled_state_is_rejected():
-    tok = tk.Tokenizer()
+    # A Tokenizer pickles as its constructor call, so unpickling re-validates.
+    func, args = tk.Tokenizer(min_len=2).__reduce__()
+    assert func(*args) == tk.Tokenizer(min_len=2)
     with pytest.raises(ValueError):
-        tok.__setstate__({"case": "fold", "bogus": 1})
-    with pytest.raises(ValueError):
-        tok.__setstate__({"case": "upper"})
-    with pytest.raises(ValueError):
-        tok.__setstate__(["not", "a", "dict"])
-    assert tok("Ok") == ["ok"]
+        func("upper", *args[1:])
+    with pytest.raises(TypeError):
+        func(*args[:4], "2", *args[5:])
+    with pytest.raises(TypeError):
+        func(*args, "extra")
+
+
+def test_tokenizer_cannot_be_reconfigured_after_construction():
+    # Regression: __setstate__ used to free options that batch() threads read.
+    tok = tk.Tokenizer(stopwords=["a"])
+    assert not hasattr(tok, "__setstate__")
+    assert tok("a b") == ["b"]
 
 
 # -------------------------------------------------------------- properties

@@ -186,8 +186,17 @@ static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, tkpy_te
     int rc;
     char where[48];
 
-    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+            /* e.g. memoryview(b)[::2]: text must be one contiguous run. */
+            PyErr_Clear();
+            format_item(where, sizeof where, index);
+            PyErr_Format(PyExc_TypeError,
+                         "%sexpected str or a contiguous bytes-like object; %.100s is not "
+                         "contiguous (copy it with bytes(...))", where, Py_TYPE(obj)->tp_name);
+        }
         return -1;
+    }
     out->is_bytes = 1;
     rc = tk_utf8_validate(view.buf, (size_t)view.len, &bad);
     if (rc == TK_OK) {

@@ -589,41 +589,32 @@ static PyObject *Tokenizer_batch(TokenizerObject *self, PyObject *args, PyObject
     return Tokenizer_batch_impl(self, texts, n_threads, offsets, progress);
 }
 
+/*
+ * Pickled as the constructor call itself, so unpickling validates every
+ * option and a Tokenizer never changes after construction (threads may be
+ * reading its options without the GIL).
+ */
 static PyObject *Tokenizer_reduce(TokenizerObject *self, PyObject *unused)
 {
+    static const char *const order[] = {"case", "normalize", "strip_accents", "kinds",
+                                        "min_len", "stopwords", "errors"};
+    PyObject *args = PyTuple_New(7), *result;
+    Py_ssize_t i;
     (void)unused;
-    /* Rebuilt through the constructor, which validates every option. */
-    return Py_BuildValue("(O()O)", (PyObject *)Py_TYPE(self), self->options);
-}
-
-static PyObject *Tokenizer_setstate(TokenizerObject *self, PyObject *state)
-{
-    PyObject *fresh, *args;
-    TokenizerObject *tmp;
-    tkpy_tokconf swap;
-    if (!PyDict_Check(state)) {
-        PyErr_SetString(PyExc_ValueError, "Tokenizer state must be a dict of options");
-        return NULL;
-    }
-    args = PyTuple_New(0);
     if (!args)
         return NULL;
-    fresh = PyObject_Call((PyObject *)Py_TYPE(self), args, state);
-    Py_DECREF(args);
-    if (!fresh) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Clear();
-            PyErr_SetString(PyExc_ValueError, "malformed Tokenizer state");
+    for (i = 0; i < 7; i++) {
+        PyObject *value = PyDict_GetItemString(self->options, order[i]);
+        if (!value) {
+            Py_DECREF(args);
+            PyErr_SetString(PyExc_RuntimeError, "Tokenizer options are incomplete");
+            return NULL;
         }
-        return NULL;
+        PyTuple_SET_ITEM(args, i, Py_NewRef(value));
     }
-    tmp = (TokenizerObject *)fresh;
-    swap = self->conf;
-    self->conf = tmp->conf;
-    tmp->conf = swap;
-    Py_XSETREF(self->options, Py_NewRef(tmp->options));
-    Py_DECREF(fresh);
-    Py_RETURN_NONE;
+    result = PyTuple_Pack(2, (PyObject *)Py_TYPE(self), args);
+    Py_DECREF(args);
+    return result;
 }
 
 static PyObject *Tokenizer_get_options(TokenizerObject *self, void *closure)
@@ -673,7 +664,6 @@ static PyMethodDef Tokenizer_methods[] = {
      "Tokenize many texts on C threads with the GIL released; one list per text.\n"
      "Results do not depend on n_threads (None uses every core)."},
     {"__reduce__", (PyCFunction)Tokenizer_reduce, METH_NOARGS, NULL},
-    {"__setstate__", (PyCFunction)Tokenizer_setstate, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -379,6 +379,8 @@ int tk_stopwords_add(tk_stopwords *sw, const tk_tokenizer_opts *opts,
     rc = tk_map_segment(opts, word, len, scratch, &mapped, &mlen, &mcps);
     if (rc < 0)
         return rc;
+    if (mlen == 0)
+        return TK_OK;   /* tokens that map to nothing are dropped anyway */
     h = tk_hash_bytes(mapped, mlen);
     slot = find_slot(sw, mapped, mlen, h);
     if (sw->slots[slot])
