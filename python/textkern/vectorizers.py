@@ -303,6 +303,25 @@ class CountVectorizer(_TextVectorizerBase):
     fixed_vocabulary_ : bool
         True when ``vocabulary`` was given.
 
+    Notes
+    -----
+    Differences from scikit-learn, all deliberate or documented:
+
+    - Words are UAX #29 tokens (:func:`textkern.tokenize`), so one-letter
+      words, Korean words with particles ("19일") and Hindi words with vowel
+      signs are kept whole; scikit-learn's ``(?u)\\b\\w\\w+\\b`` drops or
+      splits them. Pass ``token_pattern`` to get scikit-learn's tokens.
+    - ``case="fold"`` (the default) is full Unicode case folding; with
+      ``case="lower"`` the mapping is utf8proc's per-character lowercase,
+      which differs from Python's ``str.lower`` only by its special-casing
+      rules (final sigma "Σ" -> "ς" at the end of a word, "İ" -> "i̇").
+      With ``case="lower", normalize=None`` the char analyzers equal
+      scikit-learn's on NFC text without those characters.
+    - Rows of the returned matrix always have sorted column indices
+      (scikit-learn's are unsorted after ``min_df``/``max_df`` pruning); the
+      matrices are equal.
+    - ``stop_words="english"`` is textkern's own list.
+
     Examples
     --------
     >>> cv = CountVectorizer(ngram_range=(1, 2))
