@@ -318,3 +318,20 @@ def test_vocabulary_table_pickle_and_validation():
     for bad in bad_states:
         with pytest.raises(ValueError):
             fn(bad)
+
+
+def test_input_filename_file_and_encoding(tmp_path):
+    paths = []
+    for i, text in enumerate(["Grüße aus Köln", "Köln grüßt zurück"]):
+        p = tmp_path / f"doc{i}.txt"
+        p.write_bytes(text.encode("latin-1"))
+        paths.append(str(p))
+    by_name = CountVectorizer(input="filename", encoding="latin-1").fit(paths)
+    assert "köln" in by_name.vocabulary_
+    with open(paths[0], "rb") as f0, open(paths[1], "rb") as f1:
+        X = CountVectorizer(input="file", encoding="latin-1").fit_transform([f0, f1])
+    assert X.shape[0] == 2
+    with pytest.raises(ValueError, match="item 0"):
+        CountVectorizer(input="filename").fit(paths)   # latin-1 bytes are not UTF-8
+    ok = CountVectorizer(input="filename", decode_error="replace").fit(paths)
+    assert "aus" in ok.vocabulary_ and "ln" in ok.vocabulary_   # U+FFFD breaks words
