@@ -72,8 +72,16 @@ static double distance(int metric, size_t cx, size_t cy, size_t cxy)
 static size_t core_size(tk_compressor *c, int level, int format, const uint8_t *const *parts,
                         const size_t *lens, size_t n_parts)
 {
-    size_t raw = 0, ref;
+    size_t raw = 0, ref, total = 0, i;
     FUZZ_CHECK(tk_compressor_size(c, parts, lens, n_parts, &raw) == TK_OK);
+    for (i = 0; i < n_parts; i++)
+        total += lens[i];
+    /* Level 0 cuts stored blocks where the caller's output buffer ends; the
+     * core follows CPython's buffer schedule (32 KiB first), the reference
+     * here uses one buffer, so they agree only below 32 KiB of output.
+     * tests/test_ncd.py compares larger ones with zlib.compress itself. */
+    if (level == 0 && total > 32000)
+        return raw;
     ref = reference_size(level, format, parts, lens, n_parts);
     FUZZ_CHECK(raw + (size_t)tk_ncd_format_overhead(format) == ref);
     return raw;
@@ -237,6 +245,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 FUZZ_CHECK(rank == j);
             }
+        }
+
+        /* Two different lists (the first texts against the rest). */
+        if (n >= 2) {
+            size_t split = 1 + (b1 >> 4) % (n - 1), n_y = n - split;
+            FUZZ_CHECK(tk_ncd_batch_new(&o, TK_NCD_TASK_MATRIX, texts, split, texts + split, n_y,
+                                        0, sym, NULL, threads, &b) == TK_OK);
+            FUZZ_CHECK(tk_ncd_batch_run(b, threads) == TK_OK);
+            tk_ncd_batch_free(b);
+            for (i = 0; i < split; i++)
+                for (j = 0; j < n_y; j++)
+                    FUZZ_CHECK(sym[i * n_y + j] == matrix[i * n + split + j]);
         }
 
         /* BARE only compresses the concatenations: their raw sizes sum up. */
