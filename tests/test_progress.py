@@ -67,12 +67,12 @@ def test_not_a_notebook_here():
 
 
 @pytest.mark.parametrize("bad", ["yes", "AUTO", ""])
-def test_unknown_string_is_value_error(bad):
-    with pytest.raises(ValueError, match="auto"):
+def test_unknown_string_is_type_error(bad):
+    with pytest.raises(TypeError, match=f"'auto'.*not {bad!r}"):
         make_progress(bad, 10)
 
 
-@pytest.mark.parametrize("bad", [3, 1.5, object(), [True]])
+@pytest.mark.parametrize("bad", [3, 1.5, object(), [True], b"auto", np.array([1, 2])])
 def test_wrong_type_is_type_error(bad):
     with pytest.raises(TypeError, match="progress"):
         make_progress(bad, 10)

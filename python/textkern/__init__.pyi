@@ -58,7 +58,7 @@ _Format: TypeAlias = Literal["zlib", "gzip", "deflate"]
 _Metric: TypeAlias = Literal["ncd", "cdm"]
 _NGram: TypeAlias = int | tuple[int, int]
 _Stopwords: TypeAlias = Iterable[str] | None
-_Progress: TypeAlias = bool | Callable[[int, int], object]
+_Progress: TypeAlias = bool | Literal["auto"] | Callable[[int, int], object]
 _TokenOffsets: TypeAlias = tuple[str, int, int]
 _FloatArray: TypeAlias = npt.NDArray[np.float64]
 _IntArray: TypeAlias = npt.NDArray[np.int64]
@@ -298,25 +298,25 @@ def ncd(
 def ncd_matrix(
     xs: Sequence[str], ys: Sequence[str] | None = None, *, level: int = 6,
     format: _Format = "zlib", sep: _Text = "", metric: _Metric = "ncd",
-    symmetric: bool = False, n_threads: int | None = None, progress: _Progress = False,
+    symmetric: bool = False, n_threads: int | None = None, progress: _Progress = ...,
 ) -> _FloatArray: ...
 @overload
 def ncd_matrix(
     xs: Sequence[ReadableBuffer], ys: Sequence[ReadableBuffer] | None = None, *,
     level: int = 6, format: _Format = "zlib", sep: _Text = "", metric: _Metric = "ncd",
-    symmetric: bool = False, n_threads: int | None = None, progress: _Progress = False,
+    symmetric: bool = False, n_threads: int | None = None, progress: _Progress = ...,
 ) -> _FloatArray: ...
 @overload
 def nearest(
     queries: Sequence[str], corpus: Sequence[str], k: int = 5, *, level: int = 6,
     format: _Format = "zlib", sep: _Text = "", metric: _Metric = "ncd",
-    n_threads: int | None = None, progress: _Progress = False,
+    n_threads: int | None = None, progress: _Progress = ...,
 ) -> tuple[_IntArray, _FloatArray]: ...
 @overload
 def nearest(
     queries: Sequence[ReadableBuffer], corpus: Sequence[ReadableBuffer], k: int = 5, *,
     level: int = 6, format: _Format = "zlib", sep: _Text = "", metric: _Metric = "ncd",
-    n_threads: int | None = None, progress: _Progress = False,
+    n_threads: int | None = None, progress: _Progress = ...,
 ) -> tuple[_IntArray, _FloatArray]: ...
 
 class CompressionKNN:

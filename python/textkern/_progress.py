@@ -77,12 +77,12 @@ def _warn_no_tqdm(stacklevel: int) -> None:
 def _check(progress: Any) -> None:
     if progress is None or isinstance(progress, bool) or callable(progress):
         return
-    if isinstance(progress, str):
-        if progress != "auto":
-            raise ValueError(f"progress must be True, False, 'auto' or a callable, not {progress!r}")
+    if isinstance(progress, str) and progress == "auto":
         return
-    raise TypeError("progress must be True, False, 'auto' or a callable(done, total), "
-                    f"not {type(progress).__name__}")
+    # Any other string is as wrong as any other object: TypeError, like the
+    # rest of textkern's progress= arguments.
+    shown = repr(progress) if isinstance(progress, str) else type(progress).__name__
+    raise TypeError(f"progress must be True, False, 'auto' or a callable(done, total), not {shown}")
 
 
 def wants_bar(progress: ProgressArg, total: int, *, min_total: int = DEFAULT_MIN_TOTAL) -> bool:
@@ -107,7 +107,7 @@ def wants_bar(progress: ProgressArg, total: int, *, min_total: int = DEFAULT_MIN
     _check(progress)
     if progress is True:
         return True
-    if progress == "auto":
+    if isinstance(progress, str):   # "auto", validated above
         return total >= min_total and (in_notebook() or _stderr_is_tty())
     return False
 
@@ -163,7 +163,7 @@ class Progress:
             return
         options: dict[str, Any] = {"total": self.total, "desc": desc or None, "unit": unit,
                                    "unit_scale": True, "leave": progress is True}
-        if progress == "auto":
+        if isinstance(progress, str):   # "auto"
             options["delay"] = AUTO_DELAY
         try:
             self.bar = tqdm(**options)
@@ -232,7 +232,7 @@ def make_progress(progress: ProgressArg, total: int, desc: str = "", *, unit: st
 
     Raises
     ------
-    TypeError, ValueError
+    TypeError
         For a ``progress`` that is not a bool, ``"auto"``, None or a callable.
 
     Warns
