@@ -1,5 +1,6 @@
 """progress=True/False/"auto"/callable, shared by textkern's long operations."""
 import sys
+import types
 import warnings
 
 import numpy as np
@@ -170,3 +171,33 @@ def test_progress_class_direct():
     p.advance()
     p.close()
     p.close()
+
+
+def fake_ipython(monkeypatch, shell):
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: shell
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+
+
+def test_notebook_detection(monkeypatch):
+    kernel_shell = types.SimpleNamespace(kernel=object())
+    fake_ipython(monkeypatch, kernel_shell)
+    assert _progress.in_notebook() is True
+    fake_ipython(monkeypatch, types.SimpleNamespace())        # terminal IPython: no kernel
+    assert _progress.in_notebook() is False
+    fake_ipython(monkeypatch, None)                           # IPython imported, not running
+    assert _progress.in_notebook() is False
+    fake_ipython(monkeypatch, kernel_shell)
+    monkeypatch.delitem(sys.modules, "ipykernel")             # no kernel package loaded
+    assert _progress.in_notebook() is False
+
+
+def test_auto_bar_waits_before_showing(monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(_progress, "in_notebook", lambda: True)
+    with make_progress("auto", 10**6) as p:
+        assert p.bar is not None
+        assert p.bar.delay == _progress.AUTO_DELAY   # quick jobs never show it
+    with make_progress(True, 10) as p:
+        assert p.bar is not None and p.bar.delay == 0
