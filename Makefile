@@ -17,7 +17,7 @@ deps:
 	tools/bootstrap.sh
 
 deps-test:
-	tools/bootstrap.sh test
+	tools/bootstrap.sh test,dev
 
 test: deps-test ctest pytest
 

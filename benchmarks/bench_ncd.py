@@ -136,29 +136,47 @@ def textdistance_rows(xs, ys):
 
 
 def best_of(repeat, fn, *args, **kwargs):
-    best, result = float("inf"), None
+    """Best wall time of `repeat` runs; the best CPU time (all threads) is left in
+    best_of.last_cpu.
+
+    CPU seconds per pair do not depend on how busy the machine is, so they
+    compare the work each implementation does even when wall times are noisy.
+    """
+    best, best_cpu, result = float("inf"), float("inf"), None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fn(*args, **kwargs)
         best = min(best, time.perf_counter() - t0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    best_of.last_cpu = best_cpu
     return best, result
 
 
 # ------------------------------------------------------------------ nearest
 NEAREST_CHILD = textwrap.dedent("""
-    import json, resource, sys, time
+    import json, sys, time
     import numpy as np
     from textkern._similarity import nearest
+
+    def status(field):
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])   # KiB
+
     n_queries, n_corpus, k = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     sentences = json.loads(sys.stdin.read())
     queries = [sentences[i % len(sentences)] + f" #{i}" for i in range(n_queries)]
     corpus = [sentences[(7 * i + 3) % len(sentences)] + f" ({i})" for i in range(n_corpus)]
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Reset the peak (VmHWM) to the current RSS, so that the peak read after
+    # the call is what nearest() itself needed on top of its inputs.
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+    before = status("VmRSS")
     t0 = time.perf_counter()
     idx, dist = nearest(queries, corpus, k, level=1, format="deflate")
     seconds = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"before_kib": before, "after_kib": after, "seconds": seconds,
+    print(json.dumps({"before_kib": before, "peak_kib": status("VmHWM"), "seconds": seconds,
                       "input_bytes": sum(len(t.encode()) for t in queries + corpus),
                       "shape": list(idx.shape)}))
 """)
@@ -186,9 +204,31 @@ def main(argv=None):
     parser.add_argument("--slow-rows", type=int, default=20,
                         help="rows given to the slow pure-Python contenders")
     parser.add_argument("--quick", action="store_true", help="4k x 1k nearest job instead of 20k x 2k")
+    parser.add_argument("--skip", choices=["matrix", "nearest"], action="append", default=[],
+                        help="leave out a part (repeatable)")
     args = parser.parse_args(argv)
 
     docs, description = load_documents(args.source)
+    if "matrix" not in args.skip:
+        matrix_part(args, docs, description)
+    if "nearest" not in args.skip:
+        nearest_part(args, docs)
+
+
+def nearest_part(args, docs):
+    nq, nc = (4000, 1000) if args.quick else (20000, 2000)
+    print(f"\nnearest() memory, {nq} x {nc} job (k=5, level 1, raw deflate, sentences of "
+          "30-160 bytes), fresh process:")
+    mem = nearest_memory(docs, nq, nc)
+    grow = (mem["peak_kib"] - mem["before_kib"]) / 1024
+    full = nq * nc * 8 / 2**20
+    print(f"  RSS before the call {mem['before_kib'] / 1024:.1f} MiB, peak during it "
+          f"{mem['peak_kib'] / 1024:.1f} MiB: +{grow:.1f} MiB "
+          f"(a full float64 matrix would need {full:.0f} MiB); "
+          f"{nq * nc / mem['seconds']:,.0f} pairs/s, {mem['seconds']:.1f} s")
+
+
+def matrix_part(args, docs, description):
     n = len(docs)
     pairs = n * n
     cpus = _core.cpu_count
@@ -200,14 +240,18 @@ def main(argv=None):
 
     # Reference result: textkern's matrix, then every contender must equal it.
     t_tk, matrix = best_of(args.repeat, ncd_matrix, docs, level=LEVEL, format=FORMAT, sep=SEP)
+    c_tk = best_of.last_cpu
     rows = docs[: args.slow_rows]
 
     t_orig, orig = best_of(1, original_style, rows, docs)
+    c_orig = best_of.last_cpu
     assert np.array_equal(orig, matrix[: len(rows)]), "original style differs"
     t_cached, (cached, gzip_total) = best_of(args.repeat, cached_loop, docs, docs)
+    c_cached = best_of.last_cpu
     assert np.array_equal(cached, matrix), "cached Python loop differs"
 
     t_bare, bare_sum = best_of(args.repeat, _core._ncd_bare, docs, docs, level=LEVEL, sep=SEP)
+    c_bare = best_of.last_cpu
     # The bound compresses exactly the same concatenations (raw sizes, no header).
     assert bare_sum == gzip_total - 18 * pairs, "bare bound did different work"
 
@@ -227,6 +271,7 @@ def main(argv=None):
         td_line = "textdistance not installed (pip install textkern[bench])"
     if td_line is None:
         t_td, td = best_of(1, textdistance_rows, rows, docs)
+        c_td = best_of.last_cpu
         raw = [textkern._similarity.compressed_size(d, level=6, format="deflate") + 4 for d in docs]
         for i in range(len(rows)):
             for j in range(n):
@@ -239,32 +284,41 @@ def main(argv=None):
         r_td = rate(t_td, len(rows) * n)
         t_tk_td, _ = best_of(args.repeat, ncd_matrix, docs, level=6, format="deflate", sep="",
                              symmetric=True)
+        c_tk_td = best_of.last_cpu
         # symmetric=True compresses both orders of every pair, as textdistance does.
         r_tk_td = rate(t_tk_td, pairs)
 
-    print("| implementation | pairs/s | time for 300 x 300 | textkern is |")
-    print("|---|---:|---:|---:|")
-    def line(name, r, note=""):
-        print(f"| {name} | {r:,.0f} | {pairs / r:.2f} s{note} | {r_tk / r:.1f}x faster |")
+    slow_pairs = len(rows) * n
+    print("| implementation | pairs/s (wall) | time for 300 x 300 | textkern is | "
+          "CPU us per pair | textkern does less work by |")
+    print("|---|---:|---:|---:|---:|---:|")
+
+    def line(name, r, cpu_us, note=""):
+        print(f"| {name} | {r:,.0f} | {pairs / r:.2f} s{note} | {r_tk / r:.1f}x faster | "
+              f"{cpu_us:.1f} | {cpu_us / (c_tk / pairs * 1e6):.1f}x |")
     line(f"paper's original style (3 compressions per pair, Python; {len(rows)} rows)", r_orig,
-         " (extrapolated)")
-    line("Python loop with cached C(x) (1 compression per pair)", r_cached)
+         c_orig / slow_pairs * 1e6, " (extrapolated)")
+    line("Python loop with cached C(x) (1 compression per pair)", r_cached,
+         c_cached / pairs * 1e6)
     if td_line is None:
         line(f"textdistance ZLIBNCD ({len(rows)} rows; level 6, both orders)", r_td,
-             " (extrapolated)")
-        print(f"| textkern ncd_matrix, textdistance's workload (level 6, symmetric) | "
-              f"{r_tk_td:,.0f} | {pairs / r_tk_td:.2f} s | {r_tk_td / r_td:.1f}x textdistance |")
-    print(f"| **textkern.ncd_matrix** ({cpus} threads) | {r_tk:,.0f} | {t_tk:.2f} s | - |")
+             c_td / slow_pairs * 1e6, " (extrapolated)")
+        print(f"| textkern ncd_matrix on textdistance's workload (level 6, symmetric) | "
+              f"{r_tk_td:,.0f} | {pairs / r_tk_td:.2f} s | {r_tk_td / r_td:.1f}x textdistance | "
+              f"{c_tk_td / pairs * 1e6:.1f} | {(c_td / slow_pairs) / (c_tk_td / pairs):.1f}x |")
+    print(f"| **textkern.ncd_matrix** ({cpus} threads) | {r_tk:,.0f} | {t_tk:.2f} s | - | "
+          f"{c_tk / pairs * 1e6:.1f} | - |")
     print(f"| bare bound: C loop compressing each x + sep + y once ({cpus} threads) | "
-          f"{r_bare:,.0f} | {t_bare:.2f} s | {t_bare / t_tk:.2f}x the bound's speed |")
+          f"{r_bare:,.0f} | {t_bare:.2f} s | {r_tk / r_bare:.2f}x | {c_bare / pairs * 1e6:.1f} | "
+          f"{c_bare / c_tk:.2f}x |")
     if td_line:
         print(td_line)
     print("\nidentical results: original style (first rows) == cached loop == ncd_matrix (==); "
-          "textdistance == its own formula (min over orders, zlib without header) over "
-          "textkern's raw sizes (==)")
-    print(f"targets: >= 10x original: {r_tk / r_orig:.1f}x; >= 3x cached loop: "
-          f"{r_tk / r_cached:.2f}x; within 1.3x of the bare bound: "
-          f"{t_tk / t_bare:.2f}x its time")
+          "the bare bound's summed sizes == the cached loop's; textdistance == its own formula "
+          "(min over orders, zlib without its header) over textkern's raw sizes (==)")
+    print(f"targets (wall): >= 10x original: {r_tk / r_orig:.1f}x; >= 3x cached loop: "
+          f"{r_tk / r_cached:.2f}x; within 1.3x of the bare bound: {t_tk / t_bare:.2f}x its time")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {cpus} CPUs")
 
     # deflateCopy: the crossover, and what the per-row choice buys.
     print("\ndeflateCopy crossover (microseconds per call, one thread): copy of the prefix "
@@ -282,30 +336,22 @@ def main(argv=None):
             cells.append(f"{c / reps * 1e6:.1f} / {z / reps * 1e6:.1f}")
         print(f"| {level} | " + " | ".join(cells) + " |")
     print("\nprefix policy on the 300 x 300 matrix:")
-    for name, mode in (("never copy", 1), ("auto (per row, by length)", 0), ("always copy", 2)):
+    for name, mode in (("never copy", 1), ("auto (per row, measured)", 0), ("always copy", 2)):
         out = np.empty((n, n))
         t, _ = best_of(args.repeat, _core.ncd_matrix, docs, None, out, level=LEVEL,
                        format=FORMAT, sep=SEP, prefix=mode)
         assert np.array_equal(out, matrix)
-        print(f"  {name:28s} {pairs / t:10,.0f} pairs/s")
+        print(f"  {name:28s} {pairs / t:10,.0f} pairs/s, "
+              f"{best_of.last_cpu / pairs * 1e6:5.1f} CPU us per pair")
 
     print("\npairs/s by thread count (ncd_matrix, same matrix):")
     for threads in sorted({1, 2, cpus, 2 * cpus}):
         t, out = best_of(args.repeat, ncd_matrix, docs, level=LEVEL, format=FORMAT, sep=SEP,
                          n_threads=threads)
         assert np.array_equal(out, matrix)
-        print(f"  {threads} thread(s): {pairs / t:10,.0f} pairs/s")
-
-    nq, nc = (4000, 1000) if args.quick else (20000, 2000)
-    print(f"\nnearest() memory, {nq} x {nc} job (k=5, level 1, raw deflate, sentences of "
-          "30-160 bytes), fresh process:")
-    mem = nearest_memory(docs, nq, nc)
-    grow = (mem["after_kib"] - mem["before_kib"]) / 1024
-    full = nq * nc * 8 / 2**20
-    print(f"  peak RSS before the call {mem['before_kib'] / 1024:.1f} MiB, after "
-          f"{mem['after_kib'] / 1024:.1f} MiB: +{grow:.1f} MiB "
-          f"(a full float64 matrix would need {full:.0f} MiB); "
-          f"{nq * nc / mem['seconds']:,.0f} pairs/s, {mem['seconds']:.1f} s")
+        print(f"  {threads} thread(s): {pairs / t:10,.0f} pairs/s, "
+              f"{best_of.last_cpu / pairs * 1e6:5.1f} CPU us per pair")
+    print(f"load average now: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

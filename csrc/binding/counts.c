@@ -915,8 +915,10 @@ static int accum_feed(accum *acc, PyObject *obj, int n_threads)
     int errors = acc->conf ? acc->conf->errors : TK_UTF8_STRICT, rc = -1;
 
     memset(&b, 0, sizeof b);
+    /* str and the bytes-like types are one document; anything else that
+     * is iterable (lists, generators, arrays of str...) is a corpus. */
     if (acc->input == INPUT_TEXT && (PyUnicode_Check(obj) || PyBytes_Check(obj)
-                                     || PyByteArray_Check(obj))) {
+                                     || PyByteArray_Check(obj) || PyMemoryView_Check(obj))) {
         if (batch_add(&b, obj, -1, acc->input, errors) < 0)
             goto cleanup;
         rc = batch_run(acc, &b, n_threads);

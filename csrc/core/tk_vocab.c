@@ -98,6 +98,9 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
                 size_t found = v->slots[s].id1 - 1;
                 tk_term *t = &v->terms[found];
                 if (t->len == len && bytes_equal(v->arena + t->off, term, len)) {
+                    /* counts are >= 0: only an overflow upwards is possible */
+                    if (count > INT64_MAX - t->count || count > INT64_MAX - v->total)
+                        return TK_EOVERFLOW;
                     t->count += count;
                     v->total += count;
                     if (id)
@@ -107,9 +110,8 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
             }
         }
     }
-    if (v->n >= TK_VOCAB_MAX_TERMS)
-        return TK_EOVERFLOW;
-    if (len > SIZE_MAX - v->arena_len)
+    if (v->n >= TK_VOCAB_MAX_TERMS || len > SIZE_MAX - v->arena_len
+        || count > INT64_MAX - v->total)
         return TK_EOVERFLOW;
     /* Grow everything first so that a failure leaves v unchanged. */
     if ((rc = tk_grow((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0

@@ -51,8 +51,9 @@ void tk_vocab_free(tk_vocab *v);
 void tk_vocab_clear(tk_vocab *v);
 
 /*
- * Add `count` occurrences of term (hash = tk_hash_bytes(term, len)),
- * inserting it if new.  *id receives its id (may be NULL).
+ * Add `count` (>= 0) occurrences of term (hash = tk_hash_bytes(term, len)),
+ * inserting it if new.  *id receives its id (may be NULL).  TK_EOVERFLOW,
+ * with v unchanged, if the term's count or the total would pass INT64_MAX.
  */
 int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
                         int64_t count, uint32_t *id);

@@ -8,6 +8,7 @@ Start with ``help(textkern.tokenize)``, ``help(textkern.count)`` and
 multilingual news articles to try them on.
 """
 from . import _core
+from ._compare import SimilarityResult, compare
 from ._counting import ANALYZERS, Counts, count, ngrams
 from ._samples import sample_articles, sample_texts
 from ._similarity import (
@@ -34,8 +35,16 @@ _LAZY = {
     "NotFittedError": "vectorizers",
 }
 
+# Submodules whose optional dependencies (matplotlib, dask) load only when
+# their functions run; the modules themselves are cheap.
+_LAZY_SUBMODULES = ("plot", "dask")
+
 
 def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'textkern' has no attribute {name!r}")
@@ -47,7 +56,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_SUBMODULES))
 
 
 __all__ = [
@@ -74,6 +83,8 @@ __all__ = [
     "nearest",
     "CompressionKNN",
     "LongTextWarning",
+    "compare",
+    "SimilarityResult",
     # sample data
     "sample_articles",
     "sample_texts",

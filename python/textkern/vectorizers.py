@@ -173,9 +173,16 @@ class _TextVectorizerBase(_EstimatorBase):
 
     def _decode_str(self, doc):
         doc = self._decode(doc)
-        if isinstance(doc, (bytes, bytearray)):
+        if isinstance(doc, (bytes, bytearray, memoryview)):
             doc = bytes(doc).decode("utf-8", self.decode_error)
         return doc
+
+    def _checked(self, raw_documents):
+        """Documents for the Python paths, with the C path's type check."""
+        for index, doc in enumerate(raw_documents):
+            if self.input == "content" and not isinstance(doc, (str, bytes, bytearray, memoryview)):
+                raise TypeError(f"item {index}: expected str or bytes, not {type(doc).__name__}")
+            yield doc
 
     def _python_tokens(self, doc):
         """scikit-learn's word pipeline in Python (custom tokenizer / pattern)."""
@@ -209,7 +216,7 @@ class _TextVectorizerBase(_EstimatorBase):
         simple_input = self.input == "content" and self.encoding.lower().replace(
             "-", "").replace("_", "") == "utf8"
         if callable(analyzer):
-            docs = (analyzer(self._decode_str(d)) for d in raw_documents)
+            docs = (analyzer(self._decode_str(d)) for d in self._checked(raw_documents))
             return docs, None, "word", 1, 1, _INPUT_FEATURES
         if analyzer == "word" and (self.tokenizer is not None or self.token_pattern is not None):
             self._token_re = re.compile(self.token_pattern or r"(?u)\b\w\w+\b")
@@ -218,17 +225,17 @@ class _TextVectorizerBase(_EstimatorBase):
                                  "Only a single group should be captured.")
             stop = self._stop_word_list()
             self._stop_set = frozenset(stop) if stop else None
-            docs = (self._python_tokens(d) for d in raw_documents)
+            docs = (self._python_tokens(d) for d in self._checked(raw_documents))
             return docs, None, "word", lo, hi, _INPUT_TOKENS
         docs = raw_documents
         if not simple_input or self.preprocessor is not None:
             pre = self.preprocessor
 
             def prepared(items):
-                for d in items:
+                for d in self._checked(items):
                     d = self._decode(d)
                     if pre is not None:
-                        if isinstance(d, (bytes, bytearray)):
+                        if isinstance(d, (bytes, bytearray, memoryview)):
                             d = bytes(d).decode("utf-8", self.decode_error)
                         d = pre(d)
                     yield d
@@ -434,7 +441,7 @@ class CountVectorizer(_TextVectorizerBase):
                                or mf < 1):
             raise ValueError(f"max_features must be None or an int >= 1, not {mf!r}")
 
-    def _prune_mask(self, df_bytes, tf_bytes, n_doc):
+    def _prune_mask(self, df_bytes, tf_bytes, n_doc, dtype):
         """The keep-mask of scikit-learn's _limit_features, in sorted-term order."""
         max_df, min_df, limit = self.max_df, self.min_df, self.max_features
         high = max_df if isinstance(max_df, numbers.Integral) else max_df * n_doc
@@ -446,7 +453,7 @@ class CountVectorizer(_TextVectorizerBase):
         if limit is not None and mask.sum() > limit:
             # The same values, dtype and numpy argsort call as scikit-learn,
             # so that ties at the cut fall the same way.
-            sum_dtype = np.add.reduce(np.zeros(1, dtype=self.dtype)).dtype
+            sum_dtype = np.add.reduce(np.zeros(1, dtype=dtype)).dtype
             tfs = np.frombuffer(tf_bytes, dtype=np.int64).astype(sum_dtype)
             mask_inds = (-tfs[mask]).argsort()[:limit]
             new_mask = np.zeros(len(dfs), dtype=bool)
@@ -457,7 +464,8 @@ class CountVectorizer(_TextVectorizerBase):
         return mask.astype(np.uint8).tobytes()
 
     # -------------------------------------------------------------- fitting
-    def _count_fit(self, raw_documents):
+    def _count_fit(self, raw_documents, dtype=None):
+        dtype = self.dtype if dtype is None else dtype
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
         table = self._validate_vocabulary()
         if table is not None:
@@ -465,11 +473,12 @@ class CountVectorizer(_TextVectorizerBase):
                                            kind, bool(self.binary))
         else:
             self._check_df()
-            table, parts = _core.fit_matrix(docs, tok, analyzer, lo, hi, self.n_threads, kind,
-                                            self._prune_mask, bool(self.binary))
+            table, parts = _core.fit_matrix(
+                docs, tok, analyzer, lo, hi, self.n_threads, kind,
+                lambda df, tf, n_doc: self._prune_mask(df, tf, n_doc, dtype), bool(self.binary))
         self._vocab = table
         self.__dict__.pop("_vocab_dict", None)
-        return _csr(parts, self.dtype)
+        return _csr(parts, dtype)
 
     def fit(self, raw_documents, y=None):
         """Learn the vocabulary of the documents.
@@ -525,13 +534,16 @@ class CountVectorizer(_TextVectorizerBase):
         NotFittedError
             If neither ``fit`` was called nor ``vocabulary`` given.
         """
+        return self._transform_counts(raw_documents, self.dtype)
+
+    def _transform_counts(self, raw_documents, dtype):
         if isinstance(raw_documents, (str, bytes)):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         self._check_fitted()
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
         parts = _core.transform_matrix(docs, self._vocab, tok, analyzer, lo, hi, self.n_threads,
                                        kind, bool(self.binary))
-        return _csr(parts, self.dtype)
+        return _csr(parts, dtype)
 
     def get_feature_names_out(self, input_features=None):
         """Feature names (terms) in column order, as an object array."""
@@ -579,6 +591,27 @@ class CountVectorizer(_TextVectorizerBase):
         state.pop("_vocab_dict", None)
         state.pop("_token_re", None)
         return state
+
+    def __setstate__(self, state):
+        parent = getattr(super(), "__setstate__", None)
+        if parent is not None:
+            parent(state)
+        else:
+            self.__dict__.update(state)
+        self._check_state()
+
+    def _check_state(self):
+        """Reject a fitted state whose parts do not fit together."""
+        vocab = self.__dict__.get("_vocab")
+        if vocab is not None and not isinstance(vocab, _core.Vocabulary):
+            raise ValueError("malformed vectorizer state: _vocab is not a Vocabulary")
+        idf = self.__dict__.get("_idf")
+        if idf is not None:
+            idf = np.asarray(idf)
+            if (idf.ndim != 1 or idf.dtype.kind != "f" or not np.all(np.isfinite(idf))
+                    or (vocab is not None and len(idf) != len(vocab))):
+                raise ValueError("malformed vectorizer state: idf_ does not match the "
+                                 "vocabulary")
 
 
 class TfidfVectorizer(CountVectorizer):
@@ -680,6 +713,8 @@ class TfidfVectorizer(CountVectorizer):
             np.log(X.data, X.data)
             X.data += 1.0
         if self.use_idf and self.__dict__.get("_idf") is not None:
+            if len(self._idf) != X.shape[1]:
+                raise ValueError(f"idf_ has {len(self._idf)} entries for {X.shape[1]} features")
             X.data *= self._idf[X.indices]
         return _normalize_rows(X, self.norm)
 
@@ -700,12 +735,7 @@ class TfidfVectorizer(CountVectorizer):
         return self
 
     def _count_fit_float(self, raw_documents):
-        saved = self.dtype
-        self.dtype = self._float_dtype()
-        try:
-            return self._count_fit(raw_documents)
-        finally:
-            self.dtype = saved
+        return self._count_fit(raw_documents, self._float_dtype())
 
     def fit_transform(self, raw_documents, y=None):
         """Learn vocabulary and idf, return the tf-idf matrix.
@@ -736,12 +766,7 @@ class TfidfVectorizer(CountVectorizer):
         """
         if "_vocab" not in self.__dict__ or (self.use_idf and self.__dict__.get("_idf") is None):
             raise NotFittedError("The TF-IDF vectorizer is not fitted")
-        saved = self.dtype
-        self.dtype = self._float_dtype()
-        try:
-            X = super().transform(raw_documents)
-        finally:
-            self.dtype = saved
+        X = self._transform_counts(raw_documents, self._float_dtype())
         return self._weight(X)
 
 
