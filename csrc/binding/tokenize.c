@@ -660,7 +660,7 @@ static PyObject *Tokenizer_richcompare(PyObject *a, PyObject *b, int op)
 
 static PyMethodDef Tokenizer_methods[] = {
     {"batch", (PyCFunction)(void (*)(void))Tokenizer_batch, METH_VARARGS | METH_KEYWORDS,
-     "batch(texts, n_threads=None, *, offsets=False, progress=None)\n--\n\n"
+     "batch($self, texts, n_threads=None, *, offsets=False, progress=None)\n--\n\n"
      "Tokenize many texts on C threads with the GIL released; one list per text.\n"
      "Results do not depend on n_threads (None uses every core)."},
     {"__reduce__", (PyCFunction)Tokenizer_reduce, METH_NOARGS, NULL},
