@@ -60,8 +60,10 @@ ASAN_VENV     ?= .venv-asan
 FAULTS_VENV   ?= .venv-faults
 HOST_PY       ?= python3
 # test_leaks.py measures RSS, which ASan's quarantine and shadow memory
-# make meaningless; it runs in the normal suite.
-ASAN_PYTEST_ARGS ?= -q -p no:cacheprovider --ignore=tests/test_leaks.py tests
+# make meaningless; it runs in the normal suite.  --capture=sys: a
+# sanitizer report written to fd 2 just before the process dies must not
+# vanish into pytest's capture file.
+ASAN_PYTEST_ARGS ?= -q -p no:cacheprovider --capture=sys --ignore=tests/test_leaks.py tests
 VALGRIND      ?= valgrind
 VALGRIND_ARGS ?= --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible --quiet
 

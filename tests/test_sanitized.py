@@ -44,14 +44,22 @@ def assert_clean(stderr: str) -> None:
     assert not found, "\n".join(found[:20])
 
 
-@pytest.mark.xfail(strict=True, reason="tk_stopwords_add: memcpy to a NULL arena when the "
-                   "first stopword maps to nothing (csrc/core/tk_tokenize.c, "
-                   "csrc/fuzz/regressions/tokenize/)")
 def test_stopword_that_maps_to_nothing():
+    # Regression: tk_stopwords_add copied into a NULL arena (fixed in 350690e).
     assert_clean(run_snippet("""
         import textkern
         assert textkern.tokenize("a b", stopwords=[""]) == ["a", "b"]
         assert textkern.tokenize("a \\u0301 b", stopwords=["\\u0301"], strip_accents=True) == ["a", "b"]
+    """))
+
+
+@pytest.mark.xfail(strict=True, reason="tk_vocab_add_hashed: memcpy to a NULL arena when the "
+                   "first term is empty (csrc/core/tk_vocab.c, csrc/fuzz/regressions/ngram/)")
+def test_empty_term_first():
+    assert_clean(run_snippet("""
+        import textkern
+        assert textkern.Counts({"": 2})[""] == 2
+        assert textkern.Counts(["", "a"]).total() == 2
     """))
 
 

@@ -133,15 +133,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* Stopwords reach the core already valid (the binding checks). */
             if (fuzz_make_text(word.data, word.size, TK_UTF8_REPLACE, 0, &word_owned, &w,
                                &w_len) == 0) {
-#ifdef FUZZ_AVOID_EMPTY_STOPWORD
-                const uint8_t *mapped;
-                size_t m_len = 0, m_cps;
-                if (tk_map_segment(&opts, w, w_len, &scratch, &mapped, &m_len, &m_cps) == TK_OK
-                    && m_len == 0) {
-                    tk_free(word_owned);
-                    continue;
-                }
-#endif
                 FUZZ_CHECK(tk_stopwords_add(stopwords, &opts, w, w_len, &scratch) == TK_OK);
                 tk_free(word_owned);
             }
