@@ -252,3 +252,20 @@ def corpus():
     except Exception:
         texts = []
     return (texts + DOCS) * 30
+
+
+def test_memoryview_is_one_document():
+    assert count(memoryview(b"a b a")) == {"a": 2, "b": 1}
+    assert count(bytearray(b"a b")) == {"a": 1, "b": 1}
+
+
+def test_counts_never_wrap():
+    big = 2**63 - 1
+    with pytest.raises(OverflowError):
+        Counts({"a": big}) + Counts({"a": 1})
+    with pytest.raises(OverflowError):
+        Counts({"a": big, "b": 1})
+    c = Counts({"a": big})
+    with pytest.raises(OverflowError):
+        c.update({"a": 1})
+    assert c["a"] == big and c.total() == big   # unchanged by the failed update

@@ -335,3 +335,43 @@ def test_input_filename_file_and_encoding(tmp_path):
         CountVectorizer(input="filename").fit(paths)   # latin-1 bytes are not UTF-8
     ok = CountVectorizer(input="filename", decode_error="replace").fit(paths)
     assert "aus" in ok.vocabulary_ and "ln" in ok.vocabulary_   # U+FFFD breaks words
+
+
+@pytest.mark.parametrize("params", [dict(token_pattern=r"\w+"), dict(tokenizer=str.split),
+                                    dict(analyzer=str.split), dict(preprocessor=str.upper)])
+def test_python_paths_name_the_bad_item(params):
+    with pytest.raises(TypeError, match="item 1"):
+        CountVectorizer(**params).fit(["a b", None])
+
+
+def test_inconsistent_pickled_state_is_rejected(docs):
+    vec = TfidfVectorizer().fit(docs)
+    state = vec.__getstate__()
+    state["_idf"] = state["_idf"][:3]
+    clone_ = TfidfVectorizer.__new__(TfidfVectorizer)
+    with pytest.raises(ValueError, match="idf"):
+        clone_.__setstate__(state)
+    state = vec.__getstate__()
+    state["_vocab"] = {"a": 0}
+    with pytest.raises(ValueError, match="Vocabulary"):
+        TfidfVectorizer.__new__(TfidfVectorizer).__setstate__(state)
+
+
+def test_tfidf_integer_dtype_does_not_mutate_params(docs):
+    import threading
+    vec = TfidfVectorizer(dtype=np.int64).fit(docs)
+    expected = vec.transform(docs).toarray()
+    errors = []
+
+    def work():
+        try:
+            for _ in range(5):
+                assert np.array_equal(vec.transform(docs).toarray(), expected)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and vec.dtype is np.int64
