@@ -38,7 +38,7 @@ import numpy as np
 
 import textkern
 from textkern import _core
-from textkern._similarity import ncd_matrix, nearest
+from textkern._similarity import ncd_matrix
 
 HERE = Path(__file__).resolve().parent
 LEVEL, FORMAT, SEP = 9, "gzip", " "

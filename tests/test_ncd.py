@@ -12,7 +12,6 @@ from textkern import _core
 from textkern._similarity import (
     CompressionKNN,
     LongTextWarning,
-    NotFittedError,
     _fair_vote,
     compressed_size,
     ncd,
@@ -264,10 +263,10 @@ def test_progress_callback_and_tqdm(monkeypatch):
     assert np.array_equal(got, ncd_matrix(xs, progress=True))   # tqdm is a test extra
 
     import sys
-    import textkern._similarity as sim
+    import textkern._progress as shared_progress
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
-    monkeypatch.setattr(sim, "_warned_no_tqdm", False)
+    monkeypatch.setattr(shared_progress, "_warned_no_tqdm", False)
     with pytest.warns(RuntimeWarning, match="tqdm"):
         assert np.array_equal(ncd_matrix(xs, progress=True), got)
     import warnings
@@ -368,8 +367,11 @@ def test_knn_distances_are_query_first_and_paper_preset():
 
 def test_knn_bad_use():
     clf = CompressionKNN()
-    with pytest.raises((NotFittedError, ValueError)):
+    from textkern import NotFittedError
+    with pytest.raises(NotFittedError):
         clf.predict(["x"])
+    with pytest.raises(ValueError):              # NotFittedError is a ValueError too
+        clf.kneighbors(["x"])
     with pytest.raises(ValueError):
         clf.fit(["a", "b"], [1])
     with pytest.raises(ValueError):
@@ -378,6 +380,14 @@ def test_knn_bad_use():
         CompressionKNN(level=12).fit(["a"], [1])
     with pytest.raises(ValueError):
         CompressionKNN(k=5).fit(["a", "b"], [1, 2]).predict(["a"])
+    with pytest.raises(TypeError, match="X item 1"):
+        CompressionKNN().fit(["a", 5], [1, 2])
+    with pytest.raises(TypeError, match="X item 1.*do not mix"):
+        CompressionKNN().fit(["a", b"b"], [1, 2])
+    fitted = CompressionKNN(k=1).fit(["good film", "bad film"], ["pos", "neg"])
+    with pytest.raises(TypeError, match="X item 0.*do not mix"):
+        fitted.predict([b"good film"])
+    assert len(fitted.predict([])) == 0
 
 
 # --------------------------------------------------------------- bad input

@@ -1,6 +1,5 @@
 """Ctrl-C during a long compression job raises KeyboardInterrupt and stops the C threads."""
 import signal
-import sys
 import threading
 
 import pytest

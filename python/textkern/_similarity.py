@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _core
+from ._progress import ProgressArg, make_progress
 
 __all__ = [
     "compressed_size",
@@ -49,13 +50,6 @@ class LongTextWarning(UserWarning):
     for 2 KB texts but about 0.94 for 40 KB ones.  Split long documents
     (for example into paragraphs) before comparing them.
     """
-
-
-try:  # scikit-learn's class when available, so that its tooling recognises it
-    from sklearn.exceptions import NotFittedError
-except ImportError:  # pragma: no cover - exercised without scikit-learn
-    class NotFittedError(ValueError, AttributeError):
-        """The estimator was used before ``fit``."""
 
 
 # ----------------------------------------------------------------- helpers
@@ -95,6 +89,31 @@ def _sep_bytes(sep: Any) -> int:
     return _nbytes(sep)
 
 
+def _text_kind(obj: Any) -> Optional[str]:
+    if isinstance(obj, str):
+        return "str"
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return "bytes"
+    try:
+        memoryview(obj)
+    except TypeError:
+        return None
+    return "bytes"
+
+
+def _check_texts(texts: Sequence[Any], name: str, kind: Optional[str] = None) -> Optional[str]:
+    """TypeError naming ``name`` and the index of a non-text or mixed item; returns the kind."""
+    for i, text in enumerate(texts):
+        this = _text_kind(text)
+        if this is None:
+            raise TypeError(f"{name} item {i}: expected str or bytes, not {type(text).__name__}")
+        if kind is not None and this != kind:
+            raise TypeError(f"{name} item {i}: expected {kind} like the training texts, not "
+                            f"{type(text).__name__}; do not mix str and bytes")
+        kind = this
+    return kind
+
+
 def _as_texts(obj: Any, name: str) -> Sequence[Any]:
     if isinstance(obj, (str, bytes, bytearray, memoryview)):
         raise TypeError(f"{name} must be a sequence of texts, not a single {type(obj).__name__}")
@@ -106,53 +125,6 @@ def _as_texts(obj: Any, name: str) -> Sequence[Any]:
         raise TypeError(
             f"{name} must be a sequence of str or bytes, not {type(obj).__name__}"
         ) from None
-
-
-_warned_no_tqdm = False
-
-
-class _Progress:
-    """Turns ``progress=`` into the ``callable(done, total)`` that _core polls."""
-
-    def __init__(self, progress: Any, n_pairs: int, desc: str):
-        self.bar = None
-        self.callback: Optional[Callable[[int, int], Any]] = None
-        self.n_pairs = n_pairs
-        if progress is None or progress is False:
-            return
-        if callable(progress):
-            self.callback = progress
-            return
-        if progress is not True:
-            raise TypeError("progress must be True, False or a callable(done, total)")
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            global _warned_no_tqdm
-            if not _warned_no_tqdm:
-                _warned_no_tqdm = True
-                warnings.warn(
-                    "progress=True needs tqdm (pip install textkern[progress]); running "
-                    "without a progress bar",
-                    RuntimeWarning,
-                    stacklevel=4,
-                )
-            return
-        self.bar = tqdm(total=n_pairs, desc=desc, unit="pair", unit_scale=True)
-        self.callback = self._update
-
-    def _update(self, done: int, total: int) -> None:
-        # _core counts work items (tiles of pairs); show pairs.
-        pairs = self.n_pairs if done >= total else (self.n_pairs * done) // max(total, 1)
-        if pairs > self.bar.n:
-            self.bar.update(pairs - self.bar.n)
-
-    def __enter__(self) -> "_Progress":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 # --------------------------------------------------------------- functions
@@ -244,7 +216,7 @@ def ncd(x: Text, y: Text, *, level: int = 6, format: str = "zlib", sep: Text = "
 def ncd_matrix(xs: Sequence[Text], ys: Optional[Sequence[Text]] = None, *, level: int = 6,
                format: str = "zlib", sep: Text = "", metric: str = "ncd",
                symmetric: bool = False, n_threads: Optional[int] = None,
-               progress: Union[bool, Callable[[int, int], Any]] = False) -> np.ndarray:
+               progress: ProgressArg = False) -> np.ndarray:
     """Compression distances between every text of ``xs`` and every text of ``ys``.
 
     Entry ``[i, j]`` equals ``ncd(xs[i], ys[j], ...)`` exactly, whatever the
@@ -283,9 +255,10 @@ def ncd_matrix(xs: Sequence[Text], ys: Optional[Sequence[Text]] = None, *, level
         as the full matrix, so use it for a symmetric result, not for speed.
     n_threads : int, optional
         C threads; ``None`` uses every CPU.
-    progress : bool or callable, default False
+    progress : bool, "auto" or callable, default False
         ``True`` shows a tqdm bar (``pip install textkern[progress]``; without
-        tqdm it warns once and runs without a bar).  A callable is called as
+        tqdm it warns once and runs without a bar); ``"auto"`` shows one only
+        for big jobs in a notebook or terminal.  A callable is called as
         ``progress(done, total)`` about ten times a second with work units.
 
     Returns
@@ -319,7 +292,7 @@ def ncd_matrix(xs: Sequence[Text], ys: Optional[Sequence[Text]] = None, *, level
         raise ValueError("symmetric=True compares xs with itself: pass ys=None")
     n_y = len(xs) if ys is None else len(ys)
     out = np.empty((len(xs), n_y), dtype=np.float64)
-    with _Progress(progress, len(xs) * n_y, "ncd_matrix") as bar:
+    with make_progress(progress, len(xs) * n_y, "ncd_matrix", unit="pair") as bar:
         longest_x, longest_y = _core.ncd_matrix(
             xs, ys, out, level=level, format=format, sep=sep, metric=metric,
             symmetric=bool(symmetric), n_threads=n_threads, progress=bar.callback)
@@ -331,8 +304,7 @@ def ncd_matrix(xs: Sequence[Text], ys: Optional[Sequence[Text]] = None, *, level
 def nearest(queries: Sequence[Text], corpus: Sequence[Text], k: int = 5, *, level: int = 6,
             format: str = "zlib", sep: Text = "", metric: str = "ncd",
             n_threads: Optional[int] = None,
-            progress: Union[bool, Callable[[int, int], Any]] = False
-            ) -> Tuple[np.ndarray, np.ndarray]:
+            progress: ProgressArg = False) -> Tuple[np.ndarray, np.ndarray]:
     """The ``k`` corpus texts closest to each query, without building the matrix.
 
     Distances are ``ncd(queries[i], corpus[j], ...)`` (query first).  The
@@ -379,7 +351,7 @@ def nearest(queries: Sequence[Text], corpus: Sequence[Text], k: int = 5, *, leve
     k = int(k)
     indices = np.empty((len(queries), k), dtype=np.int64)
     distances = np.empty((len(queries), k), dtype=np.float64)
-    with _Progress(progress, len(queries) * len(corpus), "nearest") as bar:
+    with make_progress(progress, len(queries) * len(corpus), "nearest", unit="pair") as bar:
         longest_q, longest_c = _core.nearest(
             queries, corpus, k, indices, distances, level=level, format=format, sep=sep,
             metric=metric, n_threads=n_threads, progress=bar.callback)
@@ -533,6 +505,7 @@ class CompressionKNN:
         """
         self._check_params()
         texts = list(_as_texts(X, "X"))
+        kind = _check_texts(texts, "X")
         labels = np.asarray(y)
         if labels.ndim != 1:
             raise ValueError(f"y must be one-dimensional, got shape {labels.shape}")
@@ -543,12 +516,16 @@ class CompressionKNN:
         self.classes_, self._encoded = np.unique(labels, return_inverse=True)
         self._encoded = self._encoded.reshape(-1)
         self.train_texts_ = texts
+        self._kind = kind
         self.n_features_in_ = 1
         return self
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "train_texts_"):
-            raise NotFittedError("this CompressionKNN is not fitted yet: call fit(texts, labels) first")
+            # The package's one NotFittedError (scikit-learn's when installed).
+            from .vectorizers import NotFittedError
+            raise NotFittedError(
+                "this CompressionKNN is not fitted yet: call fit(texts, labels) first")
 
     def kneighbors(self, X: Sequence[Text], n_neighbors: Optional[int] = None,
                    return_distance: bool = True):
@@ -578,6 +555,8 @@ class CompressionKNN:
             raise ValueError(f"n_neighbors must be a positive int, not {k!r}")
         if k > len(self.train_texts_):
             raise ValueError(f"n_neighbors = {k} exceeds the {len(self.train_texts_)} training texts")
+        X = _as_texts(X, "X")
+        _check_texts(X, "X", getattr(self, "_kind", None))
         indices, distances = nearest(X, self.train_texts_, k, level=self.level,
                                      format=self.format, sep=self.sep, metric=self.metric,
                                      n_threads=self.n_threads)
