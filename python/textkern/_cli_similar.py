@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from typing import IO, List, Sequence
 
 import numpy as np
@@ -72,7 +73,16 @@ def register(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace, out: IO[str] = None) -> int:
     """Carry out ``textkern similar`` with parsed arguments."""
-    out = out if out is not None else sys.stdout
+    # A command line shows warnings as one plain line, not as source code.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", _similarity.LongTextWarning)
+        status = _run(args, out if out is not None else sys.stdout)
+    for warning in caught:
+        sys.stderr.write(f"textkern: warning: {warning.message}\n")
+    return status
+
+
+def _run(args: argparse.Namespace, out: IO[str]) -> int:
     paths: List[str] = list(args.files)
     texts = [_read_text(path) for path in paths]
     options = dict(level=args.level, format=args.format, sep=args.sep, metric=args.metric,
