@@ -269,3 +269,13 @@ def test_counts_never_wrap():
     with pytest.raises(OverflowError):
         c.update({"a": 1})
     assert c["a"] == big and c.total() == big   # unchanged by the failed update
+
+
+def test_empty_terms():
+    assert Counts({"": 2})[""] == 2
+    assert Counts(["", "a"]).total() == 2
+    from textkern.vectorizers import CountVectorizer
+    pytest.importorskip("scipy")
+    cv = CountVectorizer(analyzer=lambda d: ["", d])
+    X = cv.fit_transform(["a", "b"])
+    assert list(cv.get_feature_names_out()) == ["", "a", "b"] and X[:, 0].sum() == 2

@@ -625,7 +625,8 @@ static int finish_fit_chunk(chunk_out *out)
         }
         if (i % RUN_SAMPLE == 0)
             run->samples[i / RUN_SAMPLE] = at;
-        memcpy(run->bytes + at, t, len);
+        if (len)
+            memcpy(run->bytes + at, t, len);
         at += len;
         run->lens[i] = (uint32_t)len;
         run->counts[i] = v->terms[sorted[i]].count;
@@ -849,7 +850,8 @@ static int batch_add_terms(batch_in *b, PyObject *item, Py_ssize_t index, doc_in
             tkpy_raise(rc);
             goto fail;
         }
-        memcpy(b->bytes + b->bytes_len, s, (size_t)len);
+        if (len)
+            memcpy(b->bytes + b->bytes_len, s, (size_t)len);
         b->bytes_len += (size_t)len;
         b->ends[b->n_ends++] = b->bytes_len - start;
     }
@@ -1486,7 +1488,8 @@ static int merge_range(merge_plan *plan, size_t r)
         const uint8_t *t = first->bytes + cur[heap[0].seg].off;
         size_t tlen = first->lens[cur[heap[0].seg].pos];
         uint64_t tkey = heap[0].key;
-        memcpy(out->bytes + out->bytes_len, t, tlen);
+        if (tlen)
+            memcpy(out->bytes + out->bytes_len, t, tlen);
         out->bytes_len += tlen;
         out->ends[g] = out->bytes_len;
         out->tf[g] = 0;
@@ -1762,7 +1765,8 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
         w.plan = &plan;
         for (i = 0; (t = walker_next(&w, &len, &tf)) != NULL; i++)
             if (newcol[i] != UINT32_MAX) {
-                memcpy(vocab->bytes + at, t, len);
+                if (len)
+                    memcpy(vocab->bytes + at, t, len);
                 at += len;
                 vocab->ends[k++] = at;
             }
@@ -2616,7 +2620,8 @@ static PyObject *Vocabulary_new(PyTypeObject *type, PyObject *args, PyObject *kw
             tkpy_raise(rc);
             goto fail;
         }
-        memcpy(self->bytes + bytes_len, s, len);
+        if (len)
+            memcpy(self->bytes + bytes_len, s, len);
         bytes_len += len;
         self->ends[self->n++] = bytes_len;
         Py_DECREF(item);

@@ -56,7 +56,8 @@ static int push_token(tk_ngram_buf *buf, const uint8_t *tok, size_t len)
     if (buf->n_units)
         buf->text[buf->text_len++] = ' ';
     buf->starts[buf->n_units] = buf->text_len;
-    memcpy(buf->text + buf->text_len, tok, len);
+    if (len)
+        memcpy(buf->text + buf->text_len, tok, len);
     buf->text_len += len;
     buf->ends[buf->n_units] = buf->text_len;
     buf->n_units++;

@@ -123,7 +123,8 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
             return rc;
     }
     new_id = v->n;
-    memcpy(v->arena + v->arena_len, term, len);
+    if (len)   /* the arena may still be NULL for an empty first term */
+        memcpy(v->arena + v->arena_len, term, len);
     v->terms[new_id].off = v->arena_len;
     v->terms[new_id].len = len;
     v->terms[new_id].count = count;
@@ -163,7 +164,8 @@ int tk_vocab_merge(tk_vocab *dst, const tk_vocab *src, uint32_t *map)
 
 int tk_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-    int c = memcmp(a, b, alen < blen ? alen : blen);
+    size_t n = alen < blen ? alen : blen;
+    int c = n ? memcmp(a, b, n) : 0;   /* empty terms may have NULL bytes */
     if (c)
         return c;
     return alen < blen ? -1 : alen > blen;
@@ -320,7 +322,8 @@ int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint
     if ((rc = tk_grow((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0
         || (rc = tk_grow((void **)&v->terms, &v->terms_cap, v->n + 1, sizeof *v->terms)) < 0)
         return rc;
-    memcpy(v->arena + v->arena_len, term, len);
+    if (len)   /* the arena may still be NULL for an empty first term */
+        memcpy(v->arena + v->arena_len, term, len);
     v->terms[v->n].off = v->arena_len;
     v->terms[v->n].len = len;
     v->terms[v->n].count = count;

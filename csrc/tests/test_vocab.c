@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tk_test.h"
+#include "tk_tokenize.h"
 #include "tk_vocab.h"
 
 static void test_basic(void)
@@ -31,6 +32,26 @@ static void test_basic(void)
     tk_vocab_clear(&v);
     CHECK_EQ_INT(v.n, 0);
     CHECK_EQ_INT(tk_vocab_find(&v, (const uint8_t *)"b", 1), -1);
+    tk_vocab_free(&v);
+}
+
+/* An empty first term: the arena is still NULL (UBSan checks the copy). */
+static void test_empty_first_term(void)
+{
+    tk_vocab v;
+    uint32_t id = 7, *ids = NULL;
+    tk_vocab_init(&v);
+    CHECK_EQ_INT(tk_vocab_add(&v, (const uint8_t *)"", 0, 2, &id), TK_OK);
+    CHECK_EQ_INT(id, 0);
+    CHECK_EQ_INT(tk_vocab_find(&v, (const uint8_t *)"", 0), 0);
+    CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
+    tk_free(ids);
+    tk_vocab_free(&v);
+    tk_vocab_init(&v);
+    CHECK_EQ_INT(tk_vocab_append_unindexed(&v, (const uint8_t *)"", 0,
+                                           tk_hash_bytes((const uint8_t *)"", 0), 1), TK_OK);
+    CHECK_EQ_INT(tk_vocab_index(&v), TK_OK);
+    CHECK_EQ_INT(tk_vocab_find(&v, (const uint8_t *)"", 0), 0);
     tk_vocab_free(&v);
 }
 
@@ -148,6 +169,7 @@ static void test_alloc_failures(void)
 int main(void)
 {
     test_basic();
+    test_empty_first_term();
     test_many_and_sort();
     test_cmp();
     test_sort_long_prefixes();
