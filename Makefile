@@ -64,6 +64,11 @@ HOST_PY       ?= python3
 # sanitizer report written to fd 2 just before the process dies must not
 # vanish into pytest's capture file.
 ASAN_PYTEST_ARGS ?= -q -p no:cacheprovider --capture=sys --ignore=tests/test_leaks.py tests
+# allocator_may_return_null: tests of huge inputs expect MemoryError, not
+# an ASan abort.  TEST_UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0
+# lists every UBSan finding of a run instead of stopping at the first.
+TEST_ASAN_OPTIONS  ?= detect_leaks=0:halt_on_error=1:allocator_may_return_null=1
+TEST_UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 VALGRIND      ?= valgrind
 VALGRIND_ARGS ?= --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible --quiet
 
@@ -121,8 +126,7 @@ test-asan:
 	  || { echo "test-asan: the extension is not instrumented"; exit 1; }
 	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
 	  PYTHONMALLOC=malloc \
-	  ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ASAN_OPTIONS=$(TEST_ASAN_OPTIONS) UBSAN_OPTIONS=$(TEST_UBSAN_OPTIONS) \
 	  $(ASAN_VENV)/bin/python -m pytest $(ASAN_PYTEST_ARGS)
 
 # Corpus replayers without sanitizers, for valgrind.

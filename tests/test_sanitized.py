@@ -53,9 +53,8 @@ def test_stopword_that_maps_to_nothing():
     """))
 
 
-@pytest.mark.xfail(strict=True, reason="tk_vocab_add_hashed: memcpy to a NULL arena when the "
-                   "first term is empty (csrc/core/tk_vocab.c, csrc/fuzz/regressions/ngram/)")
 def test_empty_term_first():
+    # Regression: tk_vocab_add_hashed copied into a NULL arena (fixed in 5aae9db).
     assert_clean(run_snippet("""
         import textkern
         assert textkern.Counts({"": 2})[""] == 2
