@@ -122,7 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     surrogate_units = (b1 >> 6) & 1;
     reuse = (b1 >> 7) & 1;
 
-    n_stop = fuzz_byte(&in) % 4;
+    /* Usually a few stopwords; with the top bit, enough to grow the set. */
+    n_stop = fuzz_byte(&in);
+    n_stop = (n_stop & 0x80) ? 32 + (n_stop & 31) : n_stop % 4;
     if (n_stop) {
         FUZZ_CHECK(tk_stopwords_new(&opts, &stopwords) == TK_OK);
         for (i = 0; i < n_stop; i++) {
@@ -165,6 +167,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      &ctx);
     FUZZ_CHECK(rc == TK_OK);
     FUZZ_CHECK(same_tokens(&first, &second));
+
+    /* A warm scratch used under other options must forget its memo. */
+    {
+        tk_tokenizer_opts other = opts;
+        tk_toklist warm, cold;
+        tk_scratch clean;
+        memset(&warm, 0, sizeof warm);
+        memset(&cold, 0, sizeof cold);
+        memset(&clean, 0, sizeof clean);
+        warm.want_spans = cold.want_spans = 1;
+        other.case_mode = (opts.case_mode + 1) % 3;
+        other.norm = (opts.norm + 2) % 3;
+        other.strip_accents = !opts.strip_accents;
+        other.kinds = opts.kinds | TK_KIND_WORD;
+        FUZZ_CHECK(tk_tokenize(&other, NULL, text, text_len, &scratch, tk_toklist_sink, &warm)
+                   == TK_OK);
+        FUZZ_CHECK(tk_tokenize(&other, NULL, text, text_len, &clean, tk_toklist_sink, &cold)
+                   == TK_OK);
+        FUZZ_CHECK(same_tokens(&warm, &cold));
+        tk_toklist_clear(&warm);
+        /* ... and back: the first options again give the first tokens. */
+        FUZZ_CHECK(tk_tokenize(&opts, stopwords, text, text_len, &scratch, tk_toklist_sink,
+                               &warm) == TK_OK);
+        FUZZ_CHECK(same_tokens(&warm, &first));
+        tk_toklist_free(&warm);
+        tk_toklist_free(&cold);
+        tk_scratch_free(&clean);
+    }
 
     /* Mapping a token again is stable for the idempotent mappings. */
     if (opts.case_mode == TK_CASE_FOLD && opts.norm == TK_NORM_NFKC && !opts.strip_accents) {

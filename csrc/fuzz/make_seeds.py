@@ -41,6 +41,7 @@ EDGE_TEXTS = [
     ("a" * 300 + " " + "\u0301" * 200).encode(),
     ("1" + ".1" * 100 + " " + "a'" * 100).encode(),
     ("\U0001F1F0" * 9).encode(),                     # odd run of regional indicators
+    ("\ufdfa" * 4 + " " + "\u3392\u3392" + " " + "\u1f82" * 8).encode(),  # one segment, big NFKC growth
     "\u3000\u3000 \u2003\u2003x".encode(),
 ]
 
@@ -73,6 +74,8 @@ def main():
         b0 = (i * 7) % 256
         b1 = (0x0F if i % 3 else 0x01) | ((i % 3) << 4) | ((i & 1) << 6) | ((i & 2) << 6)
         stop = b"\x01\x03the" if i % 4 == 0 else b"\x00"
+        if i % 9 == 5:   # 33 stopwords: the set grows past its first table
+            stop = b"\x81" + b"".join(bytes([2]) + b"w" + bytes([65 + k]) for k in range(33))
         tokenize.append(bytes([b0, b1, i % 3]) + stop + text)
         # ngram: b0 analyzer/case/norm, b1 lo/hi/strip, b2 kinds/min_len/stopword
         b0 = i % 36
