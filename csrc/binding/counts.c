@@ -733,10 +733,11 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     job.doc_base = acc->n_docs;
     /* A few chunks per thread: enough to balance uneven documents, few
      * enough that chunk vocabularies repeat few terms (they are merged, and
-     * for fit they are all kept until the end).  Four measured best for
-     * both speed and peak memory. */
+     * for fit they are all kept until the end).  For fit four measured
+     * best for both speed and peak memory; count merges every chunk into
+     * the global vocabulary serially, so it takes fewer, larger chunks. */
     {
-        size_t per_thread = 4;
+        size_t per_thread = acc->mode == MODE_COUNT ? 2 : 4;
         job.chunk = threads > 1 ? (n_docs + (size_t)threads * per_thread - 1)
                                       / ((size_t)threads * per_thread)
                                 : n_docs;
