@@ -4,6 +4,11 @@ The work happens in :mod:`textkern._core`: n-gram generation, hashing
 and counting run in C (on C threads with the GIL released for
 ``count``), and the resulting :class:`Counts` keeps its terms in a C
 arena until you ask for Python objects.
+
+``Counts`` is registered as a ``collections.abc.Mapping``.  Iteration
+follows first appearance; ``keys()``, ``values()`` and ``items()`` return
+lists (snapshots) in that order.  ``update()`` adds in place; a count or
+total that would pass 2**63 - 1 raises ``OverflowError``.
 """
 from __future__ import annotations
 
