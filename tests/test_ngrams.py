@@ -175,3 +175,20 @@ def test_nul_and_huge_runs_do_not_crash():
     assert ngrams("a\x00b", 1, analyzer="char", case=None) == ["a", "\x00", "b"]
     text = "x" + "\u0301" * 10000
     assert len(ngrams(text, 1, analyzer="grapheme", normalize=None)) == 1
+
+
+def test_long_documents_are_mapped_in_pieces_without_changing_results(sample_docs):
+    # Texts over 64 KiB are tokenized and mapped piece by piece; the cut
+    # points must not change anything.
+    from textkern import tokenize
+    text = " ".join(sample_docs) * 12
+    text = unicodedata.normalize("NFC", text)
+    assert len(text.encode()) > 200_000
+    tokens = tokenize(text)
+    assert ngrams(text, 1) == tokens
+    assert ngrams(text, 2)[:1000] == [" ".join(tokens[i:i + 2]) for i in range(1000)]
+    if _simple_lower_agrees(text):
+        sk = sk_analyzer("char", 3, 3)
+        assert ngrams(text, 3, analyzer="char", case="lower", normalize=None) == sk(text)
+    folded = ngrams(text, 1, analyzer="char")
+    assert len(folded) == len(re.sub(r"\s\s+", " ", unicodedata.normalize("NFKC", text).casefold()))

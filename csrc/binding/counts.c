@@ -233,6 +233,7 @@ typedef struct batch_job {
     pthread_mutex_t lock;
     size_t next_merge;
     int merging;
+    int cancel;                    /* set (atomically) when Ctrl-C arrives */
 } batch_job;
 
 /* Grams wait in a short FIFO after their hash table slot is prefetched,
@@ -250,6 +251,7 @@ typedef struct doc_sink {
     worker_state *ws;
     size_t stamp;                  /* global document index + 1 */
     size_t row_start;              /* first entry of the current row */
+    size_t since_check;            /* grams since the last look at job->cancel */
     pending_gram pipe[PIPE_LEN];
     size_t pipe_head, pipe_len;
 } doc_sink;
@@ -369,6 +371,10 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
     accum *acc = d->job->acc;
     uint64_t h = tk_hash_bytes(g, len);
     int rc;
+
+    /* One huge document is one work item: look for Ctrl-C inside it too. */
+    if ((++d->since_check & 0xFFFF) == 0 && __atomic_load_n(&d->job->cancel, __ATOMIC_RELAXED))
+        return TK_ECANCELLED;
 
     if (acc->mode == MODE_HASH) {
         uint64_t col = (h & UINT64_C(0x7fffffffffffffff)) % acc->n_features;
@@ -524,10 +530,13 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
     d.row_start = start;
     d.pipe_head = 0;
     d.pipe_len = 0;
+    d.since_check = 0;
     ws->tmp_len = 0;
     if (acc->input == INPUT_TEXT) {
-        rc = tk_ngrams(&acc->ng, &acc->conf->opts, acc->conf->stopwords, doc->data, doc->len,
-                       &ws->buf, sink_gram, &d);
+        rc = tk_ngram_prepare_cancellable(&acc->ng, &acc->conf->opts, acc->conf->stopwords,
+                                          doc->data, doc->len, &ws->buf, &job->cancel);
+        if (rc == TK_OK)
+            rc = tk_ngram_emit(&acc->ng, &ws->buf, sink_gram, &d);
     } else if (acc->input == INPUT_TOKENS) {
         /* ends are relative to this document's data */
         rc = tk_ngram_prepare_tokens(&ws->buf, doc->data, job->ends + doc->first_end,
@@ -704,6 +713,55 @@ static void batch_chunks_free(batch_job *job)
     job->chunks = NULL;
 }
 
+/*
+ * Like tkpy_run_job, but a Ctrl-C also raises job->cancel, which the
+ * n-gram sink reads, so that one huge document stops early as well.
+ */
+typedef struct cancel_poll {
+    PyThreadState *saved;
+    int *cancel;
+    int failed;
+} cancel_poll;
+
+static int poll_for_cancel(void *arg, size_t done, size_t total)
+{
+    cancel_poll *p = arg;
+    (void)done;
+    (void)total;
+    if (p->failed)
+        return 1;
+    PyEval_RestoreThread(p->saved);
+    if (PyErr_CheckSignals() < 0)
+        p->failed = 1;
+    p->saved = PyEval_SaveThread();
+    if (p->failed)
+        __atomic_store_n(p->cancel, 1, __ATOMIC_RELAXED);
+    return p->failed;
+}
+
+static int run_job_cancellable(tk_job *tj, int threads, int *cancel)
+{
+    cancel_poll p;
+    int rc;
+    p.cancel = cancel;
+    p.failed = 0;
+    tj->poll = poll_for_cancel;
+    tj->poll_ctx = &p;
+    p.saved = PyEval_SaveThread();
+    rc = tk_parallel_run(tj, threads);
+    PyEval_RestoreThread(p.saved);
+    if (p.failed || rc == TK_ECANCELLED) {
+        if (!PyErr_Occurred())
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return -1;
+    }
+    if (rc < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    return 0;
+}
+
 /* Run one batch (GIL held on entry and exit). */
 static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs,
                      int n_threads)
@@ -758,7 +816,7 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     tj.chunk = job.chunk;
     tj.run = run_chunk;
     tj.ctx = &job;
-    rc = tkpy_run_job(&tj, threads, NULL);
+    rc = run_job_cancellable(&tj, threads, &job.cancel);
     pthread_mutex_destroy(&job.lock);
     if (rc == 0 && job.next_merge != job.n_chunks) {
         PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: unmerged chunks");

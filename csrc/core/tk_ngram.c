@@ -10,6 +10,7 @@ void tk_ngram_buf_free(tk_ngram_buf *buf)
     tk_free(buf->text);
     tk_free(buf->starts);
     tk_free(buf->ends);
+    tk_free(buf->mapped);
     memset(buf, 0, sizeof *buf);
 }
 
@@ -210,24 +211,88 @@ static int split_words(tk_ngram_buf *buf, const uint8_t *s, size_t len)
     return TK_OK;
 }
 
+#define PIECE_BYTES ((size_t)1 << 16)
+
+/* End of the piece that starts at start (see tk_ngram_prepare). */
+static size_t piece_end(const uint8_t *text, size_t len, size_t start)
+{
+    size_t p;
+    if (len - start <= PIECE_BYTES)
+        return len;
+    for (p = start + PIECE_BYTES; p + 1 < len; p++)
+        if ((text[p] == ' ' || text[p] == '\n' || text[p] == '\t') && text[p + 1] < 0x80)
+            return p;
+    return len;
+}
+
+static int cancelled(const int *cancel)
+{
+    return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
+}
+
 int tk_ngram_prepare(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
                      const tk_stopwords *stopwords, const uint8_t *text, size_t len,
                      tk_ngram_buf *buf)
 {
+    return tk_ngram_prepare_cancellable(ng, opts, stopwords, text, len, buf, NULL);
+}
+
+int tk_ngram_prepare_cancellable(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
+                                 const tk_stopwords *stopwords, const uint8_t *text,
+                                 size_t len, tk_ngram_buf *buf, const int *cancel)
+{
     const uint8_t *mapped;
-    size_t mapped_len, mapped_cps;
+    size_t mapped_len, mapped_cps = 0, start, end;
     int rc;
 
     buf->text_len = 0;
     buf->n_units = 0;
     buf->n_words = 0;
-    if (ng->analyzer == TK_ANALYZER_WORD)
-        return tk_tokenize(opts, stopwords, text, len, &buf->scratch, token_sink, buf);
-    /* Char analyzers map the whole document, as scikit-learn lowercases
-     * the whole document before cutting it. */
-    rc = tk_map_segment(opts, text, len, &buf->scratch, &mapped, &mapped_len, &mapped_cps);
-    if (rc < 0)
-        return rc;
+    if (ng->analyzer == TK_ANALYZER_WORD) {
+        for (start = 0; start < len; start = end) {
+            if (cancelled(cancel))
+                return TK_ECANCELLED;
+            end = piece_end(text, len, start);
+            rc = tk_tokenize(opts, stopwords, text + start, end - start, &buf->scratch,
+                             token_sink, buf);
+            if (rc < 0)
+                return rc;
+        }
+        return TK_OK;
+    }
+    /* Char analyzers map the whole document (as scikit-learn lowercases
+     * the whole document before cutting it), one piece at a time. */
+    if (len <= PIECE_BYTES) {
+        rc = tk_map_segment(opts, text, len, &buf->scratch, &mapped, &mapped_len, &mapped_cps);
+        if (rc < 0)
+            return rc;
+    } else {
+        buf->mapped_len = 0;
+        for (start = 0; start < len; start = end) {
+            const uint8_t *piece;
+            size_t piece_len, piece_cps;
+            if (cancelled(cancel))
+                return TK_ECANCELLED;
+            end = piece_end(text, len, start);
+            rc = tk_map_segment(opts, text + start, end - start, &buf->scratch, &piece,
+                                &piece_len, &piece_cps);
+            if (rc < 0)
+                return rc;
+            if (piece_len > SIZE_MAX - buf->mapped_len)
+                return TK_EOVERFLOW;
+            if ((rc = tk_grow((void **)&buf->mapped, &buf->mapped_cap,
+                              buf->mapped_len + piece_len, 1)) < 0)
+                return rc;
+            if (piece_len)
+                memcpy(buf->mapped + buf->mapped_len, piece, piece_len);
+            buf->mapped_len += piece_len;
+            mapped_cps += piece_cps;
+        }
+        mapped = buf->mapped;
+        mapped_len = buf->mapped_len;
+    }
+    if (cancelled(cancel))
+        return TK_ECANCELLED;
     if ((rc = tk_grow((void **)&buf->starts, &buf->starts_cap, mapped_cps + 2,
                       sizeof *buf->starts)) < 0)
         return rc;

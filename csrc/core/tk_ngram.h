@@ -53,6 +53,8 @@ typedef struct tk_ngram_buf {
     size_t ends_cap;
     size_t n_units;          /* tokens, code points or clusters */
     size_t n_words;          /* char_wb: number of words */
+    uint8_t *mapped;         /* char analyzers: the mapped document */
+    size_t mapped_len, mapped_cap;
 } tk_ngram_buf;
 
 void tk_ngram_buf_free(tk_ngram_buf *buf);
@@ -63,10 +65,20 @@ int tk_is_py_space(uint32_t cp);
 /* Validate an n range: TK_OK or TK_EINVAL. */
 int tk_ngram_check(const tk_ngram_opts *ng);
 
-/* Prepare buf for text (valid UTF-8) under the analyzer in ng. */
+/*
+ * Prepare buf for text (valid UTF-8) under the analyzer in ng.  Long
+ * texts are tokenized / mapped in pieces cut before an ASCII space that
+ * precedes an ASCII character (where no mapping, normalization or word
+ * boundary rule reaches across), so scratch memory stays bounded.
+ */
 int tk_ngram_prepare(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
                      const tk_stopwords *stopwords, const uint8_t *text, size_t len,
                      tk_ngram_buf *buf);
+/* The same; a nonzero *cancel (read atomically; cancel may be NULL) stops
+ * it between pieces with TK_ECANCELLED. */
+int tk_ngram_prepare_cancellable(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
+                                 const tk_stopwords *stopwords, const uint8_t *text,
+                                 size_t len, tk_ngram_buf *buf, const int *cancel);
 
 /*
  * Prepare buf for word n-grams over a given token list: tokens back to
