@@ -425,6 +425,11 @@ def test_bad_input():
         ncd_matrix(["ok", "bad \udfff"])
     with pytest.raises(ValueError):
         ncd_matrix(["a"], n_threads=0)
+    strided = memoryview(b"abcd")[::2]
+    with pytest.raises(TypeError, match="contiguous"):
+        compressed_size(strided)
+    with pytest.raises(TypeError, match="xs item 1: .*contiguous"):
+        ncd_matrix([b"ab", strided])
     # NUL bytes are ordinary data.
     assert ncd("a\0b", "a\0c") == ref_ncd("a\0b", "a\0c")
     # The private entry point validates too.
