@@ -252,6 +252,7 @@ typedef struct doc_sink {
     size_t stamp;                  /* global document index + 1 */
     size_t row_start;              /* first entry of the current row */
     size_t since_check;            /* grams since the last look at job->cancel */
+    uint32_t mark;                 /* FIT: position of the document in its chunk + 1 */
     pending_gram pipe[PIPE_LEN];
     size_t pipe_head, pipe_len;
 } doc_sink;
@@ -327,6 +328,32 @@ static int row_add(doc_sink *d, uint32_t id)
     return TK_OK;
 }
 
+/*
+ * FIT: the same, with the per-document mark kept in the chunk's own term
+ * record (just brought into cache by the lookup) instead of a separate
+ * array.  mark is the document's position in its chunk + 1.
+ */
+static int row_add_local(doc_sink *d, uint32_t id)
+{
+    chunk_out *out = d->out;
+    tk_term *t = &out->vocab.terms[id];
+    int rc;
+    if (t->mark == d->mark) {
+        uint64_t *e = &out->entries[d->row_start + t->aux];
+        if (ENTRY_VALUE(*e) == UINT32_MAX)
+            return TK_EOVERFLOW;
+        (*e)++;
+        return TK_OK;
+    }
+    if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                      sizeof *out->entries)) < 0)
+        return rc;
+    t->mark = d->mark;
+    t->aux = (uint32_t)(out->n_entries - d->row_start);
+    out->entries[out->n_entries++] = ENTRY(id, 1);
+    return TK_OK;
+}
+
 static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
 {
     accum *acc = d->job->acc;
@@ -338,7 +365,7 @@ static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
     case MODE_FIT:
         if ((rc = tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, &id)) < 0)
             return rc;
-        return row_add(d, id);
+        return row_add_local(d, id);
     case MODE_TRANSFORM: {
         long long found = tk_vocab_find_hashed(acc->fixed, g, len, h);
         if (found < 0)
@@ -531,6 +558,7 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
     d.pipe_head = 0;
     d.pipe_len = 0;
     d.since_check = 0;
+    d.mark = (uint32_t)(i % job->chunk + 1);
     ws->tmp_len = 0;
     if (acc->input == INPUT_TEXT) {
         rc = tk_ngram_prepare_cancellable(&acc->ng, &acc->conf->opts, acc->conf->stopwords,

@@ -129,6 +129,8 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
     v->terms[new_id].len = len;
     v->terms[new_id].count = count;
     v->terms[new_id].hash = hash;
+    v->terms[new_id].mark = 0;
+    v->terms[new_id].aux = 0;
     v->arena_len += len;
     v->total += count;
     v->n++;
@@ -328,6 +330,8 @@ int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint
     v->terms[v->n].len = len;
     v->terms[v->n].count = count;
     v->terms[v->n].hash = hash;
+    v->terms[v->n].mark = 0;
+    v->terms[v->n].aux = 0;
     v->arena_len += len;
     v->total += count;
     v->n++;

@@ -29,6 +29,8 @@ typedef struct tk_term {
     size_t len;
     int64_t count;
     uint64_t hash;           /* tk_hash_bytes of the term */
+    uint32_t mark, aux;      /* free for the owner (0 for a new term); sit in
+                                the record a lookup has just brought in */
 } tk_term;
 
 typedef struct tk_vocab {
