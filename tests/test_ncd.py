@@ -444,3 +444,18 @@ def test_bare_bound_hook_counts_every_concatenation():
     expected = sum(len(zlib.compress((x + " " + y).encode(), 9, wbits=-15)) for x in xs for y in ys)
     assert _core._ncd_bare(xs, ys, level=9, sep=" ") == expected
     assert _core._ncd_bare(xs, ys, level=9, sep=" ", n_threads=2) == expected
+
+
+def test_knn_pickles_and_refuses_inconsistent_state():
+    import pickle
+    train = make_docs(6, 50)
+    clf = CompressionKNN(k=3, level=6).fit(train, list("aabbcc"))
+    again = pickle.loads(pickle.dumps(clf))
+    queries = make_docs(3, 51)
+    assert again.predict(queries).tolist() == clf.predict(queries).tolist()
+    state = dict(clf.__dict__)
+    for key, bad in [("_encoded", clf._encoded[:2]), ("_encoded", clf._encoded + 10),
+                     ("train_texts_", train[:1] + [5] + train[2:])]:
+        fresh = CompressionKNN.__new__(CompressionKNN)
+        with pytest.raises((ValueError, TypeError)):
+            fresh.__setstate__(dict(state, **{key: bad}))

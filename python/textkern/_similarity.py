@@ -520,6 +520,30 @@ class CompressionKNN:
         self.n_features_in_ = 1
         return self
 
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled classifier, refusing a fitted state that does not hang together."""
+        if not isinstance(state, dict):
+            raise ValueError("CompressionKNN state must be a dict")
+        if "train_texts_" in state:
+            texts = state["train_texts_"]
+            classes = state.get("classes_")
+            encoded = state.get("_encoded")
+            if not isinstance(texts, list) or not texts:
+                raise ValueError("CompressionKNN state: train_texts_ must be a non-empty list")
+            kind = _check_texts(texts, "train_texts_")
+            if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) == 0:
+                raise ValueError("CompressionKNN state: classes_ must be a non-empty 1-D array")
+            if (not isinstance(encoded, np.ndarray) or encoded.ndim != 1
+                    or encoded.dtype.kind not in "iu" or len(encoded) != len(texts)):
+                raise ValueError("CompressionKNN state: one integer label per training text "
+                                 "is required")
+            if encoded.min() < 0 or encoded.max() >= len(classes):
+                raise ValueError("CompressionKNN state: label codes out of range")
+            if state.get("_kind", kind) != kind:
+                raise ValueError("CompressionKNN state: _kind does not match the training texts")
+            state = dict(state, _kind=kind)
+        self.__dict__.update(state)
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "train_texts_"):
             # The package's one NotFittedError (scikit-learn's when installed).
