@@ -8,9 +8,9 @@
  * overhead (zlib: 2-byte header + 4-byte Adler-32; gzip: 10-byte header +
  * 8-byte CRC-32/length trailer).
  *
- * A tk_compressor owns one deflate stream that is reused with deflateReset,
- * so a loop over pairs never calls deflateInit.  A compressor is not
- * thread-safe: keep one per thread.
+ * A tk_compressor owns its deflate streams (one per window size in use, see
+ * tk_ncd.c) and reuses them with deflateReset, so a loop over pairs never
+ * calls deflateInit.  A compressor is not thread-safe: keep one per thread.
  */
 #ifndef TK_NCD_H
 #define TK_NCD_H
