@@ -142,3 +142,9 @@ def demo_section(titles: Sequence[str], texts: Sequence[str], out: IO[str]) -> N
     top = ", ".join(f"{term} {c}" for term, c in everything.most_common(10))
     out.write(f"  All {n} articles, {len(everything):,} distinct terms, "
               f"{everything.total():,} in total; most frequent:\n    {top}\n")
+    # Names, dates and figures carry across languages: show what several
+    # articles share.
+    shared = sorted((term for term, k in df.items() if k >= 3 and not term.isdigit()),
+                    key=lambda term: (-df[term], -everything[term], term))
+    listed = ", ".join(f"{term} ({df[term]} articles)" for term in shared[:10])
+    out.write(f"  Shared by three or more articles:\n    {listed}\n")
