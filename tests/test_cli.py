@@ -44,8 +44,13 @@ def test_demo_runs_on_the_sample_articles():
     done = run_cli("demo")
     assert done.returncode == 0, done.stderr.decode()
     out = done.stdout.decode()
-    assert "sample articles" in out
-    assert "19일" in out or "서울" in out
+    assert "10 sample articles" in out or "sample articles" in out
+    from textkern import sample_articles
+
+    for name, _, _ in sample_articles():
+        assert f"[{name}]" in out
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in out), "Korean tokens missing from the demo"
+    assert "Most similar" in out
 
 
 def test_console_script_is_installed():
