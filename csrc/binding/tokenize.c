@@ -235,6 +235,25 @@ static int tokenize_text(const tkpy_tokconf *conf, const tkpy_text *text, tk_scr
                        tk_toklist_sink, list);
 }
 
+/* Texts this large tokenize as a job, so that Ctrl-C can stop them. */
+#define INTERRUPTIBLE_TEXT_BYTES ((size_t)1 << 20)
+
+typedef struct single_text_ctx {
+    const tkpy_tokconf *conf;
+    const tkpy_text *text;
+    tk_scratch *scratch;
+    tk_toklist *list;
+} single_text_ctx;
+
+static int single_text_run(void *arg, size_t begin, size_t end, int worker)
+{
+    single_text_ctx *ctx = arg;
+    (void)begin;
+    (void)end;
+    (void)worker;
+    return tokenize_text(ctx->conf, ctx->text, ctx->scratch, ctx->list);
+}
+
 /* scratch may be NULL for a temporary one. */
 static PyObject *tokenize_impl(tkpy_state *st, const tkpy_tokconf *conf, PyObject *text_obj,
                                int offsets, tk_scratch *shared_scratch)
@@ -249,12 +268,28 @@ static PyObject *tokenize_impl(tkpy_state *st, const tkpy_tokconf *conf, PyObjec
     if (tkpy_text_from_object(text_obj, conf->errors, -1, &text) < 0)
         return NULL;
     list.want_spans = offsets;
-    Py_BEGIN_ALLOW_THREADS
-    rc = tokenize_text(conf, &text, scratch, &list);
-    Py_END_ALLOW_THREADS
-    if (rc < 0) {
-        tkpy_raise(rc);
-        goto cleanup;
+    if (text.len >= INTERRUPTIBLE_TEXT_BYTES) {
+        int cancel = 0, failed;
+        single_text_ctx ctx = {conf, &text, scratch, &list};
+        tk_job job;
+        memset(&job, 0, sizeof job);
+        job.n_items = 1;
+        job.run = single_text_run;
+        job.ctx = &ctx;
+        job.cancel = &cancel;
+        scratch->cancel = &cancel;
+        failed = tkpy_run_job(&job, 1, NULL) < 0;
+        scratch->cancel = NULL;
+        if (failed)
+            goto cleanup;
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        rc = tokenize_text(conf, &text, scratch, &list);
+        Py_END_ALLOW_THREADS
+        if (rc < 0) {
+            tkpy_raise(rc);
+            goto cleanup;
+        }
     }
     result = token_list_to_python(st, &list, offsets);
 cleanup:
@@ -511,7 +546,7 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     Py_ssize_t n = 0, converted = 0, i;
     batch_ctx ctx;
     tk_job job;
-    int workers;
+    int workers, cancel = 0;
     tkpy_state *st = tkpy_state_from_type(Py_TYPE(self));
 
     seq = PySequence_Fast(texts_obj, "batch() expects an iterable of str or bytes");
@@ -536,10 +571,13 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     ctx.texts = texts;
     ctx.lists = lists;
     ctx.scratch = scratch;
+    for (i = 0; i < workers; i++)
+        scratch[i].cancel = &cancel;
     memset(&job, 0, sizeof job);
     job.n_items = (size_t)n;
     job.run = batch_run;
     job.ctx = &ctx;
+    job.cancel = &cancel;
     if (tkpy_run_job(&job, workers, progress) < 0)
         goto cleanup;
     result = PyList_New(n);

@@ -98,6 +98,10 @@ typedef struct tk_job {
     tk_poll_fn poll;         /* may be NULL */
     void *poll_ctx;
     unsigned poll_ms;        /* 0 = 100 */
+    /* Optional: set to 1 (atomically) as soon as the job is cancelled or a
+     * chunk fails, so that a run() busy with one long item can stop early
+     * (read it with __atomic_load_n). */
+    int *cancel;
 } tk_job;
 int tk_parallel_run(const tk_job *job, int n_threads);
 /* Number of online CPUs (>= 1). */

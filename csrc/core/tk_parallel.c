@@ -41,6 +41,8 @@ static void record_error(shared_state *st, int rc)
     int expected = 0;
     __atomic_compare_exchange_n(&st->error, &expected, rc, 0, __ATOMIC_SEQ_CST,
                                 __ATOMIC_SEQ_CST);
+    if (st->job->cancel)
+        __atomic_store_n(st->job->cancel, 1, __ATOMIC_SEQ_CST);
 }
 
 static void run_chunks(shared_state *st, int worker)

@@ -426,6 +426,7 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
 {
     tk_wordseg it;
     tk_span span;
+    unsigned since_check = 0;
     int rc;
 
     tk_wordseg_init(&it, text, len);
@@ -436,6 +437,11 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
         tk_memo_entry *memo = NULL;
         uint64_t hash = 0;
 
+        if (++since_check == 4096) {
+            since_check = 0;
+            if (scratch->cancel && __atomic_load_n(scratch->cancel, __ATOMIC_RELAXED))
+                return TK_ECANCELLED;
+        }
         /* Single ASCII characters are the bulk of non-word segments. */
         if (seg_len == 1 && (seg[0] == ' ' || seg[0] == '\n'))
             continue;

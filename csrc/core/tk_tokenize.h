@@ -54,6 +54,10 @@ typedef struct tk_scratch {
     tk_memo_entry *memo;            /* TK_MEMO_SLOTS entries, or NULL */
     uint8_t *memo_bytes; size_t memo_len, memo_cap;
     tk_tokenizer_opts memo_opts;    /* options the memo was filled under */
+    /* Optional: when *cancel becomes nonzero (e.g. tk_job.cancel after a
+     * Ctrl-C), tk_tokenize stops with TK_ECANCELLED within a few thousand
+     * segments, even inside one huge text. */
+    const int *cancel;
 } tk_scratch;
 void tk_scratch_free(tk_scratch *s);
 
