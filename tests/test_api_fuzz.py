@@ -92,20 +92,16 @@ def test_vectorizer_python_path_rejects_non_text_with_type_error(params):
         textkern.CountVectorizer(**params).fit(["a b", None])
 
 
-NCD_BUFFER_BUG = pytest.mark.xfail(strict=True, reason="BufferError for a non-contiguous buffer "
-                                                      "in the compression functions (ncd.c)")
-
-
 @pytest.mark.parametrize("call", [
     lambda mv: textkern.tokenize(mv),
     lambda mv: textkern.segment(mv),
     lambda mv: textkern.Tokenizer().batch([mv]),
     lambda mv: textkern.count([mv]),
     lambda mv: textkern.ngrams(mv),
-    pytest.param(lambda mv: textkern.compressed_size(mv), marks=NCD_BUFFER_BUG),
-    pytest.param(lambda mv: textkern.ncd(mv, b"x"), marks=NCD_BUFFER_BUG),
-    pytest.param(lambda mv: textkern.ncd_matrix([mv]), marks=NCD_BUFFER_BUG),
-    pytest.param(lambda mv: textkern.nearest([mv], [b"x"], 1), marks=NCD_BUFFER_BUG),
+    lambda mv: textkern.compressed_size(mv),
+    lambda mv: textkern.ncd(mv, b"x"),
+    lambda mv: textkern.ncd_matrix([mv]),
+    lambda mv: textkern.nearest([mv], [b"x"], 1),
 ], ids=["tokenize", "segment", "batch", "count", "ngrams", "compressed_size", "ncd", "ncd_matrix",
         "nearest"])
 def test_non_contiguous_buffers_raise_type_error(call):

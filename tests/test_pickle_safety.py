@@ -223,14 +223,8 @@ def test_malformed_tokenizer_arguments_raise(args):
         pickle.loads(pickle.dumps(_Reduce(textkern.Tokenizer, args)))
 
 
-KNN_STATE_BUG = pytest.mark.xfail(strict=True, reason="CompressionKNN restores any __dict__: a "
-                                                     "label array inconsistent with the training "
-                                                     "texts loads and fails later (IndexError)")
-
-
-@pytest.mark.parametrize("case", ["idf too short", "idf too long",
-                                  pytest.param("knn labels too short", marks=KNN_STATE_BUG),
-                                  pytest.param("knn label out of range", marks=KNN_STATE_BUG)])
+@pytest.mark.parametrize("case", ["idf too short", "idf too long", "knn labels too short",
+                                  "knn label out of range"])
 def test_inconsistent_estimator_state_raises_value_error(case):
     if case.startswith("idf"):
         obj = textkern.TfidfVectorizer().fit(DOCS)

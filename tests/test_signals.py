@@ -217,12 +217,9 @@ def test_private_ncd_matrix_stops_part_way():
     assert np.isnan(out).mean() > 0.5
 
 
-# A single document is one work item: the core only checks for Ctrl-C
-# between items, so one huge document runs to its end.
-@pytest.mark.xfail(strict=True, reason="Ctrl-C is checked between documents only: one huge "
-                                       "document (count, Tokenizer.batch, vectorizers) runs "
-                                       "to its end, and tokenize/ngrams/segment never check")
-@pytest.mark.parametrize("call", ["count", "tokenize"])
+# A single huge document or text is one work item: the core must also check
+# for Ctrl-C inside it.
+@pytest.mark.parametrize("call", ["count", "batch", "tokenize", "segment", "ngrams"])
 def test_one_huge_document(call):
     text = " ".join(DOCS)
 
@@ -230,6 +227,12 @@ def test_one_huge_document(call):
         doc = text * n
         if call == "count":
             return lambda: textkern.count([doc], analyzer="char", ngram_range=(3, 5))
+        if call == "batch":
+            return lambda: textkern.Tokenizer(kinds="emoji").batch([doc])
+        if call == "segment":
+            return lambda: len(textkern.segment(doc))
+        if call == "ngrams":
+            return lambda: len(textkern.ngrams(doc, (1, 3)))
         return lambda: textkern.tokenize(doc, kinds="emoji")
 
     check_stops(make, probe=50)
