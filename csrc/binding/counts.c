@@ -741,55 +741,6 @@ static void batch_chunks_free(batch_job *job)
     job->chunks = NULL;
 }
 
-/*
- * Like tkpy_run_job, but a Ctrl-C also raises job->cancel, which the
- * n-gram sink reads, so that one huge document stops early as well.
- */
-typedef struct cancel_poll {
-    PyThreadState *saved;
-    int *cancel;
-    int failed;
-} cancel_poll;
-
-static int poll_for_cancel(void *arg, size_t done, size_t total)
-{
-    cancel_poll *p = arg;
-    (void)done;
-    (void)total;
-    if (p->failed)
-        return 1;
-    PyEval_RestoreThread(p->saved);
-    if (PyErr_CheckSignals() < 0)
-        p->failed = 1;
-    p->saved = PyEval_SaveThread();
-    if (p->failed)
-        __atomic_store_n(p->cancel, 1, __ATOMIC_RELAXED);
-    return p->failed;
-}
-
-static int run_job_cancellable(tk_job *tj, int threads, int *cancel)
-{
-    cancel_poll p;
-    int rc;
-    p.cancel = cancel;
-    p.failed = 0;
-    tj->poll = poll_for_cancel;
-    tj->poll_ctx = &p;
-    p.saved = PyEval_SaveThread();
-    rc = tk_parallel_run(tj, threads);
-    PyEval_RestoreThread(p.saved);
-    if (p.failed || rc == TK_ECANCELLED) {
-        if (!PyErr_Occurred())
-            PyErr_SetNone(PyExc_KeyboardInterrupt);
-        return -1;
-    }
-    if (rc < 0) {
-        tkpy_raise(rc);
-        return -1;
-    }
-    return 0;
-}
-
 /* Run one batch (GIL held on entry and exit). */
 static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs,
                      int n_threads)
@@ -844,7 +795,10 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     tj.chunk = job.chunk;
     tj.run = run_chunk;
     tj.ctx = &job;
-    rc = run_job_cancellable(&tj, threads, &job.cancel);
+    /* A Ctrl-C raises job.cancel, which the n-gram sink reads, so that
+     * one huge document stops early as well. */
+    tj.cancel = &job.cancel;
+    rc = tkpy_run_job(&tj, threads, NULL);
     pthread_mutex_destroy(&job.lock);
     if (rc == 0 && job.next_merge != job.n_chunks) {
         PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: unmerged chunks");
