@@ -137,18 +137,24 @@ static Py_ssize_t first_surrogate_index(PyObject *str)
 
 static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
 {
-    Py_ssize_t size;
-    const char *utf8 = PyUnicode_AsUTF8AndSize(obj, &size);
     PyObject *passed;
     int rc;
     char where[48];
 
-    if (utf8) {
-        /* The UTF-8 form is cached on the str object itself. */
+    if (PyUnicode_IS_ASCII(obj)) {
+        /* ASCII str data already is UTF-8: no copy, nothing cached. */
         Py_INCREF(obj);
         out->keep = obj;
-        out->data = (const uint8_t *)utf8;
-        out->len = (size_t)size;
+        out->data = PyUnicode_1BYTE_DATA(obj);
+        out->len = (size_t)PyUnicode_GET_LENGTH(obj);
+        return 0;
+    }
+    /* A temporary encoding rather than PyUnicode_AsUTF8AndSize, which
+     * would attach a UTF-8 copy to the caller's str for its lifetime. */
+    out->keep = PyUnicode_AsUTF8String(obj);
+    if (out->keep) {
+        out->data = (const uint8_t *)PyBytes_AS_STRING(out->keep);
+        out->len = (size_t)PyBytes_GET_SIZE(out->keep);
         return 0;
     }
     if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
