@@ -34,6 +34,8 @@ ctest: $(CTESTS)
 bench: deps
 	$(PY) -m pip install -q ".[bench]"
 	$(PY) benchmarks/bench_tokenize.py
+	$(PY) benchmarks/bench_count.py
+	$(PY) benchmarks/bench_ncd.py
 
 clean:
 	rm -rf build dist csrc/tests/bin csrc/fuzz/bin python/*.egg-info
