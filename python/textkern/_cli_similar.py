@@ -12,18 +12,10 @@ from typing import IO, List, Sequence
 
 import numpy as np
 
+from ._cli_common import positive_int, read_input
 from . import _similarity
 
 __all__ = ["register", "run", "demo_section"]
-
-
-def _read_text(path: str) -> str:
-    # Compressing the exact bytes would also work, but a str keeps every
-    # file comparable whatever its encoding errors (they become U+FFFD).
-    if path == "-":
-        return sys.stdin.buffer.read().decode("utf-8", "replace")
-    with open(path, "rb") as handle:
-        return handle.read().decode("utf-8", "replace")
 
 
 def _level(value: str) -> int:
@@ -34,16 +26,6 @@ def _level(value: str) -> int:
     if not -1 <= level <= 9:
         raise argparse.ArgumentTypeError(f"invalid level {level}: expected -1 to 9")
     return level
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, not {value!r}")
-    return number
 
 
 def register(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
@@ -62,10 +44,10 @@ def register(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParse
                         help="which compressed size to count (default gzip)")
     parser.add_argument("--metric", choices=["ncd", "cdm"], default="ncd")
     parser.add_argument("--sep", default=" ", help="text put between two files (default ' ')")
-    parser.add_argument("--top", type=_positive, default=5,
+    parser.add_argument("--top", type=positive_int, default=5,
                         help="neighbours shown per file (default 5)")
     parser.add_argument("--matrix", action="store_true", help="print the full distance matrix")
-    parser.add_argument("--threads", type=_positive, default=None,
+    parser.add_argument("--threads", type=positive_int, default=None,
                         help="C threads (default: all CPUs)")
     parser.set_defaults(func=run)
     return parser
@@ -84,7 +66,7 @@ def run(args: argparse.Namespace, out: IO[str] = None) -> int:
 
 def _run(args: argparse.Namespace, out: IO[str]) -> int:
     paths: List[str] = list(args.files)
-    texts = [_read_text(path) for path in paths]
+    texts = [read_input(path) for path in paths]
     options = dict(level=args.level, format=args.format, sep=args.sep, metric=args.metric,
                    n_threads=args.threads)
     if args.matrix:

@@ -10,6 +10,7 @@ import json
 import sys
 from typing import IO, List, Sequence
 
+from ._cli_common import positive_int, read_input
 from ._counting import ANALYZERS, count
 
 __all__ = ["register", "run", "demo_section"]
@@ -31,16 +32,6 @@ def _ngram_range(value: str):
     return lo, hi
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, not {value!r}")
-    return number
-
-
 def register(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
     """Add the ``terms`` subcommand to the ``textkern`` parser."""
     parser = subparsers.add_parser(
@@ -54,26 +45,19 @@ def register(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParse
                         help="n-gram size or inclusive range (default 1)")
     parser.add_argument("--analyzer", choices=list(ANALYZERS), default="word",
                         help="what n-grams are made of (default word)")
-    parser.add_argument("--top", type=_positive, default=20,
+    parser.add_argument("--top", type=positive_int, default=20,
                         help="terms shown per file (default 20)")
     parser.add_argument("--stopwords", choices=["english"], default=None,
                         help="drop a built-in stop-word list (word analyzer)")
     parser.add_argument("--case", choices=["fold", "lower", "none"], default="fold")
     parser.add_argument("--normalize", choices=["NFKC", "NFC", "none"], default="NFKC")
-    parser.add_argument("--threads", type=_positive, default=None,
+    parser.add_argument("--threads", type=positive_int, default=None,
                         help="C threads (default: all CPUs)")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per line")
     fmt.add_argument("--csv", action="store_true", help="CSV rows: file,rank,term,count")
     parser.set_defaults(func=run)
     return parser
-
-
-def _read_text(path: str) -> str:
-    if path == "-":
-        return sys.stdin.buffer.read().decode("utf-8", "replace")
-    with open(path, "rb") as handle:
-        return handle.read().decode("utf-8", "replace")
 
 
 def _options(args: argparse.Namespace) -> dict:
@@ -89,7 +73,7 @@ def run(args: argparse.Namespace, out: IO[str] = None) -> int:
     out = out if out is not None else sys.stdout
     paths: List[str] = list(args.files)
     options = _options(args)
-    per_file = [(path, count(_read_text(path), ngram_range=args.ngram, analyzer=args.analyzer,
+    per_file = [(path, count(read_input(path), ngram_range=args.ngram, analyzer=args.analyzer,
                              n_threads=1, **options)) for path in paths]
     results = list(per_file)
     if len(per_file) > 1:

@@ -14,18 +14,11 @@ import sys
 from typing import List, Optional, Sequence
 
 from . import _tokens
+from ._cli_common import read_input
 
 #: Modules that add a subcommand through register(subparsers) and may
 #: contribute a section to the demo through demo_section(titles, texts, out).
 _AREA_MODULES = ("_cli_terms", "_cli_similar")
-
-
-def read_input(path: str) -> str:
-    """Read a file (or stdin for "-") as UTF-8 text, replacing bad bytes."""
-    if path == "-":
-        return sys.stdin.buffer.read().decode("utf-8", "replace")
-    with open(path, "rb") as handle:
-        return handle.read().decode("utf-8", "replace")
 
 
 def _area_modules():
