@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Iterable, Optional, Tuple, Union
+from typing import Optional, Tuple, Union
 
 from . import _core
 from ._stopwords import ENGLISH_STOP_WORDS
