@@ -8,7 +8,9 @@
  *   byte 1  lo = 1 + (b & 3), hi = lo + ((b >> 2) & 3), or a huge hi
  *           (bit 4) when the text is short (all n-grams of every length
  *           is cubic in the text length)
- *   byte 2  kinds (low 4 bits), min_len (bits 4-5), one stopword (bit 6)
+ *   byte 2  kinds (low 4 bits), min_len (bits 4-5), one stopword (bit 6),
+ *           repeat the text past 64 KiB (bit 7: documents that long are
+ *           prepared in pieces cut at ASCII whitespace)
  *   rest    text, cleaned with errors="replace" (what reaches the core)
  * Invariants: tk_ngram_count equals the number emitted; every gram is a
  * non-empty valid UTF-8 substring of the prepared buffer; n grows through
@@ -200,6 +202,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (fuzz_make_text(in.data, in.size, TK_UTF8_REPLACE, 0, &owned, &text, &text_len) < 0)
         goto cleanup;
+    if ((b2 & 0x80) && text_len > 0) {
+        /* Pieces must change nothing: the word analyzer is compared with
+         * one tk_tokenize over the whole text below. */
+        size_t copies = 70000 / text_len + 1, k;
+        uint8_t *big = tk_malloc(copies * text_len);
+        FUZZ_CHECK(big != NULL);
+        for (k = 0; k < copies; k++)
+            memcpy(big + k * text_len, text, text_len);
+        tk_free(owned);
+        owned = big;
+        text = big;
+        text_len *= copies;
+        ng.hi = ng.lo + (ng.hi > ng.lo);
+    }
     if (text_len > 64 && ng.hi > ng.lo + 3)
         ng.hi = ng.lo + 3;
 

@@ -82,6 +82,8 @@ def main():
         b1 = (i % 4) | (((i // 4) % 4) << 2) | (0x10 if i % 11 == 0 else 0) | ((i & 1) << 7)
         b2 = 0x0F | ((i % 2) << 4) | (0x40 if i % 5 == 0 else 0)
         ngram.append(bytes([b0, b1, b2]) + text)
+        if i % 7 == 3:   # the same text repeated past 64 KiB
+            ngram.append(bytes([b0, b1 & 0x83, b2 | 0x80]) + text)
     # ncd: b0 level/format, b1 metric/prefix/threads/k, sep length + sep, texts split by 0xFF
     clean = [t for t in texts if b"\xff" not in t]
     for i in range(0, len(clean), 2):
