@@ -375,3 +375,14 @@ def test_tfidf_integer_dtype_does_not_mutate_params(docs):
     for t in threads:
         t.join()
     assert not errors and vec.dtype is np.int64
+
+
+def test_bad_encoding_and_norm_fail_at_fit():
+    # Regressions: encoding=5 gave AttributeError; norm="l3" waited for transform.
+    import pytest
+    import textkern
+
+    with pytest.raises(TypeError, match="encoding"):
+        textkern.CountVectorizer(encoding=5).fit(["a b", "c d"])
+    with pytest.raises(ValueError, match="norm"):
+        textkern.TfidfVectorizer(norm="l3").fit(["a b", "c d"])

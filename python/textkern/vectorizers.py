@@ -128,6 +128,12 @@ class _TextVectorizerBase(_EstimatorBase):
         if self.decode_error not in ("strict", "ignore", "replace"):
             raise ValueError("decode_error must be 'strict', 'ignore' or 'replace', "
                              f"not {self.decode_error!r}")
+        if not isinstance(self.encoding, str):
+            raise TypeError(f"encoding must be a str such as 'utf-8', not "
+                            f"{type(self.encoding).__name__}")
+        # Checked at fit time too, so that a bad norm never waits for transform.
+        if getattr(self, "norm", None) not in (None, "l1", "l2"):
+            raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
         return lo, hi
 
     def _stop_word_list(self):
