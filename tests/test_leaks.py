@@ -266,8 +266,10 @@ def test_no_growth_over_thousands_of_calls(name, call, calls, watched):
 
 
 def test_measurement_sees_real_leaks():
-    # The same measurement flags a C allocation of 400 bytes per call that is
-    # never freed, and one leaked Python object per call.
+    # The same measurement flags a C allocation that is never freed, and one
+    # leaked Python object per call.  The C leak is 8 KiB per call so that
+    # free memory already in the heap (left by earlier tests) cannot absorb
+    # it; test_thresholds_catch_a_small_leak covers the sensitivity.
     import ctypes
     libc = ctypes.CDLL(None)
     libc.malloc.restype = ctypes.c_void_p
@@ -275,8 +277,8 @@ def test_measurement_sees_real_leaks():
     kept = []
 
     def c_leak():
-        address = libc.malloc(400)
-        ctypes.memset(address, 1, 400)     # touch it, so that it is resident
+        address = libc.malloc(8192)
+        ctypes.memset(address, 1, 8192)    # touch it, so that it is resident
         kept.append(address)               # (ints are small: the RSS is the C leak)
 
     def py_leak():
