@@ -28,8 +28,6 @@ textkern\.(?!_core\.)[a-z_][a-z0-9_]*\..+
 textkern\.__main__
 # scikit-learn adds these at run time (metadata routing, tags)
 textkern\.\w+Vectorizer\.(set_\w+_request|__sklearn_\w+__)
-# the C text signature of Tokenizer.batch has no "$self", which stubtest misreads
-textkern\._core\.Tokenizer\.batch
 """
 
 
