@@ -50,7 +50,9 @@ int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size)
     size_t new_cap;
     void *grown;
 
-    if (need <= *cap)
+    /* A buffer always exists after a successful call, even for need == 0,
+     * so that callers never form NULL + offset (undefined behaviour). */
+    if (need <= *cap && *buf)
         return TK_OK;
     new_cap = *cap ? *cap : 16;
     while (new_cap < need) {
