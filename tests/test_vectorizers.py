@@ -386,3 +386,21 @@ def test_bad_encoding_and_norm_fail_at_fit():
         textkern.CountVectorizer(encoding=5).fit(["a b", "c d"])
     with pytest.raises(ValueError, match="norm"):
         textkern.TfidfVectorizer(norm="l3").fit(["a b", "c d"])
+
+
+def test_to_pandas_labels_columns_with_feature_names():
+    import pytest
+    import textkern
+
+    pd = pytest.importorskip("pandas")
+    docs = ["the cat sat", "the dog sat", "a cat ran"]
+    for cls in (textkern.CountVectorizer, textkern.TfidfVectorizer):
+        vec = cls()
+        X = vec.fit_transform(docs)
+        frame = vec.to_pandas(X, index=["a", "b", "c"])
+        assert list(frame.columns) == list(vec.get_feature_names_out())
+        assert list(frame.index) == ["a", "b", "c"]
+        assert isinstance(frame.dtypes.iloc[0], pd.SparseDtype)
+        assert (frame.sparse.to_dense().to_numpy() == X.toarray()).all()
+        with pytest.raises(ValueError, match="columns"):
+            vec.to_pandas(X[:, :2])

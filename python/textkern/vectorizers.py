@@ -250,6 +250,15 @@ class _TextVectorizerBase(_EstimatorBase):
         return docs, tokenizer, analyzer, lo, hi, _INPUT_TEXT
 
 
+def _feature_frame(X, columns):
+    """A pandas DataFrame with sparse columns for a scipy sparse matrix X."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("to_pandas() needs pandas: pip install textkern[pandas]") from None
+    return pd.DataFrame.sparse.from_spmatrix(_scipy_sparse().csr_matrix(X), columns=columns)
+
+
 class CountVectorizer(_TextVectorizerBase):
     """Convert text documents to a sparse matrix of n-gram counts (C core).
 
@@ -550,6 +559,37 @@ class CountVectorizer(_TextVectorizerBase):
         parts = _core.transform_matrix(docs, self._vocab, tok, analyzer, lo, hi, self.n_threads,
                                        kind, bool(self.binary))
         return _csr(parts, dtype)
+
+    def to_pandas(self, X, index=None):
+        """Label a document-term matrix from this vectorizer as a DataFrame.
+
+        Parameters
+        ----------
+        X : scipy.sparse matrix
+            Output of :meth:`transform` or :meth:`fit_transform`.
+        index : sequence, optional
+            Row labels (e.g. document titles).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Sparse columns named by :meth:`get_feature_names_out`.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed (``pip install textkern[pandas]``).
+        ValueError
+            If X does not have one column per feature.
+        """
+        names = self.get_feature_names_out()
+        if X.shape[1] != len(names):
+            raise ValueError(f"X has {X.shape[1]} columns but the vectorizer has "
+                             f"{len(names)} features")
+        frame = _feature_frame(X, names)
+        if index is not None:
+            frame.index = index
+        return frame
 
     def get_feature_names_out(self, input_features=None):
         """Feature names (terms) in column order, as an object array."""
