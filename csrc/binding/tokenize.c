@@ -307,6 +307,7 @@ static PyObject *segment_impl(PyObject *text_obj, int errors)
     tk_span span;
     PyObject *result = NULL, *piece;
     int is_str = PyUnicode_Check(text_obj);
+    size_t n_pieces = 0;
 
     /* A str always segments: lone surrogates are segmented as U+FFFD would
      * be (Word_Break=Other) and sliced back out of the original, so that
@@ -318,6 +319,12 @@ static PyObject *segment_impl(PyObject *text_obj, int errors)
         goto cleanup;
     tk_wordseg_init(&it, text.data, text.len);
     while (tk_wordseg_next(&it, &span)) {
+        /* This loop holds the GIL (it builds the list as it goes), so it
+         * must look for Ctrl-C itself. */
+        if ((++n_pieces & 0xFFFF) == 0 && PyErr_CheckSignals() < 0) {
+            Py_CLEAR(result);
+            goto cleanup;
+        }
         if (is_str)
             piece = PyUnicode_Substring(text_obj, (Py_ssize_t)span.cp_start, (Py_ssize_t)span.cp_end);
         else
