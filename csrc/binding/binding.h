@@ -79,12 +79,16 @@ int tkpy_parse_errors(PyObject *obj, int *errors);
  * possible.  st may be NULL (no cache).
  */
 PyObject *tkpy_str_from_utf8(tkpy_state *st, const uint8_t *bytes, size_t len);
+/* The same, with hash == tk_hash_bytes(bytes, len) already computed. */
+PyObject *tkpy_str_from_utf8_hashed(tkpy_state *st, const uint8_t *bytes, size_t len,
+                                    uint64_t hash);
 void tkpy_str_cache_clear(tkpy_state *st);
 
-static inline void tkpy_str_cache_prefetch(tkpy_state *st, const uint8_t *bytes, size_t len)
+/* Hint that the cache entry for hash is about to be looked up. */
+static inline void tkpy_str_cache_prefetch(tkpy_state *st, uint64_t hash)
 {
-    if (st && st->str_cache && len <= TKPY_STR_CACHE_MAX_LEN)
-        __builtin_prefetch(&st->str_cache[tk_hash_bytes(bytes, len) & (TKPY_STR_CACHE_SIZE - 1)]);
+    if (st && st->str_cache)
+        __builtin_prefetch(&st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)]);
 }
 
 /* Set a Python exception for a negative core code; returns NULL. */

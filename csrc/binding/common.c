@@ -11,13 +11,17 @@ tkpy_state *tkpy_state_from_type(PyTypeObject *type)
 
 PyObject *tkpy_str_from_utf8(tkpy_state *st, const uint8_t *bytes, size_t len)
 {
+    return tkpy_str_from_utf8_hashed(st, bytes, len, tk_hash_bytes(bytes, len));
+}
+
+PyObject *tkpy_str_from_utf8_hashed(tkpy_state *st, const uint8_t *bytes, size_t len,
+                                    uint64_t hash)
+{
     tkpy_str_cache_entry *e;
-    uint64_t hash;
     PyObject *str;
 
     if (!st || !st->str_cache || len > TKPY_STR_CACHE_MAX_LEN)
         return PyUnicode_DecodeUTF8((const char *)bytes, (Py_ssize_t)len, "strict");
-    hash = tk_hash_bytes(bytes, len);
     e = &st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)];
     if (e->str && e->hash == hash && e->len == len && memcmp(e->bytes, bytes, len) == 0)
         return Py_NewRef(e->str);

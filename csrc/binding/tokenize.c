@@ -200,19 +200,29 @@ static int tokconf_init(tkpy_tokconf *conf, PyObject *case_, PyObject *normalize
 static PyObject *token_list_to_python(tkpy_state *st, const tk_toklist *list, int offsets)
 {
     PyObject *result = PyList_New((Py_ssize_t)list->n);
+    /* Each token's hash is computed once, PREFETCH_DISTANCE tokens ahead,
+     * and kept here until its own lookup. */
+    uint64_t ahead[PREFETCH_DISTANCE];
     size_t i, start = 0;
 
     if (!result)
         return NULL;
+    for (i = 0; i < list->n && i < PREFETCH_DISTANCE; i++) {
+        size_t from = i ? list->ends[i - 1] : 0;
+        ahead[i] = tk_hash_bytes(list->bytes + from, list->ends[i] - from);
+        tkpy_str_cache_prefetch(st, ahead[i]);
+    }
     for (i = 0; i < list->n; i++) {
         PyObject *tok;
         size_t end = list->ends[i];
+        uint64_t hash = ahead[i % PREFETCH_DISTANCE];
         /* The cache is larger than the CPU caches: hide the miss. */
-        if (i + PREFETCH_DISTANCE < list->n)
-            tkpy_str_cache_prefetch(st, list->bytes + list->ends[i + PREFETCH_DISTANCE - 1],
-                                    list->ends[i + PREFETCH_DISTANCE]
-                                        - list->ends[i + PREFETCH_DISTANCE - 1]);
-        tok = tkpy_str_from_utf8(st, list->bytes + start, end - start);
+        if (i + PREFETCH_DISTANCE < list->n) {
+            size_t j = i + PREFETCH_DISTANCE, from = list->ends[j - 1];
+            ahead[j % PREFETCH_DISTANCE] = tk_hash_bytes(list->bytes + from, list->ends[j] - from);
+            tkpy_str_cache_prefetch(st, ahead[j % PREFETCH_DISTANCE]);
+        }
+        tok = tkpy_str_from_utf8_hashed(st, list->bytes + start, end - start, hash);
         if (tok && offsets) {
             PyObject *triple = Py_BuildValue("(Nnn)", tok, (Py_ssize_t)list->spans[i].cp_start,
                                              (Py_ssize_t)list->spans[i].cp_end);
