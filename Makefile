@@ -36,6 +36,7 @@ bench: deps
 	$(PY) benchmarks/bench_tokenize.py
 	$(PY) benchmarks/bench_count.py
 	$(PY) benchmarks/bench_ncd.py
+	$(PY) benchmarks/bench_progress.py
 
 clean:
 	rm -rf build dist csrc/tests/bin csrc/fuzz/bin python/*.egg-info

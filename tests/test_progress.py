@@ -201,3 +201,114 @@ def test_auto_bar_waits_before_showing(monkeypatch):
         assert p.bar.delay == _progress.AUTO_DELAY   # quick jobs never show it
     with make_progress(True, 10) as p:
         assert p.bar is not None and p.bar.delay == 0
+
+
+# --------------------------------------------- count() and vectorizer fits
+def _corpus(n=3000):
+    return [f"article {i} about the cat that sat on mat {i % 7}" for i in range(n)]
+
+
+def _recorder():
+    seen = []
+    return seen, lambda done, total: seen.append((done, total))
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_count_reports_documents_to_a_callable(n_threads):
+    docs = _corpus()
+    seen, callback = _recorder()
+    counts = textkern.count(docs, n_threads=n_threads, progress=callback)
+    assert counts == textkern.count(docs, n_threads=n_threads, progress=False)
+    assert seen, "the core never called progress"
+    assert seen[-1] == (len(docs), len(docs))
+    assert all(t == len(docs) for _, t in seen)
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and 0 <= done[0]
+
+
+def test_count_over_a_generator_reports_an_unknown_total():
+    docs = _corpus()
+    seen, callback = _recorder()
+    counts = textkern.count((d for d in docs), progress=callback)
+    assert counts == textkern.count(docs, progress=False)
+    assert seen[-1] == (len(docs), 0)
+
+
+def test_count_progress_spans_batches(monkeypatch):
+    # Corpora bigger than one C batch (65,536 documents) keep counting up
+    # from where the previous batch ended instead of restarting at zero.
+    docs = ["a b"] * 70_000
+    seen, callback = _recorder()
+    textkern.count(iter(docs), progress=callback, n_threads=2)
+    done = [d for d, _ in seen]
+    assert done == sorted(done)
+    assert done[-1] == 70_000
+
+
+def test_count_bar_counts_documents():
+    pytest.importorskip("tqdm")
+    from textkern._progress import corpus_progress
+    docs = _corpus()
+    with corpus_progress(True, docs, "count") as p:
+        bar = p.bar
+        assert bar.total == len(docs) and bar.unit == "doc"
+        textkern._core.count(docs, textkern.Tokenizer(), "word", 1, 1, progress=p.callback)
+        assert bar.n == len(docs)
+    with corpus_progress(True, (d for d in docs), "count") as p:
+        assert p.bar.total is None
+        textkern._core.count((d for d in docs), textkern.Tokenizer(), "word", 1, 1,
+                             progress=p.callback)
+        assert p.bar.n == len(docs)
+
+
+def test_count_true_without_tqdm_warns_and_counts(no_tqdm):
+    docs = _corpus(50)
+    with pytest.warns(RuntimeWarning, match=r"textkern\[progress\]"):
+        counts = textkern.count(docs, progress=True)
+    assert counts == textkern.count(docs, progress=False)
+
+
+@pytest.mark.parametrize("bad", ["yes", 3])
+def test_count_rejects_a_bad_progress(bad):
+    with pytest.raises(TypeError, match="progress"):
+        textkern.count(["a"], progress=bad)
+
+
+def test_core_count_rejects_a_non_callable():
+    with pytest.raises(TypeError, match="callable"):
+        textkern._core.count(["a"], textkern.Tokenizer(), "word", 1, 1, progress=3)
+
+
+def test_a_failing_callback_stops_count():
+    def explode(done, total):
+        raise ZeroDivisionError("from the callback")
+    with pytest.raises(ZeroDivisionError, match="from the callback"):
+        textkern.count(_corpus(), progress=explode, n_threads=2)
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: textkern.CountVectorizer(ngram_range=(1, 2), progress=p),
+    lambda p: textkern.TfidfVectorizer(progress=p),
+    lambda p: textkern.CountVectorizer(vocabulary=["cat", "mat"], progress=p),
+    lambda p: textkern.HashingVectorizer(n_features=64, progress=p),
+])
+def test_vectorizers_report_fit_and_transform(make):
+    pytest.importorskip("scipy")
+    docs = _corpus()
+    seen, callback = _recorder()
+    vec = make(callback)
+    X = vec.fit_transform(docs)
+    quiet = make(False)
+    assert (X != quiet.fit_transform(docs)).nnz == 0
+    assert seen and seen[-1] == (len(docs), len(docs))
+    seen.clear()
+    vec.transform(docs[:10])
+    assert seen and seen[-1] == (10, 10)
+
+
+def test_vectorizer_progress_is_a_cloneable_parameter():
+    sklearn_base = pytest.importorskip("sklearn.base")
+    vec = textkern.CountVectorizer(progress=True)
+    assert vec.get_params()["progress"] is True
+    assert sklearn_base.clone(vec).progress is True
+    assert textkern.CountVectorizer().progress == "auto"

@@ -79,6 +79,8 @@ def main() -> None:
     assert_type(ngrams("hi you", 3, analyzer="char_wb", case=None), list[str])
     counts = assert_type(count(texts, ngram_range=(1, 2), stopwords="english"), Counts)
     one = assert_type(count("a single text", n_threads=1), Counts)
+    assert_type(count(iter(texts), progress=lambda done, total: None), Counts)
+    assert_type(count(texts, progress=False), Counts)
     merged = assert_type(counts + one, Counts)
     top = assert_type(merged.most_common(5), list[tuple[str, int]])
     term, n = top[0]
@@ -100,7 +102,7 @@ def main() -> None:
     assert_type(Counts({"a": 1}), Counts)
 
     # ------------------------------------------------------- vectorizers
-    cv = CountVectorizer(ngram_range=(1, 2), min_df=1, stop_words="english")
+    cv = CountVectorizer(ngram_range=(1, 2), min_df=1, stop_words="english", progress="auto")
     X = cv.fit_transform(texts)
     assert X.shape[0] == len(texts)
     features = assert_type(cv.get_feature_names_out(), npt.NDArray[np.object_])

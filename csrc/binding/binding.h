@@ -101,6 +101,14 @@ PyObject *tkpy_raise(int code);
  */
 int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress);
 
+/*
+ * The same for one part of a longer call (a corpus fed in batches): the
+ * progress callback sees done_before + done out of total (total < 0: the
+ * job's n_items; 0: unknown, e.g. a generator).
+ */
+int tkpy_run_job_part(tk_job *job, int n_threads, PyObject *progress, size_t done_before,
+                      Py_ssize_t total);
+
 /* Parse n_threads=None|int into an int (0 = all cores). */
 int tkpy_parse_threads(PyObject *obj, int *n_threads);
 

@@ -277,6 +277,8 @@ void tkpy_text_release(tkpy_text *t)
 typedef struct gil_poll_ctx {
     PyThreadState *saved;
     PyObject *progress;
+    size_t done_before;    /* units finished by earlier jobs of one call */
+    Py_ssize_t total;      /* reported total; < 0: the job's own n_items */
     int failed;
 } gil_poll_ctx;
 
@@ -290,8 +292,9 @@ static int poll_with_gil(void *arg, size_t done, size_t total)
     if (PyErr_CheckSignals() < 0)
         ctx->failed = 1;
     else if (ctx->progress && ctx->progress != Py_None) {
-        PyObject *r = PyObject_CallFunction(ctx->progress, "nn", (Py_ssize_t)done,
-                                            (Py_ssize_t)total);
+        Py_ssize_t shown_total = ctx->total >= 0 ? ctx->total : (Py_ssize_t)total;
+        PyObject *r = PyObject_CallFunction(ctx->progress, "nn",
+                                            (Py_ssize_t)(ctx->done_before + done), shown_total);
         if (!r)
             ctx->failed = 1;
         Py_XDECREF(r);
@@ -302,10 +305,18 @@ static int poll_with_gil(void *arg, size_t done, size_t total)
 
 int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress)
 {
+    return tkpy_run_job_part(job, n_threads, progress, 0, -1);
+}
+
+int tkpy_run_job_part(tk_job *job, int n_threads, PyObject *progress, size_t done_before,
+                      Py_ssize_t total)
+{
     gil_poll_ctx ctx;
     int rc;
 
     ctx.progress = progress;
+    ctx.done_before = done_before;
+    ctx.total = total;
     ctx.failed = 0;
     job->poll = poll_with_gil;
     job->poll_ctx = &ctx;

@@ -219,6 +219,8 @@ typedef struct accum {
     size_t n_docs;                 /* documents consumed so far */
     worker_state *workers;
     size_t n_workers;
+    PyObject *progress;            /* callable(done_docs, total_docs) or NULL */
+    Py_ssize_t progress_total;     /* documents expected; 0 = unknown */
 } accum;
 
 typedef struct batch_job {
@@ -234,6 +236,7 @@ typedef struct batch_job {
     size_t next_merge;
     int merging;
     int cancel;                    /* set (atomically) when Ctrl-C arrives */
+    size_t docs_done;              /* for progress: documents finished */
 } batch_job;
 
 /* Grams wait in a short FIFO after their hash table slot is prefetched,
@@ -720,9 +723,14 @@ static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
         if (!out->row_nnz)
             return TK_ENOMEM;
     }
-    for (i = begin; i < end; i++)
+    for (i = begin; i < end; i++) {
         if ((rc = process_doc(job, out, ws, i)) < 0)
             return rc;
+        /* Per document, so that a single-threaded batch (one chunk) still
+         * moves the bar; skipped when nobody watches. */
+        if (acc->progress)
+            __atomic_fetch_add(&job->docs_done, 1, __ATOMIC_RELAXED);
+    }
     if (acc->mode == MODE_FIT && (rc = finish_fit_chunk(out)) < 0)
         return rc;
     return finish_chunk(job, c);
@@ -798,7 +806,9 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     /* A Ctrl-C raises job.cancel, which the n-gram sink reads, so that
      * one huge document stops early as well. */
     tj.cancel = &job.cancel;
-    rc = tkpy_run_job(&tj, threads, NULL);
+    if (acc->progress)
+        tj.items_done = &job.docs_done;
+    rc = tkpy_run_job_part(&tj, threads, acc->progress, acc->n_docs, acc->progress_total);
     pthread_mutex_destroy(&job.lock);
     if (rc == 0 && job.next_merge != job.n_chunks) {
         PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: unmerged chunks");
@@ -949,8 +959,11 @@ static int batch_run(accum *acc, batch_in *b, int n_threads)
     return rc;
 }
 
-/* Feed every document of obj (one str/bytes, or an iterable) to acc. */
-static int accum_feed(accum *acc, PyObject *obj, int n_threads)
+/*
+ * Feed every document of obj (one str/bytes, or an iterable) to acc,
+ * reporting documents to progress (callable(done, total) or None/NULL).
+ */
+static int accum_feed(accum *acc, PyObject *obj, int n_threads, PyObject *progress)
 {
     batch_in b;
     PyObject *iter = NULL, *item;
@@ -958,14 +971,28 @@ static int accum_feed(accum *acc, PyObject *obj, int n_threads)
     int errors = acc->conf ? acc->conf->errors : TK_UTF8_STRICT, rc = -1;
 
     memset(&b, 0, sizeof b);
+    if (progress && progress != Py_None) {
+        if (!PyCallable_Check(progress)) {
+            PyErr_SetString(PyExc_TypeError, "progress must be None or a callable(done, total)");
+            goto cleanup;
+        }
+        acc->progress = progress;
+    }
     /* str and the bytes-like types are one document; anything else that
      * is iterable (lists, generators, arrays of str...) is a corpus. */
     if (acc->input == INPUT_TEXT && (PyUnicode_Check(obj) || PyBytes_Check(obj)
                                      || PyByteArray_Check(obj) || PyMemoryView_Check(obj))) {
+        acc->progress_total = 1;
         if (batch_add(&b, obj, -1, acc->input, errors) < 0)
             goto cleanup;
         rc = batch_run(acc, &b, n_threads);
         goto cleanup;
+    }
+    if (acc->progress) {
+        /* A generator has no length: the bar then counts without a total. */
+        acc->progress_total = PyObject_LengthHint(obj, 0);
+        if (acc->progress_total < 0)
+            goto cleanup;
     }
     iter = PyObject_GetIter(obj);
     if (!iter) {
@@ -1112,14 +1139,14 @@ static PyObject *py_ngrams(PyObject *module, PyObject *args, PyObject *kwargs)
 /* ============================================================== count() */
 static PyObject *count_impl(PyObject *module, PyObject *docs, PyObject *tokenizer,
                             PyObject *analyzer, Py_ssize_t lo, Py_ssize_t hi, int n_threads,
-                            int input)
+                            int input, PyObject *progress)
 {
     tkpy_state *st = tkpy_get_state(module);
     accum acc;
     CountsObject *result;
 
     if (accum_setup(&acc, MODE_COUNT, tokenizer, analyzer, lo, hi, input) < 0
-        || accum_feed(&acc, docs, n_threads) < 0) {
+        || accum_feed(&acc, docs, n_threads, progress) < 0) {
         accum_free(&acc);
         return NULL;
     }
@@ -1138,16 +1165,16 @@ static PyObject *count_impl(PyObject *module, PyObject *docs, PyObject *tokenize
 static PyObject *py_count(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"docs", "tokenizer", "analyzer", "lo", "hi", "n_threads",
-                             "input", NULL};
-    PyObject *docs, *tokenizer, *analyzer, *threads = Py_None;
+                             "input", "progress", NULL};
+    PyObject *docs, *tokenizer, *analyzer, *threads = Py_None, *progress = Py_None;
     Py_ssize_t lo, hi;
     int n_threads, input = INPUT_TEXT;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnn|Oi:count", kwlist, &docs, &tokenizer,
-                                     &analyzer, &lo, &hi, &threads, &input))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnn|OiO:count", kwlist, &docs, &tokenizer,
+                                     &analyzer, &lo, &hi, &threads, &input, &progress))
         return NULL;
     if (tkpy_parse_threads(threads, &n_threads) < 0)
         return NULL;
-    return count_impl(module, docs, tokenizer, analyzer, lo, hi, n_threads, input);
+    return count_impl(module, docs, tokenizer, analyzer, lo, hi, n_threads, input, progress);
 }
 
 /* ============================================================ matrices */
@@ -1704,7 +1731,8 @@ static const uint8_t *walker_next(part_walker *w, size_t *len, int64_t *tf)
  */
 static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tokenizer,
                                  PyObject *analyzer, Py_ssize_t lo, Py_ssize_t hi,
-                                 int n_threads, int input, PyObject *prune, int binary)
+                                 int n_threads, int input, PyObject *prune, int binary,
+                                 PyObject *progress)
 {
     tkpy_state *st = tkpy_get_state(module);
     accum acc;
@@ -1719,7 +1747,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
     memset(&csr, 0, sizeof csr);
     memset(&plan, 0, sizeof plan);
     if (accum_setup(&acc, MODE_FIT, tokenizer, analyzer, lo, hi, input) < 0
-        || accum_feed(&acc, docs, n_threads) < 0)
+        || accum_feed(&acc, docs, n_threads, progress) < 0)
         goto cleanup;
     release_free_memory();
     merged = merge_vocabularies(&acc, &plan, n_threads);
@@ -1840,23 +1868,25 @@ cleanup:
 static PyObject *py_fit_matrix(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"docs", "tokenizer", "analyzer", "lo", "hi", "n_threads",
-                             "input", "prune", "binary", NULL};
+                             "input", "prune", "binary", "progress", NULL};
     PyObject *docs, *tokenizer, *analyzer, *threads = Py_None, *prune = Py_None;
+    PyObject *progress = Py_None;
     Py_ssize_t lo, hi;
     int n_threads, input = INPUT_TEXT, binary = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnn|OiOp:fit_matrix", kwlist, &docs,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnn|OiOpO:fit_matrix", kwlist, &docs,
                                      &tokenizer, &analyzer, &lo, &hi, &threads, &input, &prune,
-                                     &binary))
+                                     &binary, &progress))
         return NULL;
     if (tkpy_parse_threads(threads, &n_threads) < 0)
         return NULL;
     return fit_matrix_impl(module, docs, tokenizer, analyzer, lo, hi, n_threads, input, prune,
-                           binary);
+                           binary, progress);
 }
 
 static PyObject *transform_matrix_impl(PyObject *module, PyObject *docs, PyObject *vocab,
                                        PyObject *tokenizer, PyObject *analyzer, Py_ssize_t lo,
-                                       Py_ssize_t hi, int n_threads, int input, int binary)
+                                       Py_ssize_t hi, int n_threads, int input, int binary,
+                                       PyObject *progress)
 {
     tkpy_state *st = tkpy_get_state(module);
     accum acc;
@@ -1874,7 +1904,7 @@ static PyObject *transform_matrix_impl(PyObject *module, PyObject *docs, PyObjec
         goto cleanup;
     acc.fixed = &((VocabularyObject *)vocab)->index;
     Py_INCREF(vocab);   /* the fixed vocabulary is read without the GIL */
-    if (accum_feed(&acc, docs, n_threads) < 0) {
+    if (accum_feed(&acc, docs, n_threads, progress) < 0) {
         Py_DECREF(vocab);
         goto cleanup;
     }
@@ -1890,34 +1920,36 @@ cleanup:
 static PyObject *py_transform_matrix(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"docs", "vocab", "tokenizer", "analyzer", "lo", "hi",
-                             "n_threads", "input", "binary", NULL};
-    PyObject *docs, *vocab, *tokenizer, *analyzer, *threads = Py_None;
+                             "n_threads", "input", "binary", "progress", NULL};
+    PyObject *docs, *vocab, *tokenizer, *analyzer, *threads = Py_None, *progress = Py_None;
     Py_ssize_t lo, hi;
     int n_threads, input = INPUT_TEXT, binary = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnn|Oip:transform_matrix", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnn|OipO:transform_matrix", kwlist,
                                      &docs, &vocab, &tokenizer, &analyzer, &lo, &hi, &threads,
-                                     &input, &binary))
+                                     &input, &binary, &progress))
         return NULL;
     if (tkpy_parse_threads(threads, &n_threads) < 0)
         return NULL;
     return transform_matrix_impl(module, docs, vocab, tokenizer, analyzer, lo, hi, n_threads,
-                                 input, binary);
+                                 input, binary, progress);
 }
 
 static PyObject *py_hash_matrix(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"docs", "tokenizer", "analyzer", "lo", "hi", "n_features",
-                             "alternate_sign", "n_threads", "input", "binary", NULL};
+                             "alternate_sign", "n_threads", "input", "binary", "progress",
+                             NULL};
     PyObject *docs, *tokenizer, *analyzer, *threads = Py_None, *result = NULL;
+    PyObject *progress = Py_None;
     Py_ssize_t lo, hi, n_features;
     int n_threads, input = INPUT_TEXT, binary = 0, alternate = 1;
     accum acc;
     csr_out csr;
     (void)module;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnnnp|Oip:hash_matrix", kwlist, &docs,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnnnp|OipO:hash_matrix", kwlist, &docs,
                                      &tokenizer, &analyzer, &lo, &hi, &n_features, &alternate,
-                                     &threads, &input, &binary))
+                                     &threads, &input, &binary, &progress))
         return NULL;
     if (tkpy_parse_threads(threads, &n_threads) < 0)
         return NULL;
@@ -1931,7 +1963,7 @@ static PyObject *py_hash_matrix(PyObject *module, PyObject *args, PyObject *kwar
         goto cleanup;
     acc.n_features = (uint64_t)n_features;
     acc.alternate_sign = alternate;
-    if (accum_feed(&acc, docs, n_threads) < 0)
+    if (accum_feed(&acc, docs, n_threads, progress) < 0)
         goto cleanup;
     if (build_csr(&acc, NULL, (size_t)n_features, binary, 1, n_threads, &csr) == 0)
         result = csr_tuple(&csr, acc.n_docs, (size_t)n_features);

@@ -102,6 +102,10 @@ typedef struct tk_job {
      * chunk fails, so that a run() busy with one long item can stop early
      * (read it with __atomic_load_n). */
     int *cancel;
+    /* Optional: a finer count of finished items that run() advances itself
+     * (with __atomic_fetch_add) while inside a chunk; poll then reports it
+     * instead of whole chunks, so one long chunk still moves a bar. */
+    size_t *items_done;
 } tk_job;
 int tk_parallel_run(const tk_job *job, int n_threads);
 /* Number of online CPUs (>= 1). */

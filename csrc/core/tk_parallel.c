@@ -138,8 +138,9 @@ int tk_parallel_run(const tk_job *job, int n_threads)
         if (job->poll && st.running > 0) {
             int stop;
             pthread_mutex_unlock(&st.lock);
-            stop = job->poll(job->poll_ctx, __atomic_load_n(&st.done, __ATOMIC_RELAXED),
-                             job->n_items);
+            size_t done = __atomic_load_n(job->items_done ? job->items_done : &st.done,
+                                          __ATOMIC_RELAXED);
+            stop = job->poll(job->poll_ctx, done, job->n_items);
             pthread_mutex_lock(&st.lock);
             if (stop)
                 record_error(&st, TK_ECANCELLED);

@@ -130,6 +130,7 @@ def count(
     ngram_range: _NGram = (1, 1),
     analyzer: _Analyzer = "word",
     n_threads: int | None = None,
+    progress: _Progress = "auto",
     case: _Case = ...,
     normalize: _Normalize = ...,
     strip_accents: bool = ...,
@@ -160,6 +161,7 @@ class _VectorizerBase:
     kinds: tuple[str, ...]
     min_len: int
     n_threads: int | None
+    progress: _Progress
     def get_params(self, deep: bool = True) -> dict[str, Any]: ...
     def set_params(self, **params: Any) -> Self: ...
     def build_analyzer(self) -> Callable[[Any], list[str]]: ...
@@ -198,6 +200,7 @@ class CountVectorizer(_VectorizerBase):
         kinds: tuple[str, ...] = ("word", "number"),
         min_len: int = 1,
         n_threads: int | None = None,
+        progress: _Progress = "auto",
     ) -> None: ...
     @property
     def vocabulary_(self) -> dict[str, int]: ...
@@ -241,6 +244,7 @@ class TfidfVectorizer(CountVectorizer):
         kinds: tuple[str, ...] = ("word", "number"),
         min_len: int = 1,
         n_threads: int | None = None,
+        progress: _Progress = "auto",
     ) -> None: ...
     @property
     def idf_(self) -> _FloatArray: ...
@@ -275,6 +279,7 @@ class HashingVectorizer(_VectorizerBase):
         kinds: tuple[str, ...] = ("word", "number"),
         min_len: int = 1,
         n_threads: int | None = None,
+        progress: _Progress = "auto",
     ) -> None: ...
     def partial_fit(self, X: Iterable[Any], y: object = None) -> Self: ...
     def fit(self, X: Iterable[Any], y: object = None) -> Self: ...

@@ -185,6 +185,7 @@ def count(
     hi: int,
     n_threads: int | None = None,
     input: int = 0,
+    progress: _Progress = None,
 ) -> Counts: ...
 def fit_matrix(
     docs: Iterable[Any],
@@ -196,6 +197,7 @@ def fit_matrix(
     input: int = 0,
     prune: _Prune = None,
     binary: bool = False,
+    progress: _Progress = None,
 ) -> tuple[Vocabulary, _CSRParts]: ...
 def transform_matrix(
     docs: Iterable[Any],
@@ -207,6 +209,7 @@ def transform_matrix(
     n_threads: int | None = None,
     input: int = 0,
     binary: bool = False,
+    progress: _Progress = None,
 ) -> _CSRParts: ...
 def hash_matrix(
     docs: Iterable[Any],
@@ -219,6 +222,7 @@ def hash_matrix(
     n_threads: int | None = None,
     input: int = 0,
     binary: bool = False,
+    progress: _Progress = None,
 ) -> _CSRParts: ...
 def hash_term(term: str, /) -> int: ...
 def _counts_from_state(state: tuple[Any, ...], /) -> Counts: ...

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Optional, Tuple, Union
 
 from . import _core
+from ._progress import ProgressArg, corpus_progress
 from ._stopwords import ENGLISH_STOP_WORDS
 
 __all__ = ["ngrams", "count", "Counts", "ANALYZERS"]
@@ -127,7 +128,7 @@ def ngrams(text, n: Union[int, Tuple[int, int]] = 2, *, analyzer: str = "word",
 
 def count(text_or_iterable, *, ngram_range: Union[int, Tuple[int, int]] = (1, 1),
           analyzer: str = "word", n_threads: Optional[int] = None,
-          **tokenize_options) -> Counts:
+          progress: ProgressArg = "auto", **tokenize_options) -> Counts:
     """Count the n-grams of one text or of a whole corpus.
 
     Parameters
@@ -143,6 +144,14 @@ def count(text_or_iterable, *, ngram_range: Union[int, Tuple[int, int]] = (1, 1)
     n_threads : int or None, default None
         C threads to use; ``None`` uses every core. The result (including
         the order of first appearance) is identical for any value.
+    progress : bool, "auto" or callable, default "auto"
+        ``True`` shows a tqdm bar counting documents (``pip install
+        textkern[progress]``; without tqdm a warning is issued once and the
+        count runs without a bar). ``"auto"`` shows one only in a notebook
+        or on a terminal, for corpora of 1,000 documents or more (or of
+        unknown length) that take over half a second. A callable receives
+        ``(documents done, documents expected)``, the latter 0 for a
+        generator, about ten times a second.
     **tokenize_options
         As in :func:`textkern.tokenize`.
 
@@ -167,8 +176,10 @@ def count(text_or_iterable, *, ngram_range: Union[int, Tuple[int, int]] = (1, 1)
     """
     lo, hi = _ngram_bounds(ngram_range, "ngram_range")
     _check_analyzer(analyzer)
-    return _core.count(text_or_iterable, _make_tokenizer(tokenize_options), analyzer, lo, hi,
-                       n_threads)
+    tokenizer = _make_tokenizer(tokenize_options)
+    with corpus_progress(progress, text_or_iterable, "count") as bar:
+        return _core.count(text_or_iterable, tokenizer, analyzer, lo, hi, n_threads,
+                           progress=bar.callback)
 
 
 # ----------------------------------------------------- helpers for Counts (C)

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Sized
 from typing import Any, Callable, Optional, Union
 
-__all__ = ["ProgressArg", "Progress", "make_progress", "wants_bar", "in_notebook"]
+__all__ = ["ProgressArg", "Progress", "make_progress", "corpus_progress", "wants_bar",
+           "in_notebook"]
 
 #: What ``progress=`` accepts.
 ProgressArg = Union[bool, str, None, Callable[[int, int], Any]]
@@ -29,6 +31,9 @@ ProgressArg = Union[bool, str, None, Callable[[int, int], Any]]
 #: ``progress="auto"`` shows a bar only for jobs with at least this many
 #: work units (pairs, documents...) unless the caller says otherwise.
 DEFAULT_MIN_TOTAL = 10_000
+
+#: The same threshold for jobs counted in documents (count, vectorizers).
+DOCS_MIN_TOTAL = 1_000
 
 #: Seconds a bar stays hidden under ``"auto"``; quick jobs never show one.
 AUTO_DELAY = 0.5
@@ -85,15 +90,17 @@ def _check(progress: Any) -> None:
     raise TypeError(f"progress must be True, False, 'auto' or a callable(done, total), not {shown}")
 
 
-def wants_bar(progress: ProgressArg, total: int, *, min_total: int = DEFAULT_MIN_TOTAL) -> bool:
+def wants_bar(progress: ProgressArg, total: Optional[int], *,
+              min_total: int = DEFAULT_MIN_TOTAL) -> bool:
     """Whether ``progress`` asks for a bar on a job of ``total`` units.
 
     Parameters
     ----------
     progress : bool, "auto", None or callable
         The user's ``progress=`` argument.
-    total : int
-        Work units of the job (pairs, documents...).
+    total : int or None
+        Work units of the job (pairs, documents...); ``None`` when unknown
+        (a generator), which ``"auto"`` treats as big.
     min_total : int, default 10000
         Under ``"auto"``, smaller jobs get no bar.
 
@@ -108,7 +115,8 @@ def wants_bar(progress: ProgressArg, total: int, *, min_total: int = DEFAULT_MIN
     if progress is True:
         return True
     if isinstance(progress, str):   # "auto", validated above
-        return total >= min_total and (in_notebook() or _stderr_is_tty())
+        big = total is None or total >= min_total
+        return big and (in_notebook() or _stderr_is_tty())
     return False
 
 
@@ -123,8 +131,9 @@ class Progress:
     ----------
     progress : bool, "auto", None or callable
         The user's ``progress=`` argument.
-    total : int
-        Work units shown on the bar (e.g. pairs).
+    total : int or None
+        Work units shown on the bar (e.g. pairs); ``None`` when unknown, in
+        which case the bar counts the units the core reports.
     desc : str
         Bar label.
     unit : str, default "it"
@@ -140,9 +149,10 @@ class Progress:
         the call entirely.
     """
 
-    def __init__(self, progress: ProgressArg, total: int, desc: str = "", *, unit: str = "it",
-                 min_total: int = DEFAULT_MIN_TOTAL, _stacklevel: int = 2) -> None:
-        self.total = max(int(total), 0)
+    def __init__(self, progress: ProgressArg, total: Optional[int], desc: str = "", *,
+                 unit: str = "it", min_total: int = DEFAULT_MIN_TOTAL,
+                 _stacklevel: int = 2) -> None:
+        self.total: Optional[int] = None if total is None else max(int(total), 0)
         self.bar: Optional[Any] = None
         self.callback: Optional[Callable[[int, int], Any]] = None
         self._user: Optional[Callable[[int, int], Any]] = None
@@ -174,7 +184,11 @@ class Progress:
 
     def _from_core(self, done: int, total: int) -> None:
         # The core counts its own units (tiles, chunks); show ours.
-        if total <= 0 or done >= total:
+        if total <= 0:   # the core does not know its total: it counts ours
+            position = done if self.total is None else min(done, self.total)
+        elif self.total is None:
+            position = done
+        elif done >= total:
             position = self.total
         else:
             position = (self.total * done) // total
@@ -188,10 +202,11 @@ class Progress:
     def advance(self, n: int = 1) -> None:
         """Record ``n`` more finished units (for loops run in Python)."""
         self._done += n
+        done = self._done if self.total is None else min(self._done, self.total)
         if self._user is not None:
-            self._user(min(self._done, self.total), self.total)
+            self._user(done, 0 if self.total is None else self.total)
         else:
-            self._move_to(min(self._done, self.total))
+            self._move_to(done)
 
     def close(self) -> None:
         """Close the bar, if any (idempotent)."""
@@ -203,21 +218,21 @@ class Progress:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None and self.bar is not None:
+        if exc_type is None and self.bar is not None and self.total is not None:
             self._move_to(self.total)   # the core's last poll may precede its end
         self.close()
 
 
-def make_progress(progress: ProgressArg, total: int, desc: str = "", *, unit: str = "it",
-                  min_total: int = DEFAULT_MIN_TOTAL) -> Progress:
+def make_progress(progress: ProgressArg, total: Optional[int], desc: str = "", *,
+                  unit: str = "it", min_total: int = DEFAULT_MIN_TOTAL) -> Progress:
     """Build a :class:`Progress` for a job of ``total`` units.
 
     Parameters
     ----------
     progress : bool, "auto", None or callable
         The user's ``progress=`` argument.
-    total : int
-        Work units of the job.
+    total : int or None
+        Work units of the job; ``None`` when unknown (a generator).
     desc : str, optional
         Bar label.
     unit : str, default "it"
@@ -247,3 +262,32 @@ def make_progress(progress: ProgressArg, total: int, desc: str = "", *, unit: st
     True
     """
     return Progress(progress, total, desc, unit=unit, min_total=min_total, _stacklevel=3)
+
+
+def corpus_progress(progress: ProgressArg, docs: Any, desc: str) -> Progress:
+    """A :class:`Progress` counting the documents of a corpus.
+
+    Parameters
+    ----------
+    progress : bool, "auto", None or callable
+        The user's ``progress=`` argument.
+    docs : str, bytes or iterable
+        The corpus as the user passed it. A sized one gives the bar its
+        total; a generator gives a bar that counts without a total; a
+        single text is one document.
+    desc : str
+        Bar label.
+
+    Returns
+    -------
+    Progress
+        Pass ``.callback`` to the C core, which calls it with
+        ``(documents done, documents expected or 0)``.
+    """
+    if isinstance(docs, (str, bytes, bytearray, memoryview)):
+        total: Optional[int] = 1
+    elif isinstance(docs, Sized):
+        total = len(docs)
+    else:
+        total = None
+    return Progress(progress, total, desc, unit="doc", min_total=DOCS_MIN_TOTAL, _stacklevel=3)

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import _core
 from ._counting import ANALYZERS, _ngram_bounds
+from ._progress import corpus_progress
 from ._stopwords import ENGLISH_STOP_WORDS
 
 __all__ = ["CountVectorizer", "TfidfVectorizer", "HashingVectorizer", "NotFittedError"]
@@ -317,6 +318,11 @@ class CountVectorizer(_TextVectorizerBase):
         Minimum token length in code points.
     n_threads : int or None, default None
         C threads (``None``: all cores). Results do not depend on it.
+    progress : bool, "auto" or callable, default "auto"
+        A tqdm bar over the documents of ``fit``/``transform``, as in
+        :func:`textkern.count`: ``True`` always, ``"auto"`` only in a
+        notebook or on a terminal for corpora of 1,000 documents or more
+        that take over half a second, ``False`` never.
 
     Attributes
     ----------
@@ -357,7 +363,7 @@ class CountVectorizer(_TextVectorizerBase):
                  stop_words=None, token_pattern=None, ngram_range=(1, 1), analyzer="word",
                  max_df=1.0, min_df=1, max_features=None, vocabulary=None, binary=False,
                  dtype=np.int64, case="fold", normalize="NFKC", kinds=("word", "number"),
-                 min_len=1, n_threads=None):
+                 min_len=1, n_threads=None, progress="auto"):
         self.input = input
         self.encoding = encoding
         self.decode_error = decode_error
@@ -380,6 +386,7 @@ class CountVectorizer(_TextVectorizerBase):
         self.kinds = kinds
         self.min_len = min_len
         self.n_threads = n_threads
+        self.progress = progress
 
     # ------------------------------------------------------------ vocabulary
     def _validate_vocabulary(self):
@@ -484,13 +491,16 @@ class CountVectorizer(_TextVectorizerBase):
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
         table = self._validate_vocabulary()
         if table is not None:
-            parts = _core.transform_matrix(docs, table, tok, analyzer, lo, hi, self.n_threads,
-                                           kind, bool(self.binary))
+            with corpus_progress(self.progress, raw_documents, "fit") as bar:
+                parts = _core.transform_matrix(docs, table, tok, analyzer, lo, hi, self.n_threads,
+                                               kind, bool(self.binary), progress=bar.callback)
         else:
             self._check_df()
-            table, parts = _core.fit_matrix(
-                docs, tok, analyzer, lo, hi, self.n_threads, kind,
-                lambda df, tf, n_doc: self._prune_mask(df, tf, n_doc, dtype), bool(self.binary))
+            with corpus_progress(self.progress, raw_documents, "fit") as bar:
+                table, parts = _core.fit_matrix(
+                    docs, tok, analyzer, lo, hi, self.n_threads, kind,
+                    lambda df, tf, n_doc: self._prune_mask(df, tf, n_doc, dtype),
+                    bool(self.binary), progress=bar.callback)
         self._vocab = table
         self.__dict__.pop("_vocab_dict", None)
         return _csr(parts, dtype)
@@ -556,8 +566,10 @@ class CountVectorizer(_TextVectorizerBase):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         self._check_fitted()
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
-        parts = _core.transform_matrix(docs, self._vocab, tok, analyzer, lo, hi, self.n_threads,
-                                       kind, bool(self.binary))
+        with corpus_progress(self.progress, raw_documents, "transform") as bar:
+            parts = _core.transform_matrix(docs, self._vocab, tok, analyzer, lo, hi,
+                                           self.n_threads, kind, bool(self.binary),
+                                           progress=bar.callback)
         return _csr(parts, dtype)
 
     def to_pandas(self, X, index=None):
@@ -698,7 +710,7 @@ class TfidfVectorizer(CountVectorizer):
                  max_df=1.0, min_df=1, max_features=None, vocabulary=None, binary=False,
                  dtype=np.float64, norm="l2", use_idf=True, smooth_idf=True,
                  sublinear_tf=False, case="fold", normalize="NFKC", kinds=("word", "number"),
-                 min_len=1, n_threads=None):
+                 min_len=1, n_threads=None, progress="auto"):
         super().__init__(input=input, encoding=encoding, decode_error=decode_error,
                          strip_accents=strip_accents, lowercase=lowercase,
                          preprocessor=preprocessor, tokenizer=tokenizer, stop_words=stop_words,
@@ -706,7 +718,7 @@ class TfidfVectorizer(CountVectorizer):
                          analyzer=analyzer, max_df=max_df, min_df=min_df,
                          max_features=max_features, vocabulary=vocabulary, binary=binary,
                          dtype=dtype, case=case, normalize=normalize, kinds=kinds,
-                         min_len=min_len, n_threads=n_threads)
+                         min_len=min_len, n_threads=n_threads, progress=progress)
         self.norm = norm
         self.use_idf = use_idf
         self.smooth_idf = smooth_idf
@@ -850,7 +862,7 @@ class HashingVectorizer(_TextVectorizerBase):
                  stop_words=None, token_pattern=None, ngram_range=(1, 1), analyzer="word",
                  n_features=2 ** 20, binary=False, norm="l2", alternate_sign=True,
                  dtype=np.float64, case="fold", normalize="NFKC", kinds=("word", "number"),
-                 min_len=1, n_threads=None):
+                 min_len=1, n_threads=None, progress="auto"):
         self.input = input
         self.encoding = encoding
         self.decode_error = decode_error
@@ -872,6 +884,7 @@ class HashingVectorizer(_TextVectorizerBase):
         self.kinds = kinds
         self.min_len = min_len
         self.n_threads = n_threads
+        self.progress = progress
 
     def __sklearn_is_fitted__(self):
         return True
@@ -911,9 +924,10 @@ class HashingVectorizer(_TextVectorizerBase):
         if self.norm not in ("l1", "l2", None):
             raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
         docs, tok, analyzer, lo, hi, kind = self._analysis(X)
-        parts = _core.hash_matrix(docs, tok, analyzer, lo, hi, int(nf),
-                                  bool(self.alternate_sign), self.n_threads, kind,
-                                  bool(self.binary))
+        with corpus_progress(self.progress, X, "hash") as bar:
+            parts = _core.hash_matrix(docs, tok, analyzer, lo, hi, int(nf),
+                                      bool(self.alternate_sign), self.n_threads, kind,
+                                      bool(self.binary), progress=bar.callback)
         X = _csr(parts, self.dtype)
         if self.norm is not None:
             if not np.issubdtype(X.dtype, np.floating):
