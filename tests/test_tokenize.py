@@ -61,6 +61,34 @@ def test_case_and_normalization_options():
     assert tk.tokenize(decomposed, normalize=None, case=None) == [decomposed]
 
 
+def test_strip_accents_modes():
+    text = "Café ﬁne naïve Ærø 서울 x²"
+    assert tk.tokenize(text, strip_accents=True) == ["cafe", "fine", "naive", "ærø",
+                                                           "서울", "x", "2"]
+    assert tk.tokenize(text, strip_accents="unicode") == tk.tokenize(
+        text, strip_accents=True)
+    # scikit-learn's "ascii": NFKD, then every non-ASCII character goes, so
+    # the Korean word maps to nothing and is not a token.
+    assert tk.tokenize(text, strip_accents="ascii") == ["cafe", "fine", "naive", "r",
+                                                              "x", "2"]
+    assert tk.tokenize(text, strip_accents="ascii", normalize=None,
+                             case=None) == ["Cafe", "fine", "naive", "r", "x", "2"]
+    tok = tk.Tokenizer(strip_accents="ascii")
+    assert pickle.loads(pickle.dumps(tok)) == tok
+    assert "strip_accents='ascii'" in repr(tok)
+    with pytest.raises(ValueError, match="strip_accents"):
+        tk.tokenize("x", strip_accents="ASCII ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_strip_accents_ascii_yields_ascii_only(text):
+    for token, start, end in tk.tokenize(text, strip_accents="ascii", offsets=True,
+                                               errors="replace"):
+        assert token.isascii() and token
+        assert 0 <= start < end <= len(text)
+
+
 def test_min_len_counts_code_points_after_mapping():
     assert tk.tokenize("a ß bb 한", min_len=2) == ["ss", "bb"]
 

@@ -176,6 +176,30 @@ cleanup:
     return result;
 }
 
+/* False/None -> none; True or "unicode" -> marks; "ascii" -> scikit-learn's
+ * ASCII folding.  Other strings are mistakes, not truthy values. */
+static int parse_strip_accents(PyObject *obj, int *out)
+{
+    int truth;
+    if (PyUnicode_Check(obj)) {
+        if (PyUnicode_CompareWithASCIIString(obj, "unicode") == 0)
+            *out = TK_STRIP_MARKS;
+        else if (PyUnicode_CompareWithASCIIString(obj, "ascii") == 0)
+            *out = TK_STRIP_ASCII;
+        else {
+            PyErr_Format(PyExc_ValueError,
+                         "strip_accents must be True, False, 'unicode' or 'ascii', not %R", obj);
+            return -1;
+        }
+        return 0;
+    }
+    truth = PyObject_IsTrue(obj);
+    if (truth < 0)
+        return -1;
+    *out = truth ? TK_STRIP_MARKS : TK_STRIP_NONE;
+    return 0;
+}
+
 static int tokconf_init(tkpy_tokconf *conf, PyObject *case_, PyObject *normalize,
                         PyObject *strip_accents, PyObject *kinds, PyObject *min_len,
                         PyObject *stopwords, PyObject *errors)
@@ -186,8 +210,7 @@ static int tokconf_init(tkpy_tokconf *conf, PyObject *case_, PyObject *normalize
         || parse_kinds(kinds, &conf->opts.kinds) < 0 || parse_min_len(min_len, &conf->opts.min_len) < 0
         || tkpy_parse_errors(errors, &conf->errors) < 0)
         return -1;
-    strip = PyObject_IsTrue(strip_accents);
-    if (strip < 0)
+    if (parse_strip_accents(strip_accents, &strip) < 0)
         return -1;
     conf->opts.strip_accents = strip;
     return parse_stopwords(stopwords, conf);
@@ -456,7 +479,7 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwa
                              "stopwords", "errors", NULL};
     TokenizerObject *self = NULL;
     tkpy_state *st = tkpy_state_from_type(type);
-    PyObject *sw = NULL, *kt = NULL;
+    PyObject *sw = NULL, *kt = NULL, *strip_value;
     TOKENIZE_DEFAULTS(case_, normalize, strip, kinds, min_len, stopwords, errors);
 
     if (!st)
@@ -479,8 +502,13 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwa
     kt = kinds_tuple(self->conf.opts.kinds);
     if (!sw || !kt)
         goto fail;
-    self->options = Py_BuildValue("{sOsOsOsOsnsOss}", "case", case_, "normalize", normalize,
-                                  "strip_accents", self->conf.opts.strip_accents ? Py_True : Py_False,
+    strip_value = self->conf.opts.strip_accents == TK_STRIP_ASCII
+                      ? PyUnicode_FromString("ascii")
+                      : Py_NewRef(self->conf.opts.strip_accents ? Py_True : Py_False);
+    if (!strip_value)
+        goto fail;
+    self->options = Py_BuildValue("{sOsOsNsOsnsOss}", "case", case_, "normalize", normalize,
+                                  "strip_accents", strip_value,
                                   "kinds", kt, "min_len", (Py_ssize_t)self->conf.opts.min_len,
                                   "stopwords", sw, "errors",
                                   self->conf.errors == TK_UTF8_STRICT ? "strict"

@@ -230,6 +230,10 @@ static utf8proc_option_t utf8proc_options(const tk_tokenizer_opts *opts)
         o |= UTF8PROC_STRIPMARK;
         if (!(o & UTF8PROC_COMPOSE))
             o |= UTF8PROC_COMPOSE;
+        /* scikit-learn's "ascii" decomposes with NFKD, so that e.g. the
+         * ligature "\xef\xac\x81" keeps its ASCII letters "fi". */
+        if (opts->strip_accents == TK_STRIP_ASCII)
+            o |= UTF8PROC_COMPAT;
     }
     return o;
 }
@@ -298,6 +302,15 @@ int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len
     n = utf8proc_reencode(scratch->cps, n, options);
     if (n < 0)
         return n == UTF8PROC_ERROR_NOMEM ? TK_ENOMEM : TK_EUTF8PROC;
+    if (opts->strip_accents == TK_STRIP_ASCII) {
+        /* In UTF-8 every byte of a non-ASCII code point is >= 0x80. */
+        uint8_t *bytes = (uint8_t *)scratch->cps;
+        utf8proc_ssize_t i, kept = 0;
+        for (i = 0; i < n; i++)
+            if (bytes[i] < 0x80)
+                bytes[kept++] = bytes[i];
+        n = kept;
+    }
     *out = (const uint8_t *)scratch->cps;
     *out_len = (size_t)n;
     *out_cps = count_cps(*out, *out_len);

@@ -14,6 +14,13 @@ extern "C" {
 
 enum tk_case { TK_CASE_NONE = 0, TK_CASE_FOLD = 1, TK_CASE_LOWER = 2 };
 enum tk_norm { TK_NORM_NONE = 0, TK_NORM_NFC = 1, TK_NORM_NFKC = 2 };
+/*
+ * Accent stripping.  MARKS drops nonspacing marks after decomposition and
+ * recomposes.  ASCII is scikit-learn's strip_accents="ascii": compatibility
+ * decomposition, then every non-ASCII code point is dropped (so a word in
+ * a non-Latin script maps to nothing and is not a token).
+ */
+enum tk_strip { TK_STRIP_NONE = 0, TK_STRIP_MARKS = 1, TK_STRIP_ASCII = 2 };
 enum tk_kind {
     TK_KIND_WORD = 1u << 0,
     TK_KIND_NUMBER = 1u << 1,
@@ -29,7 +36,7 @@ typedef struct tk_stopwords tk_stopwords;   /* opaque hash set of mapped words *
 typedef struct tk_tokenizer_opts {
     int case_mode;          /* enum tk_case */
     int norm;               /* enum tk_norm */
-    int strip_accents;      /* bool */
+    int strip_accents;      /* enum tk_strip */
     unsigned kinds;         /* OR of enum tk_kind */
     size_t min_len;         /* in code points, after mapping */
 } tk_tokenizer_opts;

@@ -3,7 +3,8 @@
  * tokenizer on arbitrary bytes, under every option combination.
  *
  * Input layout (options first, so mutations of the text keep them):
- *   byte 0  case mode (%3), normalization (/3 %3), strip_accents (bit 7)
+ *   byte 0  case mode (%3), normalization (/3 %3), strip_accents (bit 7;
+ *           bit 6 then picks ASCII folding over mark stripping)
  *   byte 1  kinds (low 4 bits), errors mode (bits 4-5 %3),
  *           surrogates-as-units (bit 6), reuse scratch across calls (bit 7)
  *   byte 2  min_len (%6)
@@ -12,7 +13,8 @@
  * Invariants: segments tile the text exactly at code point boundaries with
  * consistent code point offsets; tokens are non-empty valid UTF-8, come in
  * text order from in-range spans, respect min_len and the stopwords; the
- * memoizing scratch changes nothing; with no mapping a token is its segment.
+ * memoizing scratch changes nothing; with no mapping a token is its segment;
+ * under ASCII folding every token byte is ASCII.
  */
 #include "fuzz_common.h"
 #include "tk_segment.h"
@@ -46,6 +48,11 @@ static int check_token(void *arg, const uint8_t *tok, size_t tok_len, const tk_s
     FUZZ_CHECK(kind & ctx->opts->kinds);
     if (ctx->stopwords)
         FUZZ_CHECK(!tk_stopwords_contains(ctx->stopwords, tok, tok_len));
+    if (ctx->opts->strip_accents == TK_STRIP_ASCII) {
+        size_t i;
+        for (i = 0; i < tok_len; i++)
+            FUZZ_CHECK(tok[i] < 0x80);
+    }
     if (ctx->identity)
         FUZZ_CHECK(tok_len == span->end - span->start
                    && memcmp(tok, ctx->text + span->start, tok_len) == 0);
@@ -115,7 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b1 = fuzz_byte(&in);
     opts.case_mode = (int)(b0 % 3);
     opts.norm = (int)((b0 / 3) % 3);
-    opts.strip_accents = (b0 >> 7) & 1;
+    opts.strip_accents = !((b0 >> 7) & 1) ? TK_STRIP_NONE
+                         : ((b0 >> 6) & 1) ? TK_STRIP_ASCII : TK_STRIP_MARKS;
     opts.kinds = b1 & 0xF;
     opts.min_len = fuzz_byte(&in) % 6;
     errors = (int)(((b1 >> 4) & 3) % 3);
@@ -179,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         warm.want_spans = cold.want_spans = 1;
         other.case_mode = (opts.case_mode + 1) % 3;
         other.norm = (opts.norm + 2) % 3;
-        other.strip_accents = !opts.strip_accents;
+        other.strip_accents = (opts.strip_accents + 1) % 3;   /* memo must notice */
         other.kinds = opts.kinds | TK_KIND_WORD;
         FUZZ_CHECK(tk_tokenize(&other, NULL, text, text_len, &scratch, tk_toklist_sink, &warm)
                    == TK_OK);

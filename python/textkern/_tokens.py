@@ -93,9 +93,12 @@ def tokenize(
         U+0130); ``None`` keeps case.
     normalize : {"NFKC", "NFC", None}, default "NFKC"
         Unicode normalization form applied to each token.
-    strip_accents : bool, default False
-        Decompose and drop combining marks (é becomes e). Note that this
-        also removes marks that are letters' vowel signs in some scripts.
+    strip_accents : bool or {"unicode", "ascii"}, default False
+        ``True`` (or ``"unicode"``): decompose and drop combining marks (é
+        becomes e). Note that this also removes marks that are letters'
+        vowel signs in some scripts. ``"ascii"``: scikit-learn's ASCII
+        folding -- compatibility decomposition, then every non-ASCII
+        character is dropped, so words in other scripts disappear.
     kinds : iterable of {"word", "number", "emoji", "punct"}
         Which segments to keep. ``"word"``: contains a letter, kana,
         ideograph or Hangul; ``"number"``: digits, possibly with internal

@@ -151,8 +151,10 @@ class _TextVectorizerBase(_EstimatorBase):
         sa = self.strip_accents
         if sa is None or sa is False:
             return False
-        if sa is True or sa in ("unicode", "ascii"):
+        if sa is True or sa == "unicode":
             return True
+        if sa == "ascii":
+            return "ascii"
         raise ValueError(f'Invalid value for "strip_accents": {sa!r}')
 
     def _tokenizer(self, word_stopwords=True):
@@ -277,8 +279,9 @@ class CountVectorizer(_TextVectorizerBase):
     decode_error : {"strict", "ignore", "replace"}, default "strict"
         What to do with undecodable bytes.
     strip_accents : {None, "unicode", "ascii", True, False}, default None
-        Remove accents (decompose, drop nonspacing marks). ``"ascii"`` is
-        treated like ``"unicode"`` on the C path.
+        Remove accents (decompose, drop nonspacing marks). ``"ascii"``, as
+        in scikit-learn, decomposes with NFKD and then drops every
+        non-ASCII character.
     lowercase : bool, default True
         Apply the ``case`` mapping; ``False`` means ``case=None``.
     preprocessor : callable or None
