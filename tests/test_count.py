@@ -3,7 +3,7 @@ import collections
 import copy
 import pickle
 import struct
-from collections.abc import Mapping
+from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 
 import pytest
 from hypothesis import given, settings
@@ -67,7 +67,7 @@ def test_tokenize_options_pass_through():
 def test_thread_count_does_not_change_anything(threads, corpus):
     one = count(corpus, ngram_range=(1, 2), n_threads=1)
     many = count(corpus, ngram_range=(1, 2), n_threads=threads)
-    assert one.items() == many.items()   # same terms, counts and order
+    assert list(one.items()) == list(many.items())   # same terms, counts and order
 
 
 @settings(max_examples=40, deadline=None)
@@ -77,7 +77,7 @@ def test_thread_count_does_not_change_anything(threads, corpus):
 def test_thread_independence_property(docs, threads):
     a = count(docs, ngram_range=(1, 2), analyzer="char_wb", n_threads=1)
     b = count(docs, ngram_range=(1, 2), analyzer="char_wb", n_threads=threads)
-    assert a.items() == b.items()
+    assert list(a.items()) == list(b.items())
     assert a.to_dict() == dict(reference(docs, (1, 2), "char_wb"))
 
 
@@ -122,11 +122,27 @@ def test_counts_is_a_read_only_mapping():
     with pytest.raises(TypeError):
         c["a"] = 3
     assert c.get("zz") is None and c.get("zz", 0) == 0 and c.get("a") == 1
-    assert list(c) == ["b", "a", "c"] == c.keys()
-    assert c.values() == [2, 1, 1]
-    assert c.items() == [("b", 2), ("a", 1), ("c", 1)]
+    assert list(c) == ["b", "a", "c"] == list(c.keys())
+    assert list(c.values()) == [2, 1, 1]
+    assert list(c.items()) == [("b", 2), ("a", 1), ("c", 1)]
     assert dict(c) == {"b": 2, "a": 1, "c": 1}
     assert len(c) == 3
+
+
+def test_views_behave_like_dict_views():
+    c = count("b a b c")
+    d = {"b": 2, "a": 1, "c": 1}
+    keys, values, items = c.keys(), c.values(), c.items()
+    assert isinstance(keys, KeysView) and isinstance(values, ValuesView)
+    assert isinstance(items, ItemsView)
+    # Regression: keys()/items() used to be lists, which compare by order
+    # with lists and never equal a dict's views.
+    assert keys == d.keys() and items == d.items()
+    assert keys & {"a", "zz"} == {"a"} and keys | {"q"} == {"a", "b", "c", "q"}
+    assert "a" in keys and "zz" not in keys and ("b", 2) in items and ("b", 3) not in items
+    assert 2 in values and 7 not in values
+    assert len(keys) == len(values) == len(items) == 3
+    assert list(reversed(list(keys))) == ["c", "a", "b"]
     with pytest.raises(TypeError):
         hash(c)
 
@@ -176,8 +192,8 @@ def test_pickle_and_copy_roundtrip():
     c = count(DOCS, ngram_range=(1, 2))
     for proto in range(pickle.HIGHEST_PROTOCOL + 1):
         d = pickle.loads(pickle.dumps(c, protocol=proto))
-        assert type(d) is type(c) and d == c and d.items() == c.items()
-    assert copy.deepcopy(c).items() == c.items()
+        assert type(d) is type(c) and d == c and list(d.items()) == list(c.items())
+    assert list(copy.deepcopy(c).items()) == list(c.items())
 
 
 def _state(c):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 import warnings
+from collections.abc import ItemsView, KeysView, ValuesView
 from typing import Any, assert_type
 
 import numpy as np
@@ -88,9 +89,9 @@ def main() -> None:
     assert_type(merged.get(term), int | None)
     assert_type(merged.get(term, 0), int)
     assert_type(merged.total(), int)
-    assert_type(merged.keys(), list[str])
-    assert_type(merged.values(), list[int])
-    assert_type(merged.items(), list[tuple[str, int]])
+    assert_type(merged.keys(), KeysView[str])
+    assert_type(merged.values(), ValuesView[int])
+    assert_type(merged.items(), ItemsView[str, int])
     assert_type(merged.to_dict(), dict[str, int])
     assert_type(merged.copy(), Counts)
     merged.update(["extra", "terms"], {"the": 1})

@@ -2165,13 +2165,13 @@ static PyObject *Counts_iter(PyObject *self)
     return it;
 }
 
-static PyObject *Counts_keys(PyObject *self, PyObject *unused)
+static PyObject *Counts_keys_list(PyObject *self, PyObject *unused)
 {
     (void)unused;
     return counts_keys_list(&((CountsObject *)self)->v);
 }
 
-static PyObject *Counts_values(PyObject *self, PyObject *unused)
+static PyObject *Counts_values_list(PyObject *self, PyObject *unused)
 {
     const tk_vocab *v = &((CountsObject *)self)->v;
     PyObject *list = PyList_New((Py_ssize_t)v->n);
@@ -2206,7 +2206,7 @@ static PyObject *pair_at(const tk_vocab *v, size_t id)
     return t;
 }
 
-static PyObject *Counts_items(PyObject *self, PyObject *unused)
+static PyObject *Counts_items_list(PyObject *self, PyObject *unused)
 {
     const tk_vocab *v = &((CountsObject *)self)->v;
     PyObject *list = PyList_New((Py_ssize_t)v->n);
@@ -2400,6 +2400,26 @@ static PyObject *call_helper(const char *name, PyObject *self, PyObject *arg)
     r = PyObject_CallMethod(mod, name, arg ? "OO" : "O", self, arg);
     Py_DECREF(mod);
     return r;
+}
+
+/* The views are collections.abc views (textkern._counting) that iterate
+ * through the *_list methods above, so a view costs nothing until used. */
+static PyObject *Counts_keys(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return call_helper("_CountsKeysView", self, NULL);
+}
+
+static PyObject *Counts_values(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return call_helper("_CountsValuesView", self, NULL);
+}
+
+static PyObject *Counts_items(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return call_helper("_CountsItemsView", self, NULL);
 }
 
 static PyObject *Counts_to_pandas(PyObject *self, PyObject *unused)
@@ -2601,9 +2621,14 @@ static PyObject *py_counts_from_state(PyObject *module, PyObject *state)
 }
 
 static PyMethodDef Counts_methods[] = {
-    {"keys", Counts_keys, METH_NOARGS, "List of terms in order of first appearance."},
-    {"values", Counts_values, METH_NOARGS, "List of counts, in key order."},
-    {"items", Counts_items, METH_NOARGS, "List of (term, count) pairs, in key order."},
+    {"keys", Counts_keys, METH_NOARGS,
+     "A set-like view of the terms, in order of first appearance (like dict.keys())."},
+    {"values", Counts_values, METH_NOARGS, "A view of the counts, in key order."},
+    {"items", Counts_items, METH_NOARGS,
+     "A set-like view of (term, count) pairs, in key order (like dict.items())."},
+    {"_keys_list", Counts_keys_list, METH_NOARGS, "The terms as a new list (built in C)."},
+    {"_values_list", Counts_values_list, METH_NOARGS, "The counts as a new list."},
+    {"_items_list", Counts_items_list, METH_NOARGS, "The (term, count) pairs as a new list."},
     {"get", (PyCFunction)(void (*)(void))Counts_get, METH_FASTCALL,
      "get(term, default=None): the count of term, or default."},
     {"total", Counts_total, METH_NOARGS, "Sum of all counts."},

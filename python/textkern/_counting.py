@@ -13,7 +13,7 @@ total that would pass 2**63 - 1 raises ``OverflowError``.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from typing import Optional, Tuple, Union
 
 from . import _core
@@ -183,6 +183,30 @@ def count(text_or_iterable, *, ngram_range: Union[int, Tuple[int, int]] = (1, 1)
 
 
 # ----------------------------------------------------- helpers for Counts (C)
+# Counts.keys()/values()/items() return these: standard collections.abc views
+# (set operations, ``in``, ``len``) whose iteration builds the Python objects
+# in one C call instead of one lookup per key.
+class _CountsKeysView(KeysView):
+    __slots__ = ()
+
+    def __iter__(self):
+        return iter(self._mapping._keys_list())
+
+
+class _CountsValuesView(ValuesView):
+    __slots__ = ()
+
+    def __iter__(self):
+        return iter(self._mapping._values_list())
+
+
+class _CountsItemsView(ItemsView):
+    __slots__ = ()
+
+    def __iter__(self):
+        return iter(self._mapping._items_list())
+
+
 def _counts_to_pandas(counts):
     try:
         import pandas as pd
