@@ -183,6 +183,33 @@ def test_batch_thread_count_independence_on_larger_corpus():
     assert tok.batch(docs, offsets=True, n_threads=3) == tok.batch(docs, offsets=True, n_threads=1)
 
 
+def test_batch_pipeline_survives_garbage_collection_mid_build():
+    # With n_threads >= 2 the calling thread fills the result list while C
+    # threads still tokenize; a collection at every allocation must find the
+    # half-built list consistent (unfilled slots are NULL until converted).
+    import gc
+    docs = [f"item {i} Straße 서울 东京 " * (i % 9 + 1) for i in range(3000)]
+    tok = tk.Tokenizer()
+    expected = [tok(d) for d in docs]
+    old = gc.get_threshold()
+    gc.set_threshold(1)
+    try:
+        got = tok.batch(docs, n_threads=3)
+    finally:
+        gc.set_threshold(*old)
+    assert got == expected
+
+
+def test_batch_progress_reaches_the_end_in_order():
+    docs = ["ab cd ef " * 200] * 20_000
+    seen = []
+    out = tk.Tokenizer().batch(docs, n_threads=2, progress=lambda d, t: seen.append((d, t)))
+    assert len(out) == len(docs)
+    assert seen[-1] == (len(docs), len(docs))
+    done = [d for d, _ in seen]
+    assert done == sorted(done)
+
+
 # -------------------------------------------------------------- bad input
 @pytest.mark.parametrize("bad", [None, 42, 3.5, ["a"], object()])
 def test_non_text_raises_type_error(bad):

@@ -101,13 +101,21 @@ PyObject *tkpy_raise(int code);
  */
 int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress);
 
-/*
- * The same for one part of a longer call (a corpus fed in batches): the
- * progress callback sees done_before + done out of total (total < 0: the
- * job's n_items; 0: unknown, e.g. a generator).
- */
-int tkpy_run_job_part(tk_job *job, int n_threads, PyObject *progress, size_t done_before,
-                      Py_ssize_t total);
+/* What tkpy_run_job_ex reports to and runs while the workers work. */
+typedef struct tkpy_job_opts {
+    PyObject *progress;        /* callable(done, total), or NULL/None */
+    size_t done_before;        /* units finished by earlier jobs of one call */
+    Py_ssize_t total;          /* reported total; < 0: the job's n_items; 0: unknown */
+    /* Called with the GIL held on every poll (job->poll_ms apart), e.g. to
+     * turn finished results into Python objects while the workers go on.
+     * Returns 0, or -1 with an exception set, which cancels the job. */
+    int (*with_gil)(void *ctx);
+    void *with_gil_ctx;
+} tkpy_job_opts;
+
+/* tkpy_run_job with every option; progress is called at most ~10 times a
+ * second and once at the end. */
+int tkpy_run_job_ex(tk_job *job, int n_threads, const tkpy_job_opts *opts);
 
 /* Parse n_threads=None|int into an int (0 = all cores). */
 int tkpy_parse_threads(PyObject *obj, int *n_threads);

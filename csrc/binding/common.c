@@ -1,6 +1,8 @@
 /* Helpers shared by every binding area: text input, errors, thread jobs. */
 #include "binding.h"
 
+#include <time.h>
+
 tkpy_state *tkpy_state_from_type(PyTypeObject *type)
 {
     PyObject *module = PyType_GetModuleByDef(type, &tkpy_module_def);
@@ -276,28 +278,43 @@ void tkpy_text_release(tkpy_text *t)
 
 typedef struct gil_poll_ctx {
     PyThreadState *saved;
-    PyObject *progress;
-    size_t done_before;    /* units finished by earlier jobs of one call */
-    Py_ssize_t total;      /* reported total; < 0: the job's own n_items */
+    const tkpy_job_opts *opts;
+    double next_report;    /* monotonic seconds: progress at most ~10/s */
     int failed;
 } gil_poll_ctx;
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* Runs on the calling thread while workers run: briefly retake the GIL. */
 static int poll_with_gil(void *arg, size_t done, size_t total)
 {
     gil_poll_ctx *ctx = arg;
+    const tkpy_job_opts *opts = ctx->opts;
     if (ctx->failed)
         return 1;
     PyEval_RestoreThread(ctx->saved);
     if (PyErr_CheckSignals() < 0)
         ctx->failed = 1;
-    else if (ctx->progress && ctx->progress != Py_None) {
-        Py_ssize_t shown_total = ctx->total >= 0 ? ctx->total : (Py_ssize_t)total;
-        PyObject *r = PyObject_CallFunction(ctx->progress, "nn",
-                                            (Py_ssize_t)(ctx->done_before + done), shown_total);
-        if (!r)
-            ctx->failed = 1;
-        Py_XDECREF(r);
+    else if (opts->with_gil && opts->with_gil(opts->with_gil_ctx) < 0)
+        ctx->failed = 1;
+    else if (opts->progress && opts->progress != Py_None) {
+        /* The final call (done == total) always reports. */
+        double now = monotonic_seconds();
+        if (done >= total || now >= ctx->next_report) {
+            Py_ssize_t shown_total = opts->total >= 0 ? opts->total : (Py_ssize_t)total;
+            PyObject *r = PyObject_CallFunction(opts->progress, "nn",
+                                                (Py_ssize_t)(opts->done_before + done),
+                                                shown_total);
+            if (!r)
+                ctx->failed = 1;
+            Py_XDECREF(r);
+            ctx->next_report = now + 0.09;   /* polls come ~0.1 s apart */
+        }
     }
     ctx->saved = PyEval_SaveThread();
     return ctx->failed;
@@ -305,18 +322,20 @@ static int poll_with_gil(void *arg, size_t done, size_t total)
 
 int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress)
 {
-    return tkpy_run_job_part(job, n_threads, progress, 0, -1);
+    tkpy_job_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.progress = progress;
+    opts.total = -1;
+    return tkpy_run_job_ex(job, n_threads, &opts);
 }
 
-int tkpy_run_job_part(tk_job *job, int n_threads, PyObject *progress, size_t done_before,
-                      Py_ssize_t total)
+int tkpy_run_job_ex(tk_job *job, int n_threads, const tkpy_job_opts *opts)
 {
     gil_poll_ctx ctx;
     int rc;
 
-    ctx.progress = progress;
-    ctx.done_before = done_before;
-    ctx.total = total;
+    ctx.opts = opts;
+    ctx.next_report = 0.0;
     ctx.failed = 0;
     job->poll = poll_with_gil;
     job->poll_ctx = &ctx;

@@ -808,7 +808,14 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     tj.cancel = &job.cancel;
     if (acc->progress)
         tj.items_done = &job.docs_done;
-    rc = tkpy_run_job_part(&tj, threads, acc->progress, acc->n_docs, acc->progress_total);
+    {
+        tkpy_job_opts opts;
+        memset(&opts, 0, sizeof opts);
+        opts.progress = acc->progress;
+        opts.done_before = acc->n_docs;
+        opts.total = acc->progress_total;
+        rc = tkpy_run_job_ex(&tj, threads, &opts);
+    }
     pthread_mutex_destroy(&job.lock);
     if (rc == 0 && job.next_merge != job.n_chunks) {
         PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: unmerged chunks");
