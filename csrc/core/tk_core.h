@@ -55,8 +55,28 @@ void tk_alloc_fail_after(long n);
 /*
  * Decode one code point from valid UTF-8 at s (len > 0 bytes left).
  * Returns the number of bytes consumed.  Only for text already validated.
+ * Inline: the segmenter and the classifier call it once per code point.
  */
-size_t tk_utf8_decode_valid(const uint8_t *s, size_t len, uint32_t *cp);
+static inline size_t tk_utf8_decode_valid(const uint8_t *s, size_t len, uint32_t *cp)
+{
+    uint8_t b0 = s[0];
+    (void)len;
+    if (b0 < 0x80) {
+        *cp = b0;
+        return 1;
+    }
+    if (b0 < 0xE0) {
+        *cp = ((uint32_t)(b0 & 0x1F) << 6) | (s[1] & 0x3F);
+        return 2;
+    }
+    if (b0 < 0xF0) {
+        *cp = ((uint32_t)(b0 & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        return 3;
+    }
+    *cp = ((uint32_t)(b0 & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12)
+        | ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+    return 4;
+}
 /* Encode cp (<= 0x10FFFF) into out (4 bytes room); returns byte length. */
 size_t tk_utf8_encode(uint32_t cp, uint8_t *out);
 

@@ -2,27 +2,6 @@
 
 #include "tk_core.h"
 
-size_t tk_utf8_decode_valid(const uint8_t *s, size_t len, uint32_t *cp)
-{
-    uint8_t b0 = s[0];
-    (void)len;
-    if (b0 < 0x80) {
-        *cp = b0;
-        return 1;
-    }
-    if (b0 < 0xE0) {
-        *cp = ((uint32_t)(b0 & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if (b0 < 0xF0) {
-        *cp = ((uint32_t)(b0 & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        return 3;
-    }
-    *cp = ((uint32_t)(b0 & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12)
-        | ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-    return 4;
-}
-
 size_t tk_utf8_encode(uint32_t cp, uint8_t *out)
 {
     if (cp < 0x80) {
