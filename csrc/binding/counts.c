@@ -2420,37 +2420,21 @@ static PyObject *call_helper(const char *name, PyObject *self, PyObject *arg)
     return r;
 }
 
-/* The views are collections.abc views (textkern._counting) that iterate
- * through the *_list methods above, so a view costs nothing until used. */
-static PyObject *Counts_keys(PyObject *self, PyObject *unused)
-{
-    (void)unused;
-    return call_helper("_CountsKeysView", self, NULL);
-}
+/* A METH_NOARGS method that hands self to a helper in textkern._counting.
+ * The views are collections.abc views that iterate through the *_list
+ * methods above, so a view costs nothing until used. */
+#define COUNTS_HELPER_METHOD(name, helper)                  \
+    static PyObject *name(PyObject *self, PyObject *unused) \
+    {                                                       \
+        (void)unused;                                       \
+        return call_helper(helper, self, NULL);             \
+    }
 
-static PyObject *Counts_values(PyObject *self, PyObject *unused)
-{
-    (void)unused;
-    return call_helper("_CountsValuesView", self, NULL);
-}
-
-static PyObject *Counts_items(PyObject *self, PyObject *unused)
-{
-    (void)unused;
-    return call_helper("_CountsItemsView", self, NULL);
-}
-
-static PyObject *Counts_to_pandas(PyObject *self, PyObject *unused)
-{
-    (void)unused;
-    return call_helper("_counts_to_pandas", self, NULL);
-}
-
-static PyObject *Counts_repr_html(PyObject *self, PyObject *unused)
-{
-    (void)unused;
-    return call_helper("_counts_repr_html", self, NULL);
-}
+COUNTS_HELPER_METHOD(Counts_keys, "_CountsKeysView")
+COUNTS_HELPER_METHOD(Counts_values, "_CountsValuesView")
+COUNTS_HELPER_METHOD(Counts_items, "_CountsItemsView")
+COUNTS_HELPER_METHOD(Counts_to_pandas, "_counts_to_pandas")
+COUNTS_HELPER_METHOD(Counts_repr_html, "_counts_repr_html")
 
 static PyObject *Counts_repr(PyObject *self)
 {
