@@ -295,3 +295,27 @@ def test_empty_terms():
     cv = CountVectorizer(analyzer=lambda d: ["", d])
     X = cv.fit_transform(["a", "b"])
     assert list(cv.get_feature_names_out()) == ["", "a", "b"] and X[:, 0].sum() == 2
+
+
+def test_count_handles_every_str_width_and_surrogates_like_tokenize():
+    from textkern import Tokenizer
+    docs = ["café Straße 서울 👩‍👩‍👧", "lone \ud800 x é", "plain ascii", "𝔘𝔫𝔦 \udfff"] * 300
+    for errors in ("replace", "ignore"):
+        tok = Tokenizer(errors=errors)
+        expected = collections.Counter(t for d in docs for t in tok(d))
+        for n_threads in (1, 2):
+            got = count(docs, errors=errors, n_threads=n_threads)
+            assert dict(got) == dict(expected)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_count_strict_surrogate_names_the_first_bad_item(n_threads):
+    docs = ["Straße 서울"] * 2000
+    docs[1500] = "x \ud800"
+    docs[40] = "é \udc01"
+    with pytest.raises(ValueError, match=r"item 40: lone surrogate U\+DC01 at index 2"):
+        count(docs, n_threads=n_threads)
+    with pytest.raises(ValueError, match=r"lone surrogate U\+D800 at index 2"):
+        count("x \ud800", n_threads=n_threads)
+    with pytest.raises(ValueError, match=r"item 70000: lone surrogate"):
+        count(iter(["a"] * 70_000 + ["é \ud800"]), n_threads=n_threads)

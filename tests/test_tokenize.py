@@ -301,3 +301,46 @@ def test_huge_single_token_memory_is_bounded():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     growth_mb = float(out.stdout.strip())
     assert growth_mb < 4 * 50, f"peak RSS grew by {growth_mb:.0f} MB for a 50 MB token"
+
+
+# ------------------------------------ batch and tokenize() agree on any str
+# Lone surrogates, every str storage width, and which item an error names
+# whatever thread meets it first.
+ENCODER_TEXTS = [
+    "café au lait",                      # Latin-1 storage
+    "Straße 서울 東京 don't",              # 2 bytes per character
+    "emoji 👩‍👩‍👧 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",                # 4 bytes per character
+    "lone \ud800 surrogate é",            # a lone surrogate in UCS-2 storage
+    "pair \ud83d\ude00 split 😀",          # two lone surrogates, UCS-4 storage
+    "\udfff",
+    "",
+]
+
+
+@pytest.mark.parametrize("errors", ["replace", "ignore"])
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_thread_encoder_matches_tokenize(errors, n_threads):
+    tok = tk.Tokenizer(errors=errors, kinds=("word", "number", "emoji", "punct"))
+    docs = ENCODER_TEXTS * 50
+    expected = [tok(d) for d in docs]
+    assert tok.batch(docs, n_threads=n_threads) == expected
+    assert tok.batch(docs, n_threads=n_threads, offsets=True) == [
+        tok(d, offsets=True) for d in docs]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=()), max_size=40),
+                max_size=12),
+       st.sampled_from(["replace", "ignore"]))
+def test_thread_encoder_matches_tokenize_on_any_str(docs, errors):
+    tok = tk.Tokenizer(errors=errors, kinds=("word", "number", "emoji", "punct"))
+    assert tok.batch(docs, n_threads=2) == [tok(d) for d in docs]
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 4])
+def test_strict_surrogate_in_batch_names_the_first_bad_item(n_threads):
+    docs = ["Straße 서울"] * 3000
+    docs[1234] = "x \ud800 y é"
+    docs[17] = "ok é \udc00"
+    with pytest.raises(ValueError, match=r"item 17: lone surrogate U\+DC00 at index 5"):
+        tk.Tokenizer().batch(docs, n_threads=n_threads)
