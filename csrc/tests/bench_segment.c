@@ -16,34 +16,16 @@
 #include <time.h>
 
 #include "tk_segment.h"
+#include "bench_util.h"
 
 #define TARGET_BYTES ((size_t)64 << 20)
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static uint8_t *load_repeated(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    uint8_t *one, *all;
-    size_t n, reps, i, bad;
-    long size;
-    if (!f)
+    size_t n, reps, i;
+    uint8_t *all, *one = bench_read_utf8(path, &n);
+    if (!one)
         return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    one = malloc((size_t)size + 1);
-    n = one ? fread(one, 1, (size_t)size, f) : 0;
-    fclose(f);
-    if (!one || n == 0 || tk_utf8_validate(one, n, &bad) != TK_OK) {
-        free(one);
-        return NULL;
-    }
     reps = TARGET_BYTES / n + 1;
     all = malloc(n * reps);
     if (!all) {
@@ -70,14 +52,14 @@ static void bench(const char *path)
     for (round = 0; round < 5; round++) {
         tk_wordseg it;
         tk_span span;
-        double t0 = now(), dt;
+        double t0 = bench_now(), dt;
         segments = words = 0;
         tk_wordseg_init(&it, text, len);
         while (tk_wordseg_next(&it, &span)) {
             segments++;
             words += span.end - span.start > 1;
         }
-        dt = now() - t0;
+        dt = bench_now() - t0;
         if (dt < best)
             best = dt;
     }

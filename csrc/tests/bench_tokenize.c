@@ -22,13 +22,7 @@
 #include <time.h>
 
 #include "tk_tokenize.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "bench_util.h"
 
 static int count_token(void *ctx, const uint8_t *tok, size_t tok_len, const tk_span *span)
 {
@@ -39,27 +33,6 @@ static int count_token(void *ctx, const uint8_t *tok, size_t tok_len, const tk_s
     return TK_OK;
 }
 
-static uint8_t *load(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *text;
-    size_t bad;
-    long size;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    text = size > 0 ? malloc((size_t)size) : NULL;
-    *len = text ? fread(text, 1, (size_t)size, f) : 0;
-    fclose(f);
-    if (!text || *len == 0 || tk_utf8_validate(text, *len, &bad) != TK_OK) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 static void bench(const char *path)
 {
     tk_tokenizer_opts opts = {TK_CASE_FOLD, TK_NORM_NFKC, TK_STRIP_NONE,
@@ -68,7 +41,7 @@ static void bench(const char *path)
     size_t len, tokens = 0;
     double best = 1e30;
     int round;
-    uint8_t *text = load(path, &len);
+    uint8_t *text = bench_read_utf8(path, &len);
     if (!text) {
         fprintf(stderr, "%s: cannot read as UTF-8, skipped\n", path);
         return;
@@ -76,7 +49,7 @@ static void bench(const char *path)
     memset(&scratch, 0, sizeof scratch);
     for (round = 0; round < 5; round++) {
         size_t start = 0, i;
-        double t0 = now(), dt;
+        double t0 = bench_now(), dt;
         tokens = 0;
         for (i = 0; i <= len; i++) {
             if (i < len && text[i] != '\n')
@@ -88,7 +61,7 @@ static void bench(const char *path)
             }
             start = i + 1;
         }
-        dt = now() - t0;
+        dt = bench_now() - t0;
         if (dt < best)
             best = dt;
     }
