@@ -111,11 +111,14 @@ typedef struct tkpy_job_opts {
      * Returns 0, or -1 with an exception set, which cancels the job. */
     int (*with_gil)(void *ctx);
     void *with_gil_ctx;
+    /* Kept across the jobs of one call so that progress stays ~10/s: the
+     * monotonic time before which progress is not called again (0 at first). */
+    double next_report;
 } tkpy_job_opts;
 
 /* tkpy_run_job with every option; progress is called at most ~10 times a
  * second and once at the end. */
-int tkpy_run_job_ex(tk_job *job, int n_threads, const tkpy_job_opts *opts);
+int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts);
 
 /* Parse n_threads=None|int into an int (0 = all cores). */
 int tkpy_parse_threads(PyObject *obj, int *n_threads);

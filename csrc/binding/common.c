@@ -278,8 +278,7 @@ void tkpy_text_release(tkpy_text *t)
 
 typedef struct gil_poll_ctx {
     PyThreadState *saved;
-    const tkpy_job_opts *opts;
-    double next_report;    /* monotonic seconds: progress at most ~10/s */
+    tkpy_job_opts *opts;
     int failed;
 } gil_poll_ctx;
 
@@ -294,7 +293,7 @@ static double monotonic_seconds(void)
 static int poll_with_gil(void *arg, size_t done, size_t total)
 {
     gil_poll_ctx *ctx = arg;
-    const tkpy_job_opts *opts = ctx->opts;
+    tkpy_job_opts *opts = ctx->opts;
     if (ctx->failed)
         return 1;
     PyEval_RestoreThread(ctx->saved);
@@ -303,17 +302,19 @@ static int poll_with_gil(void *arg, size_t done, size_t total)
     else if (opts->with_gil && opts->with_gil(opts->with_gil_ctx) < 0)
         ctx->failed = 1;
     else if (opts->progress && opts->progress != Py_None) {
-        /* The final call (done == total) always reports. */
+        /* The end of the whole call always reports (the end of one part
+         * of it, e.g. a block of a serial batch, only in its turn). */
         double now = monotonic_seconds();
-        if (done >= total || now >= ctx->next_report) {
-            Py_ssize_t shown_total = opts->total >= 0 ? opts->total : (Py_ssize_t)total;
-            PyObject *r = PyObject_CallFunction(opts->progress, "nn",
-                                                (Py_ssize_t)(opts->done_before + done),
+        size_t overall = opts->done_before + done;
+        Py_ssize_t shown_total = opts->total >= 0 ? opts->total : (Py_ssize_t)total;
+        int last = shown_total > 0 ? overall >= (size_t)shown_total : done >= total;
+        if (last || now >= opts->next_report) {
+            PyObject *r = PyObject_CallFunction(opts->progress, "nn", (Py_ssize_t)overall,
                                                 shown_total);
             if (!r)
                 ctx->failed = 1;
             Py_XDECREF(r);
-            ctx->next_report = now + 0.09;   /* polls come ~0.1 s apart */
+            opts->next_report = now + 0.09;   /* polls come ~0.1 s apart */
         }
     }
     ctx->saved = PyEval_SaveThread();
@@ -329,13 +330,12 @@ int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress)
     return tkpy_run_job_ex(job, n_threads, &opts);
 }
 
-int tkpy_run_job_ex(tk_job *job, int n_threads, const tkpy_job_opts *opts)
+int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts)
 {
     gil_poll_ctx ctx;
     int rc;
 
     ctx.opts = opts;
-    ctx.next_report = 0.0;
     ctx.failed = 0;
     job->poll = poll_with_gil;
     job->poll_ctx = &ctx;
