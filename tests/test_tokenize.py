@@ -344,3 +344,13 @@ def test_strict_surrogate_in_batch_names_the_first_bad_item(n_threads):
     docs[17] = "ok é \udc00"
     with pytest.raises(ValueError, match=r"item 17: lone surrogate U\+DC00 at index 5"):
         tk.Tokenizer().batch(docs, n_threads=n_threads)
+
+
+def test_reused_tokenizer_buffers_never_leak_between_calls():
+    # A Tokenizer keeps its token buffers between calls; nothing of one
+    # call (tokens, offsets, a huge text's size) may show in the next.
+    tok = tk.Tokenizer()
+    texts = ["Straße 서울 " * 40_000, "a b", "", "東京 don't 3.14", "x" * 100, "a b"]
+    for offsets in (False, True, False):
+        for text in texts:
+            assert tok(text, offsets=offsets) == tk.Tokenizer()(text, offsets=offsets)

@@ -288,22 +288,29 @@ static int single_text_run(void *arg, size_t begin, size_t end, int worker)
 }
 
 /* scratch may be NULL for a temporary one. */
+/* A reused token list keeps buffers up to this size between calls. */
+#define KEPT_TOKLIST_BYTES ((size_t)1 << 20)
+
+/* shared_scratch and shared_list may be NULL for temporary ones; a shared
+ * list keeps its buffers across calls (one allocation less per call). */
 static PyObject *tokenize_impl(tkpy_state *st, const tkpy_tokconf *conf, PyObject *text_obj,
-                               int offsets, tk_scratch *shared_scratch)
+                               int offsets, tk_scratch *shared_scratch, tk_toklist *shared_list)
 {
     tkpy_text text;
     tk_scratch local_scratch = {0};
     tk_scratch *scratch = shared_scratch ? shared_scratch : &local_scratch;
-    tk_toklist list = {0};
+    tk_toklist local_list = {0};
+    tk_toklist *list_ptr = shared_list ? shared_list : &local_list;
     PyObject *result = NULL;
     int rc;
 
     if (tkpy_text_from_object(text_obj, conf->errors, -1, &text) < 0)
         return NULL;
-    list.want_spans = offsets;
+    tk_toklist_clear(list_ptr);
+    list_ptr->want_spans = offsets;
     if (text.len >= INTERRUPTIBLE_TEXT_BYTES) {
         int cancel = 0, failed;
-        single_text_ctx ctx = {conf, &text, scratch, &list};
+        single_text_ctx ctx = {conf, &text, scratch, list_ptr};
         tk_job job;
         memset(&job, 0, sizeof job);
         job.n_items = 1;
@@ -317,16 +324,20 @@ static PyObject *tokenize_impl(tkpy_state *st, const tkpy_tokconf *conf, PyObjec
             goto cleanup;
     } else {
         Py_BEGIN_ALLOW_THREADS
-        rc = tokenize_text(conf, &text, scratch, &list);
+        rc = tokenize_text(conf, &text, scratch, list_ptr);
         Py_END_ALLOW_THREADS
         if (rc < 0) {
             tkpy_raise(rc);
             goto cleanup;
         }
     }
-    result = token_list_to_python(st, &list, offsets);
+    result = token_list_to_python(st, list_ptr, offsets);
 cleanup:
-    tk_toklist_free(&list);
+    /* A huge text's buffers are not worth keeping. */
+    if (list_ptr == &local_list || list_ptr->bytes_cap > KEPT_TOKLIST_BYTES
+        || list_ptr->ends_cap * sizeof(size_t) > KEPT_TOKLIST_BYTES
+        || list_ptr->spans_cap * sizeof(tk_span) > KEPT_TOKLIST_BYTES)
+        tk_toklist_free(list_ptr);
     tk_scratch_free(&local_scratch);
     tkpy_text_release(&text);
     return result;
@@ -420,7 +431,7 @@ static PyObject *tokenize_wrapper(PyObject *module, PyObject *args, PyObject *kw
     option_defaults(tkpy_get_state(module), &case_, &normalize, &kinds, &min_len);
     if (tokconf_init(&conf, case_, normalize, strip, kinds, min_len, stopwords, errors) < 0)
         return NULL;
-    result = tokenize_impl(tkpy_get_state(module), &conf, text, offsets, NULL);
+    result = tokenize_impl(tkpy_get_state(module), &conf, text, offsets, NULL, NULL);
     tokconf_clear(&conf);
     return result;
 }
@@ -433,6 +444,7 @@ typedef struct {
     /* Kept across calls so that its mapping memo stays warm; a call that
      * finds it busy (another thread) uses a temporary scratch instead. */
     tk_scratch scratch;
+    tk_toklist tokens;   /* reused like scratch, under the same lock */
     PyThread_type_lock scratch_lock;
 } TokenizerObject;
 
@@ -532,6 +544,7 @@ static void Tokenizer_dealloc(TokenizerObject *self)
     tokconf_clear(&self->conf);
     Py_CLEAR(self->options);
     tk_scratch_free(&self->scratch);
+    tk_toklist_free(&self->tokens);
     if (self->scratch_lock)
         PyThread_free_lock(self->scratch_lock);
     tp->tp_free((PyObject *)self);
@@ -556,7 +569,8 @@ static PyObject *Tokenizer_call(TokenizerObject *self, PyObject *args, PyObject 
     tkpy_state *st = tkpy_state_from_type(Py_TYPE(self));
     PyObject *result;
     int own_scratch = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;
-    result = tokenize_impl(st, &self->conf, text, offsets, own_scratch ? &self->scratch : NULL);
+    result = tokenize_impl(st, &self->conf, text, offsets, own_scratch ? &self->scratch : NULL,
+                           own_scratch ? &self->tokens : NULL);
     if (own_scratch)
         PyThread_release_lock(self->scratch_lock);
     return result;
