@@ -312,3 +312,25 @@ def test_vectorizer_progress_is_a_cloneable_parameter():
     assert vec.get_params()["progress"] is True
     assert sklearn_base.clone(vec).progress is True
     assert textkern.CountVectorizer().progress == "auto"
+
+
+def test_compression_knn_reports_predict_progress():
+    texts = textkern.sample_texts()
+    labels = list(range(len(texts)))
+    seen, callback = _recorder()
+    clf = textkern.CompressionKNN(k=1, progress=callback).fit(texts, labels)
+    predicted = clf.predict(texts)
+    assert list(predicted) == labels
+    assert seen and seen[-1][0] == seen[-1][1] > 0      # the core's own units
+    quiet = textkern.CompressionKNN(k=1, progress=False).fit(texts, labels)
+    assert list(quiet.predict(texts)) == labels
+    assert clf.get_params()["progress"] is callback
+    assert textkern.CompressionKNN.paper(progress=False).progress is False
+    assert textkern.CompressionKNN().progress == "auto"
+
+
+def test_compression_knn_progress_true_without_tqdm_warns(no_tqdm):
+    texts = textkern.sample_texts()
+    clf = textkern.CompressionKNN(k=1, progress=True).fit(texts, list(range(len(texts))))
+    with pytest.warns(RuntimeWarning, match=r"textkern\[progress\]"):
+        clf.predict(texts[:2])

@@ -332,15 +332,18 @@ class CompressionKNN:
     sep: _Text
     metric: _Metric
     n_threads: int | None
+    progress: _Progress
     classes_: npt.NDArray[Any]
     train_texts_: list[_Text]
     n_features_in_: int
     def __init__(
         self, k: int = 2, *, level: int = 9, format: _Format = "gzip", sep: _Text = " ",
-        metric: _Metric = "ncd", n_threads: int | None = None,
+        metric: _Metric = "ncd", n_threads: int | None = None, progress: _Progress = "auto",
     ) -> None: ...
     @classmethod
-    def paper(cls, k: int = 2, *, n_threads: int | None = None) -> Self: ...
+    def paper(
+        cls, k: int = 2, *, n_threads: int | None = None, progress: _Progress = "auto"
+    ) -> Self: ...
     def get_params(self, deep: bool = True) -> dict[str, Any]: ...
     def set_params(self, **params: Any) -> Self: ...
     def fit(self, X: Sequence[_Text], y: Sequence[Any] | npt.ArrayLike) -> Self: ...

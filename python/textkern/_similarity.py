@@ -405,6 +405,13 @@ class CompressionKNN:
     metric : {"ncd", "cdm"}, default "ncd"
     n_threads : int, optional
         C threads; ``None`` uses every CPU.
+    progress : bool, "auto" or callable, default "auto"
+        A tqdm bar over the query x training pairs of ``predict``,
+        ``predict_proba``, ``score`` and ``kneighbors``: ``True`` always,
+        ``"auto"`` only in a notebook or on a terminal for jobs of 10,000
+        pairs or more that take over half a second, ``False`` never. A
+        callable receives ``(done, total)`` in the core's work units, as
+        for :func:`nearest`.
 
     Attributes
     ----------
@@ -425,16 +432,19 @@ class CompressionKNN:
     """
 
     def __init__(self, k: int = 2, *, level: int = 9, format: str = "gzip", sep: Text = " ",
-                 metric: str = "ncd", n_threads: Optional[int] = None):
+                 metric: str = "ncd", n_threads: Optional[int] = None,
+                 progress: ProgressArg = "auto"):
         self.k = k
         self.level = level
         self.format = format
         self.sep = sep
         self.metric = metric
         self.n_threads = n_threads
+        self.progress = progress
 
     @classmethod
-    def paper(cls, k: int = 2, *, n_threads: Optional[int] = None) -> "CompressionKNN":
+    def paper(cls, k: int = 2, *, n_threads: Optional[int] = None,
+              progress: ProgressArg = "auto") -> "CompressionKNN":
         """The distance of the gzip-kNN paper's code (Jiang et al., ACL Findings 2023).
 
         gzip at level 9 with the header and trailer counted in every size, a
@@ -452,18 +462,21 @@ class CompressionKNN:
         ----------
         k : int, default 2
         n_threads : int, optional
+        progress : bool, "auto" or callable, default "auto"
+            As on :class:`CompressionKNN`.
 
         Returns
         -------
         CompressionKNN
         """
-        return cls(k=k, level=9, format="gzip", sep=" ", metric="ncd", n_threads=n_threads)
+        return cls(k=k, level=9, format="gzip", sep=" ", metric="ncd", n_threads=n_threads,
+                   progress=progress)
 
     # scikit-learn's clone() and grid search use these two.
     def get_params(self, deep: bool = True) -> dict:
         """Constructor parameters as a dict (scikit-learn protocol)."""
         return {"k": self.k, "level": self.level, "format": self.format, "sep": self.sep,
-                "metric": self.metric, "n_threads": self.n_threads}
+                "metric": self.metric, "n_threads": self.n_threads, "progress": self.progress}
 
     def set_params(self, **params: Any) -> "CompressionKNN":
         """Set constructor parameters (scikit-learn protocol)."""
@@ -583,7 +596,7 @@ class CompressionKNN:
         _check_texts(X, "X", getattr(self, "_kind", None))
         indices, distances = nearest(X, self.train_texts_, k, level=self.level,
                                      format=self.format, sep=self.sep, metric=self.metric,
-                                     n_threads=self.n_threads)
+                                     n_threads=self.n_threads, progress=self.progress)
         return (distances, indices) if return_distance else indices
 
     def predict(self, X: Sequence[Text]) -> np.ndarray:
