@@ -272,14 +272,18 @@ def test_empty_and_odd_inputs():
     assert tk.tokenize("x" + "\u200d" * 10_000 + "y")[0].startswith("x")
 
 
-def test_batch_rejects_single_string_and_names_bad_item():
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_batch_rejects_single_string_and_names_bad_item(n_threads):
+    # One thread runs a serial loop, more run C threads: the same errors.
     tok = tk.Tokenizer()
     with pytest.raises(TypeError, match="iterable of texts"):
-        tok.batch("abc")
+        tok.batch("abc", n_threads=n_threads)
     with pytest.raises(TypeError, match="item 1"):
-        tok.batch(["ok", 3])
+        tok.batch(["ok", 3], n_threads=n_threads)
     with pytest.raises(ValueError, match="item 2"):
-        tok.batch(["ok", "fine", b"\xff"])
+        tok.batch(["ok", "fine", b"\xff"], n_threads=n_threads)
+    with pytest.raises(ValueError, match=r"item 1: lone surrogate U\+D800 at index 0"):
+        tok.batch(["é", "\ud800"], n_threads=n_threads)
     with pytest.raises(ValueError):
         tok.batch(["a"], n_threads=0)
 

@@ -101,6 +101,9 @@ PyObject *tkpy_raise(int code);
  */
 int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress);
 
+/* Seconds on a monotonic clock (for rate-limiting progress reports). */
+double tkpy_monotonic_seconds(void);
+
 /* What tkpy_run_job_ex reports to and runs while the workers work. */
 typedef struct tkpy_job_opts {
     PyObject *progress;        /* callable(done, total), or NULL/None */

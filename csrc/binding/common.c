@@ -282,7 +282,7 @@ typedef struct gil_poll_ctx {
     int failed;
 } gil_poll_ctx;
 
-static double monotonic_seconds(void)
+double tkpy_monotonic_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -304,7 +304,7 @@ static int poll_with_gil(void *arg, size_t done, size_t total)
     else if (opts->progress && opts->progress != Py_None) {
         /* The end of the whole call always reports (the end of one part
          * of it, e.g. a block of a serial batch, only in its turn). */
-        double now = monotonic_seconds();
+        double now = tkpy_monotonic_seconds();
         size_t overall = opts->done_before + done;
         Py_ssize_t shown_total = opts->total >= 0 ? opts->total : (Py_ssize_t)total;
         int last = shown_total > 0 ? overall >= (size_t)shown_total : done >= total;

@@ -292,9 +292,11 @@ static int single_text_run(void *arg, size_t begin, size_t end, int worker)
 #define KEPT_TOKLIST_BYTES ((size_t)1 << 20)
 
 /* shared_scratch and shared_list may be NULL for temporary ones; a shared
- * list keeps its buffers across calls (one allocation less per call). */
+ * list keeps its buffers across calls (one allocation less per call).
+ * index >= 0 names the text's position in a batch in error messages. */
 static PyObject *tokenize_impl(tkpy_state *st, const tkpy_tokconf *conf, PyObject *text_obj,
-                               int offsets, tk_scratch *shared_scratch, tk_toklist *shared_list)
+                               int offsets, tk_scratch *shared_scratch, tk_toklist *shared_list,
+                               Py_ssize_t index)
 {
     tkpy_text text;
     tk_scratch local_scratch = {0};
@@ -304,7 +306,7 @@ static PyObject *tokenize_impl(tkpy_state *st, const tkpy_tokconf *conf, PyObjec
     PyObject *result = NULL;
     int rc;
 
-    if (tkpy_text_from_object(text_obj, conf->errors, -1, &text) < 0)
+    if (tkpy_text_from_object(text_obj, conf->errors, index, &text) < 0)
         return NULL;
     tk_toklist_clear(list_ptr);
     list_ptr->want_spans = offsets;
@@ -431,7 +433,7 @@ static PyObject *tokenize_wrapper(PyObject *module, PyObject *args, PyObject *kw
     option_defaults(tkpy_get_state(module), &case_, &normalize, &kinds, &min_len);
     if (tokconf_init(&conf, case_, normalize, strip, kinds, min_len, stopwords, errors) < 0)
         return NULL;
-    result = tokenize_impl(tkpy_get_state(module), &conf, text, offsets, NULL, NULL);
+    result = tokenize_impl(tkpy_get_state(module), &conf, text, offsets, NULL, NULL, -1);
     tokconf_clear(&conf);
     return result;
 }
@@ -570,7 +572,7 @@ static PyObject *Tokenizer_call(TokenizerObject *self, PyObject *args, PyObject 
     PyObject *result;
     int own_scratch = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;
     result = tokenize_impl(st, &self->conf, text, offsets, own_scratch ? &self->scratch : NULL,
-                           own_scratch ? &self->tokens : NULL);
+                           own_scratch ? &self->tokens : NULL, -1);
     if (own_scratch)
         PyThread_release_lock(self->scratch_lock);
     return result;
@@ -582,7 +584,6 @@ typedef struct batch_ctx {
     tk_toklist *lists;
     tk_scratch *scratch;     /* one per worker */
     int *ready;              /* ready[i] = 1 (release) once lists[i] is final */
-    size_t base;             /* job item 0 is text base (serial blocks) */
     /* Owned by the calling thread (GIL held): */
     tkpy_state *st;
     PyObject *result;
@@ -595,7 +596,7 @@ static int batch_run(void *arg, size_t begin, size_t end, int worker)
 {
     batch_ctx *ctx = arg;
     size_t i;
-    for (i = ctx->base + begin; i < ctx->base + end; i++) {
+    for (i = begin; i < end; i++) {
         int rc = tokenize_text(ctx->conf, &ctx->texts[i], &ctx->scratch[worker], &ctx->lists[i]);
         if (rc < 0)
             return rc;
@@ -628,9 +629,53 @@ static int batch_convert_ready(void *arg)
 /* Polls this far apart while converting: often enough that the calling
  * thread keeps up, rarely enough to cost nothing when it waits. */
 #define BATCH_POLL_MS 2
-/* Serial batches go in blocks about this big. */
-#define SERIAL_BLOCK_BYTES ((size_t)256 << 10)
-#define SERIAL_BLOCK_TEXTS 256
+
+/*
+ * One thread: a loop of Tokenizer calls (each releases the GIL around its
+ * C work and reuses the Tokenizer's buffers), with Ctrl-C checks and
+ * progress between texts.  Tokenizing everything first and building the
+ * lists afterwards measured slower: the tokens are out of cache by then.
+ */
+static PyObject *batch_serial(TokenizerObject *self, PyObject *seq, Py_ssize_t n, int offsets,
+                              PyObject *progress)
+{
+    tkpy_state *st = tkpy_state_from_type(Py_TYPE(self));
+    tk_scratch local_scratch = {0};
+    tk_toklist local_list = {0};
+    int own = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;
+    tk_scratch *scratch = own ? &self->scratch : &local_scratch;
+    tk_toklist *list = own ? &self->tokens : &local_list;
+    PyObject *result = PyList_New(n);
+    double next_report = 0.0;
+    Py_ssize_t i;
+
+    for (i = 0; result && i < n; i++) {
+        PyObject *tokens = NULL;
+        if (PyErr_CheckSignals() == 0)
+            tokens = tokenize_impl(st, &self->conf, PySequence_Fast_GET_ITEM(seq, i), offsets,
+                                   scratch, list, i);
+        if (!tokens) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, i, tokens);
+        if (progress != Py_None) {
+            double now = tkpy_monotonic_seconds();
+            if (i + 1 == n || now >= next_report) {
+                PyObject *r = PyObject_CallFunction(progress, "nn", i + 1, n);
+                if (!r)
+                    Py_CLEAR(result);
+                Py_XDECREF(r);
+                next_report = now + 0.1;
+            }
+        }
+    }
+    if (own)
+        PyThread_release_lock(self->scratch_lock);
+    tk_scratch_free(&local_scratch);
+    tk_toklist_free(&local_list);
+    return result;
+}
 
 static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj, int n_threads,
                                       int offsets, PyObject *progress)
@@ -644,7 +689,7 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     batch_ctx ctx;
     tk_job job;
     tkpy_job_opts opts;
-    int threads, workers, cancel = 0;
+    int threads, workers, cancel = 0, own_scratch = 0;
     tkpy_state *st = tkpy_state_from_type(Py_TYPE(self));
 
     seq = PySequence_Fast(texts_obj, "batch() expects an iterable of str or bytes");
@@ -657,7 +702,12 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
      * One more worker instead would only oversubscribe the cores, which
      * measured slower. */
     threads = tk_resolve_threads(n_threads, (size_t)n);
-    workers = threads > 1 ? threads - 1 : 1;
+    if (threads <= 1) {
+        result = batch_serial(self, seq, n, offsets, progress);
+        Py_DECREF(seq);
+        return result;
+    }
+    workers = threads - 1;
     texts = PyMem_Calloc((size_t)n + 1, sizeof *texts);
     lists = PyMem_Calloc((size_t)n + 1, sizeof *lists);
     ready = PyMem_Calloc((size_t)n + 1, sizeof *ready);
@@ -666,6 +716,11 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
         PyErr_NoMemory();
         goto cleanup;
     }
+    /* Worker 0 borrows the Tokenizer's own scratch when no other call
+     * holds it, so its mapping memo is warm from earlier calls. */
+    own_scratch = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;
+    if (own_scratch)
+        scratch[0] = self->scratch;
     for (i = 0; i < n; i++, converted++) {
         if (tkpy_text_from_object(PySequence_Fast_GET_ITEM(seq, i), self->conf.errors, i,
                                   &texts[i]) < 0)
@@ -694,30 +749,13 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     memset(&opts, 0, sizeof opts);
     opts.progress = progress;
     opts.total = n;
-    if (threads > 1) {
-        job.n_items = (size_t)n;
-        job.chunk = 16;
-        job.poll_ms = BATCH_POLL_MS;
-        opts.with_gil = batch_convert_ready;
-        opts.with_gil_ctx = &ctx;
-        if (tkpy_run_job_ex(&job, workers, &opts) < 0 || batch_convert_ready(&ctx) < 0)
-            Py_CLEAR(result);
-    } else {
-        /* One core: tokenize a block, then build its lists while its
-         * tokens are still in cache (all texts first, then all lists,
-         * measured slower than a loop of tokenize() calls). */
-        while (result && ctx.base < (size_t)n) {
-            size_t end = ctx.base, bytes = 0;
-            while (end < (size_t)n && (end == ctx.base || (bytes < SERIAL_BLOCK_BYTES
-                                                           && end - ctx.base < SERIAL_BLOCK_TEXTS)))
-                bytes += texts[end++].len;
-            job.n_items = end - ctx.base;
-            opts.done_before = ctx.base;
-            if (tkpy_run_job_ex(&job, 1, &opts) < 0 || batch_convert_ready(&ctx) < 0)
-                Py_CLEAR(result);
-            ctx.base = end;
-        }
-    }
+    job.n_items = (size_t)n;
+    job.chunk = 16;
+    job.poll_ms = BATCH_POLL_MS;
+    opts.with_gil = batch_convert_ready;
+    opts.with_gil_ctx = &ctx;
+    if (tkpy_run_job_ex(&job, workers, &opts) < 0 || batch_convert_ready(&ctx) < 0)
+        Py_CLEAR(result);
     if (result && ctx.converted != (size_t)n) {
         PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: batch incomplete");
         Py_CLEAR(result);
@@ -728,6 +766,12 @@ cleanup:
     if (lists)
         for (i = 0; i < n; i++)
             tk_toklist_free(&lists[i]);
+    if (own_scratch) {
+        scratch[0].cancel = NULL;
+        self->scratch = scratch[0];
+        memset(&scratch[0], 0, sizeof scratch[0]);
+        PyThread_release_lock(self->scratch_lock);
+    }
     if (scratch)
         for (i = 0; i < workers; i++)
             tk_scratch_free(&scratch[i]);
@@ -833,7 +877,8 @@ static PyMethodDef Tokenizer_methods[] = {
      "Tokenize many texts on C threads with the GIL released; one list per text.\n\n"
      "n_threads counts every thread at work (None: one per core). With 2 or more,\n"
      "n_threads - 1 C threads tokenize while the calling thread builds the Python\n"
-     "lists from the texts already done; with 1 everything runs on one core.\n"
+     "lists from the texts already done; with 1 it is a loop of Tokenizer calls\n"
+     "(each releasing the GIL around its C work) on one core.\n"
      "Results do not depend on n_threads. progress: callable(done, total) called\n"
      "about ten times a second with texts done."},
     {"__reduce__", (PyCFunction)Tokenizer_reduce, METH_NOARGS, NULL},
