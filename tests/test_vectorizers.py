@@ -440,3 +440,16 @@ def test_to_pandas_labels_columns_with_feature_names():
         assert (frame.sparse.to_dense().to_numpy() == X.toarray()).all()
         with pytest.raises(ValueError, match="columns"):
             vec.to_pandas(X[:, :2])
+
+
+@pytest.mark.parametrize("params", [
+    dict(), dict(min_df=0.0), dict(min_df=1, max_df=1.0),            # nothing pruned: no stats kept
+    dict(min_df=2), dict(max_df=1), dict(max_df=0.99), dict(max_features=5),
+])
+def test_fit_with_and_without_frequency_stats_equals_sklearn(docs, params):
+    # Without pruning the core keeps no term/document frequencies and no
+    # column map; both paths must give scikit-learn's result.
+    ours = CountVectorizer(ngram_range=(1, 2), **params)
+    theirs = SKCount(analyzer=lambda d: ngrams(d, (1, 2)), **params)
+    assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
+    assert ours.vocabulary_ == theirs.vocabulary_

@@ -62,6 +62,11 @@ typedef struct tkpy_text {
     uint8_t *owned;          /* tk_malloc'd copy backing data, or NULL */
     PyObject *keep;          /* strong ref keeping data alive, or NULL */
     int is_bytes;            /* input was bytes-like (offsets are bytes) */
+    /* Deferred: a non-ASCII str (held by keep) whose UTF-8 a worker makes
+     * with tkpy_text_encode; data is NULL until then. */
+    const void *ucs;         /* PyUnicode_DATA: immutable while keep lives */
+    size_t n_chars;
+    int ucs_kind;            /* 1, 2 or 4 bytes per character; 0: not deferred */
 } tkpy_text;
 
 /*
@@ -71,6 +76,29 @@ typedef struct tkpy_text {
  */
 int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out);
 void tkpy_text_release(tkpy_text *t);
+/*
+ * Like tkpy_text_from_object, but a non-ASCII str is not encoded yet: a C
+ * thread encodes it with tkpy_text_encode when it gets to it, so that a
+ * corpus is never held as UTF-8 all at once.
+ */
+int tkpy_text_from_object_deferred(PyObject *obj, int errors, Py_ssize_t index,
+                                   tkpy_text *out);
+/*
+ * Without the GIL: the UTF-8 of t under `errors`, in *buf (grown as
+ * needed) for a deferred text, else t's own data.  A lone surrogate is one
+ * unit, as in tkpy_text_from_object: U+FFFD under "replace", dropped
+ * under "ignore", TK_ESURROGATE under "strict" (tkpy_text_from_object on
+ * the str then gives the message).
+ */
+int tkpy_text_encode(const tkpy_text *t, int errors, uint8_t **buf, size_t *cap,
+                     const uint8_t **data, size_t *len);
+
+/* Bytes a text occupies now (its UTF-8, or a deferred str's storage), for
+ * sizing batches. */
+static inline size_t tkpy_text_size(const tkpy_text *t)
+{
+    return t->ucs_kind ? t->n_chars * (size_t)t->ucs_kind : t->len;
+}
 /* Parse "strict"/"replace"/"ignore"; -1 with ValueError on anything else. */
 int tkpy_parse_errors(PyObject *obj, int *errors);
 

@@ -269,6 +269,60 @@ int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text
     return -1;
 }
 
+int tkpy_text_from_object_deferred(PyObject *obj, int errors, Py_ssize_t index,
+                                   tkpy_text *out)
+{
+    if (!PyUnicode_Check(obj) || PyUnicode_IS_ASCII(obj))
+        return tkpy_text_from_object(obj, errors, index, out);
+    memset(out, 0, sizeof *out);
+    out->keep = Py_NewRef(obj);
+    out->ucs = PyUnicode_DATA(obj);
+    out->n_chars = (size_t)PyUnicode_GET_LENGTH(obj);
+    out->ucs_kind = PyUnicode_KIND(obj);
+    return 0;
+}
+
+int tkpy_text_encode(const tkpy_text *t, int errors, uint8_t **buf, size_t *cap,
+                     const uint8_t **data, size_t *len)
+{
+    size_t i, at = 0;
+    int rc;
+
+    if (!t->ucs_kind) {
+        *data = t->data;
+        *len = t->len;
+        return TK_OK;
+    }
+    /* At most 2 bytes per Latin-1 character, 3 per BMP one (U+FFFD too),
+     * 4 beyond. */
+    if (t->n_chars > SIZE_MAX / 4)
+        return TK_EOVERFLOW;
+    rc = tk_grow((void **)buf, cap, t->n_chars * (t->ucs_kind == 4 ? 4 : (size_t)t->ucs_kind + 1),
+                 1);
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < t->n_chars; i++) {
+        uint32_t cp = t->ucs_kind == 1   ? ((const uint8_t *)t->ucs)[i]
+                      : t->ucs_kind == 2 ? ((const uint16_t *)t->ucs)[i]
+                                         : ((const uint32_t *)t->ucs)[i];
+        if (cp < 0x80) {   /* most characters, even in non-ASCII texts */
+            (*buf)[at++] = (uint8_t)cp;
+            continue;
+        }
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            if (errors == TK_UTF8_STRICT)
+                return TK_ESURROGATE;
+            if (errors == TK_UTF8_REPLACE)
+                at += tk_utf8_encode(0xFFFD, *buf + at);
+            continue;
+        }
+        at += tk_utf8_encode(cp, *buf + at);
+    }
+    *data = *buf;
+    *len = at;
+    return TK_OK;
+}
+
 void tkpy_text_release(tkpy_text *t)
 {
     tk_free(t->owned);

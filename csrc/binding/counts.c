@@ -144,6 +144,7 @@ static const uint8_t *key_utf8(PyObject *key, size_t *len)
 typedef struct doc_in {
     const uint8_t *data;
     size_t len;
+    const tkpy_text *text;  /* raw text input: encoded by the worker (deferred str) */
     size_t first_end;      /* index into the batch's ends array (pre-analyzed input) */
     size_t n_terms;
 } doc_in;
@@ -159,7 +160,7 @@ typedef struct term_run {
     uint8_t *bytes;
     uint32_t *lens;
     uint32_t *counts;      /* halves the runs; > 2^32 - 1 in a chunk (4 GiB of text) is EOVERFLOW */
-    uint32_t *df;
+    uint32_t *df;          /* counts and df: NULL when nothing is pruned */
     size_t *samples;       /* byte offset of every RUN_SAMPLE-th term */
     size_t n;
 } term_run;
@@ -205,6 +206,8 @@ typedef struct worker_state {
     size_t stamp_cap;      /* initialized length of stamp/pos */
     uint64_t *tmp;         /* HASH: raw (column, sign) pairs of a document */
     size_t tmp_len, tmp_cap;
+    uint8_t *utf8;         /* the current document's UTF-8, if it was a deferred str */
+    size_t utf8_cap;
 } worker_state;
 
 typedef struct accum {
@@ -222,6 +225,8 @@ typedef struct accum {
     worker_state *workers;
     size_t n_workers;
     PyObject *progress;            /* callable(done_docs, total_docs) or NULL */
+    int want_stats;                /* FIT: keep term and document frequencies (pruning) */
+    int surrogate_error;           /* a worker met a lone surrogate under "strict" */
     Py_ssize_t progress_total;     /* documents expected; 0 = unknown */
 } accum;
 
@@ -268,6 +273,7 @@ static void worker_state_free(worker_state *ws)
     tk_free(ws->stamp);
     tk_free(ws->pos);
     tk_free(ws->tmp);
+    tk_free(ws->utf8);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -566,8 +572,15 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
     d.mark = (uint32_t)(i % job->chunk + 1);
     ws->tmp_len = 0;
     if (acc->input == INPUT_TEXT) {
-        rc = tk_ngram_prepare_cancellable(&acc->ng, &acc->conf->opts, acc->conf->stopwords,
-                                          doc->data, doc->len, &ws->buf, &job->cancel);
+        const uint8_t *data;
+        size_t len;
+        rc = tkpy_text_encode(doc->text, acc->conf->errors, &ws->utf8, &ws->utf8_cap, &data,
+                              &len);
+        if (rc == TK_ESURROGATE)
+            __atomic_store_n(&acc->surrogate_error, 1, __ATOMIC_RELAXED);
+        if (rc == TK_OK)
+            rc = tk_ngram_prepare_cancellable(&acc->ng, &acc->conf->opts, acc->conf->stopwords,
+                                              data, len, &ws->buf, &job->cancel);
         if (rc == TK_OK)
             rc = tk_ngram_emit(&acc->ng, &ws->buf, sink_gram, &d);
     } else if (acc->input == INPUT_TOKENS) {
@@ -638,7 +651,7 @@ static int merge_chunk(batch_job *job, size_t c)
  * with counts and document frequencies, renumber the row entries by run
  * position, and free the hash table.
  */
-static int finish_fit_chunk(chunk_out *out)
+static int finish_fit_chunk(chunk_out *out, int want_stats)
 {
     tk_vocab *v = &out->vocab;
     term_run *run = &out->run;
@@ -651,10 +664,15 @@ static int finish_fit_chunk(chunk_out *out)
     rank = tk_malloc(n * sizeof *rank);
     run->bytes = tk_malloc(v->arena_len ? v->arena_len : 1);
     run->lens = tk_malloc(n * sizeof *run->lens);
-    run->counts = tk_malloc(n * sizeof *run->counts);
-    run->df = tk_calloc(n, sizeof *run->df);
+    /* Without pruning nobody reads the frequencies: at 8 bytes per term
+     * of every chunk they were a large part of the peak. */
+    if (want_stats) {
+        run->counts = tk_malloc(n * sizeof *run->counts);
+        run->df = tk_calloc(n, sizeof *run->df);
+    }
     run->samples = tk_malloc((n / RUN_SAMPLE + 1) * sizeof *run->samples);
-    if (!rank || !run->bytes || !run->lens || !run->counts || !run->df || !run->samples) {
+    if (!rank || !run->bytes || !run->lens || !run->samples
+        || (want_stats && (!run->counts || !run->df))) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
@@ -671,17 +689,20 @@ static int finish_fit_chunk(chunk_out *out)
             memcpy(run->bytes + at, t, len);
         at += len;
         run->lens[i] = (uint32_t)len;
-        if (v->terms[sorted[i]].count > UINT32_MAX) {
-            rc = TK_EOVERFLOW;
-            goto cleanup;
+        if (run->counts) {
+            if (v->terms[sorted[i]].count > UINT32_MAX) {
+                rc = TK_EOVERFLOW;
+                goto cleanup;
+            }
+            run->counts[i] = (uint32_t)v->terms[sorted[i]].count;
         }
-        run->counts[i] = (uint32_t)v->terms[sorted[i]].count;
         rank[sorted[i]] = (uint32_t)i;
     }
     run->n = v->n;
     for (i = 0; i < out->n_entries; i++) {
         uint32_t pos = rank[ENTRY_ID(out->entries[i])];
-        run->df[pos]++;
+        if (run->df)
+            run->df[pos]++;
         out->entries[i] = ENTRY(pos, ENTRY_VALUE(out->entries[i]));
     }
     tk_vocab_free(v);
@@ -742,7 +763,7 @@ static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
         if (acc->progress)
             __atomic_fetch_add(&job->docs_done, 1, __ATOMIC_RELAXED);
     }
-    if (acc->mode == MODE_FIT && (rc = finish_fit_chunk(out)) < 0)
+    if (acc->mode == MODE_FIT && (rc = finish_fit_chunk(out, acc->want_stats)) < 0)
         return rc;
     return finish_chunk(job, c);
 }
@@ -948,13 +969,16 @@ static int batch_add(batch_in *b, PyObject *item, Py_ssize_t index, int input, i
             tkpy_raise(rc);
             return -1;
         }
-        if (tkpy_text_from_object(item, errors, index, &b->texts[b->n]) < 0)
+        /* A non-ASCII str stays a str until a worker encodes it, so that
+         * the batch is never held as UTF-8 all at once (9 MB of the
+         * benchmark's 10 MB corpus), and encoding runs on the workers. */
+        if (tkpy_text_from_object_deferred(item, errors, index, &b->texts[b->n]) < 0)
             return -1;
-        b->docs[b->n].data = b->texts[b->n].data;
-        b->docs[b->n].len = b->texts[b->n].len;
+        b->docs[b->n].data = NULL;      /* through .text, set once texts stop moving */
+        b->docs[b->n].len = 0;
         b->docs[b->n].first_end = 0;
         b->docs[b->n].n_terms = 0;
-        b->total_bytes += b->texts[b->n].len;
+        b->total_bytes += tkpy_text_size(&b->texts[b->n]);
     } else if (batch_add_terms(b, item, index, &b->docs[b->n]) < 0) {
         return -1;
     }
@@ -962,7 +986,30 @@ static int batch_add(batch_in *b, PyObject *item, Py_ssize_t index, int input, i
     return 0;
 }
 
-static int batch_run(accum *acc, batch_in *b, int n_threads)
+/*
+ * A worker met a lone surrogate: raise the error that converting the first
+ * such text in order gives (naming the item and the str index), whichever
+ * thread met one first.  first_index is the corpus index of b's first
+ * document, or -1 for a single text.
+ */
+static void raise_first_surrogate(const batch_in *b, Py_ssize_t first_index, int errors)
+{
+    size_t i;
+    PyErr_Clear();
+    for (i = 0; i < b->n; i++) {
+        tkpy_text again;
+        if (!b->texts[i].ucs_kind)
+            continue;
+        if (tkpy_text_from_object(b->texts[i].keep, errors,
+                                  first_index < 0 ? -1 : first_index + (Py_ssize_t)i,
+                                  &again) < 0)
+            return;
+        tkpy_text_release(&again);
+    }
+    tkpy_raise(TK_ESURROGATE);
+}
+
+static int batch_run(accum *acc, batch_in *b, int n_threads, Py_ssize_t first_index)
 {
     size_t i;
     int rc;
@@ -971,8 +1018,15 @@ static int batch_run(accum *acc, batch_in *b, int n_threads)
             size_t off = b->docs[i].len;
             b->docs[i].data = b->bytes ? b->bytes + off : (const uint8_t *)"";
             b->docs[i].len = 0;
+            b->docs[i].text = NULL;
         }
+    else
+        for (i = 0; i < b->n; i++)
+            b->docs[i].text = &b->texts[i];
+    acc->surrogate_error = 0;
     rc = run_batch(acc, b->docs, b->ends, b->n, n_threads);
+    if (rc < 0 && acc->surrogate_error)
+        raise_first_surrogate(b, first_index, acc->conf->errors);
     batch_in_clear(b);
     return rc;
 }
@@ -1003,7 +1057,7 @@ static int accum_feed(accum *acc, PyObject *obj, int n_threads, PyObject *progre
         acc->progress_total = 1;
         if (batch_add(&b, obj, -1, acc->input, errors) < 0)
             goto cleanup;
-        rc = batch_run(acc, &b, n_threads);
+        rc = batch_run(acc, &b, n_threads, -1);
         goto cleanup;
     }
     if (acc->progress) {
@@ -1026,12 +1080,12 @@ static int accum_feed(accum *acc, PyObject *obj, int n_threads, PyObject *progre
             goto cleanup;
         index++;
         if ((b.n >= BATCH_MAX_DOCS || b.total_bytes >= BATCH_MAX_BYTES)
-            && batch_run(acc, &b, n_threads) < 0)
+            && batch_run(acc, &b, n_threads, index - (Py_ssize_t)b.n) < 0)
             goto cleanup;
     }
     if (PyErr_Occurred())
         goto cleanup;
-    rc = batch_run(acc, &b, n_threads);
+    rc = batch_run(acc, &b, n_threads, index - (Py_ssize_t)b.n);
 cleanup:
     Py_XDECREF(iter);
     batch_in_free(&b);
@@ -1237,11 +1291,12 @@ static inline void put_index(void *base, int size, size_t i, uint64_t value)
 
 /*
  * Build the CSR arrays from the accumulated segments, on n_threads C
- * threads.  newcol (FIT) maps a segment's global index (seg->map) to a
- * column, or UINT32_MAX to drop the entry; rows are then sorted by
- * column.  Without newcol, entry ids are columns and rows are already
- * sorted.  binary sets every value to 1; signed_values reads values as
- * int32 (hashing).  Segments are freed at the end.
+ * threads.  FIT rows hold run positions: seg->map turns them into sorted
+ * global indices, newcol (when pruning dropped terms; else NULL) into
+ * columns or UINT32_MAX to drop the entry, and the rows are then sorted by
+ * column.  Other rows (no seg->map) hold columns and are already sorted.
+ * binary sets every value to 1; signed_values reads values as int32
+ * (hashing).  Segments are freed at the end.
  */
 typedef struct csr_job {
     const uint32_t *newcol;
@@ -1254,6 +1309,10 @@ typedef struct csr_job {
     char *indices;
     const char *indptr;
     uint64_t **bufs;               /* per worker row buffer (and radix scratch) */
+    int remap;                     /* FIT: rows go through row_map (and newcol) */
+    segment *segs;                 /* pass 2 frees each one once its rows are out */
+    uint32_t *row_seg;             /* segment of each row */
+    size_t *seg_rows_left;         /* per segment, atomic */
     size_t max_row;
     size_t n_cols;
     int pass;
@@ -1278,7 +1337,7 @@ static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
         }
         return TK_OK;
     }
-    if (J->newcol && !J->bufs[worker]) {
+    if (J->remap && !J->bufs[worker]) {
         J->bufs[worker] = tk_malloc((J->max_row ? 2 * J->max_row : 1) * sizeof(uint64_t));
         if (!J->bufs[worker])
             return TK_ENOMEM;
@@ -1287,11 +1346,13 @@ static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
         const uint64_t *src = J->row_src[r];
         const uint64_t *row = src;
         size_t n = J->row_n[r], at = (size_t)get_index(J->indptr, J->index_size, r);
-        if (J->newcol) {
+        if (J->remap) {
             uint64_t *buf = J->bufs[worker];
             size_t m = 0;
             for (k = 0; k < n; k++) {
-                uint32_t col = J->newcol[J->row_map[r][ENTRY_ID(src[k])]];
+                uint32_t col = J->row_map[r][ENTRY_ID(src[k])];
+                if (J->newcol)
+                    col = J->newcol[col];
                 if (col != UINT32_MAX)
                     buf[m++] = ENTRY(col, ENTRY_VALUE(src[k]));
             }
@@ -1306,6 +1367,17 @@ static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
             uint32_t v = ENTRY_VALUE(row[k]);
             put_index(J->indices, J->index_size, at, ENTRY_ID(row[k]));
             J->data[at] = J->binary ? 1 : J->signed_values ? (int64_t)(int32_t)v : (int64_t)v;
+        }
+        /* The matrix fills as the rows are written; freeing each segment
+         * as soon as its last row is out keeps the two from adding up
+         * (the peak of a fit). */
+        if (__atomic_sub_fetch(&J->seg_rows_left[J->row_seg[r]], 1, __ATOMIC_ACQ_REL) == 0) {
+            segment *seg = &J->segs[J->row_seg[r]];
+            tk_free(seg->entries);
+            tk_free(seg->map);
+            seg->entries = NULL;
+            seg->map = NULL;
+            release_free_memory();
         }
     }
     return TK_OK;
@@ -1328,9 +1400,13 @@ static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int bina
     J.row_map = tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_map);
     J.row_n = tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_n);
     J.row_kept = newcol ? tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_kept) : NULL;
+    J.row_seg = tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_seg);
+    J.seg_rows_left = tk_calloc(acc->n_segs ? acc->n_segs : 1, sizeof *J.seg_rows_left);
+    J.segs = acc->segs;
     threads = tk_resolve_threads(n_threads, n_rows ? n_rows : 1);
     J.bufs = tk_calloc((size_t)threads, sizeof *J.bufs);
-    if (!J.row_src || !J.row_map || !J.row_n || (newcol && !J.row_kept) || !J.bufs) {
+    if (!J.row_src || !J.row_map || !J.row_n || (newcol && !J.row_kept) || !J.row_seg
+        || !J.seg_rows_left || !J.bufs) {
         PyErr_NoMemory();
         goto cleanup;
     }
@@ -1340,6 +1416,9 @@ static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int bina
         for (r = 0; r < seg->n_docs; r++, row++) {
             J.row_src[row] = e;
             J.row_map[row] = seg->map;
+            J.remap |= seg->map != NULL;
+            J.row_seg[row] = (uint32_t)s;
+            J.seg_rows_left[s]++;
             J.row_n[row] = seg->row_nnz[r];
             if (seg->row_nnz[r] > J.max_row)
                 J.max_row = seg->row_nnz[r];
@@ -1393,6 +1472,8 @@ cleanup:
     tk_free((void *)J.row_map);
     tk_free(J.row_n);
     tk_free(J.row_kept);
+    tk_free(J.row_seg);
+    tk_free(J.seg_rows_left);
     return rc;
 }
 
@@ -1550,10 +1631,12 @@ static int merge_range(merge_plan *plan, size_t r)
     }
     /* Upper bounds: untouched pages of these blocks cost no memory. */
     out->ends = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->ends);
-    out->tf = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->tf);
-    out->df = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->df);
+    if (acc->want_stats) {
+        out->tf = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->tf);
+        out->df = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->df);
+    }
     out->bytes = tk_malloc(bound_bytes ? bound_bytes : 1);
-    if (!out->ends || !out->tf || !out->df || !out->bytes) {
+    if (!out->ends || !out->bytes || (acc->want_stats && (!out->tf || !out->df))) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
@@ -1578,8 +1661,10 @@ static int merge_range(merge_plan *plan, size_t r)
             memcpy(out->bytes + out->bytes_len, t, tlen);
         out->bytes_len += tlen;
         out->ends[g] = out->bytes_len;
-        out->tf[g] = 0;
-        out->df[g] = 0;
+        if (out->tf) {
+            out->tf[g] = 0;
+            out->df[g] = 0;
+        }
         t = out->bytes + out->bytes_len - tlen;   /* stable copy to compare with */
         while (hn && heap[0].key == tkey) {
             size_t sidx = heap[0].seg;
@@ -1589,8 +1674,10 @@ static int merge_range(merge_plan *plan, size_t r)
             if (len != tlen || memcmp(seg->run.bytes + c->off, t, len) != 0)
                 break;
             seg->map[c->pos] = (uint32_t)g;
-            out->tf[g] += seg->run.counts[c->pos];
-            out->df[g] += seg->run.df[c->pos];
+            if (out->tf) {
+                out->tf[g] += seg->run.counts[c->pos];
+                out->df[g] += seg->run.df[c->pos];
+            }
             c->off += len;
             if (++c->pos < p1[sidx])
                 heap[0].key = term_prefix(seg->run.bytes + c->off, seg->run.lens[c->pos]);
@@ -1735,7 +1822,7 @@ static const uint8_t *walker_next(part_walker *w, size_t *len, int64_t *tf)
     m = &w->plan->parts[w->part];
     start = w->local ? m->ends[w->local - 1] : 0;
     *len = m->ends[w->local] - start;
-    *tf = m->tf[w->local];
+    *tf = m->tf ? m->tf[w->local] : 0;
     w->local++;
     return m->bytes + start;
 }
@@ -1764,8 +1851,10 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
 
     memset(&csr, 0, sizeof csr);
     memset(&plan, 0, sizeof plan);
-    if (accum_setup(&acc, MODE_FIT, tokenizer, analyzer, lo, hi, input) < 0
-        || accum_feed(&acc, docs, n_threads, progress) < 0)
+    if (accum_setup(&acc, MODE_FIT, tokenizer, analyzer, lo, hi, input) < 0)
+        goto cleanup;
+    acc.want_stats = prune != Py_None;
+    if (accum_feed(&acc, docs, n_threads, progress) < 0)
         goto cleanup;
     release_free_memory();
     merged = merge_vocabularies(&acc, &plan, n_threads);
@@ -1778,16 +1867,14 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
                         "empty vocabulary; perhaps the documents only contain stop words");
         goto cleanup;
     }
-    df_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
-    tf_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
-    newcol = tk_malloc(n * sizeof *newcol);
-    if (!df_bytes || !tf_bytes || !newcol) {
-        if (!PyErr_Occurred())
-            PyErr_NoMemory();
-        goto cleanup;
-    }
-    {
-        char *dfp = PyBytes_AS_STRING(df_bytes), *tfp = PyBytes_AS_STRING(tf_bytes);
+    if (prune != Py_None) {
+        char *dfp, *tfp;
+        df_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
+        tf_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 8));
+        if (!df_bytes || !tf_bytes)
+            goto cleanup;
+        dfp = PyBytes_AS_STRING(df_bytes);
+        tfp = PyBytes_AS_STRING(tf_bytes);
         for (r = 0; r < plan.n_ranges; r++) {
             const merged_terms *m = &plan.parts[r];
             memcpy(dfp, m->df, m->n * 8);
@@ -1795,8 +1882,6 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
             dfp += m->n * 8;
             tfp += m->n * 8;
         }
-    }
-    if (prune != Py_None) {
         mask = PyObject_CallFunction(prune, "OOn", df_bytes, tf_bytes, (Py_ssize_t)acc.n_docs);
         if (!mask)
             goto cleanup;
@@ -1814,13 +1899,17 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
             goto cleanup;
         }
         mk = view.buf;
+        newcol = tk_malloc(n * sizeof *newcol);
+        if (!newcol) {
+            PyBuffer_Release(&view);
+            PyErr_NoMemory();
+            goto cleanup;
+        }
         for (i = 0; i < n; i++)
             newcol[i] = mk[i] ? (uint32_t)kept++ : UINT32_MAX;
         PyBuffer_Release(&view);
     } else {
-        for (i = 0; i < n; i++)
-            newcol[i] = (uint32_t)i;
-        kept = n;
+        kept = n;   /* every term is a column, in order: no newcol */
     }
     Py_CLEAR(mask);
     if (kept == 0) {
@@ -1840,7 +1929,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
         memset(&w, 0, sizeof w);
         w.plan = &plan;
         for (i = 0; (t = walker_next(&w, &len, &tf)) != NULL; i++)
-            if (newcol[i] != UINT32_MAX)
+            if (!newcol || newcol[i] != UINT32_MAX)
                 kept_bytes += len;
         vocab->bytes = tk_malloc(kept_bytes ? kept_bytes : 1);
         vocab->ends = tk_malloc(kept * sizeof *vocab->ends);
@@ -1851,7 +1940,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
         memset(&w, 0, sizeof w);
         w.plan = &plan;
         for (i = 0; (t = walker_next(&w, &len, &tf)) != NULL; i++)
-            if (newcol[i] != UINT32_MAX) {
+            if (!newcol || newcol[i] != UINT32_MAX) {
                 if (len)
                     memcpy(vocab->bytes + at, t, len);
                 at += len;

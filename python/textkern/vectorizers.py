@@ -466,6 +466,13 @@ class CountVectorizer(_TextVectorizerBase):
                                or mf < 1):
             raise ValueError(f"max_features must be None or an int >= 1, not {mf!r}")
 
+    def _may_prune(self):
+        """False when min_df, max_df and max_features keep every term for sure."""
+        min_df, max_df = self.min_df, self.max_df
+        keeps_low = min_df == 0 or (isinstance(min_df, numbers.Integral) and min_df == 1)
+        keeps_high = not isinstance(max_df, numbers.Integral) and max_df == 1.0
+        return not (keeps_low and keeps_high and self.max_features is None)
+
     def _prune_mask(self, df_bytes, tf_bytes, n_doc, dtype):
         """The keep-mask of scikit-learn's _limit_features, in sorted-term order."""
         max_df, min_df, limit = self.max_df, self.min_df, self.max_features
@@ -499,11 +506,13 @@ class CountVectorizer(_TextVectorizerBase):
                                                kind, bool(self.binary), progress=bar.callback)
         else:
             self._check_df()
+            # Without pruning the C core need not keep any frequencies.
+            prune = None
+            if self._may_prune():
+                prune = lambda df, tf, n_doc: self._prune_mask(df, tf, n_doc, dtype)  # noqa: E731
             with corpus_progress(self.progress, raw_documents, "fit") as bar:
-                table, parts = _core.fit_matrix(
-                    docs, tok, analyzer, lo, hi, self.n_threads, kind,
-                    lambda df, tf, n_doc: self._prune_mask(df, tf, n_doc, dtype),
-                    bool(self.binary), progress=bar.callback)
+                table, parts = _core.fit_matrix(docs, tok, analyzer, lo, hi, self.n_threads, kind,
+                                                prune, bool(self.binary), progress=bar.callback)
         self._vocab = table
         self.__dict__.pop("_vocab_dict", None)
         return _csr(parts, dtype)
