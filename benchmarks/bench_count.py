@@ -139,6 +139,13 @@ def memory_probe(job, library, mb):
         params = VECTORIZER_JOBS[job]
         vec = CountVectorizer(**params) if library == "textkern" else sklearn_vectorizer(params)
         fn = lambda: vec.fit_transform(docs)  # noqa: E731
+    # Import what the job imports lazily (textkern loads scipy.sparse on its
+    # first matrix; scikit-learn's text module imports it up front), so that
+    # neither side's peak counts module code.
+    try:
+        import scipy.sparse  # noqa: F401
+    except ImportError:
+        pass
     gc.collect()
     reset = _reset_peak()
     before = _status_kb("VmRSS")

@@ -110,7 +110,7 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
             }
         }
     }
-    if (v->n >= TK_VOCAB_MAX_TERMS || len > SIZE_MAX - v->arena_len
+    if (v->n >= TK_VOCAB_MAX_TERMS || len > UINT32_MAX || len > SIZE_MAX - v->arena_len
         || count > INT64_MAX - v->total)
         return TK_EOVERFLOW;
     /* Grow everything first so that a failure leaves v unchanged. */
@@ -126,7 +126,7 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
     if (len)   /* the arena may still be NULL for an empty first term */
         memcpy(v->arena + v->arena_len, term, len);
     v->terms[new_id].off = v->arena_len;
-    v->terms[new_id].len = len;
+    v->terms[new_id].len = (uint32_t)len;
     v->terms[new_id].count = count;
     v->terms[new_id].hash = hash;
     v->terms[new_id].mark = 0;
@@ -319,7 +319,7 @@ int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint
     int rc;
     if (v->slots)
         return TK_EINVAL;
-    if (v->n >= TK_VOCAB_MAX_TERMS || len > SIZE_MAX - v->arena_len)
+    if (v->n >= TK_VOCAB_MAX_TERMS || len > UINT32_MAX || len > SIZE_MAX - v->arena_len)
         return TK_EOVERFLOW;
     if ((rc = tk_grow((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0
         || (rc = tk_grow((void **)&v->terms, &v->terms_cap, v->n + 1, sizeof *v->terms)) < 0)
@@ -327,7 +327,7 @@ int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint
     if (len)   /* the arena may still be NULL for an empty first term */
         memcpy(v->arena + v->arena_len, term, len);
     v->terms[v->n].off = v->arena_len;
-    v->terms[v->n].len = len;
+    v->terms[v->n].len = (uint32_t)len;
     v->terms[v->n].count = count;
     v->terms[v->n].hash = hash;
     v->terms[v->n].mark = 0;

@@ -26,9 +26,9 @@ typedef struct tk_vocab_slot {
 /* Per-term record: everything a lookup hit touches sits in one place. */
 typedef struct tk_term {
     size_t off;              /* start in the arena */
-    size_t len;
     int64_t count;
     uint64_t hash;           /* tk_hash_bytes of the term */
+    uint32_t len;            /* a 4 GiB term is TK_EOVERFLOW: 40 bytes a term, not 48 */
     uint32_t mark, aux;      /* free for the owner (0 for a new term); sit in
                                 the record a lookup has just brought in */
 } tk_term;
