@@ -272,6 +272,11 @@ int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text
 int tkpy_text_from_object_deferred(PyObject *obj, int errors, Py_ssize_t index,
                                    tkpy_text *out)
 {
+#if PY_VERSION_HEX < 0x030C0000
+    /* A str made through the legacy C API may not have its data yet. */
+    if (PyUnicode_Check(obj) && PyUnicode_READY(obj) < 0)
+        return -1;
+#endif
     if (!PyUnicode_Check(obj) || PyUnicode_IS_ASCII(obj))
         return tkpy_text_from_object(obj, errors, index, out);
     memset(out, 0, sizeof *out);
