@@ -315,16 +315,17 @@ static int ensure_stamps(worker_state *ws, size_t need)
     return TK_OK;
 }
 
-/* Count one occurrence of id in the current document's row. */
-static int row_add(doc_sink *d, uint32_t id)
+/*
+ * Count id once more in the current document's row: bump its entry at
+ * *pos when the row already has it (seen), else append one and record its
+ * position in *pos.  The callers keep "seen" in different places.
+ */
+static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos)
 {
     chunk_out *out = d->out;
-    worker_state *ws = d->ws;
     int rc;
-    if (id >= ws->stamp_cap && (rc = ensure_stamps(ws, (size_t)id + 1)) < 0)
-        return rc;
-    if (ws->stamp[id] == d->stamp) {
-        uint64_t *e = &out->entries[d->row_start + ws->pos[id]];
+    if (seen) {
+        uint64_t *e = &out->entries[d->row_start + *pos];
         if (ENTRY_VALUE(*e) == UINT32_MAX)
             return TK_EOVERFLOW;
         (*e)++;
@@ -333,36 +334,36 @@ static int row_add(doc_sink *d, uint32_t id)
     if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
                       sizeof *out->entries)) < 0)
         return rc;
-    ws->stamp[id] = d->stamp;
-    ws->pos[id] = (uint32_t)(out->n_entries - d->row_start);
+    *pos = (uint32_t)(out->n_entries - d->row_start);
     out->entries[out->n_entries++] = ENTRY(id, 1);
     return TK_OK;
 }
 
+/* TRANSFORM: "seen" is a per-worker stamp array indexed by column. */
+static int row_add(doc_sink *d, uint32_t id)
+{
+    worker_state *ws = d->ws;
+    int rc;
+    if (id >= ws->stamp_cap && (rc = ensure_stamps(ws, (size_t)id + 1)) < 0)
+        return rc;
+    rc = row_bump(d, id, ws->stamp[id] == d->stamp, &ws->pos[id]);
+    if (rc == TK_OK)
+        ws->stamp[id] = d->stamp;
+    return rc;
+}
+
 /*
- * FIT: the same, with the per-document mark kept in the chunk's own term
- * record (just brought into cache by the lookup) instead of a separate
- * array.  mark is the document's position in its chunk + 1.
+ * FIT: "seen" is kept in the chunk's own term record (just brought into
+ * cache by the lookup) instead of a separate array.  mark is the
+ * document's position in its chunk + 1.
  */
 static int row_add_local(doc_sink *d, uint32_t id)
 {
-    chunk_out *out = d->out;
-    tk_term *t = &out->vocab.terms[id];
-    int rc;
-    if (t->mark == d->mark) {
-        uint64_t *e = &out->entries[d->row_start + t->aux];
-        if (ENTRY_VALUE(*e) == UINT32_MAX)
-            return TK_EOVERFLOW;
-        (*e)++;
-        return TK_OK;
-    }
-    if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
-                      sizeof *out->entries)) < 0)
-        return rc;
-    t->mark = d->mark;
-    t->aux = (uint32_t)(out->n_entries - d->row_start);
-    out->entries[out->n_entries++] = ENTRY(id, 1);
-    return TK_OK;
+    tk_term *t = &d->out->vocab.terms[id];
+    int rc = row_bump(d, id, t->mark == d->mark, &t->aux);
+    if (rc == TK_OK)
+        t->mark = d->mark;
+    return rc;
 }
 
 static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)

@@ -6,6 +6,18 @@
 #include "tk_tokenize.h"
 #include "tk_vocab.h"
 
+/* ids (from tk_vocab_sorted_ids) list v's terms in strictly increasing order. */
+static void check_strictly_sorted(const tk_vocab *v, const uint32_t *ids)
+{
+    size_t i;
+    for (i = 1; i < v->n; i++) {
+        size_t la, lb;
+        const uint8_t *a = tk_vocab_term(v, ids[i - 1], &la);
+        const uint8_t *b = tk_vocab_term(v, ids[i], &lb);
+        CHECK(tk_bytes_cmp(a, la, b, lb) < 0);
+    }
+}
+
 static void test_basic(void)
 {
     tk_vocab v;
@@ -77,12 +89,7 @@ static void test_many_and_sort(void)
             CHECK_EQ_INT(v.terms[id].count, 2);
     }
     CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
-    for (i = 1; i < v.n; i++) {
-        size_t la, lb;
-        const uint8_t *a = tk_vocab_term(&v, ids[i - 1], &la);
-        const uint8_t *b = tk_vocab_term(&v, ids[i], &lb);
-        CHECK(tk_bytes_cmp(a, la, b, lb) < 0);
-    }
+    check_strictly_sorted(&v, ids);
     tk_free(ids);
     /* Merge keeps dst's ids and appends src's new terms in src order. */
     tk_vocab_add(&w, (const uint8_t *)"zz", 2, 1, NULL);
@@ -116,12 +123,7 @@ static void test_sort_long_prefixes(void)
                      TK_OK);
     CHECK_EQ_INT(tk_vocab_add(&v, with_nul, sizeof with_nul, 1, NULL), TK_OK);
     CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
-    for (i = 1; i < v.n; i++) {
-        size_t la, lb;
-        const uint8_t *a = tk_vocab_term(&v, ids[i - 1], &la);
-        const uint8_t *b = tk_vocab_term(&v, ids[i], &lb);
-        CHECK(tk_bytes_cmp(a, la, b, lb) < 0);
-    }
+    check_strictly_sorted(&v, ids);
     CHECK_EQ_INT(ids[0], 8);                 /* "" first */
     CHECK_EQ_INT(ids[v.n - 1], 7);           /* "zeta" last */
     tk_free(ids);

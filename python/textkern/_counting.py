@@ -7,7 +7,7 @@ arena until you ask for Python objects.
 
 ``Counts`` is registered as a ``collections.abc.Mapping``.  Iteration
 follows first appearance; ``keys()``, ``values()`` and ``items()`` return
-lists (snapshots) in that order.  ``update()`` adds in place; a count or
+dict-like views in that order.  ``update()`` adds in place; a count or
 total that would pass 2**63 - 1 raises ``OverflowError``.
 """
 from __future__ import annotations
