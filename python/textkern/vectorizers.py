@@ -513,9 +513,13 @@ class CountVectorizer(_TextVectorizerBase):
             with corpus_progress(self.progress, raw_documents, "fit") as bar:
                 table, parts = _core.fit_matrix(docs, tok, analyzer, lo, hi, self.n_threads, kind,
                                                 prune, bool(self.binary), progress=bar.callback)
-        self._vocab = table
-        self.__dict__.pop("_vocab_dict", None)
-        return _csr(parts, dtype)
+        return table, _csr(parts, dtype)
+
+    def _install_fit(self, table, **more_state):
+        # One dict.update is one C call under the GIL, so two threads fitting
+        # the same estimator leave the state of one fit, never a vocabulary
+        # from one and an idf from the other.
+        self.__dict__.update(_vocab=table, **more_state)
 
     def fit(self, raw_documents, y=None):
         """Learn the vocabulary of the documents.
@@ -553,7 +557,9 @@ class CountVectorizer(_TextVectorizerBase):
         TypeError
             If a document is not str or bytes (the message names its index).
         """
-        return self._count_fit(raw_documents)
+        table, X = self._count_fit(raw_documents)
+        self._install_fit(table)
+        return X
 
     def transform(self, raw_documents):
         """Count the fitted vocabulary's terms in new documents.
@@ -573,13 +579,15 @@ class CountVectorizer(_TextVectorizerBase):
         """
         return self._transform_counts(raw_documents, self.dtype)
 
-    def _transform_counts(self, raw_documents, dtype):
+    def _transform_counts(self, raw_documents, dtype, table=None):
         if isinstance(raw_documents, (str, bytes)):
             raise ValueError("Iterable over raw text documents expected, string object received.")
-        self._check_fitted()
+        if table is None:
+            self._check_fitted()
+            table = self._vocab
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
         with corpus_progress(self.progress, raw_documents, "transform") as bar:
-            parts = _core.transform_matrix(docs, self._vocab, tok, analyzer, lo, hi,
+            parts = _core.transform_matrix(docs, table, tok, analyzer, lo, hi,
                                            self.n_threads, kind, bool(self.binary),
                                            progress=bar.callback)
         return _csr(parts, dtype)
@@ -761,10 +769,10 @@ class TfidfVectorizer(CountVectorizer):
                              f"{len(self._vocab)}")
         self._idf = value
 
-    def _fit_idf(self, X):
-        self._idf = None
+    def _idf_of(self, X):
+        """scikit-learn's idf vector for the counts ``X`` (None without use_idf)."""
         if not self.use_idf:
-            return
+            return None
         dtype = X.dtype if X.dtype in (np.float64, np.float32) else np.float64
         n_samples = X.shape[0]
         df = np.bincount(X.indices, minlength=X.shape[1]).astype(dtype, copy=False)
@@ -774,19 +782,25 @@ class TfidfVectorizer(CountVectorizer):
         idf /= df
         np.log(idf, out=idf)
         idf += 1.0
-        self._idf = idf
+        return idf
 
-    def _weight(self, X):
+    def _weight(self, X, idf):
         if self.norm not in ("l1", "l2", None):
             raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
         if self.sublinear_tf:
             np.log(X.data, X.data)
             X.data += 1.0
-        if self.use_idf and self.__dict__.get("_idf") is not None:
-            if len(self._idf) != X.shape[1]:
-                raise ValueError(f"idf_ has {len(self._idf)} entries for {X.shape[1]} features")
-            X.data *= self._idf[X.indices]
+        if self.use_idf and idf is not None:
+            if len(idf) != X.shape[1]:
+                raise ValueError(f"idf_ has {len(idf)} entries for {X.shape[1]} features")
+            X.data *= idf[X.indices]
         return _normalize_rows(X, self.norm)
+
+    def _fit_tfidf(self, raw_documents):
+        table, X = self._count_fit(raw_documents, self._float_dtype())
+        idf = self._idf_of(X)
+        self._install_fit(table, _idf=idf)
+        return X, idf
 
     def fit(self, raw_documents, y=None):
         """Learn the vocabulary and the idf vector.
@@ -800,12 +814,8 @@ class TfidfVectorizer(CountVectorizer):
         -------
         self
         """
-        X = self._count_fit_float(raw_documents)
-        self._fit_idf(X)
+        self._fit_tfidf(raw_documents)
         return self
-
-    def _count_fit_float(self, raw_documents):
-        return self._count_fit(raw_documents, self._float_dtype())
 
     def fit_transform(self, raw_documents, y=None):
         """Learn vocabulary and idf, return the tf-idf matrix.
@@ -819,9 +829,8 @@ class TfidfVectorizer(CountVectorizer):
         -------
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
         """
-        X = self._count_fit_float(raw_documents)
-        self._fit_idf(X)
-        return self._weight(X)
+        X, idf = self._fit_tfidf(raw_documents)
+        return self._weight(X, idf)
 
     def transform(self, raw_documents):
         """Tf-idf matrix of new documents with the fitted vocabulary and idf.
@@ -834,10 +843,14 @@ class TfidfVectorizer(CountVectorizer):
         -------
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
         """
-        if "_vocab" not in self.__dict__ or (self.use_idf and self.__dict__.get("_idf") is None):
+        # One copy of the instance dict (one C call) gives a vocabulary and
+        # an idf from the same fit, even while another thread refits.
+        state = self.__dict__.copy()
+        table, idf = state.get("_vocab"), state.get("_idf")
+        if table is None or (self.use_idf and idf is None):
             raise NotFittedError("The TF-IDF vectorizer is not fitted")
-        X = self._transform_counts(raw_documents, self._float_dtype())
-        return self._weight(X)
+        X = self._transform_counts(raw_documents, self._float_dtype(), table)
+        return self._weight(X, idf)
 
 
 class HashingVectorizer(_TextVectorizerBase):
