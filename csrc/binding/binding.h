@@ -5,7 +5,11 @@
  *   module.c    module definition, multi-phase init, module state
  *   common.c    text conversion, error mapping, GIL-released thread jobs
  *   tokenize.c  segment(), tokenize(), Tokenizer
- *   counts.c    ngrams(), count(), Counts, vectorizer kernels
+ *   batch.c     the counting engine: documents in batches on C threads
+ *   counts.c    ngrams(), count(), Counts
+ *   vocabulary.c the Vocabulary type (a fitted vocabulary)
+ *   matrix.c    fit_matrix(), transform_matrix(), hash_matrix() for the vectorizers
+ *   (counting.h declares what these four share)
  *   ncd.c       compressed_size(), ncd(), ncd_matrix(), nearest()
  */
 #ifndef TKPY_BINDING_H
@@ -157,7 +161,7 @@ int tkpy_parse_threads(PyObject *obj, int *n_threads);
 /* ------------------------------------------------------- tokenizer config */
 #include "../core/tk_tokenize.h"
 
-/* Tokenizer options, parsed once (tokenize.c) and shared with counts.c. */
+/* Tokenizer options, parsed once (tokenize.c) and shared with the counting engine, batch.c. */
 typedef struct tkpy_tokconf {
     tk_tokenizer_opts opts;
     tk_stopwords *stopwords;   /* NULL when no stopwords */
@@ -174,6 +178,8 @@ const tkpy_tokconf *tkpy_tokenizer_conf(PyObject *obj);
 /* Area initializers called from the module's exec slot. */
 int tkpy_exec_tokenize(PyObject *module);
 int tkpy_exec_counts(PyObject *module);
+int tkpy_exec_vocabulary(PyObject *module);
+int tkpy_exec_matrix(PyObject *module);
 int tkpy_exec_ncd(PyObject *module);
 /* Test-only hooks (testing.c); adds nothing unless built with TK_ALLOC_FAULTS. */
 int tkpy_exec_testing(PyObject *module);

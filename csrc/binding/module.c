@@ -33,6 +33,7 @@ static int module_exec(PyObject *module)
         return -1;
     }
     if (tkpy_exec_tokenize(module) < 0 || tkpy_exec_counts(module) < 0
+        || tkpy_exec_vocabulary(module) < 0 || tkpy_exec_matrix(module) < 0
         || tkpy_exec_ncd(module) < 0 || tkpy_exec_testing(module) < 0)
         return -1;
     return 0;

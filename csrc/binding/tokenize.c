@@ -1,7 +1,7 @@
 /*
  * segment(), tokenize() and the Tokenizer type.
  *
- * Options are parsed once into a tkpy_tokconf (also borrowed by counts.c
+ * Options are parsed once into a tkpy_tokconf (also borrowed by batch.c
  * through tkpy_tokenizer_conf); the work runs in the core with the GIL
  * released, into C token lists that become Python objects at the end.
  */

@@ -180,15 +180,6 @@ typedef struct sort_item {
     uint64_t id;
 } sort_item;
 
-static uint64_t prefix_key(const uint8_t *t, size_t len)
-{
-    uint64_t k = 0;
-    size_t i;
-    for (i = 0; i < 8; i++)
-        k = (k << 8) | (i < len ? t[i] : 0);
-    return k;
-}
-
 static inline int item_less(const tk_vocab *v, const sort_item *a, const sort_item *b)
 {
     size_t la, lb;
@@ -288,7 +279,7 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
     for (i = 0; i < v->n; i++) {
         size_t len;
         const uint8_t *t = tk_vocab_term(v, i, &len);
-        items[i].key = prefix_key(t, len);
+        items[i].key = tk_term_prefix(t, len);
         items[i].id = i;
     }
     if (v->n > 1)

@@ -107,6 +107,17 @@ static inline void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
  */
 int tk_vocab_merge(tk_vocab *dst, const tk_vocab *src, uint32_t *map);
 
+/* A term's first 8 bytes as a big-endian integer (zero-padded): comparing
+ * two of these orders terms as tk_bytes_cmp does, up to their 8th byte. */
+static inline uint64_t tk_term_prefix(const uint8_t *t, size_t len)
+{
+    uint64_t k = 0;
+    size_t i;
+    for (i = 0; i < 8; i++)
+        k = (k << 8) | (i < len ? t[i] : 0);
+    return k;
+}
+
 /* Ids sorted by term bytes (code point order for UTF-8); caller frees. */
 int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out);
 

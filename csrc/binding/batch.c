@@ -1,0 +1,937 @@
+/*
+ * The engine behind count() and the vectorizer kernels.
+ *
+ * Documents are consumed from any iterable in batches.  Each batch runs
+ * on C threads with the GIL released: a chunk of documents counts into
+ * its own vocabulary, and chunks are merged into the global vocabulary
+ * strictly in chunk order (by whichever worker finishes the next chunk
+ * in line), so ids - first appearance - and matrices do not depend on
+ * the number of threads or on chunk boundaries.
+ */
+#include "counting.h"
+
+#include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+/* Batches bound the memory held for documents of a generator. */
+#define BATCH_MAX_DOCS 65536
+#define BATCH_MAX_BYTES ((size_t)64 << 20)
+
+
+void tkpy_term_run_free(term_run *r)
+{
+    tk_free(r->bytes);
+    tk_free(r->lens);
+    tk_free(r->counts);
+    tk_free(r->df);
+    tk_free(r->samples);
+    memset(r, 0, sizeof *r);
+}
+
+typedef struct chunk_out {
+    tk_vocab vocab;        /* COUNT / FIT: the chunk's own terms */
+    uint64_t *entries;     /* FIT / TRANSFORM / HASH: ENTRY(id, value), row by row */
+    size_t n_entries, entries_cap;
+    size_t *row_nnz;       /* entries per document */
+    term_run run;          /* FIT: filled when the chunk is done */
+    int done;
+} chunk_out;
+
+typedef struct worker_state {
+    tk_ngram_buf buf;
+    size_t *stamp;         /* last document (+1) in which an id was seen */
+    uint32_t *pos;         /* its position in that document's row */
+    size_t stamp_cap;      /* initialized length of stamp/pos */
+    uint64_t *tmp;         /* HASH: raw (column, sign) pairs of a document */
+    size_t tmp_len, tmp_cap;
+    uint8_t *utf8;         /* the current document's UTF-8, if it was a deferred str */
+    size_t utf8_cap;
+} worker_state;
+
+typedef struct batch_job {
+    accum *acc;
+    doc_in *docs;
+    const size_t *ends;            /* pre-analyzed input: term ends */
+    size_t n_docs;
+    size_t doc_base;               /* global index of docs[0] */
+    size_t chunk;
+    chunk_out *chunks;
+    size_t n_chunks;
+    pthread_mutex_t lock;
+    size_t next_merge;
+    int merging;
+    int cancel;                    /* set (atomically) when Ctrl-C arrives */
+    size_t docs_done;              /* for progress: documents finished */
+} batch_job;
+
+/* Grams wait in a short FIFO after their hash table slot is prefetched,
+ * hiding most cache misses of large vocabularies; order is unchanged. */
+#define PIPE_LEN 16
+typedef struct pending_gram {
+    const uint8_t *gram;
+    size_t len;
+    uint64_t hash;
+} pending_gram;
+
+typedef struct doc_sink {
+    batch_job *job;
+    chunk_out *out;
+    worker_state *ws;
+    size_t stamp;                  /* global document index + 1 */
+    size_t row_start;              /* first entry of the current row */
+    size_t since_check;            /* grams since the last look at job->cancel */
+    uint32_t mark;                 /* FIT: position of the document in its chunk + 1 */
+    pending_gram pipe[PIPE_LEN];
+    size_t pipe_head, pipe_len;
+} doc_sink;
+
+static void worker_state_free(worker_state *ws)
+{
+    tk_ngram_buf_free(&ws->buf);
+    tk_free(ws->stamp);
+    tk_free(ws->pos);
+    tk_free(ws->tmp);
+    tk_free(ws->utf8);
+    memset(ws, 0, sizeof *ws);
+}
+
+void tkpy_segment_free(segment *s)
+{
+    tk_free(s->entries);
+    tk_free(s->row_nnz);
+    tkpy_term_run_free(&s->run);
+    tk_free(s->map);
+    memset(s, 0, sizeof *s);
+}
+
+void tkpy_accum_free(accum *acc)
+{
+    size_t i;
+    tk_vocab_free(&acc->global);
+    for (i = 0; i < acc->n_segs; i++)
+        tkpy_segment_free(&acc->segs[i]);
+    tk_free(acc->segs);
+    for (i = 0; i < acc->n_workers; i++)
+        worker_state_free(&acc->workers[i]);
+    tk_free(acc->workers);
+    memset(acc, 0, sizeof *acc);
+}
+
+static int ensure_stamps(worker_state *ws, size_t need)
+{
+    size_t cap = ws->stamp_cap, cap2;
+    int rc;
+    if (need <= cap)
+        return TK_OK;
+    cap2 = cap;
+    if ((rc = tk_grow((void **)&ws->stamp, &cap, need, sizeof *ws->stamp)) < 0)
+        return rc;
+    if ((rc = tk_grow((void **)&ws->pos, &cap2, cap, sizeof *ws->pos)) < 0)
+        return rc;
+    memset(ws->stamp + ws->stamp_cap, 0, (cap - ws->stamp_cap) * sizeof *ws->stamp);
+    ws->stamp_cap = cap;
+    return TK_OK;
+}
+
+/*
+ * Count id once more in the current document's row: bump its entry at
+ * *pos when the row already has it (seen), else append one and record its
+ * position in *pos.  The callers keep "seen" in different places.
+ */
+static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos)
+{
+    chunk_out *out = d->out;
+    int rc;
+    if (seen) {
+        uint64_t *e = &out->entries[d->row_start + *pos];
+        if (ENTRY_VALUE(*e) == UINT32_MAX)
+            return TK_EOVERFLOW;
+        (*e)++;
+        return TK_OK;
+    }
+    if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                      sizeof *out->entries)) < 0)
+        return rc;
+    *pos = (uint32_t)(out->n_entries - d->row_start);
+    out->entries[out->n_entries++] = ENTRY(id, 1);
+    return TK_OK;
+}
+
+/* TRANSFORM: "seen" is a per-worker stamp array indexed by column. */
+static int row_add(doc_sink *d, uint32_t id)
+{
+    worker_state *ws = d->ws;
+    int rc;
+    if (id >= ws->stamp_cap && (rc = ensure_stamps(ws, (size_t)id + 1)) < 0)
+        return rc;
+    rc = row_bump(d, id, ws->stamp[id] == d->stamp, &ws->pos[id]);
+    if (rc == TK_OK)
+        ws->stamp[id] = d->stamp;
+    return rc;
+}
+
+/*
+ * FIT: "seen" is kept in the chunk's own term record (just brought into
+ * cache by the lookup) instead of a separate array.  mark is the
+ * document's position in its chunk + 1.
+ */
+static int row_add_local(doc_sink *d, uint32_t id)
+{
+    tk_term *t = &d->out->vocab.terms[id];
+    int rc = row_bump(d, id, t->mark == d->mark, &t->aux);
+    if (rc == TK_OK)
+        t->mark = d->mark;
+    return rc;
+}
+
+static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
+{
+    accum *acc = d->job->acc;
+    uint32_t id;
+    int rc;
+    switch (acc->mode) {
+    case MODE_COUNT:
+        return tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, NULL);
+    case MODE_FIT:
+        if ((rc = tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, &id)) < 0)
+            return rc;
+        return row_add_local(d, id);
+    case MODE_TRANSFORM: {
+        long long found = tk_vocab_find_hashed(acc->fixed, g, len, h);
+        if (found < 0)
+            return TK_OK;
+        return row_add(d, (uint32_t)found);
+    }
+    default:
+        return TK_EINVAL;
+    }
+}
+
+static int flush_pipe(doc_sink *d)
+{
+    while (d->pipe_len) {
+        pending_gram *p = &d->pipe[d->pipe_head];
+        int rc = count_gram(d, p->gram, p->len, p->hash);
+        if (rc < 0)
+            return rc;
+        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
+        d->pipe_len--;
+    }
+    return TK_OK;
+}
+
+/* Grams stay valid until the document's emission ends (they point into
+ * the prepared buffer), so they can wait in the pipe until flush_pipe. */
+static int sink_gram(void *ctx, const uint8_t *g, size_t len)
+{
+    doc_sink *d = ctx;
+    accum *acc = d->job->acc;
+    uint64_t h = tk_hash_bytes(g, len);
+    const tk_vocab *table;
+    int rc;
+
+    /* One huge document is one work item: look for Ctrl-C inside it too. */
+    if ((++d->since_check & 0xFFFF) == 0 && __atomic_load_n(&d->job->cancel, __ATOMIC_RELAXED))
+        return TK_ECANCELLED;
+
+    if (acc->mode == MODE_HASH) {
+        uint64_t col = (h & UINT64_C(0x7fffffffffffffff)) % acc->n_features;
+        uint64_t neg = acc->alternate_sign ? h >> 63 : 0;
+        worker_state *ws = d->ws;
+        if ((rc = tk_grow((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
+                          sizeof *ws->tmp)) < 0)
+            return rc;
+        ws->tmp[ws->tmp_len++] = (col << 1) | neg;
+        return TK_OK;
+    }
+    table = acc->mode == MODE_TRANSFORM ? acc->fixed : &d->out->vocab;
+    tk_vocab_prefetch(table, h);
+    if (d->pipe_len == PIPE_LEN) {
+        pending_gram *p = &d->pipe[d->pipe_head];
+        if ((rc = count_gram(d, p->gram, p->len, p->hash)) < 0)
+            return rc;
+        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
+        d->pipe_len--;
+    }
+    {
+        pending_gram *q = &d->pipe[(d->pipe_head + d->pipe_len) % PIPE_LEN];
+        q->gram = g;
+        q->len = len;
+        q->hash = h;
+        d->pipe_len++;
+    }
+    /* halfway down the pipe the slot is cached: fetch the term record */
+    if (d->pipe_len > PIPE_LEN / 2)
+        tk_vocab_prefetch_term(table, d->pipe[(d->pipe_head + d->pipe_len - 1 - PIPE_LEN / 2)
+                                              % PIPE_LEN].hash);
+    return TK_OK;
+}
+
+/* Rows are short: insertion sort below 24, else an inlined quicksort. */
+void tkpy_sort_u64(uint64_t *a, size_t n)
+{
+    while (n > 24) {
+        uint64_t x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
+        size_t i = 0, j = n - 1;
+        pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* recurse into the smaller part, loop on the larger */
+        if (j + 1 < n - j - 1) {
+            tkpy_sort_u64(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            tkpy_sort_u64(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    {
+        size_t i;
+        for (i = 1; i < n; i++) {
+            uint64_t x = a[i];
+            size_t k = i;
+            while (k > 0 && a[k - 1] > x) {
+                a[k] = a[k - 1];
+                k--;
+            }
+            a[k] = x;
+        }
+    }
+}
+
+/* HASH: turn a document's (column, sign) pairs into summed, sorted entries. */
+static int flush_hashed_row(doc_sink *d)
+{
+    worker_state *ws = d->ws;
+    chunk_out *out = d->out;
+    size_t i = 0;
+    int rc;
+    tkpy_sort_u64(ws->tmp, ws->tmp_len);
+    while (i < ws->tmp_len) {
+        uint64_t col = ws->tmp[i] >> 1;
+        int64_t sum = 0;
+        for (; i < ws->tmp_len && ws->tmp[i] >> 1 == col; i++)
+            sum += (ws->tmp[i] & 1) ? -1 : 1;
+        if (sum == 0)
+            continue;
+        if (sum > INT32_MAX || sum < INT32_MIN)
+            return TK_EOVERFLOW;
+        if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                          sizeof *out->entries)) < 0)
+            return rc;
+        out->entries[out->n_entries++] = ENTRY(col, (int32_t)sum);
+    }
+    ws->tmp_len = 0;
+    return TK_OK;
+}
+
+static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t i)
+{
+    accum *acc = job->acc;
+    const doc_in *doc = &job->docs[i];
+    doc_sink d;
+    size_t start = out->n_entries;
+    int rc = TK_OK;
+
+    d.job = job;
+    d.out = out;
+    d.ws = ws;
+    d.stamp = job->doc_base + i + 1;
+    d.row_start = start;
+    d.pipe_head = 0;
+    d.pipe_len = 0;
+    d.since_check = 0;
+    d.mark = (uint32_t)(i % job->chunk + 1);
+    ws->tmp_len = 0;
+    if (acc->input == INPUT_TEXT) {
+        const uint8_t *data;
+        size_t len;
+        rc = tkpy_text_encode(doc->text, acc->conf->errors, &ws->utf8, &ws->utf8_cap, &data,
+                              &len);
+        if (rc == TK_ESURROGATE)
+            __atomic_store_n(&acc->surrogate_error, 1, __ATOMIC_RELAXED);
+        if (rc == TK_OK)
+            rc = tk_ngram_prepare_cancellable(&acc->ng, &acc->conf->opts, acc->conf->stopwords,
+                                              data, len, &ws->buf, &job->cancel);
+        if (rc == TK_OK)
+            rc = tk_ngram_emit(&acc->ng, &ws->buf, sink_gram, &d);
+    } else if (acc->input == INPUT_TOKENS) {
+        /* ends are relative to this document's data */
+        rc = tk_ngram_prepare_tokens(&ws->buf, doc->data, job->ends + doc->first_end,
+                                     doc->n_terms);
+        if (rc == TK_OK)
+            rc = tk_ngram_emit(&acc->ng, &ws->buf, sink_gram, &d);
+    } else {
+        size_t k, prev = 0;
+        const size_t *ends = job->ends + doc->first_end;
+        for (k = 0; k < doc->n_terms && rc == TK_OK; k++) {
+            rc = sink_gram(&d, doc->data + prev, ends[k] - prev);
+            prev = ends[k];
+        }
+    }
+    if (rc == TK_OK)
+        rc = flush_pipe(&d);
+    if (rc < 0)
+        return rc;
+    if (acc->mode == MODE_HASH && (rc = flush_hashed_row(&d)) < 0)
+        return rc;
+    if (acc->mode == MODE_TRANSFORM)   /* columns are final: sort here, in parallel */
+        tkpy_sort_u64(out->entries + start, out->n_entries - start);
+    if (acc->mode != MODE_COUNT)
+        out->row_nnz[i % job->chunk] = out->n_entries - start;
+    return TK_OK;
+}
+
+static int merge_chunk(batch_job *job, size_t c)
+{
+    accum *acc = job->acc;
+    chunk_out *out = &job->chunks[c];
+    size_t n_docs = (c + 1) * job->chunk <= job->n_docs ? job->chunk
+                                                         : job->n_docs - c * job->chunk;
+    segment *seg;
+    int rc = TK_OK;
+
+    if (acc->mode == MODE_COUNT && acc->global.n == 0) {
+        /* The first chunk's vocabulary becomes the global one: ids stay. */
+        tk_vocab_free(&acc->global);
+        acc->global = out->vocab;
+        tk_vocab_init(&out->vocab);
+        return TK_OK;
+    } else if (acc->mode == MODE_COUNT) {
+        rc = tk_vocab_merge(&acc->global, &out->vocab, NULL);
+        tk_vocab_free(&out->vocab);
+        return rc;
+    }
+    rc = tk_grow((void **)&acc->segs, &acc->segs_cap, acc->n_segs + 1, sizeof *acc->segs);
+    if (rc < 0)
+        return rc;
+    seg = &acc->segs[acc->n_segs++];
+    memset(seg, 0, sizeof *seg);
+    seg->entries = out->entries;
+    seg->n_entries = out->n_entries;
+    seg->row_nnz = out->row_nnz;
+    seg->n_docs = n_docs;
+    seg->run = out->run;
+    memset(&out->run, 0, sizeof out->run);
+    out->entries = NULL;
+    out->row_nnz = NULL;
+    return TK_OK;
+}
+
+/*
+ * FIT, in the worker: sort the chunk's terms, pack them into a term run
+ * with counts and document frequencies, renumber the row entries by run
+ * position, and free the hash table.
+ */
+static int finish_fit_chunk(chunk_out *out, int want_stats)
+{
+    tk_vocab *v = &out->vocab;
+    term_run *run = &out->run;
+    uint32_t *sorted = NULL, *rank = NULL;
+    size_t i, at = 0, n = v->n ? v->n : 1;
+    int rc;
+
+    if ((rc = tk_vocab_sorted_ids(v, &sorted)) < 0)
+        return rc;
+    rank = tk_malloc(n * sizeof *rank);
+    run->bytes = tk_malloc(v->arena_len ? v->arena_len : 1);
+    run->lens = tk_malloc(n * sizeof *run->lens);
+    /* Without pruning nobody reads the frequencies: at 8 bytes per term
+     * of every chunk they were a large part of the peak. */
+    if (want_stats) {
+        run->counts = tk_malloc(n * sizeof *run->counts);
+        run->df = tk_calloc(n, sizeof *run->df);
+    }
+    run->samples = tk_malloc((n / RUN_SAMPLE + 1) * sizeof *run->samples);
+    if (!rank || !run->bytes || !run->lens || !run->samples
+        || (want_stats && (!run->counts || !run->df))) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    for (i = 0; i < v->n; i++) {
+        size_t len;
+        const uint8_t *t = tk_vocab_term(v, sorted[i], &len);
+        if (len > UINT32_MAX) {
+            rc = TK_EOVERFLOW;
+            goto cleanup;
+        }
+        if (i % RUN_SAMPLE == 0)
+            run->samples[i / RUN_SAMPLE] = at;
+        if (len)
+            memcpy(run->bytes + at, t, len);
+        at += len;
+        run->lens[i] = (uint32_t)len;
+        if (run->counts) {
+            if (v->terms[sorted[i]].count > UINT32_MAX) {
+                rc = TK_EOVERFLOW;
+                goto cleanup;
+            }
+            run->counts[i] = (uint32_t)v->terms[sorted[i]].count;
+        }
+        rank[sorted[i]] = (uint32_t)i;
+    }
+    run->n = v->n;
+    for (i = 0; i < out->n_entries; i++) {
+        uint32_t pos = rank[ENTRY_ID(out->entries[i])];
+        if (run->df)
+            run->df[pos]++;
+        out->entries[i] = ENTRY(pos, ENTRY_VALUE(out->entries[i]));
+    }
+    tk_vocab_free(v);
+    rc = TK_OK;
+cleanup:
+    tk_free(sorted);
+    tk_free(rank);
+    /* The chunk's hash table is gone; without this its pages stay in this
+     * thread's malloc arena until the end of the whole fit, raising the
+     * peak by a chunk vocabulary or two (measured 9 MB of 94 on the
+     * benchmark's (1, 2)-gram fit). */
+    tkpy_release_free_memory();
+    return rc;
+}
+
+/* Mark chunk c done and merge every finished chunk that is next in line. */
+static int finish_chunk(batch_job *job, size_t c)
+{
+    int rc = TK_OK;
+    pthread_mutex_lock(&job->lock);
+    job->chunks[c].done = 1;
+    if (!job->merging) {
+        job->merging = 1;
+        while (job->next_merge < job->n_chunks && job->chunks[job->next_merge].done) {
+            size_t m = job->next_merge;
+            pthread_mutex_unlock(&job->lock);
+            rc = merge_chunk(job, m);
+            pthread_mutex_lock(&job->lock);
+            if (rc < 0)
+                break;
+            job->next_merge++;
+        }
+        job->merging = 0;
+    }
+    pthread_mutex_unlock(&job->lock);
+    return rc;
+}
+
+static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
+{
+    batch_job *job = ctx;
+    accum *acc = job->acc;
+    size_t c = begin / job->chunk, i;
+    chunk_out *out = &job->chunks[c];
+    worker_state *ws = &acc->workers[worker];
+    int rc;
+
+    if (acc->mode != MODE_COUNT) {
+        out->row_nnz = tk_calloc(end - begin, sizeof *out->row_nnz);
+        if (!out->row_nnz)
+            return TK_ENOMEM;
+    }
+    for (i = begin; i < end; i++) {
+        if ((rc = process_doc(job, out, ws, i)) < 0)
+            return rc;
+        /* Per document, so that a single-threaded batch (one chunk) still
+         * moves the bar; skipped when nobody watches. */
+        if (acc->progress)
+            __atomic_fetch_add(&job->docs_done, 1, __ATOMIC_RELAXED);
+    }
+    if (acc->mode == MODE_FIT && (rc = finish_fit_chunk(out, acc->want_stats)) < 0)
+        return rc;
+    return finish_chunk(job, c);
+}
+
+static void batch_chunks_free(batch_job *job)
+{
+    size_t i;
+    for (i = 0; i < job->n_chunks; i++) {
+        tk_vocab_free(&job->chunks[i].vocab);
+        tk_free(job->chunks[i].entries);
+        tk_free(job->chunks[i].row_nnz);
+        tkpy_term_run_free(&job->chunks[i].run);
+    }
+    tk_free(job->chunks);
+    job->chunks = NULL;
+}
+
+/* Run one batch (GIL held on entry and exit). */
+static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs,
+                     int n_threads)
+{
+    batch_job job;
+    tk_job tj;
+    int threads = tk_resolve_threads(n_threads, n_docs), rc;
+    size_t i;
+
+    if (n_docs == 0)
+        return 0;
+    if ((size_t)threads > acc->n_workers) {
+        worker_state *w = tk_realloc(acc->workers, (size_t)threads * sizeof *w);
+        if (!w) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memset(w + acc->n_workers, 0, ((size_t)threads - acc->n_workers) * sizeof *w);
+        acc->workers = w;
+        acc->n_workers = (size_t)threads;
+    }
+    memset(&job, 0, sizeof job);
+    job.acc = acc;
+    job.docs = docs;
+    job.ends = ends;
+    job.n_docs = n_docs;
+    job.doc_base = acc->n_docs;
+    /* A few chunks per thread: enough to balance uneven documents, few
+     * enough that chunk vocabularies repeat few terms (they are merged, and
+     * for fit they are all kept until the end).  For fit, six gave the
+     * lowest peak (the live chunk hash tables shrink faster than the packed
+     * runs repeat terms: +72 MB with four, +64 with six or eight on the
+     * (1, 2)-gram benchmark) at the same speed; count merges every chunk
+     * into the global vocabulary serially, so it takes fewer, larger
+     * chunks. */
+    {
+        size_t per_thread = acc->mode == MODE_COUNT ? 2 : 6;
+        job.chunk = threads > 1 ? (n_docs + (size_t)threads * per_thread - 1)
+                                      / ((size_t)threads * per_thread)
+                                : n_docs;
+    }
+    if (job.chunk == 0)
+        job.chunk = 1;
+    job.n_chunks = (n_docs + job.chunk - 1) / job.chunk;
+    job.chunks = tk_calloc(job.n_chunks, sizeof *job.chunks);
+    if (!job.chunks) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < job.n_chunks; i++)
+        tk_vocab_init(&job.chunks[i].vocab);
+    pthread_mutex_init(&job.lock, NULL);
+    memset(&tj, 0, sizeof tj);
+    tj.n_items = n_docs;
+    tj.chunk = job.chunk;
+    tj.run = run_chunk;
+    tj.ctx = &job;
+    /* A Ctrl-C raises job.cancel, which the n-gram sink reads, so that
+     * one huge document stops early as well. */
+    tj.cancel = &job.cancel;
+    if (acc->progress)
+        tj.items_done = &job.docs_done;
+    {
+        tkpy_job_opts opts;
+        memset(&opts, 0, sizeof opts);
+        opts.progress = acc->progress;
+        opts.done_before = acc->n_docs;
+        opts.total = acc->progress_total;
+        rc = tkpy_run_job_ex(&tj, threads, &opts);
+    }
+    pthread_mutex_destroy(&job.lock);
+    if (rc == 0 && job.next_merge != job.n_chunks) {
+        PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: unmerged chunks");
+        rc = -1;
+    }
+    batch_chunks_free(&job);
+    if (rc < 0)
+        return -1;
+    acc->n_docs += n_docs;
+    return 0;
+}
+
+/*
+ * Hand memory freed by finished phases back to the system.  Worker
+ * threads allocate from their own malloc arenas, which the calling thread
+ * cannot reuse, so without this the peak of one phase adds to the next.
+ */
+void tkpy_release_free_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+/* ------------------------------------------------------- batch input */
+typedef struct batch_in {
+    tkpy_text *texts;
+    size_t texts_cap;
+    doc_in *docs;
+    size_t n, cap;
+    uint8_t *bytes;        /* pre-analyzed input: terms back to back */
+    size_t bytes_len, bytes_cap;
+    size_t *ends;
+    size_t n_ends, ends_cap;
+    size_t total_bytes;
+} batch_in;
+
+static void batch_in_clear(batch_in *b)
+{
+    size_t i;
+    for (i = 0; i < b->n; i++)
+        if (b->texts)
+            tkpy_text_release(&b->texts[i]);
+    b->n = 0;
+    b->bytes_len = 0;
+    b->n_ends = 0;
+    b->total_bytes = 0;
+}
+
+static void batch_in_free(batch_in *b)
+{
+    batch_in_clear(b);
+    tk_free(b->texts);
+    tk_free(b->docs);
+    tk_free(b->bytes);
+    tk_free(b->ends);
+    memset(b, 0, sizeof *b);
+}
+
+/* Append the str items of a list-like feature/token sequence. */
+static int batch_add_terms(batch_in *b, PyObject *item, Py_ssize_t index, doc_in *doc)
+{
+    PyObject *seq = PySequence_Fast(item, "");
+    Py_ssize_t k, n;
+    size_t start = b->bytes_len;
+    int rc;
+    if (!seq) {
+        PyErr_Format(PyExc_TypeError,
+                     "item %zd: the analyzer must return a list of str, not %.100s", index,
+                     Py_TYPE(item)->tp_name);
+        return -1;
+    }
+    n = PySequence_Fast_GET_SIZE(seq);
+    for (k = 0; k < n; k++) {
+        PyObject *t = PySequence_Fast_GET_ITEM(seq, k);
+        Py_ssize_t len;
+        const char *s;
+        if (!PyUnicode_Check(t)) {
+            PyErr_Format(PyExc_TypeError,
+                         "item %zd: analyzer output must contain only str, found %.100s",
+                         index, Py_TYPE(t)->tp_name);
+            goto fail;
+        }
+        s = PyUnicode_AsUTF8AndSize(t, &len);
+        if (!s)
+            goto fail;
+        if ((rc = tk_grow((void **)&b->bytes, &b->bytes_cap, b->bytes_len + (size_t)len, 1)) < 0
+            || (rc = tk_grow((void **)&b->ends, &b->ends_cap, b->n_ends + 1,
+                             sizeof *b->ends)) < 0) {
+            tkpy_raise(rc);
+            goto fail;
+        }
+        if (len)
+            memcpy(b->bytes + b->bytes_len, s, (size_t)len);
+        b->bytes_len += (size_t)len;
+        b->ends[b->n_ends++] = b->bytes_len - start;
+    }
+    Py_DECREF(seq);
+    doc->data = NULL;               /* set once bytes stop moving */
+    doc->len = start;               /* offset into bytes for now */
+    doc->first_end = b->n_ends - (size_t)n;
+    doc->n_terms = (size_t)n;
+    b->total_bytes += b->bytes_len - start;
+    return 0;
+fail:
+    Py_DECREF(seq);
+    return -1;
+}
+
+static int batch_add(batch_in *b, PyObject *item, Py_ssize_t index, int input, int errors)
+{
+    int rc;
+    if ((rc = tk_grow((void **)&b->docs, &b->cap, b->n + 1, sizeof *b->docs)) < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    if (input == INPUT_TEXT) {
+        if ((rc = tk_grow((void **)&b->texts, &b->texts_cap, b->n + 1, sizeof *b->texts)) < 0) {
+            tkpy_raise(rc);
+            return -1;
+        }
+        /* A non-ASCII str stays a str until a worker encodes it, so that
+         * the batch is never held as UTF-8 all at once (9 MB of the
+         * benchmark's 10 MB corpus), and encoding runs on the workers. */
+        if (tkpy_text_from_object_deferred(item, errors, index, &b->texts[b->n]) < 0)
+            return -1;
+        b->docs[b->n].data = NULL;      /* through .text, set once texts stop moving */
+        b->docs[b->n].len = 0;
+        b->docs[b->n].first_end = 0;
+        b->docs[b->n].n_terms = 0;
+        b->total_bytes += tkpy_text_size(&b->texts[b->n]);
+    } else if (batch_add_terms(b, item, index, &b->docs[b->n]) < 0) {
+        return -1;
+    }
+    b->n++;
+    return 0;
+}
+
+/*
+ * A worker met a lone surrogate: raise the error that converting the first
+ * such text in order gives (naming the item and the str index), whichever
+ * thread met one first.  first_index is the corpus index of b's first
+ * document, or -1 for a single text.
+ */
+static void raise_first_surrogate(const batch_in *b, Py_ssize_t first_index, int errors)
+{
+    size_t i;
+    PyErr_Clear();
+    for (i = 0; i < b->n; i++) {
+        tkpy_text again;
+        if (!b->texts[i].ucs_kind)
+            continue;
+        if (tkpy_text_from_object(b->texts[i].keep, errors,
+                                  first_index < 0 ? -1 : first_index + (Py_ssize_t)i,
+                                  &again) < 0)
+            return;
+        tkpy_text_release(&again);
+    }
+    tkpy_raise(TK_ESURROGATE);
+}
+
+static int batch_run(accum *acc, batch_in *b, int n_threads, Py_ssize_t first_index)
+{
+    size_t i;
+    int rc;
+    if (acc->input != INPUT_TEXT)
+        for (i = 0; i < b->n; i++) {
+            size_t off = b->docs[i].len;
+            b->docs[i].data = b->bytes ? b->bytes + off : (const uint8_t *)"";
+            b->docs[i].len = 0;
+            b->docs[i].text = NULL;
+        }
+    else
+        for (i = 0; i < b->n; i++)
+            b->docs[i].text = &b->texts[i];
+    acc->surrogate_error = 0;
+    rc = run_batch(acc, b->docs, b->ends, b->n, n_threads);
+    if (rc < 0 && acc->surrogate_error)
+        raise_first_surrogate(b, first_index, acc->conf->errors);
+    batch_in_clear(b);
+    return rc;
+}
+
+/*
+ * Feed every document of obj (one str/bytes, or an iterable) to acc,
+ * reporting documents to progress (callable(done, total) or None/NULL).
+ */
+int tkpy_accum_feed(accum *acc, PyObject *obj, int n_threads, PyObject *progress)
+{
+    batch_in b;
+    PyObject *iter = NULL, *item;
+    Py_ssize_t index = 0;
+    int errors = acc->conf ? acc->conf->errors : TK_UTF8_STRICT, rc = -1;
+
+    memset(&b, 0, sizeof b);
+    if (progress && progress != Py_None) {
+        if (!PyCallable_Check(progress)) {
+            PyErr_SetString(PyExc_TypeError, "progress must be None or a callable(done, total)");
+            goto cleanup;
+        }
+        acc->progress = progress;
+    }
+    /* str and the bytes-like types are one document; anything else that
+     * is iterable (lists, generators, arrays of str...) is a corpus. */
+    if (acc->input == INPUT_TEXT && (PyUnicode_Check(obj) || PyBytes_Check(obj)
+                                     || PyByteArray_Check(obj) || PyMemoryView_Check(obj))) {
+        acc->progress_total = 1;
+        if (batch_add(&b, obj, -1, acc->input, errors) < 0)
+            goto cleanup;
+        rc = batch_run(acc, &b, n_threads, -1);
+        goto cleanup;
+    }
+    if (acc->progress) {
+        /* A generator has no length: the bar then counts without a total. */
+        acc->progress_total = PyObject_LengthHint(obj, 0);
+        if (acc->progress_total < 0)
+            goto cleanup;
+    }
+    iter = PyObject_GetIter(obj);
+    if (!iter) {
+        PyErr_Format(PyExc_TypeError,
+                     "expected str, bytes or an iterable of them, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        goto cleanup;
+    }
+    while ((item = PyIter_Next(iter))) {
+        int r = batch_add(&b, item, index, acc->input, errors);
+        Py_DECREF(item);
+        if (r < 0)
+            goto cleanup;
+        index++;
+        if ((b.n >= BATCH_MAX_DOCS || b.total_bytes >= BATCH_MAX_BYTES)
+            && batch_run(acc, &b, n_threads, index - (Py_ssize_t)b.n) < 0)
+            goto cleanup;
+    }
+    if (PyErr_Occurred())
+        goto cleanup;
+    rc = batch_run(acc, &b, n_threads, index - (Py_ssize_t)b.n);
+cleanup:
+    Py_XDECREF(iter);
+    batch_in_free(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ options */
+static int parse_analyzer(PyObject *obj, int *out)
+{
+    static const char *const names[] = {"word", "char", "char_wb", "grapheme"};
+    int i;
+    if (PyUnicode_Check(obj))
+        for (i = 0; i < 4; i++)
+            if (PyUnicode_CompareWithASCIIString(obj, names[i]) == 0) {
+                *out = i;
+                return 0;
+            }
+    PyErr_Format(PyExc_ValueError,
+                 "analyzer must be 'word', 'char', 'char_wb' or 'grapheme', not %R", obj);
+    return -1;
+}
+
+static int parse_range(Py_ssize_t lo, Py_ssize_t hi, tk_ngram_opts *ng)
+{
+    if (lo < 1 || hi < lo) {
+        PyErr_Format(PyExc_ValueError,
+                     "invalid n-gram range (%zd, %zd): need 1 <= lo <= hi", lo, hi);
+        return -1;
+    }
+    ng->lo = (size_t)lo;
+    ng->hi = (size_t)hi;
+    return 0;
+}
+
+/* Common setup: analyzer, range, tokenizer, input kind. */
+int tkpy_accum_setup(accum *acc, int mode, PyObject *tokenizer, PyObject *analyzer,
+                       Py_ssize_t lo, Py_ssize_t hi, int input)
+{
+    memset(acc, 0, sizeof *acc);
+    tk_vocab_init(&acc->global);
+    acc->mode = mode;
+    if (input < INPUT_TEXT || input > INPUT_TOKENS) {
+        PyErr_SetString(PyExc_ValueError, "invalid input kind");
+        return -1;
+    }
+    acc->input = input;
+    if (parse_analyzer(analyzer, &acc->ng.analyzer) < 0 || parse_range(lo, hi, &acc->ng) < 0)
+        return -1;
+    if (input == INPUT_TOKENS)
+        acc->ng.analyzer = TK_ANALYZER_WORD;
+    if (tokenizer != Py_None) {
+        acc->conf = tkpy_tokenizer_conf(tokenizer);
+        if (!acc->conf)
+            return -1;
+    } else if (input == INPUT_TEXT) {
+        PyErr_SetString(PyExc_TypeError, "a Tokenizer is required for text input");
+        return -1;
+    }
+    return 0;
+}
