@@ -20,22 +20,12 @@
 #define BATCH_MAX_BYTES ((size_t)64 << 20)
 
 
-void tkpy_term_run_free(term_run *r)
-{
-    tk_free(r->bytes);
-    tk_free(r->lens);
-    tk_free(r->counts);
-    tk_free(r->df);
-    tk_free(r->samples);
-    memset(r, 0, sizeof *r);
-}
-
 typedef struct chunk_out {
     tk_vocab vocab;        /* COUNT / FIT: the chunk's own terms */
     uint64_t *entries;     /* FIT / TRANSFORM / HASH: ENTRY(id, value), row by row */
     size_t n_entries, entries_cap;
     size_t *row_nnz;       /* entries per document */
-    term_run run;          /* FIT: filled when the chunk is done */
+    tk_term_run run;          /* FIT: filled when the chunk is done */
     int done;
 } chunk_out;
 
@@ -101,7 +91,7 @@ void tkpy_segment_free(segment *s)
 {
     tk_free(s->entries);
     tk_free(s->row_nnz);
-    tkpy_term_run_free(&s->run);
+    tk_term_run_free(&s->run);
     tk_free(s->map);
     memset(s, 0, sizeof *s);
 }
@@ -433,58 +423,24 @@ static int merge_chunk(batch_job *job, size_t c)
 }
 
 /*
- * FIT, in the worker: sort the chunk's terms, pack them into a term run
- * with counts and document frequencies, renumber the row entries by run
- * position, and free the hash table.
+ * FIT, in the worker: pack the chunk's terms into a sorted run, renumber
+ * the row entries by run position, count document frequencies when they
+ * are wanted, and free the hash table.
  */
 static int finish_fit_chunk(chunk_out *out, int want_stats)
 {
     tk_vocab *v = &out->vocab;
-    term_run *run = &out->run;
-    uint32_t *sorted = NULL, *rank = NULL;
-    size_t i, at = 0, n = v->n ? v->n : 1;
+    tk_term_run *run = &out->run;
+    uint32_t *rank = tk_malloc((v->n ? v->n : 1) * sizeof *rank);
+    size_t i;
     int rc;
 
-    if ((rc = tk_vocab_sorted_ids(v, &sorted)) < 0)
-        return rc;
-    rank = tk_malloc(n * sizeof *rank);
-    run->bytes = tk_malloc(v->arena_len ? v->arena_len : 1);
-    run->lens = tk_malloc(n * sizeof *run->lens);
-    /* Without pruning nobody reads the frequencies: at 8 bytes per term
-     * of every chunk they were a large part of the peak. */
-    if (want_stats) {
-        run->counts = tk_malloc(n * sizeof *run->counts);
-        run->df = tk_calloc(n, sizeof *run->df);
-    }
-    run->samples = tk_malloc((n / RUN_SAMPLE + 1) * sizeof *run->samples);
-    if (!rank || !run->bytes || !run->lens || !run->samples
-        || (want_stats && (!run->counts || !run->df))) {
+    if (!rank) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
-    for (i = 0; i < v->n; i++) {
-        size_t len;
-        const uint8_t *t = tk_vocab_term(v, sorted[i], &len);
-        if (len > UINT32_MAX) {
-            rc = TK_EOVERFLOW;
-            goto cleanup;
-        }
-        if (i % RUN_SAMPLE == 0)
-            run->samples[i / RUN_SAMPLE] = at;
-        if (len)
-            memcpy(run->bytes + at, t, len);
-        at += len;
-        run->lens[i] = (uint32_t)len;
-        if (run->counts) {
-            if (v->terms[sorted[i]].count > UINT32_MAX) {
-                rc = TK_EOVERFLOW;
-                goto cleanup;
-            }
-            run->counts[i] = (uint32_t)v->terms[sorted[i]].count;
-        }
-        rank[sorted[i]] = (uint32_t)i;
-    }
-    run->n = v->n;
+    if ((rc = tk_term_run_pack(v, want_stats, run, rank)) < 0)
+        goto cleanup;
     for (i = 0; i < out->n_entries; i++) {
         uint32_t pos = rank[ENTRY_ID(out->entries[i])];
         if (run->df)
@@ -492,9 +448,7 @@ static int finish_fit_chunk(chunk_out *out, int want_stats)
         out->entries[i] = ENTRY(pos, ENTRY_VALUE(out->entries[i]));
     }
     tk_vocab_free(v);
-    rc = TK_OK;
 cleanup:
-    tk_free(sorted);
     tk_free(rank);
     /* The chunk's hash table is gone; without this its pages stay in this
      * thread's malloc arena until the end of the whole fit, raising the
@@ -561,7 +515,7 @@ static void batch_chunks_free(batch_job *job)
         tk_vocab_free(&job->chunks[i].vocab);
         tk_free(job->chunks[i].entries);
         tk_free(job->chunks[i].row_nnz);
-        tkpy_term_run_free(&job->chunks[i].run);
+        tk_term_run_free(&job->chunks[i].run);
     }
     tk_free(job->chunks);
     job->chunks = NULL;

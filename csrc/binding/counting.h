@@ -9,6 +9,7 @@
 #include "binding.h"
 
 #include "../core/tk_ngram.h"
+#include "../core/tk_termrun.h"
 #include "../core/tk_vocab.h"
 
 enum job_mode { MODE_COUNT = 0, MODE_FIT = 1, MODE_TRANSFORM = 2, MODE_HASH = 3 };
@@ -47,21 +48,6 @@ typedef struct doc_in {
     size_t n_terms;
 } doc_in;
 
-/*
- * A chunk's vocabulary once counting is over: terms in sorted order,
- * packed back to back, with their counts and document frequencies.  It
- * takes about a third of the memory of the hash table it replaces and is
- * read sequentially by the final merge.
- */
-#define RUN_SAMPLE 64
-typedef struct term_run {
-    uint8_t *bytes;
-    uint32_t *lens;
-    uint32_t *counts;      /* halves the runs; > 2^32 - 1 in a chunk (4 GiB of text) is EOVERFLOW */
-    uint32_t *df;          /* counts and df: NULL when nothing is pruned */
-    size_t *samples;       /* byte offset of every RUN_SAMPLE-th term */
-    size_t n;
-} term_run;
 
 /*
  * Finished rows, in document order, kept until the matrix is built.  For
@@ -74,7 +60,7 @@ typedef struct segment {
     size_t n_entries;
     size_t *row_nnz;
     size_t n_docs;
-    term_run run;          /* FIT: the chunk's terms, sorted and packed */
+    tk_term_run run;          /* FIT: the chunk's terms, sorted and packed */
     uint32_t *map;         /* FIT: run position -> global (sorted) index */
 } segment;
 
@@ -125,7 +111,6 @@ int tkpy_accum_setup(accum *acc, int mode, PyObject *tokenizer, PyObject *analyz
                      Py_ssize_t lo, Py_ssize_t hi, int input);
 int tkpy_accum_feed(accum *acc, PyObject *obj, int n_threads, PyObject *progress);
 void tkpy_accum_free(accum *acc);
-void tkpy_term_run_free(term_run *r);
 void tkpy_segment_free(segment *s);
 /* Sort a row's (column << 32 | value) entries. */
 void tkpy_sort_u64(uint64_t *a, size_t n);

@@ -276,322 +276,76 @@ static PyObject *csr_tuple(csr_out *c, size_t n_rows, size_t n_cols)
 }
 
 /* ------------------------------------------- merging chunk vocabularies */
-typedef struct merge_head {
-    uint64_t key;          /* first 8 bytes of the current term, big-endian */
-    uint32_t seg;
-} merge_head;
-
-typedef struct run_cursor {
-    size_t pos;            /* current term */
-    size_t off;            /* its byte offset */
-} run_cursor;
-
-static int head_cmp(const segment *segs, const run_cursor *cur, const merge_head *a,
-                    const merge_head *b)
-{
-    const term_run *ra, *rb;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    ra = &segs[a->seg].run;
-    rb = &segs[b->seg].run;
-    return tk_bytes_cmp(ra->bytes + cur[a->seg].off, ra->lens[cur[a->seg].pos],
-                        rb->bytes + cur[b->seg].off, rb->lens[cur[b->seg].pos]);
-}
-
-static void sift_down(merge_head *heap, size_t n, size_t i, const segment *segs,
-                      const run_cursor *cur)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        merge_head t;
-        if (l < n && head_cmp(segs, cur, &heap[l], &heap[m]) < 0)
-            m = l;
-        if (r < n && head_cmp(segs, cur, &heap[r], &heap[m]) < 0)
-            m = r;
-        if (m == i)
-            return;
-        t = heap[i];
-        heap[i] = heap[m];
-        heap[m] = t;
-        i = m;
-    }
-}
-
-/* The distinct terms of all chunks in term order, with tf and df. */
-typedef struct merged_terms {
-    uint8_t *bytes;
-    size_t bytes_len, bytes_cap;
-    size_t *ends;          /* term g ends at ends[g] */
-    int64_t *tf, *df;
-    size_t n, cap;
-} merged_terms;
-
-static void merged_terms_free(merged_terms *m)
-{
-    tk_free(m->bytes);
-    tk_free(m->ends);
-    tk_free(m->tf);
-    tk_free(m->df);
-    memset(m, 0, sizeof *m);
-}
-
-/*
- * The merge runs in parallel over ranges of the term space: pivot terms
- * cut every run at the same place, each range is merged on its own, and
- * the ranges' global indices are offset afterwards.
- */
-typedef struct merge_plan {
-    accum *acc;
-    size_t n_ranges;
-    size_t *pos;           /* [(n_ranges + 1) * n_segs]: first run position of each range */
-    size_t *off;           /* byte offsets of those positions */
-    merged_terms *parts;   /* [n_ranges] */
-} merge_plan;
-
-/* First position in run whose term is >= (p, plen), and its byte offset. */
-static void run_lower_bound(const term_run *run, const uint8_t *p, size_t plen, size_t *pos,
-                            size_t *off)
-{
-    size_t lo = 0, hi = (run->n + RUN_SAMPLE - 1) / RUN_SAMPLE, i, at;
-    /* binary search over the sampled terms, then a short scan */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        size_t k = mid * RUN_SAMPLE;
-        if (tk_bytes_cmp(run->bytes + run->samples[mid], run->lens[k], p, plen) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == 0) {
-        *pos = 0;
-        *off = 0;
-        return;
-    }
-    i = (lo - 1) * RUN_SAMPLE;
-    at = run->samples[lo - 1];
-    while (i < run->n && tk_bytes_cmp(run->bytes + at, run->lens[i], p, plen) < 0) {
-        at += run->lens[i];
-        i++;
-    }
-    *pos = i;
-    *off = at;
-}
-
-static int merge_range(merge_plan *plan, size_t r)
-{
-    accum *acc = plan->acc;
-    size_t ns = acc->n_segs, hn = 0, s, g = 0, bound_n = 0, bound_bytes = 0;
-    const size_t *p0 = plan->pos + r * ns, *p1 = plan->pos + (r + 1) * ns;
-    const size_t *o0 = plan->off + r * ns, *o1 = plan->off + (r + 1) * ns;
-    merged_terms *out = &plan->parts[r];
-    merge_head *heap = tk_malloc((ns ? ns : 1) * sizeof *heap);
-    run_cursor *cur = tk_calloc(ns ? ns : 1, sizeof *cur);
-    int rc = TK_OK;
-
-    if (!heap || !cur) {
-        rc = TK_ENOMEM;
-        goto cleanup;
-    }
-    for (s = 0; s < ns; s++) {
-        bound_n += p1[s] - p0[s];
-        bound_bytes += o1[s] - o0[s];
-    }
-    /* Upper bounds: untouched pages of these blocks cost no memory. */
-    out->ends = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->ends);
-    if (acc->want_stats) {
-        out->tf = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->tf);
-        out->df = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->df);
-    }
-    out->bytes = tk_malloc(bound_bytes ? bound_bytes : 1);
-    if (!out->ends || !out->bytes || (acc->want_stats && (!out->tf || !out->df))) {
-        rc = TK_ENOMEM;
-        goto cleanup;
-    }
-    for (s = 0; s < ns; s++) {
-        const term_run *run = &acc->segs[s].run;
-        cur[s].pos = p0[s];
-        cur[s].off = o0[s];
-        if (p0[s] < p1[s]) {
-            heap[hn].key = tk_term_prefix(run->bytes + o0[s], run->lens[p0[s]]);
-            heap[hn].seg = (uint32_t)s;
-            hn++;
-        }
-    }
-    for (s = hn; s-- > 0;)
-        sift_down(heap, hn, s, acc->segs, cur);
-    while (hn) {
-        const term_run *first = &acc->segs[heap[0].seg].run;
-        const uint8_t *t = first->bytes + cur[heap[0].seg].off;
-        size_t tlen = first->lens[cur[heap[0].seg].pos];
-        uint64_t tkey = heap[0].key;
-        if (tlen)
-            memcpy(out->bytes + out->bytes_len, t, tlen);
-        out->bytes_len += tlen;
-        out->ends[g] = out->bytes_len;
-        if (out->tf) {
-            out->tf[g] = 0;
-            out->df[g] = 0;
-        }
-        t = out->bytes + out->bytes_len - tlen;   /* stable copy to compare with */
-        while (hn && heap[0].key == tkey) {
-            size_t sidx = heap[0].seg;
-            segment *seg = &acc->segs[sidx];
-            run_cursor *c = &cur[sidx];
-            size_t len = seg->run.lens[c->pos];
-            if (len != tlen || memcmp(seg->run.bytes + c->off, t, len) != 0)
-                break;
-            seg->map[c->pos] = (uint32_t)g;
-            if (out->tf) {
-                out->tf[g] += seg->run.counts[c->pos];
-                out->df[g] += seg->run.df[c->pos];
-            }
-            c->off += len;
-            if (++c->pos < p1[sidx])
-                heap[0].key = tk_term_prefix(seg->run.bytes + c->off, seg->run.lens[c->pos]);
-            else
-                heap[0] = heap[--hn];
-            if (hn)
-                sift_down(heap, hn, 0, acc->segs, cur);
-        }
-        g++;
-    }
-    out->n = g;
-cleanup:
-    tk_free(heap);
-    tk_free(cur);
-    return rc;
-}
-
 static int run_merge_range(void *ctx, size_t begin, size_t end, int worker)
 {
     size_t r;
     (void)worker;
     for (r = begin; r < end; r++) {
-        int rc = merge_range(ctx, r);
+        int rc = tk_run_merge_range(ctx, r);
         if (rc < 0)
             return rc;
     }
     return TK_OK;
 }
 
-static void merge_plan_free(merge_plan *plan)
-{
-    size_t r;
-    if (plan->parts)
-        for (r = 0; r < plan->n_ranges; r++)
-            merged_terms_free(&plan->parts[r]);
-    tk_free(plan->parts);
-    tk_free(plan->pos);
-    tk_free(plan->off);
-    memset(plan, 0, sizeof *plan);
-}
-
 /*
- * Merge the segments' term runs on n_threads threads (GIL held on entry).
- * Afterwards seg->map holds global indices, plan->parts the distinct terms
- * in order, and the runs are freed.  Returns the number of distinct terms
- * or -1 with an exception set.
+ * Merge the segments' term runs (tk_termrun.h) on n_threads threads (GIL
+ * held on entry).  Afterwards seg->map holds global indices, merge the
+ * distinct terms in order, and the runs are freed.  Returns the number of
+ * distinct terms or -1 with an exception set.
  */
-static long long merge_vocabularies(accum *acc, merge_plan *plan, int n_threads)
+static long long merge_vocabularies(accum *acc, tk_run_merge *merge, int n_threads)
 {
-    size_t ns = acc->n_segs, s, r, largest = 0, total = 0, base;
-    int threads = tk_resolve_threads(n_threads, 1 << 20);
+    size_t ns = acc->n_segs, s, total = 0, n_ranges, merged = 0;
+    int threads = tk_resolve_threads(n_threads, 1 << 20), rc;
+    tk_term_run **runs = tk_malloc((ns ? ns : 1) * sizeof *runs);
+    uint32_t **maps = tk_malloc((ns ? ns : 1) * sizeof *maps);
     tk_job tj;
+    long long result = -1;
 
-    memset(plan, 0, sizeof *plan);
-    plan->acc = acc;
+    memset(merge, 0, sizeof *merge);
+    if (!runs || !maps) {
+        PyErr_NoMemory();
+        goto cleanup;
+    }
     for (s = 0; s < ns; s++) {
-        total += acc->segs[s].run.n;
-        if (acc->segs[s].run.n > acc->segs[largest].run.n)
-            largest = s;
+        segment *seg = &acc->segs[s];
+        total += seg->run.n;
+        seg->map = tk_malloc((seg->run.n ? seg->run.n : 1) * sizeof *seg->map);
+        if (!seg->map) {
+            PyErr_NoMemory();
+            goto cleanup;
+        }
+        runs[s] = &seg->run;
+        maps[s] = seg->map;
     }
     /* Several ranges per thread balance the uneven density of terms. */
-    plan->n_ranges = (threads > 1 && total > 4096) ? (size_t)threads * 4 : 1;
-    plan->pos = tk_malloc((plan->n_ranges + 1) * (ns ? ns : 1) * sizeof *plan->pos);
-    plan->off = tk_malloc((plan->n_ranges + 1) * (ns ? ns : 1) * sizeof *plan->off);
-    plan->parts = tk_calloc(plan->n_ranges, sizeof *plan->parts);
-    if (!plan->pos || !plan->off || !plan->parts) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (s = 0; s < ns; s++) {
-        term_run *run = &acc->segs[s].run;
-        size_t bytes = 0, k;
-        acc->segs[s].map = tk_malloc((run->n ? run->n : 1) * sizeof *acc->segs[s].map);
-        if (!acc->segs[s].map) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        for (k = 0; k < run->n; k++)
-            bytes += run->lens[k];
-        plan->pos[s] = 0;
-        plan->off[s] = 0;
-        plan->pos[plan->n_ranges * ns + s] = run->n;
-        plan->off[plan->n_ranges * ns + s] = bytes;
-    }
-    for (r = 1; r < plan->n_ranges; r++) {
-        /* pivot: a term of the largest run, so pivots are distinct and sorted */
-        const term_run *big = &acc->segs[largest].run;
-        size_t pivot_pos = big->n * r / plan->n_ranges;
-        size_t k = pivot_pos / RUN_SAMPLE * RUN_SAMPLE, poff = big->samples[k / RUN_SAMPLE];
-        for (; k < pivot_pos; k++)
-            poff += big->lens[k];
-        for (s = 0; s < ns; s++)
-            run_lower_bound(&acc->segs[s].run, big->bytes + poff, big->lens[pivot_pos],
-                            &plan->pos[r * ns + s], &plan->off[r * ns + s]);
+    n_ranges = (threads > 1 && total > 4096) ? (size_t)threads * 4 : 1;
+    if ((rc = tk_run_merge_init(merge, runs, maps, ns, n_ranges, acc->want_stats)) < 0) {
+        tkpy_raise(rc);
+        goto cleanup;
     }
     memset(&tj, 0, sizeof tj);
-    tj.n_items = plan->n_ranges;
+    tj.n_items = merge->n_ranges;
     tj.chunk = 1;
     tj.run = run_merge_range;
-    tj.ctx = plan;
+    tj.ctx = merge;
     if (tkpy_run_job(&tj, threads, NULL) < 0)
-        return -1;
-    /* Offset each range's indices by the terms of the ranges before it. */
+        goto cleanup;
     Py_BEGIN_ALLOW_THREADS
-    base = 0;
-    for (r = 0; r < plan->n_ranges; r++) {
-        if (base)
-            for (s = 0; s < ns; s++) {
-                size_t k;
-                uint32_t *map = acc->segs[s].map;
-                for (k = plan->pos[r * ns + s]; k < plan->pos[(r + 1) * ns + s]; k++)
-                    map[k] += (uint32_t)base;
-            }
-        base += plan->parts[r].n;
-    }
+    merged = tk_run_merge_finish(merge);
     for (s = 0; s < ns; s++)
-        tkpy_term_run_free(&acc->segs[s].run);
+        tk_term_run_free(&acc->segs[s].run);
     Py_END_ALLOW_THREADS
-    if (base > TK_VOCAB_MAX_TERMS) {
+    if (merged > TK_VOCAB_MAX_TERMS) {
         tkpy_raise(TK_EOVERFLOW);
-        return -1;
+        goto cleanup;
     }
-    return (long long)base;
-}
-
-/* The term with global index g, walking the parts in order. */
-typedef struct part_walker {
-    const merge_plan *plan;
-    size_t part, local;
-} part_walker;
-
-static const uint8_t *walker_next(part_walker *w, size_t *len, int64_t *tf)
-{
-    const merged_terms *m;
-    size_t start;
-    while (w->part < w->plan->n_ranges && w->local >= w->plan->parts[w->part].n) {
-        w->part++;
-        w->local = 0;
-    }
-    if (w->part >= w->plan->n_ranges)
-        return NULL;
-    m = &w->plan->parts[w->part];
-    start = w->local ? m->ends[w->local - 1] : 0;
-    *len = m->ends[w->local] - start;
-    *tf = m->tf ? m->tf[w->local] : 0;
-    w->local++;
-    return m->bytes + start;
+    result = (long long)merged;
+cleanup:
+    tk_free(runs);
+    tk_free(maps);
+    return result;
 }
 
 /*
@@ -608,7 +362,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
 {
     tkpy_state *st = tkpy_get_state(module);
     accum acc;
-    merge_plan plan;
+    tk_run_merge plan;
     uint32_t *newcol = NULL;
     PyObject *df_bytes = NULL, *tf_bytes = NULL, *mask = NULL, *result = NULL;
     VocabularyObject *vocab = NULL;
@@ -643,7 +397,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
         dfp = PyBytes_AS_STRING(df_bytes);
         tfp = PyBytes_AS_STRING(tf_bytes);
         for (r = 0; r < plan.n_ranges; r++) {
-            const merged_terms *m = &plan.parts[r];
+            const tk_merged_terms *m = &plan.parts[r];
             memcpy(dfp, m->df, m->n * 8);
             memcpy(tfp, binary ? m->df : m->tf, m->n * 8);
             dfp += m->n * 8;
@@ -689,13 +443,13 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
         goto cleanup;
     {
         /* Kept strings, in column order, into exactly sized buffers. */
-        part_walker w;
+        tk_merge_walker w;
         size_t len, at = 0, k = 0;
         int64_t tf;
         const uint8_t *t;
         memset(&w, 0, sizeof w);
-        w.plan = &plan;
-        for (i = 0; (t = walker_next(&w, &len, &tf)) != NULL; i++)
+        w.merge = &plan;
+        for (i = 0; (t = tk_merge_walker_next(&w, &len, &tf)) != NULL; i++)
             if (!newcol || newcol[i] != UINT32_MAX)
                 kept_bytes += len;
         vocab->bytes = tk_malloc(kept_bytes ? kept_bytes : 1);
@@ -705,8 +459,8 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
             goto cleanup;
         }
         memset(&w, 0, sizeof w);
-        w.plan = &plan;
-        for (i = 0; (t = walker_next(&w, &len, &tf)) != NULL; i++)
+        w.merge = &plan;
+        for (i = 0; (t = tk_merge_walker_next(&w, &len, &tf)) != NULL; i++)
             if (!newcol || newcol[i] != UINT32_MAX) {
                 if (len)
                     memcpy(vocab->bytes + at, t, len);
@@ -715,8 +469,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
             }
         vocab->n = kept;
     }
-    for (r = 0; r < plan.n_ranges; r++)
-        merged_terms_free(&plan.parts[r]);
+    tk_run_merge_free(&plan);   /* the Vocabulary has the terms now */
     tkpy_release_free_memory();
     if (build_csr(&acc, newcol, kept, binary, 0, n_threads, &csr) < 0)
         goto cleanup;
@@ -733,7 +486,7 @@ cleanup:
     Py_XDECREF(tf_bytes);
     Py_XDECREF(mask);
     tk_free(newcol);
-    merge_plan_free(&plan);
+    tk_run_merge_free(&plan);
     csr_out_clear(&csr);
     tkpy_accum_free(&acc);
     return result;

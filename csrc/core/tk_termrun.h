@@ -1,0 +1,88 @@
+/*
+ * Term runs: a finished vocabulary packed in sorted order, and the k-way
+ * merge of many runs into one sorted list of distinct terms.
+ *
+ * A vectorizer fit counts each chunk of documents into its own tk_vocab,
+ * packs it into a run (about a third of the hash table's memory, read
+ * sequentially afterwards), and merges all runs once at the end.  Since
+ * the result is sorted, the order of the runs does not matter, and the
+ * merge can run in parallel over ranges of the term space.
+ */
+#ifndef TK_TERMRUN_H
+#define TK_TERMRUN_H
+
+#include "tk_vocab.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every TK_RUN_SAMPLE-th term's byte offset is kept, for binary search. */
+#define TK_RUN_SAMPLE 64
+
+typedef struct tk_term_run {
+    uint8_t *bytes;          /* the terms, sorted, back to back */
+    uint32_t *lens;
+    uint32_t *counts;        /* term frequencies; NULL without stats */
+    uint32_t *df;            /* document frequencies, filled by the caller; NULL without stats */
+    size_t *samples;         /* byte offset of term k * TK_RUN_SAMPLE */
+    size_t n;
+} tk_term_run;
+
+/*
+ * Pack v's terms into run in byte order.  rank (v->n entries) receives
+ * each id's position in the run.  With want_stats, counts are copied
+ * (TK_EOVERFLOW above UINT32_MAX) and df is zeroed for the caller.  On
+ * error run is left empty.
+ */
+int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32_t *rank);
+void tk_term_run_free(tk_term_run *run);
+
+/* The distinct terms of one range of the merge, in order. */
+typedef struct tk_merged_terms {
+    uint8_t *bytes;
+    size_t bytes_len;
+    size_t *ends;            /* term g ends at ends[g] */
+    int64_t *tf, *df;        /* sums over the runs; NULL without stats */
+    size_t n;
+} tk_merged_terms;
+
+typedef struct tk_run_merge {
+    tk_term_run **runs;      /* [n_runs], borrowed */
+    uint32_t **maps;         /* [n_runs]: run position -> merged index, written by the merge */
+    size_t n_runs;
+    int want_stats;
+    size_t n_ranges;
+    size_t *pos;             /* [(n_ranges + 1) * n_runs]: first run position of each range */
+    size_t *off;             /* byte offsets of those positions */
+    tk_merged_terms *parts;  /* [n_ranges] */
+} tk_run_merge;
+
+/*
+ * Plan the merge of n_runs runs in n_ranges ranges (at least 1; pivots are
+ * terms of the largest run).  maps[s] must have room for runs[s]->n
+ * entries.  Then call tk_run_merge_range for every range, from any
+ * threads, and tk_run_merge_finish once.
+ */
+int tk_run_merge_init(tk_run_merge *m, tk_term_run *const *runs, uint32_t *const *maps,
+                      size_t n_runs, size_t n_ranges, int want_stats);
+int tk_run_merge_range(tk_run_merge *m, size_t r);
+/* Turn range-local indices in maps into global ones; returns the number of
+ * distinct terms. */
+size_t tk_run_merge_finish(tk_run_merge *m);
+void tk_run_merge_free(tk_run_merge *m);
+
+/* Walk the merged terms in order: set w to zeros with w->merge = m. */
+typedef struct tk_merge_walker {
+    const tk_run_merge *merge;
+    size_t part, local;
+} tk_merge_walker;
+
+/* The next merged term (NULL at the end), its length and tf (0 without stats). */
+const uint8_t *tk_merge_walker_next(tk_merge_walker *w, size_t *len, int64_t *tf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
