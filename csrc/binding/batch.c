@@ -1,5 +1,7 @@
 /*
- * The engine behind count() and the vectorizer kernels.
+ * The engine behind count() and the vectorizer kernels: Python input in,
+ * documents out to C threads.  The counting itself is the core's
+ * (tk_count.h, and tk_termrun.h for a fit's merge).
  *
  * Documents are consumed from any iterable in batches.  Each batch runs
  * on C threads with the GIL released: a chunk of documents counts into
@@ -19,23 +21,15 @@
 #define BATCH_MAX_DOCS 65536
 #define BATCH_MAX_BYTES ((size_t)64 << 20)
 
-
 typedef struct chunk_out {
-    tk_vocab vocab;        /* COUNT / FIT: the chunk's own terms */
-    uint64_t *entries;     /* FIT / TRANSFORM / HASH: ENTRY(id, value), row by row */
-    size_t n_entries, entries_cap;
+    tk_count_chunk counts;  /* the chunk's vocabulary (COUNT / FIT) and rows */
     size_t *row_nnz;       /* entries per document */
-    tk_term_run run;          /* FIT: filled when the chunk is done */
+    tk_term_run run;       /* FIT: filled when the chunk is done */
     int done;
 } chunk_out;
 
 typedef struct worker_state {
-    tk_ngram_buf buf;
-    size_t *stamp;         /* last document (+1) in which an id was seen */
-    uint32_t *pos;         /* its position in that document's row */
-    size_t stamp_cap;      /* initialized length of stamp/pos */
-    uint64_t *tmp;         /* HASH: raw (column, sign) pairs of a document */
-    size_t tmp_len, tmp_cap;
+    tk_count_scratch scratch;
     uint8_t *utf8;         /* the current document's UTF-8, if it was a deferred str */
     size_t utf8_cap;
 } worker_state;
@@ -53,36 +47,13 @@ typedef struct batch_job {
     size_t next_merge;
     int merging;
     int cancel;                    /* set (atomically) when Ctrl-C arrives */
+    tk_count_opts opts;            /* how every chunk counts (opts.cancel = &cancel) */
     size_t docs_done;              /* for progress: documents finished */
 } batch_job;
 
-/* Grams wait in a short FIFO after their hash table slot is prefetched,
- * hiding most cache misses of large vocabularies; order is unchanged. */
-#define PIPE_LEN 16
-typedef struct pending_gram {
-    const uint8_t *gram;
-    size_t len;
-    uint64_t hash;
-} pending_gram;
-
-typedef struct doc_sink {
-    batch_job *job;
-    chunk_out *out;
-    worker_state *ws;
-    size_t stamp;                  /* global document index + 1 */
-    size_t row_start;              /* first entry of the current row */
-    size_t since_check;            /* grams since the last look at job->cancel */
-    uint32_t mark;                 /* FIT: position of the document in its chunk + 1 */
-    pending_gram pipe[PIPE_LEN];
-    size_t pipe_head, pipe_len;
-} doc_sink;
-
 static void worker_state_free(worker_state *ws)
 {
-    tk_ngram_buf_free(&ws->buf);
-    tk_free(ws->stamp);
-    tk_free(ws->pos);
-    tk_free(ws->tmp);
+    tk_count_scratch_free(&ws->scratch);
     tk_free(ws->utf8);
     memset(ws, 0, sizeof *ws);
 }
@@ -109,244 +80,17 @@ void tkpy_accum_free(accum *acc)
     memset(acc, 0, sizeof *acc);
 }
 
-static int ensure_stamps(worker_state *ws, size_t need)
-{
-    size_t cap = ws->stamp_cap, cap2;
-    int rc;
-    if (need <= cap)
-        return TK_OK;
-    cap2 = cap;
-    if ((rc = tk_grow((void **)&ws->stamp, &cap, need, sizeof *ws->stamp)) < 0)
-        return rc;
-    if ((rc = tk_grow((void **)&ws->pos, &cap2, cap, sizeof *ws->pos)) < 0)
-        return rc;
-    memset(ws->stamp + ws->stamp_cap, 0, (cap - ws->stamp_cap) * sizeof *ws->stamp);
-    ws->stamp_cap = cap;
-    return TK_OK;
-}
-
-/*
- * Count id once more in the current document's row: bump its entry at
- * *pos when the row already has it (seen), else append one and record its
- * position in *pos.  The callers keep "seen" in different places.
- */
-static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos)
-{
-    chunk_out *out = d->out;
-    int rc;
-    if (seen) {
-        uint64_t *e = &out->entries[d->row_start + *pos];
-        if (ENTRY_VALUE(*e) == UINT32_MAX)
-            return TK_EOVERFLOW;
-        (*e)++;
-        return TK_OK;
-    }
-    if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
-                      sizeof *out->entries)) < 0)
-        return rc;
-    *pos = (uint32_t)(out->n_entries - d->row_start);
-    out->entries[out->n_entries++] = ENTRY(id, 1);
-    return TK_OK;
-}
-
-/* TRANSFORM: "seen" is a per-worker stamp array indexed by column. */
-static int row_add(doc_sink *d, uint32_t id)
-{
-    worker_state *ws = d->ws;
-    int rc;
-    if (id >= ws->stamp_cap && (rc = ensure_stamps(ws, (size_t)id + 1)) < 0)
-        return rc;
-    rc = row_bump(d, id, ws->stamp[id] == d->stamp, &ws->pos[id]);
-    if (rc == TK_OK)
-        ws->stamp[id] = d->stamp;
-    return rc;
-}
-
-/*
- * FIT: "seen" is kept in the chunk's own term record (just brought into
- * cache by the lookup) instead of a separate array.  mark is the
- * document's position in its chunk + 1.
- */
-static int row_add_local(doc_sink *d, uint32_t id)
-{
-    tk_term *t = &d->out->vocab.terms[id];
-    int rc = row_bump(d, id, t->mark == d->mark, &t->aux);
-    if (rc == TK_OK)
-        t->mark = d->mark;
-    return rc;
-}
-
-static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
-{
-    accum *acc = d->job->acc;
-    uint32_t id;
-    int rc;
-    switch (acc->mode) {
-    case MODE_COUNT:
-        return tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, NULL);
-    case MODE_FIT:
-        if ((rc = tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, &id)) < 0)
-            return rc;
-        return row_add_local(d, id);
-    case MODE_TRANSFORM: {
-        long long found = tk_vocab_find_hashed(acc->fixed, g, len, h);
-        if (found < 0)
-            return TK_OK;
-        return row_add(d, (uint32_t)found);
-    }
-    default:
-        return TK_EINVAL;
-    }
-}
-
-static int flush_pipe(doc_sink *d)
-{
-    while (d->pipe_len) {
-        pending_gram *p = &d->pipe[d->pipe_head];
-        int rc = count_gram(d, p->gram, p->len, p->hash);
-        if (rc < 0)
-            return rc;
-        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
-        d->pipe_len--;
-    }
-    return TK_OK;
-}
-
-/* Grams stay valid until the document's emission ends (they point into
- * the prepared buffer), so they can wait in the pipe until flush_pipe. */
-static int sink_gram(void *ctx, const uint8_t *g, size_t len)
-{
-    doc_sink *d = ctx;
-    accum *acc = d->job->acc;
-    uint64_t h = tk_hash_bytes(g, len);
-    const tk_vocab *table;
-    int rc;
-
-    /* One huge document is one work item: look for Ctrl-C inside it too. */
-    if ((++d->since_check & 0xFFFF) == 0 && __atomic_load_n(&d->job->cancel, __ATOMIC_RELAXED))
-        return TK_ECANCELLED;
-
-    if (acc->mode == MODE_HASH) {
-        uint64_t col = (h & UINT64_C(0x7fffffffffffffff)) % acc->n_features;
-        uint64_t neg = acc->alternate_sign ? h >> 63 : 0;
-        worker_state *ws = d->ws;
-        if ((rc = tk_grow((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
-                          sizeof *ws->tmp)) < 0)
-            return rc;
-        ws->tmp[ws->tmp_len++] = (col << 1) | neg;
-        return TK_OK;
-    }
-    table = acc->mode == MODE_TRANSFORM ? acc->fixed : &d->out->vocab;
-    tk_vocab_prefetch(table, h);
-    if (d->pipe_len == PIPE_LEN) {
-        pending_gram *p = &d->pipe[d->pipe_head];
-        if ((rc = count_gram(d, p->gram, p->len, p->hash)) < 0)
-            return rc;
-        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
-        d->pipe_len--;
-    }
-    {
-        pending_gram *q = &d->pipe[(d->pipe_head + d->pipe_len) % PIPE_LEN];
-        q->gram = g;
-        q->len = len;
-        q->hash = h;
-        d->pipe_len++;
-    }
-    /* halfway down the pipe the slot is cached: fetch the term record */
-    if (d->pipe_len > PIPE_LEN / 2)
-        tk_vocab_prefetch_term(table, d->pipe[(d->pipe_head + d->pipe_len - 1 - PIPE_LEN / 2)
-                                              % PIPE_LEN].hash);
-    return TK_OK;
-}
-
-/* Rows are short: insertion sort below 24, else an inlined quicksort. */
-void tkpy_sort_u64(uint64_t *a, size_t n)
-{
-    while (n > 24) {
-        uint64_t x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
-        size_t i = 0, j = n - 1;
-        pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        for (;;) {
-            while (a[i] < pivot)
-                i++;
-            while (a[j] > pivot)
-                j--;
-            if (i >= j)
-                break;
-            t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            i++;
-            j--;
-        }
-        /* recurse into the smaller part, loop on the larger */
-        if (j + 1 < n - j - 1) {
-            tkpy_sort_u64(a, j + 1);
-            a += j + 1;
-            n -= j + 1;
-        } else {
-            tkpy_sort_u64(a + j + 1, n - j - 1);
-            n = j + 1;
-        }
-    }
-    {
-        size_t i;
-        for (i = 1; i < n; i++) {
-            uint64_t x = a[i];
-            size_t k = i;
-            while (k > 0 && a[k - 1] > x) {
-                a[k] = a[k - 1];
-                k--;
-            }
-            a[k] = x;
-        }
-    }
-}
-
-/* HASH: turn a document's (column, sign) pairs into summed, sorted entries. */
-static int flush_hashed_row(doc_sink *d)
-{
-    worker_state *ws = d->ws;
-    chunk_out *out = d->out;
-    size_t i = 0;
-    int rc;
-    tkpy_sort_u64(ws->tmp, ws->tmp_len);
-    while (i < ws->tmp_len) {
-        uint64_t col = ws->tmp[i] >> 1;
-        int64_t sum = 0;
-        for (; i < ws->tmp_len && ws->tmp[i] >> 1 == col; i++)
-            sum += (ws->tmp[i] & 1) ? -1 : 1;
-        if (sum == 0)
-            continue;
-        if (sum > INT32_MAX || sum < INT32_MIN)
-            return TK_EOVERFLOW;
-        if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
-                          sizeof *out->entries)) < 0)
-            return rc;
-        out->entries[out->n_entries++] = ENTRY(col, (int32_t)sum);
-    }
-    ws->tmp_len = 0;
-    return TK_OK;
-}
-
 static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t i)
 {
     accum *acc = job->acc;
     const doc_in *doc = &job->docs[i];
-    doc_sink d;
-    size_t start = out->n_entries;
-    int rc = TK_OK;
+    tk_count_chunk *counts = &out->counts;
+    size_t start = counts->n_entries;
+    tk_count_doc where;
+    int rc;
 
-    d.job = job;
-    d.out = out;
-    d.ws = ws;
-    d.stamp = job->doc_base + i + 1;
-    d.row_start = start;
-    d.pipe_head = 0;
-    d.pipe_len = 0;
-    d.since_check = 0;
-    d.mark = (uint32_t)(i % job->chunk + 1);
-    ws->tmp_len = 0;
+    where.stamp = job->doc_base + i + 1;
+    where.mark = (uint32_t)(i % job->chunk + 1);
     if (acc->input == INPUT_TEXT) {
         const uint8_t *data;
         size_t len;
@@ -355,34 +99,17 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
         if (rc == TK_ESURROGATE)
             __atomic_store_n(&acc->surrogate_error, 1, __ATOMIC_RELAXED);
         if (rc == TK_OK)
-            rc = tk_ngram_prepare_cancellable(&acc->ng, &acc->conf->opts, acc->conf->stopwords,
-                                              data, len, &ws->buf, &job->cancel);
-        if (rc == TK_OK)
-            rc = tk_ngram_emit(&acc->ng, &ws->buf, sink_gram, &d);
-    } else if (acc->input == INPUT_TOKENS) {
-        /* ends are relative to this document's data */
-        rc = tk_ngram_prepare_tokens(&ws->buf, doc->data, job->ends + doc->first_end,
-                                     doc->n_terms);
-        if (rc == TK_OK)
-            rc = tk_ngram_emit(&acc->ng, &ws->buf, sink_gram, &d);
+            rc = tk_count_text(&job->opts, &ws->scratch, counts, where, data, len);
     } else {
-        size_t k, prev = 0;
-        const size_t *ends = job->ends + doc->first_end;
-        for (k = 0; k < doc->n_terms && rc == TK_OK; k++) {
-            rc = sink_gram(&d, doc->data + prev, ends[k] - prev);
-            prev = ends[k];
-        }
+        /* ends are relative to this document's data */
+        rc = tk_count_terms(&job->opts, &ws->scratch, counts, where, doc->data,
+                            job->ends + doc->first_end, doc->n_terms,
+                            acc->input == INPUT_TOKENS);
     }
-    if (rc == TK_OK)
-        rc = flush_pipe(&d);
     if (rc < 0)
         return rc;
-    if (acc->mode == MODE_HASH && (rc = flush_hashed_row(&d)) < 0)
-        return rc;
-    if (acc->mode == MODE_TRANSFORM)   /* columns are final: sort here, in parallel */
-        tkpy_sort_u64(out->entries + start, out->n_entries - start);
-    if (acc->mode != MODE_COUNT)
-        out->row_nnz[i % job->chunk] = out->n_entries - start;
+    if (acc->mode != TK_COUNT_TERMS)
+        out->row_nnz[i % job->chunk] = counts->n_entries - start;
     return TK_OK;
 }
 
@@ -395,15 +122,15 @@ static int merge_chunk(batch_job *job, size_t c)
     segment *seg;
     int rc = TK_OK;
 
-    if (acc->mode == MODE_COUNT && acc->global.n == 0) {
+    if (acc->mode == TK_COUNT_TERMS && acc->global.n == 0) {
         /* The first chunk's vocabulary becomes the global one: ids stay. */
         tk_vocab_free(&acc->global);
-        acc->global = out->vocab;
-        tk_vocab_init(&out->vocab);
+        acc->global = out->counts.vocab;
+        tk_vocab_init(&out->counts.vocab);
         return TK_OK;
-    } else if (acc->mode == MODE_COUNT) {
-        rc = tk_vocab_merge(&acc->global, &out->vocab, NULL);
-        tk_vocab_free(&out->vocab);
+    } else if (acc->mode == TK_COUNT_TERMS) {
+        rc = tk_vocab_merge(&acc->global, &out->counts.vocab, NULL);
+        tk_vocab_free(&out->counts.vocab);
         return rc;
     }
     rc = tk_grow((void **)&acc->segs, &acc->segs_cap, acc->n_segs + 1, sizeof *acc->segs);
@@ -411,13 +138,13 @@ static int merge_chunk(batch_job *job, size_t c)
         return rc;
     seg = &acc->segs[acc->n_segs++];
     memset(seg, 0, sizeof *seg);
-    seg->entries = out->entries;
-    seg->n_entries = out->n_entries;
+    seg->entries = out->counts.entries;
+    seg->n_entries = out->counts.n_entries;
     seg->row_nnz = out->row_nnz;
     seg->n_docs = n_docs;
     seg->run = out->run;
     memset(&out->run, 0, sizeof out->run);
-    out->entries = NULL;
+    out->counts.entries = NULL;
     out->row_nnz = NULL;
     return TK_OK;
 }
@@ -429,7 +156,7 @@ static int merge_chunk(batch_job *job, size_t c)
  */
 static int finish_fit_chunk(chunk_out *out, int want_stats)
 {
-    tk_vocab *v = &out->vocab;
+    tk_vocab *v = &out->counts.vocab;
     tk_term_run *run = &out->run;
     uint32_t *rank = tk_malloc((v->n ? v->n : 1) * sizeof *rank);
     size_t i;
@@ -441,11 +168,11 @@ static int finish_fit_chunk(chunk_out *out, int want_stats)
     }
     if ((rc = tk_term_run_pack(v, want_stats, run, rank)) < 0)
         goto cleanup;
-    for (i = 0; i < out->n_entries; i++) {
-        uint32_t pos = rank[ENTRY_ID(out->entries[i])];
+    for (i = 0; i < out->counts.n_entries; i++) {
+        uint32_t pos = rank[TK_ENTRY_ID(out->counts.entries[i])];
         if (run->df)
             run->df[pos]++;
-        out->entries[i] = ENTRY(pos, ENTRY_VALUE(out->entries[i]));
+        out->counts.entries[i] = TK_ENTRY(pos, TK_ENTRY_VALUE(out->counts.entries[i]));
     }
     tk_vocab_free(v);
 cleanup:
@@ -490,7 +217,7 @@ static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
     worker_state *ws = &acc->workers[worker];
     int rc;
 
-    if (acc->mode != MODE_COUNT) {
+    if (acc->mode != TK_COUNT_TERMS) {
         out->row_nnz = tk_calloc(end - begin, sizeof *out->row_nnz);
         if (!out->row_nnz)
             return TK_ENOMEM;
@@ -503,7 +230,7 @@ static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
         if (acc->progress)
             __atomic_fetch_add(&job->docs_done, 1, __ATOMIC_RELAXED);
     }
-    if (acc->mode == MODE_FIT && (rc = finish_fit_chunk(out, acc->want_stats)) < 0)
+    if (acc->mode == TK_COUNT_ROWS && (rc = finish_fit_chunk(out, acc->want_stats)) < 0)
         return rc;
     return finish_chunk(job, c);
 }
@@ -512,8 +239,7 @@ static void batch_chunks_free(batch_job *job)
 {
     size_t i;
     for (i = 0; i < job->n_chunks; i++) {
-        tk_vocab_free(&job->chunks[i].vocab);
-        tk_free(job->chunks[i].entries);
+        tk_count_chunk_free(&job->chunks[i].counts);
         tk_free(job->chunks[i].row_nnz);
         tk_term_run_free(&job->chunks[i].run);
     }
@@ -548,6 +274,14 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     job.ends = ends;
     job.n_docs = n_docs;
     job.doc_base = acc->n_docs;
+    job.opts.mode = acc->mode;
+    job.opts.ng = acc->ng;
+    job.opts.tok = acc->conf ? &acc->conf->opts : NULL;
+    job.opts.stopwords = acc->conf ? acc->conf->stopwords : NULL;
+    job.opts.fixed = acc->fixed;
+    job.opts.n_features = acc->n_features;
+    job.opts.alternate_sign = acc->alternate_sign;
+    job.opts.cancel = &job.cancel;
     /* A few chunks per thread: enough to balance uneven documents, few
      * enough that chunk vocabularies repeat few terms (they are merged, and
      * for fit they are all kept until the end).  For fit, six gave the
@@ -557,7 +291,7 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
      * into the global vocabulary serially, so it takes fewer, larger
      * chunks. */
     {
-        size_t per_thread = acc->mode == MODE_COUNT ? 2 : 6;
+        size_t per_thread = acc->mode == TK_COUNT_TERMS ? 2 : 6;
         job.chunk = threads > 1 ? (n_docs + (size_t)threads * per_thread - 1)
                                       / ((size_t)threads * per_thread)
                                 : n_docs;
@@ -571,7 +305,7 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
         return -1;
     }
     for (i = 0; i < job.n_chunks; i++)
-        tk_vocab_init(&job.chunks[i].vocab);
+        tk_vocab_init(&job.chunks[i].counts.vocab);
     pthread_mutex_init(&job.lock, NULL);
     memset(&tj, 0, sizeof tj);
     tj.n_items = n_docs;

@@ -8,17 +8,15 @@
 
 #include "binding.h"
 
-#include "../core/tk_ngram.h"
+#include "../core/tk_count.h"
 #include "../core/tk_termrun.h"
-#include "../core/tk_vocab.h"
 
-enum job_mode { MODE_COUNT = 0, MODE_FIT = 1, MODE_TRANSFORM = 2, MODE_HASH = 3 };
+/* The job modes are the core's enum tk_count_mode (count() is
+ * TK_COUNT_TERMS, fit TK_COUNT_ROWS, transform TK_COUNT_FIXED, the
+ * hashing vectorizer TK_COUNT_HASHED). */
+
 /* What an input item is: raw text, or an already analyzed list of str. */
 enum input_kind { INPUT_TEXT = 0, INPUT_FEATURES = 1, INPUT_TOKENS = 2 };
-
-#define ENTRY(id, count) (((uint64_t)(id) << 32) | (uint64_t)(uint32_t)(count))
-#define ENTRY_ID(e) ((uint32_t)((e) >> 32))
-#define ENTRY_VALUE(e) ((uint32_t)(e))
 
 /* ------------------------------------------------------------ objects */
 typedef struct CountsObject {
@@ -112,8 +110,6 @@ int tkpy_accum_setup(accum *acc, int mode, PyObject *tokenizer, PyObject *analyz
 int tkpy_accum_feed(accum *acc, PyObject *obj, int n_threads, PyObject *progress);
 void tkpy_accum_free(accum *acc);
 void tkpy_segment_free(segment *s);
-/* Sort a row's (column << 32 | value) entries. */
-void tkpy_sort_u64(uint64_t *a, size_t n);
 /* Give memory freed by worker threads back to the system. */
 void tkpy_release_free_memory(void);
 

@@ -60,7 +60,7 @@ static PyObject *ngrams_impl(PyObject *text, PyObject *tokenizer, PyObject *anal
     int rc;
 
     memset(&buf, 0, sizeof buf);
-    if (tkpy_accum_setup(&acc, MODE_COUNT, tokenizer, analyzer, lo, hi, INPUT_TEXT) < 0)
+    if (tkpy_accum_setup(&acc, TK_COUNT_TERMS, tokenizer, analyzer, lo, hi, INPUT_TEXT) < 0)
         return NULL;
     if (tkpy_text_from_object(text, acc.conf->errors, -1, &t) < 0)
         return NULL;
@@ -103,7 +103,7 @@ static PyObject *count_impl(PyObject *module, PyObject *docs, PyObject *tokenize
     accum acc;
     CountsObject *result;
 
-    if (tkpy_accum_setup(&acc, MODE_COUNT, tokenizer, analyzer, lo, hi, input) < 0
+    if (tkpy_accum_setup(&acc, TK_COUNT_TERMS, tokenizer, analyzer, lo, hi, input) < 0
         || tkpy_accum_feed(&acc, docs, n_threads, progress) < 0) {
         tkpy_accum_free(&acc);
         return NULL;

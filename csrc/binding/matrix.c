@@ -58,7 +58,7 @@ static inline void put_index(void *base, int size, size_t i, uint64_t value)
  * Sort a long row of entries by column (the high 32 bits) with an LSD
  * radix sort on 11-bit digits; only the digits that n_cols needs are
  * visited.  tmp has room for n entries.  Columns are distinct, so the
- * result equals tkpy_sort_u64's.
+ * result equals tk_sort_u64's.
  */
 static void radix_sort_row(uint64_t *a, uint64_t *tmp, size_t n, size_t n_cols)
 {
@@ -121,7 +121,7 @@ static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
         for (r = begin; r < end; r++) {
             size_t kept = 0;
             for (k = 0; k < J->row_n[r]; k++)
-                if (J->newcol[J->row_map[r][ENTRY_ID(J->row_src[r][k])]] != UINT32_MAX)
+                if (J->newcol[J->row_map[r][TK_ENTRY_ID(J->row_src[r][k])]] != UINT32_MAX)
                     kept++;
             J->row_kept[r] = kept;
         }
@@ -140,22 +140,22 @@ static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
             uint64_t *buf = J->bufs[worker];
             size_t m = 0;
             for (k = 0; k < n; k++) {
-                uint32_t col = J->row_map[r][ENTRY_ID(src[k])];
+                uint32_t col = J->row_map[r][TK_ENTRY_ID(src[k])];
                 if (J->newcol)
                     col = J->newcol[col];
                 if (col != UINT32_MAX)
-                    buf[m++] = ENTRY(col, ENTRY_VALUE(src[k]));
+                    buf[m++] = TK_ENTRY(col, TK_ENTRY_VALUE(src[k]));
             }
             if (m > 1024)
                 radix_sort_row(buf, buf + J->max_row, m, J->n_cols);
             else
-                tkpy_sort_u64(buf, m);
+                tk_sort_u64(buf, m);
             row = buf;
             n = m;
         }
         for (k = 0; k < n; k++, at++) {
-            uint32_t v = ENTRY_VALUE(row[k]);
-            put_index(J->indices, J->index_size, at, ENTRY_ID(row[k]));
+            uint32_t v = TK_ENTRY_VALUE(row[k]);
+            put_index(J->indices, J->index_size, at, TK_ENTRY_ID(row[k]));
             J->data[at] = J->binary ? 1 : J->signed_values ? (int64_t)(int32_t)v : (int64_t)v;
         }
         /* The matrix fills as the rows are written; freeing each segment
@@ -372,7 +372,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
 
     memset(&csr, 0, sizeof csr);
     memset(&plan, 0, sizeof plan);
-    if (tkpy_accum_setup(&acc, MODE_FIT, tokenizer, analyzer, lo, hi, input) < 0)
+    if (tkpy_accum_setup(&acc, TK_COUNT_ROWS, tokenizer, analyzer, lo, hi, input) < 0)
         goto cleanup;
     acc.want_stats = prune != Py_None;
     if (tkpy_accum_feed(&acc, docs, n_threads, progress) < 0)
@@ -525,7 +525,7 @@ static PyObject *transform_matrix_impl(PyObject *module, PyObject *docs, PyObjec
         PyErr_SetString(PyExc_TypeError, "vocab must be a textkern Vocabulary");
         return NULL;
     }
-    if (tkpy_accum_setup(&acc, MODE_TRANSFORM, tokenizer, analyzer, lo, hi, input) < 0)
+    if (tkpy_accum_setup(&acc, TK_COUNT_FIXED, tokenizer, analyzer, lo, hi, input) < 0)
         goto cleanup;
     if (tkpy_vocabulary_ready((VocabularyObject *)vocab) < 0)
         goto cleanup;
@@ -586,7 +586,7 @@ static PyObject *py_hash_matrix(PyObject *module, PyObject *args, PyObject *kwar
         return NULL;
     }
     memset(&csr, 0, sizeof csr);
-    if (tkpy_accum_setup(&acc, MODE_HASH, tokenizer, analyzer, lo, hi, input) < 0)
+    if (tkpy_accum_setup(&acc, TK_COUNT_HASHED, tokenizer, analyzer, lo, hi, input) < 0)
         goto cleanup;
     acc.n_features = (uint64_t)n_features;
     acc.alternate_sign = alternate;

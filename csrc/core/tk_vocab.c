@@ -71,7 +71,7 @@ long long tk_vocab_find_hashed(const tk_vocab *v, const uint8_t *term, size_t le
     for (s = (size_t)hash & v->mask; v->slots[s].id1; s = (s + 1) & v->mask) {
         if (v->slots[s].tag == tag) {
             const tk_term *t = &v->terms[v->slots[s].id1 - 1];
-            if (t->len == len && bytes_equal(v->arena + t->off, term, len))
+            if (t->len == len && (len == 0 || bytes_equal(v->arena + t->off, term, len)))
                 return (long long)(v->slots[s].id1 - 1);
         }
     }
@@ -97,7 +97,7 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
             if (v->slots[s].tag == tag) {
                 size_t found = v->slots[s].id1 - 1;
                 tk_term *t = &v->terms[found];
-                if (t->len == len && bytes_equal(v->arena + t->off, term, len)) {
+                if (t->len == len && (len == 0 || bytes_equal(v->arena + t->off, term, len))) {
                     /* counts are >= 0: only an overflow upwards is possible */
                     if (count > INT64_MAX - t->count || count > INT64_MAX - v->total)
                         return TK_EOVERFLOW;

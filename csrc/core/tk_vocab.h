@@ -71,7 +71,9 @@ long long tk_vocab_find(const tk_vocab *v, const uint8_t *term, size_t len);
 static inline const uint8_t *tk_vocab_term(const tk_vocab *v, size_t id, size_t *len)
 {
     *len = v->terms[id].len;
-    return v->arena + v->terms[id].off;
+    /* Only empty terms so far: the arena is still NULL, and NULL + 0 is
+     * undefined in C. */
+    return v->arena ? v->arena + v->terms[id].off : (const uint8_t *)"";
 }
 
 /* Hints that a lookup of hash is coming (no effect on results): first

@@ -16,10 +16,15 @@
  * non-empty valid UTF-8 substring of the prepared buffer; n grows through
  * lo..hi in order; char grams have exactly n code points, char_wb grams
  * at most n; word n-grams over a token list equal those over the text;
- * the vocabulary's total, ids, lookups, sort order and merge agree.
+ * the vocabulary's total, ids, lookups, sort order and merge agree;
+ * counting the text with tk_count_text (totals, rows, a fixed vocabulary,
+ * hashed columns) agrees with that vocabulary, and two packed runs of it
+ * merge back to its terms in sorted order with summed frequencies.
  */
 #include "fuzz_common.h"
+#include "tk_count.h"
 #include "tk_ngram.h"
+#include "tk_termrun.h"
 #include "tk_vocab.h"
 
 uint64_t tk_hash_bytes(const uint8_t *data, size_t len);
@@ -159,6 +164,142 @@ static void check_vocab(const tk_vocab *v, size_t emitted)
     tk_vocab_free(&twice);
 }
 
+/* The core's counting loop and term runs agree with the vocabulary v the
+ * emitted grams built (one document counted twice, as documents 1 and 2). */
+static void check_counting(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
+                           const tk_stopwords *stopwords, const uint8_t *text, size_t len,
+                           const tk_vocab *v)
+{
+    tk_count_opts co;
+    tk_count_scratch ws;
+    tk_count_chunk terms, rows, fixed, hashed;
+    tk_count_doc first = {1, 1}, second = {2, 2};
+    tk_term_run run;
+    tk_term_run *runs[2];
+    tk_run_merge merge;
+    tk_vocab index;
+    uint32_t *rank, *map_a, *map_b, *maps[2];
+    size_t i, n = v->n ? v->n : 1, len_i;
+    int64_t sum = 0;
+
+    memset(&co, 0, sizeof co);
+    memset(&ws, 0, sizeof ws);
+    memset(&terms, 0, sizeof terms);
+    memset(&rows, 0, sizeof rows);
+    memset(&fixed, 0, sizeof fixed);
+    memset(&hashed, 0, sizeof hashed);
+    co.ng = *ng;
+    co.tok = opts;
+    co.stopwords = stopwords;
+
+    co.mode = TK_COUNT_TERMS;
+    FUZZ_CHECK(tk_count_text(&co, &ws, &terms, first, text, len) == TK_OK);
+    FUZZ_CHECK(terms.vocab.n == v->n && terms.vocab.total == v->total && terms.n_entries == 0);
+    for (i = 0; i < v->n; i++) {
+        size_t l2;
+        const uint8_t *a = tk_vocab_term(v, i, &len_i), *b = tk_vocab_term(&terms.vocab, i, &l2);
+        FUZZ_CHECK(tk_bytes_cmp(a, len_i, b, l2) == 0);
+        FUZZ_CHECK(VOCAB_COUNT(&terms.vocab, i) == VOCAB_COUNT(v, i));
+    }
+
+    /* Rows: one entry per distinct term and document, ids in first-seen order. */
+    co.mode = TK_COUNT_ROWS;
+    FUZZ_CHECK(tk_count_text(&co, &ws, &rows, first, text, len) == TK_OK);
+    FUZZ_CHECK(rows.n_entries == v->n);
+    FUZZ_CHECK(tk_count_text(&co, &ws, &rows, second, text, len) == TK_OK);
+    FUZZ_CHECK(rows.n_entries == 2 * v->n);
+    for (i = 0; i < rows.n_entries; i++) {
+        uint32_t id = TK_ENTRY_ID(rows.entries[i]);
+        FUZZ_CHECK(id == i % (v->n ? v->n : 1));
+        FUZZ_CHECK((int64_t)TK_ENTRY_VALUE(rows.entries[i]) == VOCAB_COUNT(v, id));
+    }
+
+    /* Two runs of the same terms merge to them, sorted, with summed tf and df. */
+    rank = tk_malloc(n * sizeof *rank);
+    map_a = tk_malloc(n * sizeof *map_a);
+    map_b = tk_malloc(n * sizeof *map_b);
+    FUZZ_CHECK(rank && map_a && map_b);
+    FUZZ_CHECK(tk_term_run_pack(&rows.vocab, 1, &run, rank) == TK_OK);
+    FUZZ_CHECK(run.n == v->n);
+    for (i = 0; i < rows.n_entries; i++)
+        run.df[rank[TK_ENTRY_ID(rows.entries[i])]]++;
+    runs[0] = runs[1] = &run;
+    maps[0] = map_a;
+    maps[1] = map_b;
+    FUZZ_CHECK(tk_run_merge_init(&merge, runs, maps, 2, 1 + len % 5, 1) == TK_OK);
+    for (i = 0; i < merge.n_ranges; i++)
+        FUZZ_CHECK(tk_run_merge_range(&merge, i) == TK_OK);
+    FUZZ_CHECK(tk_run_merge_finish(&merge) == v->n);
+    for (i = 0; i < v->n; i++)
+        FUZZ_CHECK(map_a[i] == i && map_b[i] == i);
+    {
+        tk_merge_walker w;
+        const uint8_t *t, *prev = NULL;
+        size_t tl, prev_len = 0, g = 0, part = 0, local = 0;
+        int64_t tf;
+        memset(&w, 0, sizeof w);
+        w.merge = &merge;
+        while ((t = tk_merge_walker_next(&w, &tl, &tf)) != NULL) {
+            long long id = tk_vocab_find(v, t, tl);
+            FUZZ_CHECK(id >= 0 && rank[id] == g);
+            FUZZ_CHECK(tf == 4 * VOCAB_COUNT(v, id));   /* 2 documents x 2 runs */
+            if (prev)
+                FUZZ_CHECK(tk_bytes_cmp(prev, prev_len, t, tl) < 0);
+            while (local >= merge.parts[part].n) {
+                part++;
+                local = 0;
+            }
+            FUZZ_CHECK(merge.parts[part].df[local] == 4);
+            local++;
+            prev = t;
+            prev_len = tl;
+            g++;
+        }
+        FUZZ_CHECK(g == v->n);
+    }
+    tk_run_merge_free(&merge);
+    tk_term_run_free(&run);
+
+    /* A fixed vocabulary: columns are ids, the row is sorted. */
+    tk_vocab_init(&index);
+    for (i = 0; i < v->n; i++) {
+        const uint8_t *t = tk_vocab_term(v, i, &len_i);
+        FUZZ_CHECK(tk_vocab_add(&index, t, len_i, 0, NULL) == TK_OK);
+    }
+    co.mode = TK_COUNT_FIXED;
+    co.fixed = &index;
+    FUZZ_CHECK(tk_count_text(&co, &ws, &fixed, first, text, len) == TK_OK);
+    FUZZ_CHECK(fixed.n_entries == v->n);
+    for (i = 0; i < fixed.n_entries; i++) {
+        FUZZ_CHECK(TK_ENTRY_ID(fixed.entries[i]) == i);
+        FUZZ_CHECK((int64_t)TK_ENTRY_VALUE(fixed.entries[i]) == VOCAB_COUNT(v, i));
+    }
+
+    /* Hashed columns: strictly increasing, in range, nonzero, bounded. */
+    co.mode = TK_COUNT_HASHED;
+    co.n_features = 1 + len % 97;
+    co.alternate_sign = (int)(len & 1);
+    FUZZ_CHECK(tk_count_text(&co, &ws, &hashed, first, text, len) == TK_OK);
+    for (i = 0; i < hashed.n_entries; i++) {
+        int32_t value = (int32_t)TK_ENTRY_VALUE(hashed.entries[i]);
+        FUZZ_CHECK(TK_ENTRY_ID(hashed.entries[i]) < co.n_features && value != 0);
+        if (i)
+            FUZZ_CHECK(TK_ENTRY_ID(hashed.entries[i - 1]) < TK_ENTRY_ID(hashed.entries[i]));
+        sum += value < 0 ? -(int64_t)value : value;
+    }
+    FUZZ_CHECK(sum <= v->total);
+
+    tk_free(rank);
+    tk_free(map_a);
+    tk_free(map_b);
+    tk_vocab_free(&index);
+    tk_count_chunk_free(&terms);
+    tk_count_chunk_free(&rows);
+    tk_count_chunk_free(&fixed);
+    tk_count_chunk_free(&hashed);
+    tk_count_scratch_free(&ws);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_input in = {data, size};
@@ -227,6 +368,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rc == TK_OK);
     FUZZ_CHECK(ctx.emitted == expected);
     check_vocab(&vocab, ctx.emitted);
+    check_counting(&ng, &opts, stopwords, text, text_len, &vocab);
 
     /* prepare + emit in one call, on the reused buffer, gives the same. */
     memset(&again, 0, sizeof again);

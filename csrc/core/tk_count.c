@@ -1,0 +1,321 @@
+#include <string.h>
+
+#include "tk_count.h"
+
+void tk_count_chunk_free(tk_count_chunk *chunk)
+{
+    tk_vocab_free(&chunk->vocab);
+    tk_free(chunk->entries);
+    memset(chunk, 0, sizeof *chunk);
+}
+
+void tk_count_scratch_free(tk_count_scratch *scratch)
+{
+    tk_ngram_buf_free(&scratch->buf);
+    tk_free(scratch->stamp);
+    tk_free(scratch->pos);
+    tk_free(scratch->tmp);
+    memset(scratch, 0, sizeof *scratch);
+}
+
+/* Grams wait in a short FIFO after their hash table slot is prefetched,
+ * hiding most cache misses of large vocabularies; order is unchanged. */
+#define PIPE_LEN 16
+typedef struct pending_gram {
+    const uint8_t *gram;
+    size_t len;
+    uint64_t hash;
+} pending_gram;
+
+/* One document being counted. */
+typedef struct doc_sink {
+    const tk_count_opts *opts;
+    tk_count_scratch *ws;
+    tk_count_chunk *out;
+    tk_count_doc doc;
+    size_t row_start;              /* first entry of the document's row */
+    size_t since_check;            /* grams since the last look at opts->cancel */
+    pending_gram pipe[PIPE_LEN];
+    size_t pipe_head, pipe_len;
+} doc_sink;
+
+static int ensure_stamps(tk_count_scratch *ws, size_t need)
+{
+    size_t cap = ws->stamp_cap, cap2;
+    int rc;
+    if (need <= cap)
+        return TK_OK;
+    cap2 = cap;
+    if ((rc = tk_grow((void **)&ws->stamp, &cap, need, sizeof *ws->stamp)) < 0)
+        return rc;
+    if ((rc = tk_grow((void **)&ws->pos, &cap2, cap, sizeof *ws->pos)) < 0)
+        return rc;
+    memset(ws->stamp + ws->stamp_cap, 0, (cap - ws->stamp_cap) * sizeof *ws->stamp);
+    ws->stamp_cap = cap;
+    return TK_OK;
+}
+
+/*
+ * Count id once more in the current document's row: bump its entry at
+ * *pos when the row already has it (seen), else append one and record its
+ * position in *pos.  The callers keep "seen" in different places.
+ */
+static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos)
+{
+    tk_count_chunk *out = d->out;
+    int rc;
+    if (seen) {
+        uint64_t *e = &out->entries[d->row_start + *pos];
+        if (TK_ENTRY_VALUE(*e) == UINT32_MAX)
+            return TK_EOVERFLOW;
+        (*e)++;
+        return TK_OK;
+    }
+    if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                      sizeof *out->entries)) < 0)
+        return rc;
+    *pos = (uint32_t)(out->n_entries - d->row_start);
+    out->entries[out->n_entries++] = TK_ENTRY(id, 1);
+    return TK_OK;
+}
+
+/* FIXED: "seen" is a per-thread stamp array indexed by column. */
+static int row_add(doc_sink *d, uint32_t id)
+{
+    tk_count_scratch *ws = d->ws;
+    int rc;
+    if (id >= ws->stamp_cap && (rc = ensure_stamps(ws, (size_t)id + 1)) < 0)
+        return rc;
+    rc = row_bump(d, id, ws->stamp[id] == d->doc.stamp, &ws->pos[id]);
+    if (rc == TK_OK)
+        ws->stamp[id] = d->doc.stamp;
+    return rc;
+}
+
+/*
+ * ROWS: "seen" is kept in the chunk's own term record (just brought into
+ * cache by the lookup) instead of a separate array.
+ */
+static int row_add_local(doc_sink *d, uint32_t id)
+{
+    tk_term *t = &d->out->vocab.terms[id];
+    int rc = row_bump(d, id, t->mark == d->doc.mark, &t->aux);
+    if (rc == TK_OK)
+        t->mark = d->doc.mark;
+    return rc;
+}
+
+static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
+{
+    uint32_t id;
+    int rc;
+    switch (d->opts->mode) {
+    case TK_COUNT_TERMS:
+        return tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, NULL);
+    case TK_COUNT_ROWS:
+        if ((rc = tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, &id)) < 0)
+            return rc;
+        return row_add_local(d, id);
+    case TK_COUNT_FIXED: {
+        long long found = tk_vocab_find_hashed(d->opts->fixed, g, len, h);
+        if (found < 0)
+            return TK_OK;
+        return row_add(d, (uint32_t)found);
+    }
+    default:
+        return TK_EINVAL;
+    }
+}
+
+static int flush_pipe(doc_sink *d)
+{
+    while (d->pipe_len) {
+        pending_gram *p = &d->pipe[d->pipe_head];
+        int rc = count_gram(d, p->gram, p->len, p->hash);
+        if (rc < 0)
+            return rc;
+        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
+        d->pipe_len--;
+    }
+    return TK_OK;
+}
+
+/* Grams stay valid until the document's emission ends (they point into
+ * the prepared buffer), so they can wait in the pipe until flush_pipe. */
+static int sink_gram(void *ctx, const uint8_t *g, size_t len)
+{
+    doc_sink *d = ctx;
+    const tk_count_opts *o = d->opts;
+    uint64_t h = tk_hash_bytes(g, len);
+    const tk_vocab *table;
+    int rc;
+
+    /* One huge document is one work item: look for Ctrl-C inside it too. */
+    if ((++d->since_check & 0xFFFF) == 0 && o->cancel
+        && __atomic_load_n(o->cancel, __ATOMIC_RELAXED))
+        return TK_ECANCELLED;
+
+    if (o->mode == TK_COUNT_HASHED) {
+        uint64_t col = (h & UINT64_C(0x7fffffffffffffff)) % o->n_features;
+        uint64_t neg = o->alternate_sign ? h >> 63 : 0;
+        tk_count_scratch *ws = d->ws;
+        if ((rc = tk_grow((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
+                          sizeof *ws->tmp)) < 0)
+            return rc;
+        ws->tmp[ws->tmp_len++] = (col << 1) | neg;
+        return TK_OK;
+    }
+    table = o->mode == TK_COUNT_FIXED ? o->fixed : &d->out->vocab;
+    tk_vocab_prefetch(table, h);
+    if (d->pipe_len == PIPE_LEN) {
+        pending_gram *p = &d->pipe[d->pipe_head];
+        if ((rc = count_gram(d, p->gram, p->len, p->hash)) < 0)
+            return rc;
+        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
+        d->pipe_len--;
+    }
+    {
+        pending_gram *q = &d->pipe[(d->pipe_head + d->pipe_len) % PIPE_LEN];
+        q->gram = g;
+        q->len = len;
+        q->hash = h;
+        d->pipe_len++;
+    }
+    /* halfway down the pipe the slot is cached: fetch the term record */
+    if (d->pipe_len > PIPE_LEN / 2)
+        tk_vocab_prefetch_term(table, d->pipe[(d->pipe_head + d->pipe_len - 1 - PIPE_LEN / 2)
+                                              % PIPE_LEN].hash);
+    return TK_OK;
+}
+
+/* Rows are short: insertion sort below 24, else an inlined quicksort. */
+void tk_sort_u64(uint64_t *a, size_t n)
+{
+    while (n > 24) {
+        uint64_t x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
+        size_t i = 0, j = n - 1;
+        pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* recurse into the smaller part, loop on the larger */
+        if (j + 1 < n - j - 1) {
+            tk_sort_u64(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            tk_sort_u64(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    {
+        size_t i;
+        for (i = 1; i < n; i++) {
+            uint64_t x = a[i];
+            size_t k = i;
+            while (k > 0 && a[k - 1] > x) {
+                a[k] = a[k - 1];
+                k--;
+            }
+            a[k] = x;
+        }
+    }
+}
+
+/* HASHED: turn a document's (column, sign) pairs into summed, sorted entries. */
+static int flush_hashed_row(doc_sink *d)
+{
+    tk_count_scratch *ws = d->ws;
+    tk_count_chunk *out = d->out;
+    size_t i = 0;
+    int rc;
+    tk_sort_u64(ws->tmp, ws->tmp_len);
+    while (i < ws->tmp_len) {
+        uint64_t col = ws->tmp[i] >> 1;
+        int64_t sum = 0;
+        for (; i < ws->tmp_len && ws->tmp[i] >> 1 == col; i++)
+            sum += (ws->tmp[i] & 1) ? -1 : 1;
+        if (sum == 0)
+            continue;
+        if (sum > INT32_MAX || sum < INT32_MIN)
+            return TK_EOVERFLOW;
+        if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                          sizeof *out->entries)) < 0)
+            return rc;
+        out->entries[out->n_entries++] = TK_ENTRY(col, (int32_t)sum);
+    }
+    ws->tmp_len = 0;
+    return TK_OK;
+}
+
+static void sink_init(doc_sink *d, const tk_count_opts *opts, tk_count_scratch *ws,
+                      tk_count_chunk *out, tk_count_doc doc)
+{
+    d->opts = opts;
+    d->ws = ws;
+    d->out = out;
+    d->doc = doc;
+    d->row_start = out->n_entries;
+    d->since_check = 0;
+    d->pipe_head = 0;
+    d->pipe_len = 0;
+    ws->tmp_len = 0;
+}
+
+/* After the grams (rc from emitting them): drain the pipe, finish the row. */
+static int sink_finish(doc_sink *d, int rc)
+{
+    if (rc == TK_OK)
+        rc = flush_pipe(d);
+    if (rc == TK_OK && d->opts->mode == TK_COUNT_HASHED)
+        rc = flush_hashed_row(d);
+    /* Columns are final: sort here, on the counting thread.  (An empty
+     * first row has no entries array yet: NULL + 0 is undefined.) */
+    if (rc == TK_OK && d->opts->mode == TK_COUNT_FIXED && d->out->n_entries > d->row_start)
+        tk_sort_u64(d->out->entries + d->row_start, d->out->n_entries - d->row_start);
+    return rc;
+}
+
+int tk_count_text(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count_chunk *chunk,
+                  tk_count_doc doc, const uint8_t *text, size_t len)
+{
+    doc_sink d;
+    int rc;
+    sink_init(&d, opts, scratch, chunk, doc);
+    rc = tk_ngram_prepare_cancellable(&opts->ng, opts->tok, opts->stopwords, text, len,
+                                      &scratch->buf, opts->cancel);
+    if (rc == TK_OK)
+        rc = tk_ngram_emit(&opts->ng, &scratch->buf, sink_gram, &d);
+    return sink_finish(&d, rc);
+}
+
+int tk_count_terms(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count_chunk *chunk,
+                   tk_count_doc doc, const uint8_t *data, const size_t *ends, size_t n_terms,
+                   int make_grams)
+{
+    doc_sink d;
+    int rc = TK_OK;
+    sink_init(&d, opts, scratch, chunk, doc);
+    if (make_grams) {
+        rc = tk_ngram_prepare_tokens(&scratch->buf, data, ends, n_terms);
+        if (rc == TK_OK)
+            rc = tk_ngram_emit(&opts->ng, &scratch->buf, sink_gram, &d);
+    } else {
+        size_t k, prev = 0;
+        for (k = 0; k < n_terms && rc == TK_OK; k++) {
+            rc = sink_gram(&d, data + prev, ends[k] - prev);
+            prev = ends[k];
+        }
+    }
+    return sink_finish(&d, rc);
+}

@@ -1,0 +1,91 @@
+/*
+ * Counting one document's n-grams into a chunk: the inner loop behind
+ * count() and the vectorizers.
+ *
+ * A chunk is a run of consecutive documents counted by one thread.  It has
+ * its own vocabulary (terms in order of first appearance) and, except when
+ * only totals are wanted, one row of entries per document.  An entry packs
+ * a term id or column with its value: TK_ENTRY(id, value).  The caller
+ * owns the order of chunks and merges them (tk_vocab_merge, or term runs
+ * for a fit: tk_termrun.h), so results do not depend on thread counts.
+ */
+#ifndef TK_COUNT_H
+#define TK_COUNT_H
+
+#include "tk_ngram.h"
+#include "tk_vocab.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tk_count_mode {
+    TK_COUNT_TERMS = 0,   /* totals only: chunk vocabulary with counts, no rows */
+    TK_COUNT_ROWS = 1,    /* rows of (chunk term id, count): a vectorizer fit */
+    TK_COUNT_FIXED = 2,   /* rows of (column of a fixed vocabulary, count), sorted */
+    TK_COUNT_HASHED = 3   /* rows of (hashed column, signed count), summed and sorted */
+};
+
+#define TK_ENTRY(id, value) (((uint64_t)(id) << 32) | (uint64_t)(uint32_t)(value))
+#define TK_ENTRY_ID(e) ((uint32_t)((e) >> 32))
+#define TK_ENTRY_VALUE(e) ((uint32_t)(e))
+
+typedef struct tk_count_opts {
+    int mode;                          /* enum tk_count_mode */
+    tk_ngram_opts ng;
+    const tk_tokenizer_opts *tok;      /* text input */
+    const tk_stopwords *stopwords;     /* text input; may be NULL */
+    const tk_vocab *fixed;             /* TK_COUNT_FIXED: read-only, shared */
+    uint64_t n_features;               /* TK_COUNT_HASHED */
+    int alternate_sign;                /* TK_COUNT_HASHED */
+    const int *cancel;                 /* read atomically; nonzero stops with TK_ECANCELLED */
+} tk_count_opts;
+
+typedef struct tk_count_chunk {
+    tk_vocab vocab;                    /* TERMS / ROWS: the chunk's own terms */
+    uint64_t *entries;                 /* ROWS / FIXED / HASHED: TK_ENTRY, row after row */
+    size_t n_entries, entries_cap;
+} tk_count_chunk;
+
+/* Per-thread buffers, reused from document to document. */
+typedef struct tk_count_scratch {
+    tk_ngram_buf buf;
+    size_t *stamp;                     /* FIXED: last document (+1) that had a column */
+    uint32_t *pos;                     /* its position in that document's row */
+    size_t stamp_cap;
+    uint64_t *tmp;                     /* HASHED: one document's (column << 1 | sign) */
+    size_t tmp_len, tmp_cap;
+} tk_count_scratch;
+
+void tk_count_chunk_free(tk_count_chunk *chunk);
+void tk_count_scratch_free(tk_count_scratch *scratch);
+
+/*
+ * Where a document sits: stamp is unique per document among all that use
+ * one scratch (for example its corpus index + 1); mark is its position in
+ * its chunk + 1.  Both are nonzero.
+ */
+typedef struct tk_count_doc {
+    size_t stamp;
+    uint32_t mark;
+} tk_count_doc;
+
+/* Count the n-grams of a UTF-8 text (tokenized with opts->tok).  The
+ * document's row is chunk->entries from the old n_entries on. */
+int tk_count_text(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count_chunk *chunk,
+                  tk_count_doc doc, const uint8_t *text, size_t len);
+
+/* Count pre-analyzed terms: term k is data[ends[k-1] .. ends[k]).  With
+ * make_grams, word n-grams of them (opts->ng); otherwise each term once. */
+int tk_count_terms(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count_chunk *chunk,
+                   tk_count_doc doc, const uint8_t *data, const size_t *ends, size_t n_terms,
+                   int make_grams);
+
+/* Sort 64-bit values ascending (rows are short: insertion sort below 24). */
+void tk_sort_u64(uint64_t *a, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

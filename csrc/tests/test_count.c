@@ -1,0 +1,277 @@
+/* Unit tests for counting documents into chunks (tk_count.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tk_count.h"
+#include "tk_test.h"
+
+static tk_tokenizer_opts word_opts(void)
+{
+    tk_tokenizer_opts o;
+    memset(&o, 0, sizeof o);
+    o.case_mode = TK_CASE_LOWER;
+    o.norm = TK_NORM_NONE;
+    o.kinds = TK_KIND_WORD | TK_KIND_NUMBER;
+    o.min_len = 1;
+    return o;
+}
+
+static tk_count_opts count_opts(int mode, const tk_tokenizer_opts *tok, size_t lo, size_t hi)
+{
+    tk_count_opts o;
+    memset(&o, 0, sizeof o);
+    o.mode = mode;
+    o.ng.analyzer = TK_ANALYZER_WORD;
+    o.ng.lo = lo;
+    o.ng.hi = hi;
+    o.tok = tok;
+    return o;
+}
+
+static int count_str(const tk_count_opts *o, tk_count_scratch *ws, tk_count_chunk *chunk,
+                     size_t stamp, uint32_t mark, const char *text)
+{
+    tk_count_doc doc;
+    doc.stamp = stamp;
+    doc.mark = mark;
+    return tk_count_text(o, ws, chunk, doc, (const uint8_t *)text, strlen(text));
+}
+
+static long long id_of(const tk_vocab *v, const char *term)
+{
+    return tk_vocab_find(v, (const uint8_t *)term, strlen(term));
+}
+
+static void test_terms_mode(void)
+{
+    tk_tokenizer_opts tok = word_opts();
+    tk_count_opts o = count_opts(TK_COUNT_TERMS, &tok, 1, 2);
+    tk_count_scratch ws;
+    tk_count_chunk c;
+    memset(&ws, 0, sizeof ws);
+    memset(&c, 0, sizeof c);
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 1, 1, "The cat, the CAT."), TK_OK);
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 2, 2, ""), TK_OK);
+    /* ids in order of first appearance; all 1-grams come before 2-grams */
+    CHECK_EQ_INT(id_of(&c.vocab, "the"), 0);
+    CHECK_EQ_INT(id_of(&c.vocab, "cat"), 1);
+    CHECK_EQ_INT(id_of(&c.vocab, "the cat"), 2);
+    CHECK_EQ_INT(id_of(&c.vocab, "cat the"), 3);
+    CHECK_EQ_INT(c.vocab.n, 4);
+    CHECK_EQ_INT(c.vocab.terms[0].count, 2);
+    CHECK_EQ_INT(c.vocab.terms[2].count, 2);
+    CHECK_EQ_INT(c.n_entries, 0);   /* totals only */
+    tk_count_chunk_free(&c);
+    tk_count_scratch_free(&ws);
+}
+
+static void test_rows_mode(void)
+{
+    tk_tokenizer_opts tok = word_opts();
+    tk_count_opts o = count_opts(TK_COUNT_ROWS, &tok, 1, 1);
+    tk_count_scratch ws;
+    tk_count_chunk c;
+    memset(&ws, 0, sizeof ws);
+    memset(&c, 0, sizeof c);
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 1, 1, "a b a c a"), TK_OK);
+    CHECK_EQ_INT(c.n_entries, 3);
+    CHECK(c.entries[0] == TK_ENTRY(0, 3) && c.entries[1] == TK_ENTRY(1, 1)
+          && c.entries[2] == TK_ENTRY(2, 1));
+    /* The next document's row starts fresh, even for known terms. */
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 2, 2, "c d c"), TK_OK);
+    CHECK_EQ_INT(c.n_entries, 5);
+    CHECK(c.entries[3] == TK_ENTRY(2, 2) && c.entries[4] == TK_ENTRY(3, 1));
+    CHECK_EQ_INT(c.vocab.terms[2].count, 3);
+    tk_count_chunk_free(&c);
+    tk_count_scratch_free(&ws);
+}
+
+static void test_fixed_mode(void)
+{
+    tk_tokenizer_opts tok = word_opts();
+    tk_count_opts o = count_opts(TK_COUNT_FIXED, &tok, 1, 1);
+    tk_count_scratch ws;
+    tk_count_chunk c;
+    tk_vocab fixed;
+    memset(&ws, 0, sizeof ws);
+    memset(&c, 0, sizeof c);
+    tk_vocab_init(&fixed);
+    CHECK_EQ_INT(tk_vocab_add(&fixed, (const uint8_t *)"zebra", 5, 0, NULL), TK_OK);
+    CHECK_EQ_INT(tk_vocab_add(&fixed, (const uint8_t *)"dog", 3, 0, NULL), TK_OK);
+    CHECK_EQ_INT(tk_vocab_add(&fixed, (const uint8_t *)"cat", 3, 0, NULL), TK_OK);
+    o.fixed = &fixed;
+    /* Regression: an empty first row used to sort at NULL + 0 (UB). */
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 99, 99, "bird bird"), TK_OK);
+    CHECK_EQ_INT(c.n_entries, 0);
+    /* Unknown terms are skipped; the row is sorted by column. */
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 1, 1, "cat bird dog zebra cat"), TK_OK);
+    CHECK_EQ_INT(c.n_entries, 3);
+    CHECK(c.entries[0] == TK_ENTRY(0, 1) && c.entries[1] == TK_ENTRY(1, 1)
+          && c.entries[2] == TK_ENTRY(2, 2));
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 2, 2, "dog dog"), TK_OK);
+    CHECK_EQ_INT(c.n_entries, 4);
+    CHECK(c.entries[3] == TK_ENTRY(1, 2));
+    CHECK_EQ_INT(c.vocab.n, 0);     /* the fixed vocabulary is never written */
+    tk_vocab_free(&fixed);
+    tk_count_chunk_free(&c);
+    tk_count_scratch_free(&ws);
+}
+
+static void test_hashed_mode(void)
+{
+    tk_tokenizer_opts tok = word_opts();
+    tk_count_opts o = count_opts(TK_COUNT_HASHED, &tok, 1, 1);
+    tk_count_scratch ws;
+    tk_count_chunk c;
+    const char *words[] = {"alpha", "beta", "gamma", "delta", "alpha"};
+    int64_t want[8] = {0};
+    size_t i, at = 0;
+    int col;
+    memset(&ws, 0, sizeof ws);
+    memset(&c, 0, sizeof c);
+    o.n_features = 8;
+    o.alternate_sign = 1;
+    for (i = 0; i < 5; i++) {
+        uint64_t h = tk_hash_bytes((const uint8_t *)words[i], strlen(words[i]));
+        want[(h & UINT64_C(0x7fffffffffffffff)) % 8] += (h >> 63) ? -1 : 1;
+    }
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 1, 1, "alpha beta gamma delta alpha"), TK_OK);
+    /* summed per column, sorted, zero sums dropped */
+    for (col = 0; col < 8; col++) {
+        if (want[col] == 0)
+            continue;
+        CHECK(at < c.n_entries);
+        if (at >= c.n_entries)
+            break;
+        CHECK_EQ_INT(TK_ENTRY_ID(c.entries[at]), col);
+        CHECK_EQ_INT((int32_t)TK_ENTRY_VALUE(c.entries[at]), want[col]);
+        at++;
+    }
+    CHECK_EQ_INT(at, c.n_entries);
+    tk_count_chunk_free(&c);
+    tk_count_scratch_free(&ws);
+}
+
+static void test_pre_analyzed_terms(void)
+{
+    tk_count_opts o = count_opts(TK_COUNT_ROWS, NULL, 1, 2);
+    tk_count_scratch ws;
+    tk_count_chunk c;
+    const uint8_t data[] = "xyx";
+    const size_t ends[] = {1, 2, 3};
+    tk_count_doc doc = {1, 1};
+    memset(&ws, 0, sizeof ws);
+    memset(&c, 0, sizeof c);
+    /* as features: each term once, no n-grams */
+    CHECK_EQ_INT(tk_count_terms(&o, &ws, &c, doc, data, ends, 3, 0), TK_OK);
+    CHECK_EQ_INT(c.vocab.n, 2);
+    CHECK_EQ_INT(c.n_entries, 2);
+    CHECK(c.entries[0] == TK_ENTRY(0, 2) && c.entries[1] == TK_ENTRY(1, 1));
+    /* as tokens: 1- and 2-grams of them */
+    doc.stamp = 2;
+    doc.mark = 2;
+    CHECK_EQ_INT(tk_count_terms(&o, &ws, &c, doc, data, ends, 3, 1), TK_OK);
+    CHECK_EQ_INT(id_of(&c.vocab, "x y"), 2);
+    CHECK_EQ_INT(id_of(&c.vocab, "y x"), 3);
+    CHECK_EQ_INT(c.n_entries, 6);
+    tk_count_chunk_free(&c);
+    tk_count_scratch_free(&ws);
+}
+
+static void test_cancel(void)
+{
+    tk_tokenizer_opts tok = word_opts();
+    tk_count_opts o = count_opts(TK_COUNT_TERMS, &tok, 1, 1);
+    tk_count_scratch ws;
+    tk_count_chunk c;
+    int cancel = 1;
+    size_t n = 200000, i;
+    char *text = malloc(2 * n + 1);
+    memset(&ws, 0, sizeof ws);
+    memset(&c, 0, sizeof c);
+    for (i = 0; i < n; i++) {
+        text[2 * i] = 'a';
+        text[2 * i + 1] = ' ';
+    }
+    text[2 * n] = '\0';
+    o.cancel = &cancel;
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 1, 1, text), TK_ECANCELLED);
+    cancel = 0;
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 2, 2, text), TK_OK);
+    CHECK_EQ_INT(c.vocab.n, 1);
+    free(text);
+    tk_count_chunk_free(&c);
+    tk_count_scratch_free(&ws);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_sort(void)
+{
+    uint64_t state = 88172645463325252u;
+    size_t n, i;
+    for (n = 0; n < 3000; n = n * 2 + 1) {
+        uint64_t *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
+        for (i = 0; i < n; i++) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            a[i] = b[i] = (n % 3 == 0) ? state % 5 : state;   /* many ties, or none */
+        }
+        tk_sort_u64(a, n);
+        qsort(b, n, sizeof *b, cmp_u64);
+        CHECK(n == 0 || memcmp(a, b, n * sizeof *a) == 0);
+        free(a);
+        free(b);
+    }
+}
+
+/* Every allocation failure is an error code, never a crash or a leak
+ * (valgrind checks leaks in `make valgrind`). */
+static void test_alloc_failures(void)
+{
+    tk_tokenizer_opts tok = word_opts();
+    long n;
+    int mode;
+    for (mode = TK_COUNT_TERMS; mode <= TK_COUNT_HASHED; mode++)
+        for (n = 1; n < 30; n++) {
+            tk_count_opts o = count_opts(mode, &tok, 1, 2);
+            tk_count_scratch ws;
+            tk_count_chunk c;
+            tk_vocab fixed;
+            int rc;
+            memset(&ws, 0, sizeof ws);
+            memset(&c, 0, sizeof c);
+            tk_vocab_init(&fixed);
+            CHECK_EQ_INT(tk_vocab_add(&fixed, (const uint8_t *)"b", 1, 0, NULL), TK_OK);
+            o.fixed = &fixed;
+            o.n_features = 16;
+            tk_alloc_fail_after(n);
+            rc = count_str(&o, &ws, &c, 1, 1, "a b c d e f a b c d e f g h");
+            if (rc == TK_OK)
+                rc = count_str(&o, &ws, &c, 2, 2, "b b b \xc3\xa9t\xc3\xa9 b");
+            tk_alloc_fail_after(0);
+            CHECK(rc == TK_OK || rc == TK_ENOMEM);
+            tk_vocab_free(&fixed);
+            tk_count_chunk_free(&c);
+            tk_count_scratch_free(&ws);
+        }
+}
+
+int main(void)
+{
+    test_terms_mode();
+    test_rows_mode();
+    test_fixed_mode();
+    test_hashed_mode();
+    test_pre_analyzed_terms();
+    test_cancel();
+    test_sort();
+    test_alloc_failures();
+    TEST_MAIN_END();
+}
