@@ -1,0 +1,100 @@
+/* Unit tests for the thread-job runner (tk_parallel_run in tk_core.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tk_core.h"
+#include "tk_test.h"
+
+#define N_ITEMS 600
+#define N_THREADS 2
+
+typedef struct job_state {
+    int seen[N_ITEMS];        /* how often each item ran */
+    int bad_worker;           /* a worker number out of range */
+    int fail_at;              /* item whose chunk fails, or -1 */
+    int poll_answer;
+    int polls;
+} job_state;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts;
+    ts.tv_sec = 0;
+    ts.tv_nsec = ms * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+static int run_items(void *ctx, size_t begin, size_t end, int worker)
+{
+    job_state *js = ctx;
+    size_t i;
+    if (worker < 0 || worker >= N_THREADS)
+        __atomic_store_n(&js->bad_worker, 1, __ATOMIC_SEQ_CST);
+    sleep_ms(1);   /* long enough for the calling thread to poll */
+    for (i = begin; i < end; i++) {
+        if ((int)i == js->fail_at)
+            return TK_EINVAL;
+        __atomic_fetch_add(&js->seen[i], 1, __ATOMIC_SEQ_CST);
+    }
+    return TK_OK;
+}
+
+static int poll_answer(void *ctx, size_t done, size_t total)
+{
+    job_state *js = ctx;
+    (void)done;
+    (void)total;
+    js->polls++;
+    return js->poll_answer;
+}
+
+static int run(job_state *js, int answer, int fail_at, int *cancel)
+{
+    tk_job job;
+    memset(js, 0, sizeof *js);
+    js->fail_at = fail_at;
+    js->poll_answer = answer;
+    memset(&job, 0, sizeof job);
+    job.n_items = N_ITEMS;
+    job.chunk = 5;
+    job.run = run_items;
+    job.ctx = js;
+    job.poll = poll_answer;
+    job.poll_ctx = js;
+    job.poll_ms = 1;
+    job.cancel = cancel;
+    return tk_parallel_run(&job, N_THREADS);
+}
+
+static void test_every_item_once(void)
+{
+    static job_state js;
+    int i;
+    CHECK_EQ_INT(run(&js, 0, -1, NULL), TK_OK);
+    for (i = 0; i < N_ITEMS; i++)
+        CHECK_EQ_INT(js.seen[i], 1);
+    CHECK(!js.bad_worker);
+    CHECK(js.polls > 0);
+}
+
+static void test_stop_and_errors(void)
+{
+    static job_state js;
+    int cancel = 0;
+    /* A nonzero poll cancels the job and raises the cancel flag. */
+    CHECK_EQ_INT(run(&js, 1, -1, &cancel), TK_ECANCELLED);
+    CHECK_EQ_INT(cancel, 1);
+    /* A failing chunk stops the job with its code. */
+    cancel = 0;
+    CHECK_EQ_INT(run(&js, 0, N_ITEMS / 2, &cancel), TK_EINVAL);
+    CHECK_EQ_INT(cancel, 1);
+}
+
+int main(void)
+{
+    test_every_item_once();
+    test_stop_and_errors();
+    TEST_MAIN_END();
+}
