@@ -200,6 +200,29 @@ def test_batch_pipeline_survives_garbage_collection_mid_build():
     assert got == expected
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_batch_lists_are_tracked_by_the_gc_when_returned(n_threads):
+    # batch keeps its per-document lists out of the cyclic GC while it
+    # builds them (they hold only str); they must be tracked again when
+    # returned, so that a cycle made through one of them is collected.
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    tok = tk.Tokenizer()
+    lists = tok.batch(["alpha beta", "gamma", ""] * 50, n_threads=n_threads)
+    assert all(gc.is_tracked(tokens) for tokens in lists)
+    node = Node()
+    node.tokens = lists[0]
+    lists[0].append(node)          # list -> node -> list
+    alive = weakref.ref(node)
+    del node, lists
+    gc.collect()
+    assert alive() is None
+
+
 def test_batch_progress_reaches_the_end_in_order():
     docs = ["ab cd ef " * 200] * 20_000
     seen = []
