@@ -117,10 +117,22 @@ PyObject *tkpy_str_from_utf8_hashed(tkpy_state *st, const uint8_t *bytes, size_t
 void tkpy_str_cache_clear(tkpy_state *st);
 
 /* Hint that the cache entry for hash is about to be looked up. */
-static inline void tkpy_str_cache_prefetch(tkpy_state *st, uint64_t hash)
+TK_PREFETCH_HELPER void tkpy_str_cache_prefetch(tkpy_state *st, uint64_t hash)
 {
     if (st && st->str_cache)
         __builtin_prefetch(&st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)]);
+}
+
+/* Second step, once the entry is cached: fetch the header of the str it
+ * holds, whose reference count the lookup changes (a hit increments it;
+ * a miss replaces the entry and decrements it). */
+TK_PREFETCH_HELPER void tkpy_str_cache_prefetch_str(tkpy_state *st, uint64_t hash)
+{
+    if (st && st->str_cache) {
+        PyObject *str = st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)].str;
+        if (str)
+            __builtin_prefetch(str);
+    }
 }
 
 /* Set a Python exception for a negative core code; returns NULL. */

@@ -245,6 +245,10 @@ static PyObject *token_list_to_python(tkpy_state *st, const tk_toklist *list, in
             ahead[j % PREFETCH_DISTANCE] = tk_hash_bytes(list->bytes + from, list->ends[j] - from);
             tkpy_str_cache_prefetch(st, ahead[j % PREFETCH_DISTANCE]);
         }
+        if (i + PREFETCH_DISTANCE / 2 < list->n) {
+            size_t j = i + PREFETCH_DISTANCE / 2;
+            tkpy_str_cache_prefetch_str(st, ahead[j % PREFETCH_DISTANCE]);
+        }
         tok = tkpy_str_from_utf8_hashed(st, list->bytes + start, end - start, hash);
         if (tok && offsets) {
             PyObject *triple = Py_BuildValue("(Nnn)", tok, (Py_ssize_t)list->spans[i].cp_start,

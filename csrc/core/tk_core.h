@@ -51,6 +51,15 @@ int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size);
 void tk_alloc_fail_after(long n);
 #endif
 
+/* For prefetch helpers: GCC judges a function whose only effect is
+ * __builtin_prefetch to be pure, and deletes calls to it that it did not
+ * inline.  Forced inlining keeps the prefetch in the caller. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TK_PREFETCH_HELPER static inline __attribute__((always_inline))
+#else
+#define TK_PREFETCH_HELPER static inline
+#endif
+
 /* ------------------------------------------------------------------ UTF-8 */
 /*
  * Decode one code point from valid UTF-8 at s (len > 0 bytes left).

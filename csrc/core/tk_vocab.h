@@ -78,7 +78,7 @@ static inline const uint8_t *tk_vocab_term(const tk_vocab *v, size_t id, size_t 
 
 /* Hints that a lookup of hash is coming (no effect on results): first
  * the slot, later (once the slot is likely cached) the term record. */
-static inline void tk_vocab_prefetch(const tk_vocab *v, uint64_t hash)
+TK_PREFETCH_HELPER void tk_vocab_prefetch(const tk_vocab *v, uint64_t hash)
 {
 #if defined(__GNUC__) || defined(__clang__)
     if (v->slots)
@@ -89,7 +89,7 @@ static inline void tk_vocab_prefetch(const tk_vocab *v, uint64_t hash)
 #endif
 }
 
-static inline void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
+TK_PREFETCH_HELPER void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
 {
 #if defined(__GNUC__) || defined(__clang__)
     if (v->slots) {
