@@ -46,7 +46,6 @@ typedef struct doc_in {
     size_t n_terms;
 } doc_in;
 
-
 /*
  * Finished rows, in document order, kept until the matrix is built.  For
  * FIT a segment keeps its chunk's own vocabulary: there is no global hash
