@@ -252,6 +252,31 @@ def test_tfidf_refit_between_counting_and_idf_leaves_one_fit():
     assert_consistent(vec, [DOCS[:half]])
     vec.transform(DOCS)        # a mismatched state fails here with ValueError
 
+
+# The same for CompressionKNN: fit stored its classes, label codes and
+# texts one by one, and predict read them one by one, so a refit in between
+# could pair one fit's codes with another's classes.
+def test_knn_refit_during_predict_uses_one_fit():
+    first_texts = ["apple banana", "apple pie", "river boat", "river bank"]
+    first_labels = ["fruit", "fruit", "water", "water"]
+    other_texts = ["x y z"] * 6
+    other_labels = list(range(6))
+
+    class RefitsMidway(textkern.CompressionKNN):
+        refits = 0
+
+        def _neighbor_indices(self, X, k, texts, kind):
+            if type(self).refits == 0:
+                type(self).refits += 1
+                textkern.CompressionKNN.fit(self, other_texts, other_labels)
+            return super()._neighbor_indices(X, k, texts, kind)
+
+    knn = RefitsMidway(k=1, level=1).fit(first_texts, first_labels)
+    predicted = knn.predict(["apple tart", "river ferry"])
+    assert RefitsMidway.refits == 1
+    assert list(predicted) == ["fruit", "water"]
+    assert len(knn.train_texts_) == len(knn._encoded) == 6       # the refit is in place
+
 # --------------------------------------------------------- everything at once
 def test_all_apis_at_once():
     tok = textkern.Tokenizer()

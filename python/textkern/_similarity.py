@@ -526,11 +526,11 @@ class CompressionKNN:
             raise ValueError(f"X and y have different lengths: {len(texts)} and {len(labels)}")
         if not texts:
             raise ValueError("cannot fit on zero training texts")
-        self.classes_, self._encoded = np.unique(labels, return_inverse=True)
-        self._encoded = self._encoded.reshape(-1)
-        self.train_texts_ = texts
-        self._kind = kind
-        self.n_features_in_ = 1
+        classes, encoded = np.unique(labels, return_inverse=True)
+        # One dict.update (one C call under the GIL): two threads fitting
+        # this classifier leave the parts of one fit, never a mix.
+        self.__dict__.update(classes_=classes, _encoded=encoded.reshape(-1), train_texts_=texts,
+                             _kind=kind, n_features_in_=1)
         return self
 
     def __setstate__(self, state: dict) -> None:
@@ -564,6 +564,27 @@ class CompressionKNN:
             raise NotFittedError(
                 "this CompressionKNN is not fitted yet: call fit(texts, labels) first")
 
+    def _fitted_state(self):
+        """Training texts, label codes, classes and text kind, all of one fit.
+
+        Read from one copy of the instance dict (a single C call), so that a
+        fit running in another thread meanwhile cannot mix two fits.
+        """
+        state = self.__dict__.copy()
+        if "train_texts_" not in state:
+            self._check_fitted()
+        return state["train_texts_"], state["_encoded"], state["classes_"], state.get("_kind")
+
+    def _neighbor_indices(self, X, k, texts, kind):
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(f"n_neighbors must be a positive int, not {k!r}")
+        if k > len(texts):
+            raise ValueError(f"n_neighbors = {k} exceeds the {len(texts)} training texts")
+        X = _as_texts(X, "X")
+        _check_texts(X, "X", kind)
+        return nearest(X, texts, k, level=self.level, format=self.format, sep=self.sep,
+                       metric=self.metric, n_threads=self.n_threads, progress=self.progress)
+
     def kneighbors(self, X: Sequence[Text], n_neighbors: Optional[int] = None,
                    return_distance: bool = True):
         """Nearest training texts of each query.
@@ -586,35 +607,27 @@ class CompressionKNN:
             int64 indices into the training texts, sorted by distance, ties
             to the lower index.
         """
-        self._check_fitted()
+        texts, _, _, kind = self._fitted_state()
         k = self.k if n_neighbors is None else n_neighbors
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"n_neighbors must be a positive int, not {k!r}")
-        if k > len(self.train_texts_):
-            raise ValueError(f"n_neighbors = {k} exceeds the {len(self.train_texts_)} training texts")
-        X = _as_texts(X, "X")
-        _check_texts(X, "X", getattr(self, "_kind", None))
-        indices, distances = nearest(X, self.train_texts_, k, level=self.level,
-                                     format=self.format, sep=self.sep, metric=self.metric,
-                                     n_threads=self.n_threads, progress=self.progress)
+        indices, distances = self._neighbor_indices(X, k, texts, kind)
         return (distances, indices) if return_distance else indices
 
     def predict(self, X: Sequence[Text]) -> np.ndarray:
         """Predicted label of each text, by the fair vote (see the class docstring)."""
-        self._check_fitted()
-        indices = self.kneighbors(X, return_distance=False)
-        labels = self._encoded[indices]
+        texts, encoded, classes, kind = self._fitted_state()
+        indices, _ = self._neighbor_indices(X, self.k, texts, kind)
+        labels = encoded[indices]
         if len(labels) == 0:
-            return self.classes_[:0]
+            return classes[:0]
         winners = _fair_vote(labels)
-        return self.classes_[labels[np.arange(len(labels)), winners]]
+        return classes[labels[np.arange(len(labels)), winners]]
 
     def predict_proba(self, X: Sequence[Text]) -> np.ndarray:
         """Share of the ``k`` neighbours' votes per class, columns ordered as ``classes_``."""
-        self._check_fitted()
-        indices = self.kneighbors(X, return_distance=False)
-        labels = self._encoded[indices]
-        proba = np.zeros((len(labels), len(self.classes_)), dtype=np.float64)
+        texts, encoded, classes, kind = self._fitted_state()
+        indices, _ = self._neighbor_indices(X, self.k, texts, kind)
+        labels = encoded[indices]
+        proba = np.zeros((len(labels), len(classes)), dtype=np.float64)
         rows = np.repeat(np.arange(len(labels)), labels.shape[1] if labels.ndim == 2 else 0)
         np.add.at(proba, (rows, labels.reshape(-1)), 1.0)
         if labels.size:
