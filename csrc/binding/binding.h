@@ -5,7 +5,7 @@
  *   module.c    module definition, multi-phase init, module state
  *   common.c    text conversion, error mapping, GIL-released thread jobs
  *   tokenize.c  segment(), tokenize(), Tokenizer
- *   batch.c     the counting engine: documents in batches on C threads
+ *   batch.c     documents, in batches, to the core's counting engine on C threads
  *   counts.c    ngrams(), count(), Counts
  *   vocabulary.c the Vocabulary type (a fitted vocabulary)
  *   matrix.c    fit_matrix(), transform_matrix(), hash_matrix() for the vectorizers
