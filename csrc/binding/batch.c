@@ -149,34 +149,10 @@ static int merge_chunk(batch_job *job, size_t c)
     return TK_OK;
 }
 
-/*
- * FIT, in the worker: pack the chunk's terms into a sorted run, renumber
- * the row entries by run position, count document frequencies when they
- * are wanted, and free the hash table.
- */
+/* FIT, in the worker: the chunk's terms become a sorted run (tk_count.h). */
 static int finish_fit_chunk(chunk_out *out, int want_stats)
 {
-    tk_vocab *v = &out->counts.vocab;
-    tk_term_run *run = &out->run;
-    uint32_t *rank = tk_malloc((v->n ? v->n : 1) * sizeof *rank);
-    size_t i;
-    int rc;
-
-    if (!rank) {
-        rc = TK_ENOMEM;
-        goto cleanup;
-    }
-    if ((rc = tk_term_run_pack(v, want_stats, run, rank)) < 0)
-        goto cleanup;
-    for (i = 0; i < out->counts.n_entries; i++) {
-        uint32_t pos = rank[TK_ENTRY_ID(out->counts.entries[i])];
-        if (run->df)
-            run->df[pos]++;
-        out->counts.entries[i] = TK_ENTRY(pos, TK_ENTRY_VALUE(out->counts.entries[i]));
-    }
-    tk_vocab_free(v);
-cleanup:
-    tk_free(rank);
+    int rc = tk_count_chunk_pack(&out->counts, want_stats, &out->run);
     /* The chunk's hash table is gone; without this its pages stay in this
      * thread's malloc arena until the end of the whole fit, raising the
      * peak by a chunk vocabulary or two (measured 9 MB of 94 on the

@@ -145,8 +145,14 @@ PyObject *tkpy_raise(int code);
  */
 int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress);
 
-/* Seconds on a monotonic clock (for rate-limiting progress reports). */
-double tkpy_monotonic_seconds(void);
+/*
+ * Call progress(done, total) unless the previous call was under 0.09 s
+ * ago (*next_report, 0 at first, keeps that time across calls); a last
+ * report always goes out.  So a bar moves about ten times a second, also
+ * when polls come 0.1 s apart.  Returns 0, or -1 with an exception set.
+ */
+int tkpy_progress_report(PyObject *progress, Py_ssize_t done, Py_ssize_t total, int last,
+                         double *next_report);
 
 /* What tkpy_run_job_ex reports to and runs while the workers work. */
 typedef struct tkpy_job_opts {

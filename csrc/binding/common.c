@@ -341,11 +341,26 @@ typedef struct gil_poll_ctx {
     int failed;
 } gil_poll_ctx;
 
-double tkpy_monotonic_seconds(void)
+static double monotonic_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int tkpy_progress_report(PyObject *progress, Py_ssize_t done, Py_ssize_t total, int last,
+                         double *next_report)
+{
+    double now = monotonic_seconds();
+    PyObject *r;
+    if (!last && now < *next_report)
+        return 0;
+    *next_report = now + 0.09;
+    r = PyObject_CallFunction(progress, "nn", done, total);
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return 0;
 }
 
 /* Runs on the calling thread while workers run: briefly retake the GIL. */
@@ -363,18 +378,12 @@ static int poll_with_gil(void *arg, size_t done, size_t total)
     else if (opts->progress && opts->progress != Py_None) {
         /* The end of the whole call always reports (the end of one part
          * of it, e.g. a block of a serial batch, only in its turn). */
-        double now = tkpy_monotonic_seconds();
         size_t overall = opts->done_before + done;
         Py_ssize_t shown_total = opts->total >= 0 ? opts->total : (Py_ssize_t)total;
         int last = shown_total > 0 ? overall >= (size_t)shown_total : done >= total;
-        if (last || now >= opts->next_report) {
-            PyObject *r = PyObject_CallFunction(opts->progress, "nn", (Py_ssize_t)overall,
-                                                shown_total);
-            if (!r)
-                ctx->failed = 1;
-            Py_XDECREF(r);
-            opts->next_report = now + 0.09;   /* polls come ~0.1 s apart */
-        }
+        if (tkpy_progress_report(opts->progress, (Py_ssize_t)overall, shown_total, last,
+                                 &opts->next_report) < 0)
+            ctx->failed = 1;
     }
     ctx->saved = PyEval_SaveThread();
     return ctx->failed;

@@ -291,7 +291,6 @@ static int single_text_run(void *arg, size_t begin, size_t end, int worker)
     return tokenize_text(ctx->conf, ctx->text, ctx->scratch, ctx->list);
 }
 
-/* scratch may be NULL for a temporary one. */
 /* A reused token list keeps buffers up to this size between calls. */
 #define KEPT_TOKLIST_BYTES ((size_t)1 << 20)
 
@@ -689,16 +688,9 @@ static PyObject *batch_serial(TokenizerObject *self, PyObject *seq, Py_ssize_t n
         }
         batch_untrack(tokens);
         PyList_SET_ITEM(result, i, tokens);
-        if (progress != Py_None) {
-            double now = tkpy_monotonic_seconds();
-            if (i + 1 == n || now >= next_report) {
-                PyObject *r = PyObject_CallFunction(progress, "nn", i + 1, n);
-                if (!r)
-                    Py_CLEAR(result);
-                Py_XDECREF(r);
-                next_report = now + 0.1;
-            }
-        }
+        if (progress != Py_None
+            && tkpy_progress_report(progress, i + 1, n, i + 1 == n, &next_report) < 0)
+            Py_CLEAR(result);
     }
     if (own)
         PyThread_release_lock(self->scratch_lock);

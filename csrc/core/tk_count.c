@@ -319,3 +319,29 @@ int tk_count_terms(const tk_count_opts *opts, tk_count_scratch *scratch, tk_coun
     }
     return sink_finish(&d, rc);
 }
+
+int tk_count_chunk_pack(tk_count_chunk *chunk, int want_stats, tk_term_run *run)
+{
+    tk_vocab *v = &chunk->vocab;
+    uint32_t *rank = tk_malloc((v->n ? v->n : 1) * sizeof *rank);
+    size_t i;
+    int rc;
+
+    memset(run, 0, sizeof *run);
+    if (!rank) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    if ((rc = tk_term_run_pack(v, want_stats, run, rank)) < 0)
+        goto cleanup;
+    for (i = 0; i < chunk->n_entries; i++) {
+        uint32_t pos = rank[TK_ENTRY_ID(chunk->entries[i])];
+        if (run->df)
+            run->df[pos]++;
+        chunk->entries[i] = TK_ENTRY(pos, TK_ENTRY_VALUE(chunk->entries[i]));
+    }
+    tk_vocab_free(v);
+cleanup:
+    tk_free(rank);
+    return rc;
+}

@@ -13,6 +13,7 @@
 #define TK_COUNT_H
 
 #include "tk_ngram.h"
+#include "tk_termrun.h"
 #include "tk_vocab.h"
 
 #ifdef __cplusplus
@@ -80,6 +81,14 @@ int tk_count_text(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count
 int tk_count_terms(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count_chunk *chunk,
                    tk_count_doc doc, const uint8_t *data, const size_t *ends, size_t n_terms,
                    int make_grams);
+
+/*
+ * TK_COUNT_ROWS, once the chunk's documents are counted: pack its terms
+ * into run (sorted), renumber its row entries by run position, count the
+ * document frequencies when want_stats, and free the chunk's vocabulary.
+ * On error the chunk is unchanged and run is empty.
+ */
+int tk_count_chunk_pack(tk_count_chunk *chunk, int want_stats, tk_term_run *run);
 
 /* Sort 64-bit values ascending (rows are short: insertion sort below 24). */
 void tk_sort_u64(uint64_t *a, size_t n);

@@ -87,6 +87,38 @@ static void test_rows_mode(void)
     tk_count_scratch_free(&ws);
 }
 
+/* A fit chunk packs into a sorted run; its rows then hold run positions. */
+static void test_chunk_pack(void)
+{
+    tk_tokenizer_opts tok = word_opts();
+    tk_count_opts o = count_opts(TK_COUNT_ROWS, &tok, 1, 1);
+    tk_count_scratch ws;
+    tk_count_chunk c;
+    tk_term_run run;
+    memset(&ws, 0, sizeof ws);
+    memset(&c, 0, sizeof c);
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 1, 1, "pear apple pear"), TK_OK);
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 2, 2, "fig apple"), TK_OK);
+    CHECK_EQ_INT(tk_count_chunk_pack(&c, 1, &run), TK_OK);
+    /* apple < fig < pear */
+    CHECK_EQ_INT(run.n, 3);
+    CHECK(run.lens[0] == 5 && memcmp(run.bytes, "apple", 5) == 0);
+    CHECK(c.entries[0] == TK_ENTRY(2, 2) && c.entries[1] == TK_ENTRY(0, 1));
+    CHECK(c.entries[2] == TK_ENTRY(1, 1) && c.entries[3] == TK_ENTRY(0, 1));
+    CHECK(run.counts[0] == 2 && run.counts[1] == 1 && run.counts[2] == 2);
+    CHECK(run.df[0] == 2 && run.df[1] == 1 && run.df[2] == 1);
+    CHECK_EQ_INT(c.vocab.n, 0);     /* the hash table is freed */
+    tk_term_run_free(&run);
+    tk_count_chunk_free(&c);
+    /* Without stats, no frequency arrays. */
+    CHECK_EQ_INT(count_str(&o, &ws, &c, 3, 1, "kiwi"), TK_OK);
+    CHECK_EQ_INT(tk_count_chunk_pack(&c, 0, &run), TK_OK);
+    CHECK(run.counts == NULL && run.df == NULL && run.n == 1);
+    tk_term_run_free(&run);
+    tk_count_chunk_free(&c);
+    tk_count_scratch_free(&ws);
+}
+
 static void test_fixed_mode(void)
 {
     tk_tokenizer_opts tok = word_opts();
@@ -255,6 +287,11 @@ static void test_alloc_failures(void)
             rc = count_str(&o, &ws, &c, 1, 1, "a b c d e f a b c d e f g h");
             if (rc == TK_OK)
                 rc = count_str(&o, &ws, &c, 2, 2, "b b b \xc3\xa9t\xc3\xa9 b");
+            if (rc == TK_OK && mode == TK_COUNT_ROWS) {
+                tk_term_run run;
+                rc = tk_count_chunk_pack(&c, 1, &run);
+                tk_term_run_free(&run);
+            }
             tk_alloc_fail_after(0);
             CHECK(rc == TK_OK || rc == TK_ENOMEM);
             tk_vocab_free(&fixed);
@@ -267,6 +304,7 @@ int main(void)
 {
     test_terms_mode();
     test_rows_mode();
+    test_chunk_pack();
     test_fixed_mode();
     test_hashed_mode();
     test_pre_analyzed_terms();
