@@ -24,6 +24,37 @@ static inline int bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
     return 1;
 }
 
+static inline void term_head(uint8_t head[TK_TERM_HEAD], const uint8_t *term, size_t len)
+{
+    memset(head, 0, TK_TERM_HEAD);
+    if (len)
+        memcpy(head, term, len < TK_TERM_HEAD ? len : TK_TERM_HEAD);
+}
+
+/* head is term_head(term, len): equal lengths and heads leave only the
+ * bytes past the head to compare. */
+static inline int term_equal(const tk_vocab *v, const tk_term *t, const uint8_t *head,
+                             const uint8_t *term, size_t len)
+{
+    if (t->len != len || memcmp(t->head, head, TK_TERM_HEAD) != 0)
+        return 0;
+    return len <= TK_TERM_HEAD
+           || bytes_equal(v->arena + t->off + TK_TERM_HEAD, term + TK_TERM_HEAD,
+                          len - TK_TERM_HEAD);
+}
+
+static void set_term(tk_term *t, size_t off, const uint8_t *term, size_t len, uint64_t hash,
+                     int64_t count)
+{
+    t->off = off;
+    t->len = (uint32_t)len;
+    t->count = count;
+    t->hash = hash;
+    t->mark = 0;
+    t->aux = 0;
+    term_head(t->head, term, len);
+}
+
 void tk_vocab_free(tk_vocab *v)
 {
     tk_free(v->arena);
@@ -66,12 +97,14 @@ long long tk_vocab_find_hashed(const tk_vocab *v, const uint8_t *term, size_t le
 {
     size_t s;
     uint32_t tag = (uint32_t)(hash >> 32);
+    uint8_t head[TK_TERM_HEAD];
     if (!v->slots)
         return -1;
+    term_head(head, term, len);
     for (s = (size_t)hash & v->mask; v->slots[s].id1; s = (s + 1) & v->mask) {
         if (v->slots[s].tag == tag) {
             const tk_term *t = &v->terms[v->slots[s].id1 - 1];
-            if (t->len == len && (len == 0 || bytes_equal(v->arena + t->off, term, len)))
+            if (term_equal(v, t, head, term, len))
                 return (long long)(v->slots[s].id1 - 1);
         }
     }
@@ -88,16 +121,18 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
 {
     size_t s, new_id;
     uint32_t tag = (uint32_t)(hash >> 32);
+    uint8_t head[TK_TERM_HEAD];
     int rc;
 
     if (!v->slots && v->n && (rc = tk_vocab_index(v)) < 0)
         return rc;
+    term_head(head, term, len);
     if (v->slots) {
         for (s = (size_t)hash & v->mask; v->slots[s].id1; s = (s + 1) & v->mask) {
             if (v->slots[s].tag == tag) {
                 size_t found = v->slots[s].id1 - 1;
                 tk_term *t = &v->terms[found];
-                if (t->len == len && (len == 0 || bytes_equal(v->arena + t->off, term, len))) {
+                if (term_equal(v, t, head, term, len)) {
                     /* counts are >= 0: only an overflow upwards is possible */
                     if (count > INT64_MAX - t->count || count > INT64_MAX - v->total)
                         return TK_EOVERFLOW;
@@ -125,12 +160,7 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
     new_id = v->n;
     if (len)   /* the arena may still be NULL for an empty first term */
         memcpy(v->arena + v->arena_len, term, len);
-    v->terms[new_id].off = v->arena_len;
-    v->terms[new_id].len = (uint32_t)len;
-    v->terms[new_id].count = count;
-    v->terms[new_id].hash = hash;
-    v->terms[new_id].mark = 0;
-    v->terms[new_id].aux = 0;
+    set_term(&v->terms[new_id], v->arena_len, term, len, hash, count);
     v->arena_len += len;
     v->total += count;
     v->n++;
@@ -317,12 +347,7 @@ int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint
         return rc;
     if (len)   /* the arena may still be NULL for an empty first term */
         memcpy(v->arena + v->arena_len, term, len);
-    v->terms[v->n].off = v->arena_len;
-    v->terms[v->n].len = (uint32_t)len;
-    v->terms[v->n].count = count;
-    v->terms[v->n].hash = hash;
-    v->terms[v->n].mark = 0;
-    v->terms[v->n].aux = 0;
+    set_term(&v->terms[v->n], v->arena_len, term, len, hash, count);
     v->arena_len += len;
     v->total += count;
     v->n++;

@@ -168,9 +168,52 @@ static void test_alloc_failures(void)
     }
 }
 
+/*
+ * Terms that share one hash reach the byte compare: the part kept in the
+ * term record (TK_TERM_HEAD bytes) and the rest in the arena must both
+ * decide, including NUL bytes, which the zero padding of the head must
+ * not confuse with a shorter term.
+ */
+static void test_same_hash_terms(void)
+{
+    static const char *const terms[] = {
+        "", "\0", "\0\0", "a", "a\0",
+        "abcdefghijk", "abcdefghijk\0", "abcdefghijkl", "abcdefghijklm",
+        "abcdefghijklX", "abcdefghijklmnopqrstuvwxyz0123", "abcdefghijklmnopqrstuvwxyz0124",
+        "Xbcdefghijklmnopqrstuvwxyz0123",
+    };
+    static const size_t lens[] = {0, 1, 2, 1, 2, 11, 12, 12, 13, 13, 30, 30, 30};
+    const uint64_t same_hash = UINT64_C(0x1234567812345678);
+    const size_t n = sizeof lens / sizeof lens[0];
+    tk_vocab v;
+    size_t i;
+    uint32_t id;
+    tk_vocab_init(&v);
+    for (i = 0; i < n; i++) {
+        CHECK_EQ_INT(tk_vocab_add_hashed(&v, (const uint8_t *)terms[i], lens[i], same_hash,
+                                         (int64_t)i + 1, &id), TK_OK);
+        CHECK_EQ_INT(id, i);
+    }
+    CHECK_EQ_INT(v.n, n);
+    for (i = 0; i < n; i++) {
+        CHECK_EQ_INT(tk_vocab_find_hashed(&v, (const uint8_t *)terms[i], lens[i], same_hash),
+                     i);
+        CHECK_EQ_INT(tk_vocab_add_hashed(&v, (const uint8_t *)terms[i], lens[i], same_hash,
+                                         100, &id), TK_OK);
+        CHECK_EQ_INT(id, i);
+        CHECK_EQ_INT(v.terms[i].count, (int64_t)i + 101);
+    }
+    CHECK_EQ_INT(tk_vocab_find_hashed(&v, (const uint8_t *)"abcdefghijklY", 13, same_hash), -1);
+    CHECK_EQ_INT(tk_vocab_find_hashed(&v, (const uint8_t *)"abcdefghijkl\0", 13, same_hash),
+                 -1);
+    CHECK_EQ_INT(tk_vocab_find_hashed(&v, (const uint8_t *)"\0\0\0", 3, same_hash), -1);
+    tk_vocab_free(&v);
+}
+
 int main(void)
 {
     test_basic();
+    test_same_hash_terms();
     test_empty_first_term();
     test_many_and_sort();
     test_cmp();
