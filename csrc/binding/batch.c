@@ -30,6 +30,12 @@ typedef struct chunk_out {
 
 typedef struct worker_state {
     tk_count_scratch scratch;
+    /* FIT: the emptied vocabulary of this worker's last chunk, whose
+     * buffers the next chunk counts into.  A fresh hash table per chunk
+     * cost a page fault per page, and handing each one back to the system
+     * (malloc_trim) stalled the other worker's arena: 10-15% of a 2-thread
+     * fit. */
+    tk_vocab spare;
     uint8_t *utf8;         /* the current document's UTF-8, if it was a deferred str */
     size_t utf8_cap;
 } worker_state;
@@ -54,6 +60,7 @@ typedef struct batch_job {
 static void worker_state_free(worker_state *ws)
 {
     tk_count_scratch_free(&ws->scratch);
+    tk_vocab_free(&ws->spare);
     tk_free(ws->utf8);
     memset(ws, 0, sizeof *ws);
 }
@@ -149,15 +156,16 @@ static int merge_chunk(batch_job *job, size_t c)
     return TK_OK;
 }
 
-/* FIT, in the worker: the chunk's terms become a sorted run (tk_count.h). */
-static int finish_fit_chunk(chunk_out *out, int want_stats)
+/* FIT, in the worker: the chunk's terms become a sorted run (tk_count.h),
+ * and its emptied vocabulary goes back to the worker for the next chunk. */
+static int finish_fit_chunk(chunk_out *out, worker_state *ws, int want_stats)
 {
     int rc = tk_count_chunk_pack(&out->counts, want_stats, &out->run);
-    /* The chunk's hash table is gone; without this its pages stay in this
-     * thread's malloc arena until the end of the whole fit, raising the
-     * peak by a chunk vocabulary or two (measured 9 MB of 94 on the
-     * benchmark's (1, 2)-gram fit). */
-    tkpy_release_free_memory();
+    if (rc == TK_OK) {
+        tk_vocab_free(&ws->spare);
+        ws->spare = out->counts.vocab;
+        tk_vocab_init(&out->counts.vocab);
+    }
     return rc;
 }
 
@@ -198,6 +206,11 @@ static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
         if (!out->row_nnz)
             return TK_ENOMEM;
     }
+    if (acc->mode == TK_COUNT_ROWS) {
+        tk_vocab_free(&out->counts.vocab);
+        out->counts.vocab = ws->spare;
+        tk_vocab_init(&ws->spare);
+    }
     for (i = begin; i < end; i++) {
         if ((rc = process_doc(job, out, ws, i)) < 0)
             return rc;
@@ -206,7 +219,7 @@ static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
         if (acc->progress)
             __atomic_fetch_add(&job->docs_done, 1, __ATOMIC_RELAXED);
     }
-    if (acc->mode == TK_COUNT_ROWS && (rc = finish_fit_chunk(out, acc->want_stats)) < 0)
+    if (acc->mode == TK_COUNT_ROWS && (rc = finish_fit_chunk(out, ws, acc->want_stats)) < 0)
         return rc;
     return finish_chunk(job, c);
 }
@@ -302,6 +315,10 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
         rc = tkpy_run_job_ex(&tj, threads, &opts);
     }
     pthread_mutex_destroy(&job.lock);
+    /* The spare vocabularies must not outlive the counting: the phases
+     * after it have their own peak. */
+    for (i = 0; i < acc->n_workers; i++)
+        tk_vocab_free(&acc->workers[i].spare);
     if (rc == 0 && job.next_merge != job.n_chunks) {
         PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: unmerged chunks");
         rc = -1;

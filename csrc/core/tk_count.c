@@ -340,7 +340,7 @@ int tk_count_chunk_pack(tk_count_chunk *chunk, int want_stats, tk_term_run *run)
             run->df[pos]++;
         chunk->entries[i] = TK_ENTRY(pos, TK_ENTRY_VALUE(chunk->entries[i]));
     }
-    tk_vocab_free(v);
+    tk_vocab_clear(v);
 cleanup:
     tk_free(rank);
     return rc;

@@ -85,7 +85,9 @@ int tk_count_terms(const tk_count_opts *opts, tk_count_scratch *scratch, tk_coun
 /*
  * TK_COUNT_ROWS, once the chunk's documents are counted: pack its terms
  * into run (sorted), renumber its row entries by run position, count the
- * document frequencies when want_stats, and free the chunk's vocabulary.
+ * document frequencies when want_stats, and empty the chunk's vocabulary
+ * (tk_vocab_clear: its buffers stay, so that a worker can count its next
+ * chunk into them instead of faulting in fresh pages for every chunk).
  * On error the chunk is unchanged and run is empty.
  */
 int tk_count_chunk_pack(tk_count_chunk *chunk, int want_stats, tk_term_run *run);

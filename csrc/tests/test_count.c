@@ -107,7 +107,24 @@ static void test_chunk_pack(void)
     CHECK(c.entries[2] == TK_ENTRY(1, 1) && c.entries[3] == TK_ENTRY(0, 1));
     CHECK(run.counts[0] == 2 && run.counts[1] == 1 && run.counts[2] == 2);
     CHECK(run.df[0] == 2 && run.df[1] == 1 && run.df[2] == 1);
-    CHECK_EQ_INT(c.vocab.n, 0);     /* the hash table is freed */
+    CHECK_EQ_INT(c.vocab.n, 0);     /* emptied, its buffers kept for the next chunk */
+    CHECK(c.vocab.slots != NULL && c.vocab.slots[0].id1 == 0);
+    /* An emptied vocabulary counts a new chunk from scratch. */
+    {
+        tk_count_chunk next;
+        tk_term_run run2;
+        memset(&next, 0, sizeof next);
+        next.vocab = c.vocab;
+        tk_vocab_init(&c.vocab);
+        CHECK_EQ_INT(count_str(&o, &ws, &next, 1, 1, "fig kiwi"), TK_OK);
+        CHECK_EQ_INT(tk_count_chunk_pack(&next, 1, &run2), TK_OK);
+        CHECK_EQ_INT(run2.n, 2);
+        CHECK(run2.lens[0] == 3 && memcmp(run2.bytes, "fig", 3) == 0);
+        CHECK(run2.counts[0] == 1 && run2.counts[1] == 1);
+        CHECK(next.entries[0] == TK_ENTRY(0, 1) && next.entries[1] == TK_ENTRY(1, 1));
+        tk_term_run_free(&run2);
+        tk_count_chunk_free(&next);
+    }
     tk_term_run_free(&run);
     tk_count_chunk_free(&c);
     /* Without stats, no frequency arrays. */
