@@ -290,7 +290,6 @@ int tkpy_text_from_object_deferred(PyObject *obj, int errors, Py_ssize_t index,
 int tkpy_text_encode(const tkpy_text *t, int errors, uint8_t **buf, size_t *cap,
                      const uint8_t **data, size_t *len)
 {
-    size_t i, at = 0;
     int rc;
 
     if (!t->ucs_kind) {
@@ -298,33 +297,14 @@ int tkpy_text_encode(const tkpy_text *t, int errors, uint8_t **buf, size_t *cap,
         *len = t->len;
         return TK_OK;
     }
-    /* At most 2 bytes per Latin-1 character, 3 per BMP one (U+FFFD too),
-     * 4 beyond. */
     if (t->n_chars > SIZE_MAX / 4)
         return TK_EOVERFLOW;
-    rc = tk_grow((void **)buf, cap, t->n_chars * (t->ucs_kind == 4 ? 4 : (size_t)t->ucs_kind + 1),
-                 1);
+    rc = tk_grow((void **)buf, cap, TK_UCS_UTF8_MAX(t->ucs_kind, t->n_chars), 1);
     if (rc < 0)
         return rc;
-    for (i = 0; i < t->n_chars; i++) {
-        uint32_t cp = t->ucs_kind == 1   ? ((const uint8_t *)t->ucs)[i]
-                      : t->ucs_kind == 2 ? ((const uint16_t *)t->ucs)[i]
-                                         : ((const uint32_t *)t->ucs)[i];
-        if (cp < 0x80) {   /* most characters, even in non-ASCII texts */
-            (*buf)[at++] = (uint8_t)cp;
-            continue;
-        }
-        if (cp >= 0xD800 && cp <= 0xDFFF) {
-            if (errors == TK_UTF8_STRICT)
-                return TK_ESURROGATE;
-            if (errors == TK_UTF8_REPLACE)
-                at += tk_utf8_encode(0xFFFD, *buf + at);
-            continue;
-        }
-        at += tk_utf8_encode(cp, *buf + at);
-    }
+    if ((rc = tk_utf8_from_ucs(t->ucs, t->ucs_kind, t->n_chars, errors, *buf, len)) < 0)
+        return rc;
     *data = *buf;
-    *len = at;
     return TK_OK;
 }
 

@@ -108,6 +108,17 @@ enum tk_utf8_errors { TK_UTF8_STRICT = 0, TK_UTF8_REPLACE = 1, TK_UTF8_IGNORE = 
 int tk_utf8_clean(const uint8_t *s, size_t len, int mode, int surrogates_are_units,
                   uint8_t **out, size_t *out_len);
 
+/*
+ * Encode n code units of a fixed-width string (kind 1: Latin-1 bytes,
+ * 2: UCS-2, 4: UCS-4 -- the layouts of CPython's str) as UTF-8 into out,
+ * which has room for TK_UCS_UTF8_MAX(kind, n) bytes; *out_len receives
+ * the length.  A surrogate unit (D800..DFFF) is TK_ESURROGATE under
+ * TK_UTF8_STRICT, U+FFFD under REPLACE and dropped under IGNORE.
+ */
+#define TK_UCS_UTF8_MAX(kind, n) ((n) * ((kind) == 4 ? 4u : (size_t)(kind) + 1u))
+int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t *out,
+                     size_t *out_len);
+
 /* -------------------------------------------------------- thread helper */
 /*
  * Run job->run over [0, n_items) in chunks on n_threads worker threads.

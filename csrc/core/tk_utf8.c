@@ -141,3 +141,110 @@ cleanup:
     tk_free(buf);
     return rc;
 }
+
+/*
+ * Most characters of most texts are ASCII, even in non-ASCII strings
+ * (spaces, digits, markup), so whole words of ASCII units are copied
+ * before falling back to one unit at a time.
+ */
+static size_t ascii_prefix_ucs1(const uint8_t *u, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        if (w & UINT64_C(0x8080808080808080))
+            break;
+        memcpy(out + i, u + i, 8);
+        i += 8;
+    }
+    while (i < n && u[i] < 0x80) {
+        out[i] = u[i];
+        i++;
+    }
+    return i;
+}
+
+static size_t ascii_prefix_ucs2(const uint16_t *u, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    while (i + 4 <= n) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        if (w & UINT64_C(0xFF80FF80FF80FF80))
+            break;
+        out[i] = (uint8_t)u[i];
+        out[i + 1] = (uint8_t)u[i + 1];
+        out[i + 2] = (uint8_t)u[i + 2];
+        out[i + 3] = (uint8_t)u[i + 3];
+        i += 4;
+    }
+    while (i < n && u[i] < 0x80) {
+        out[i] = (uint8_t)u[i];
+        i++;
+    }
+    return i;
+}
+
+static size_t ascii_prefix_ucs4(const uint32_t *u, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    while (i < n && u[i] < 0x80) {
+        out[i] = (uint8_t)u[i];
+        i++;
+    }
+    return i;
+}
+
+/* One non-ASCII unit; returns bytes written or TK_ESURROGATE. */
+static long encode_unit(uint32_t cp, int errors, uint8_t *out)
+{
+    if (cp >= 0xD800 && cp <= 0xDFFF) {
+        if (errors == TK_UTF8_STRICT)
+            return TK_ESURROGATE;
+        return errors == TK_UTF8_REPLACE ? (long)tk_utf8_encode(0xFFFD, out) : 0;
+    }
+    return (long)tk_utf8_encode(cp, out);
+}
+
+int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t *out,
+                     size_t *out_len)
+{
+    size_t i = 0, at = 0;
+    *out_len = 0;
+    if (kind != 1 && kind != 2 && kind != 4)
+        return TK_EINVAL;
+    while (i < n) {
+        size_t run;
+        uint32_t cp;
+        long w;
+        if (kind == 1) {
+            run = ascii_prefix_ucs1((const uint8_t *)units + i, n - i, out + at);
+            i += run;
+            at += run;
+            if (i == n)
+                break;
+            cp = ((const uint8_t *)units)[i];
+        } else if (kind == 2) {
+            run = ascii_prefix_ucs2((const uint16_t *)units + i, n - i, out + at);
+            i += run;
+            at += run;
+            if (i == n)
+                break;
+            cp = ((const uint16_t *)units)[i];
+        } else {
+            run = ascii_prefix_ucs4((const uint32_t *)units + i, n - i, out + at);
+            i += run;
+            at += run;
+            if (i == n)
+                break;
+            cp = ((const uint32_t *)units)[i];
+        }
+        if ((w = encode_unit(cp, errors, out + at)) < 0)
+            return (int)w;
+        at += (size_t)w;
+        i++;
+    }
+    *out_len = at;
+    return TK_OK;
+}
