@@ -456,29 +456,6 @@ static int batch_add(batch_in *b, PyObject *item, Py_ssize_t index, int input, i
     return 0;
 }
 
-/*
- * A worker met a lone surrogate: raise the error that converting the first
- * such text in order gives (naming the item and the str index), whichever
- * thread met one first.  first_index is the corpus index of b's first
- * document, or -1 for a single text.
- */
-static void raise_first_surrogate(const batch_in *b, Py_ssize_t first_index, int errors)
-{
-    size_t i;
-    PyErr_Clear();
-    for (i = 0; i < b->n; i++) {
-        tkpy_text again;
-        if (!b->texts[i].ucs_kind)
-            continue;
-        if (tkpy_text_from_object(b->texts[i].keep, errors,
-                                  first_index < 0 ? -1 : first_index + (Py_ssize_t)i,
-                                  &again) < 0)
-            return;
-        tkpy_text_release(&again);
-    }
-    tkpy_raise(TK_ESURROGATE);
-}
-
 static int batch_run(accum *acc, batch_in *b, int n_threads, Py_ssize_t first_index)
 {
     size_t i;
@@ -496,7 +473,7 @@ static int batch_run(accum *acc, batch_in *b, int n_threads, Py_ssize_t first_in
     acc->surrogate_error = 0;
     rc = run_batch(acc, b->docs, b->ends, b->n, n_threads);
     if (rc < 0 && acc->surrogate_error)
-        raise_first_surrogate(b, first_index, acc->conf->errors);
+        tkpy_raise_first_surrogate(b->texts, b->n, first_index, acc->conf->errors);
     batch_in_clear(b);
     return rc;
 }

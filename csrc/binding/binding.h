@@ -97,6 +97,15 @@ int tkpy_text_from_object_deferred(PyObject *obj, int errors, Py_ssize_t index,
 int tkpy_text_encode(const tkpy_text *t, int errors, uint8_t **buf, size_t *cap,
                      const uint8_t **data, size_t *len);
 
+/*
+ * A worker met a lone surrogate while encoding one of texts[0..n): raise
+ * the error that converting the first such text in order gives (naming
+ * the item, first_index + i, and the str index), whichever thread met one
+ * first.  first_index is -1 for a single text.
+ */
+void tkpy_raise_first_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t first_index,
+                                int errors);
+
 /* Bytes a text occupies now (its UTF-8, or a deferred str's storage), for
  * sizing batches. */
 static inline size_t tkpy_text_size(const tkpy_text *t)

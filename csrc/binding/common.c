@@ -308,6 +308,24 @@ int tkpy_text_encode(const tkpy_text *t, int errors, uint8_t **buf, size_t *cap,
     return TK_OK;
 }
 
+void tkpy_raise_first_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t first_index,
+                                int errors)
+{
+    size_t i;
+    PyErr_Clear();
+    for (i = 0; i < n; i++) {
+        tkpy_text again;
+        if (!texts[i].ucs_kind)
+            continue;
+        if (tkpy_text_from_object(texts[i].keep, errors,
+                                  first_index < 0 ? -1 : first_index + (Py_ssize_t)i,
+                                  &again) < 0)
+            return;
+        tkpy_text_release(&again);
+    }
+    tkpy_raise(TK_ESURROGATE);
+}
+
 void tkpy_text_release(tkpy_text *t)
 {
     tk_free(t->owned);

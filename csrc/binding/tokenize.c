@@ -605,11 +605,19 @@ static void batch_track_all(PyObject *result, Py_ssize_t n)
     }
 }
 
+/* A worker's UTF-8 of its current text, when that is a deferred str. */
+typedef struct batch_utf8 {
+    uint8_t *bytes;
+    size_t cap;
+} batch_utf8;
+
 typedef struct batch_ctx {
     const tkpy_tokconf *conf;
     const tkpy_text *texts;
     tk_toklist *lists;
     tk_scratch *scratch;     /* one per worker */
+    batch_utf8 *utf8;        /* one per worker */
+    int surrogate_error;     /* a worker met a lone surrogate under "strict" */
     int *ready;              /* ready[i] = 1 (release) once lists[i] is final */
     /* Owned by the calling thread (GIL held): */
     tkpy_state *st;
@@ -624,7 +632,14 @@ static int batch_run(void *arg, size_t begin, size_t end, int worker)
     batch_ctx *ctx = arg;
     size_t i;
     for (i = begin; i < end; i++) {
-        int rc = tokenize_text(ctx->conf, &ctx->texts[i], &ctx->scratch[worker], &ctx->lists[i]);
+        tkpy_text view = ctx->texts[i];
+        batch_utf8 *utf8 = &ctx->utf8[worker];
+        int rc = tkpy_text_encode(&ctx->texts[i], ctx->conf->errors, &utf8->bytes, &utf8->cap,
+                                  &view.data, &view.len);
+        if (rc == TK_ESURROGATE)
+            __atomic_store_n(&ctx->surrogate_error, 1, __ATOMIC_RELAXED);
+        if (rc == TK_OK)
+            rc = tokenize_text(ctx->conf, &view, &ctx->scratch[worker], &ctx->lists[i]);
         if (rc < 0)
             return rc;
         __atomic_store_n(&ctx->ready[i], 1, __ATOMIC_RELEASE);
@@ -635,7 +650,7 @@ static int batch_run(void *arg, size_t begin, size_t end, int worker)
 /*
  * With the GIL: move the finished prefix of documents into the result.
  * Called between polls while the workers go on, so that building the
- * Python lists (the GIL-bound half of the work) overlaps tokenizing.
+ * Python lists (the GIL-bound part of the work) overlaps tokenizing.
  */
 static int batch_convert_ready(void *arg)
 {
@@ -708,6 +723,7 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     tkpy_text *texts = NULL;
     tk_toklist *lists = NULL;
     tk_scratch *scratch = NULL;
+    batch_utf8 *utf8 = NULL;
     int *ready = NULL;
     Py_ssize_t n = 0, converted = 0, i;
     batch_ctx ctx;
@@ -722,9 +738,11 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     n = PySequence_Fast_GET_SIZE(seq);
     /* n_threads counts every thread at work, the calling one included:
      * with two or more, the calling thread builds the Python lists (the
-     * GIL-bound half of the work) while n_threads - 1 C threads tokenize.
-     * One more worker instead would only oversubscribe the cores, which
-     * measured slower. */
+     * GIL-bound part of the work) while n_threads - 1 C threads tokenize;
+     * between two rounds of list building it tokenizes a chunk itself
+     * (job.caller_helps), where it used to wait for about half of a
+     * multilingual batch.  One more worker instead would only
+     * oversubscribe the cores, which measured slower. */
     threads = tk_resolve_threads(n_threads, (size_t)n);
     if (threads <= 1) {
         result = batch_serial(self, seq, n, offsets, progress);
@@ -735,8 +753,10 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     texts = PyMem_Calloc((size_t)n + 1, sizeof *texts);
     lists = PyMem_Calloc((size_t)n + 1, sizeof *lists);
     ready = PyMem_Calloc((size_t)n + 1, sizeof *ready);
-    scratch = PyMem_Calloc((size_t)workers, sizeof *scratch);
-    if (!texts || !lists || !ready || !scratch) {
+    /* workers + 1: the calling thread is the last worker when it helps */
+    scratch = PyMem_Calloc((size_t)workers + 1, sizeof *scratch);
+    utf8 = PyMem_Calloc((size_t)workers + 1, sizeof *utf8);
+    if (!texts || !lists || !ready || !scratch || !utf8) {
         PyErr_NoMemory();
         goto cleanup;
     }
@@ -746,8 +766,15 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     if (own_scratch)
         scratch[0] = self->scratch;
     for (i = 0; i < n; i++, converted++) {
-        if (tkpy_text_from_object(PySequence_Fast_GET_ITEM(seq, i), self->conf.errors, i,
-                                  &texts[i]) < 0)
+        /* Without offsets a non-ASCII str is encoded by the worker that
+         * tokenizes it, off the calling thread, which is the busier one
+         * (9% of a multilingual batch's time went to encoding up front).
+         * Offsets keep the up-front path, whose UTF-8 maps back to str
+         * indices under every `errors`. */
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if ((offsets ? tkpy_text_from_object(item, self->conf.errors, i, &texts[i])
+                     : tkpy_text_from_object_deferred(item, self->conf.errors, i, &texts[i]))
+            < 0)
             goto cleanup;
         lists[i].want_spans = offsets;
     }
@@ -759,12 +786,13 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     ctx.texts = texts;
     ctx.lists = lists;
     ctx.scratch = scratch;
+    ctx.utf8 = utf8;
     ctx.ready = ready;
     ctx.st = st;
     ctx.result = result;
     ctx.n = (size_t)n;
     ctx.offsets = offsets;
-    for (i = 0; i < workers; i++)
+    for (i = 0; i <= workers; i++)
         scratch[i].cancel = &cancel;
     memset(&job, 0, sizeof job);
     job.run = batch_run;
@@ -776,10 +804,14 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     job.n_items = (size_t)n;
     job.chunk = 16;
     job.poll_ms = BATCH_POLL_MS;
+    job.caller_helps = 1;
     opts.with_gil = batch_convert_ready;
     opts.with_gil_ctx = &ctx;
-    if (tkpy_run_job_ex(&job, workers, &opts) < 0 || batch_convert_ready(&ctx) < 0)
+    if (tkpy_run_job_ex(&job, workers, &opts) < 0 || batch_convert_ready(&ctx) < 0) {
+        if (ctx.surrogate_error)
+            tkpy_raise_first_surrogate(texts, (size_t)n, 0, self->conf.errors);
         Py_CLEAR(result);
+    }
     if (result && ctx.converted != (size_t)n) {
         PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: batch incomplete");
         Py_CLEAR(result);
@@ -799,8 +831,12 @@ cleanup:
         PyThread_release_lock(self->scratch_lock);
     }
     if (scratch)
-        for (i = 0; i < workers; i++)
+        for (i = 0; i <= workers; i++)
             tk_scratch_free(&scratch[i]);
+    if (utf8)
+        for (i = 0; i <= workers; i++)
+            tk_free(utf8[i].bytes);
+    PyMem_Free(utf8);
     PyMem_Free(texts);
     PyMem_Free(lists);
     PyMem_Free(ready);

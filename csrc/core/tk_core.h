@@ -122,11 +122,12 @@ int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t 
 /* -------------------------------------------------------- thread helper */
 /*
  * Run job->run over [0, n_items) in chunks on n_threads worker threads.
- * The calling thread does not run chunks; it waits and calls job->poll
- * about every poll_ms milliseconds (Ctrl-C checks, progress bars).  A
- * nonzero return from poll cancels the job (TK_ECANCELLED).  With
- * n_threads <= 1 and no poll, chunks run inline on the calling thread.
- * The first negative code returned by run stops the job and is returned.
+ * The calling thread waits and calls job->poll about every poll_ms
+ * milliseconds (Ctrl-C checks, progress bars, work that needs the caller
+ * such as building Python objects).  A nonzero return from poll cancels
+ * the job (TK_ECANCELLED).  With n_threads <= 1 and no poll, chunks run
+ * inline on the calling thread.  The first negative code returned by run
+ * stops the job and is returned.
  */
 typedef int (*tk_run_fn)(void *ctx, size_t begin, size_t end, int worker);
 typedef int (*tk_poll_fn)(void *poll_ctx, size_t items_done, size_t n_items);
@@ -138,6 +139,12 @@ typedef struct tk_job {
     tk_poll_fn poll;         /* may be NULL */
     void *poll_ctx;
     unsigned poll_ms;        /* 0 = 100 */
+    /* Optional: nonzero makes the calling thread run the next chunk
+     * itself after each poll instead of waiting, while chunks remain, as
+     * worker number n_threads (after the clamping of tk_resolve_threads):
+     * run() must accept worker numbers up to n_threads.  For jobs whose
+     * poll has real work that would leave the caller idle in between. */
+    int caller_helps;
     /* Optional: set to 1 (atomically) as soon as the job is cancelled or a
      * chunk fails, so that a run() busy with one long item can stop early
      * (read it with __atomic_load_n). */

@@ -45,25 +45,32 @@ static void record_error(shared_state *st, int rc)
         __atomic_store_n(st->job->cancel, 1, __ATOMIC_SEQ_CST);
 }
 
-static void run_chunks(shared_state *st, int worker)
+/* Claim and run the next chunk: 1 if one ran, 0 if none was left or the
+ * job has failed (the failure is recorded). */
+static int run_next_chunk(shared_state *st, int worker)
 {
     const tk_job *job = st->job;
-    for (;;) {
-        size_t begin, end;
-        int rc;
-        if (__atomic_load_n(&st->error, __ATOMIC_RELAXED))
-            return;
-        begin = __atomic_fetch_add(&st->next, st->chunk, __ATOMIC_RELAXED);
-        if (begin >= job->n_items)
-            return;
-        end = job->n_items - begin < st->chunk ? job->n_items : begin + st->chunk;
-        rc = job->run(job->ctx, begin, end, worker);
-        if (rc < 0) {
-            record_error(st, rc);
-            return;
-        }
-        __atomic_fetch_add(&st->done, end - begin, __ATOMIC_RELAXED);
+    size_t begin, end;
+    int rc;
+    if (__atomic_load_n(&st->error, __ATOMIC_RELAXED))
+        return 0;
+    begin = __atomic_fetch_add(&st->next, st->chunk, __ATOMIC_RELAXED);
+    if (begin >= job->n_items)
+        return 0;
+    end = job->n_items - begin < st->chunk ? job->n_items : begin + st->chunk;
+    rc = job->run(job->ctx, begin, end, worker);
+    if (rc < 0) {
+        record_error(st, rc);
+        return 0;
     }
+    __atomic_fetch_add(&st->done, end - begin, __ATOMIC_RELAXED);
+    return 1;
+}
+
+static void run_chunks(shared_state *st, int worker)
+{
+    while (run_next_chunk(st, worker))
+        ;
 }
 
 static void *worker_main(void *arg)
@@ -94,7 +101,7 @@ int tk_parallel_run(const tk_job *job, int n_threads)
     shared_state st;
     pthread_t threads[1024];
     worker_arg args[1024];
-    int started = 0, i, rc = TK_OK;
+    int started = 0, i, rc = TK_OK, helped_last = 0;
     unsigned poll_ms = job->poll_ms ? job->poll_ms : 100;
 
     if (job->n_items == 0)
@@ -132,19 +139,27 @@ int tk_parallel_run(const tk_job *job, int n_threads)
         started++;
     }
     while (st.running > 0) {
-        struct timespec ts;
-        deadline_after(&ts, poll_ms);
-        pthread_cond_timedwait(&st.finished, &st.lock, &ts);
+        int helped = 0;
+        if (!helped_last) {
+            struct timespec ts;
+            deadline_after(&ts, poll_ms);
+            pthread_cond_timedwait(&st.finished, &st.lock, &ts);
+        }
         if (job->poll && st.running > 0) {
             int stop;
             pthread_mutex_unlock(&st.lock);
             size_t done = __atomic_load_n(job->items_done ? job->items_done : &st.done,
                                           __ATOMIC_RELAXED);
             stop = job->poll(job->poll_ctx, done, job->n_items);
+            /* The next poll (a Ctrl-C check, say) comes at most one chunk
+             * late: callers that help keep their chunks short. */
+            if (!stop && job->caller_helps)
+                helped = run_next_chunk(&st, n_threads);
             pthread_mutex_lock(&st.lock);
             if (stop)
                 record_error(&st, TK_ECANCELLED);
         }
+        helped_last = helped;
     }
     pthread_mutex_unlock(&st.lock);
     for (i = 0; i < started; i++)

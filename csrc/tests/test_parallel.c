@@ -13,6 +13,8 @@
 typedef struct job_state {
     int seen[N_ITEMS];        /* how often each item ran */
     int bad_worker;           /* a worker number out of range */
+    int max_worker;           /* N_THREADS - 1, or N_THREADS when the caller helps */
+    int caller_chunks;        /* chunks run as worker N_THREADS (the caller) */
     int fail_at;              /* item whose chunk fails, or -1 */
     int poll_answer;
     int polls;
@@ -30,8 +32,10 @@ static int run_items(void *ctx, size_t begin, size_t end, int worker)
 {
     job_state *js = ctx;
     size_t i;
-    if (worker < 0 || worker >= N_THREADS)
+    if (worker < 0 || worker > js->max_worker)
         __atomic_store_n(&js->bad_worker, 1, __ATOMIC_SEQ_CST);
+    if (worker == N_THREADS)
+        __atomic_fetch_add(&js->caller_chunks, 1, __ATOMIC_SEQ_CST);
     sleep_ms(1);   /* long enough for the calling thread to poll */
     for (i = begin; i < end; i++) {
         if ((int)i == js->fail_at)
@@ -50,10 +54,11 @@ static int poll_answer(void *ctx, size_t done, size_t total)
     return js->poll_answer;
 }
 
-static int run(job_state *js, int answer, int fail_at, int *cancel)
+static int run_helped(job_state *js, int answer, int fail_at, int *cancel, int caller_helps)
 {
     tk_job job;
     memset(js, 0, sizeof *js);
+    js->max_worker = caller_helps ? N_THREADS : N_THREADS - 1;
     js->fail_at = fail_at;
     js->poll_answer = answer;
     memset(&job, 0, sizeof job);
@@ -65,7 +70,13 @@ static int run(job_state *js, int answer, int fail_at, int *cancel)
     job.poll_ctx = js;
     job.poll_ms = 1;
     job.cancel = cancel;
+    job.caller_helps = caller_helps;
     return tk_parallel_run(&job, N_THREADS);
+}
+
+static int run(job_state *js, int answer, int fail_at, int *cancel)
+{
+    return run_helped(js, answer, fail_at, cancel, 0);
 }
 
 static void test_every_item_once(void)
@@ -77,6 +88,31 @@ static void test_every_item_once(void)
         CHECK_EQ_INT(js.seen[i], 1);
     CHECK(!js.bad_worker);
     CHECK(js.polls > 0);
+    CHECK_EQ_INT(js.caller_chunks, 0);
+}
+
+/* A helping caller runs chunks between polls, as worker N_THREADS, and
+ * every item still runs exactly once; a poll that stops the job and a
+ * failing chunk (the caller's or a worker's) behave as without help. */
+static void test_caller_helps(void)
+{
+    static job_state js;
+    int i, cancel = 0;
+    CHECK_EQ_INT(run_helped(&js, 0, -1, NULL, 1), TK_OK);
+    for (i = 0; i < N_ITEMS; i++)
+        CHECK_EQ_INT(js.seen[i], 1);
+    CHECK(!js.bad_worker);
+    CHECK(js.caller_chunks > 0);
+    CHECK(js.polls >= js.caller_chunks);
+    CHECK_EQ_INT(run_helped(&js, 1, -1, &cancel, 1), TK_ECANCELLED);
+    CHECK_EQ_INT(cancel, 1);
+    /* The stopping poll comes first: the caller never helps after it. */
+    CHECK_EQ_INT(js.caller_chunks, 0);
+    for (i = 0; i < N_ITEMS; i += N_ITEMS / 6) {
+        cancel = 0;
+        CHECK_EQ_INT(run_helped(&js, 0, i, &cancel, 1), TK_EINVAL);
+        CHECK_EQ_INT(cancel, 1);
+    }
 }
 
 static void test_stop_and_errors(void)
@@ -96,5 +132,6 @@ int main(void)
 {
     test_every_item_once();
     test_stop_and_errors();
+    test_caller_helps();
     TEST_MAIN_END();
 }
