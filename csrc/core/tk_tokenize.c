@@ -433,6 +433,45 @@ void tk_stopwords_free(tk_stopwords *sw)
 }
 
 /* ------------------------------------------------------------ tokenizer */
+/* tk_segment_kind for an ASCII segment, without decoding or utf8proc. */
+static unsigned ascii_segment_kind(const uint8_t *seg, size_t len)
+{
+    int digit = 0, punct = 0;
+    size_t i;
+    for (i = 0; i < len; i++) {
+        uint8_t c = seg[i];
+        if ((uint8_t)((c | 0x20) - 'a') < 26)
+            return TK_KIND_WORD;
+        if ((uint8_t)(c - '0') < 10)
+            digit = 1;
+        else if (c > ' ' && c != 0x7F)
+            punct = 1;
+    }
+    return digit ? TK_KIND_NUMBER : punct ? TK_KIND_PUNCT : 0;
+}
+
+/* tk_map_segment for an ASCII segment: every normalization is the
+ * identity there and both case mappings are A-Z -> a-z. */
+static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                     tk_scratch *scratch, const uint8_t **out)
+{
+    size_t i;
+    int rc;
+    if (opts->case_mode == TK_CASE_NONE) {
+        *out = seg;
+        return TK_OK;
+    }
+    if (len > scratch->bytes_cap
+        && (rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap, len, 1)) < 0)
+        return rc;
+    for (i = 0; i < len; i++) {
+        uint8_t c = seg[i];
+        scratch->bytes[i] = (uint8_t)(c + (((uint8_t)(c - 'A') < 26) << 5));
+    }
+    *out = scratch->bytes;
+    return TK_OK;
+}
+
 int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                 const uint8_t *text, size_t len, tk_scratch *scratch,
                 tk_token_sink sink, void *sink_ctx)
@@ -459,8 +498,15 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
         if (seg_len == 1 && (seg[0] == ' ' || seg[0] == '\n'))
             continue;
         /* ASCII segments map cheaply; memoize only the others. */
-        if (!is_ascii(seg, seg_len) && (memo = memo_slot(scratch, opts, seg, seg_len, &hash))
-            && memo_matches(scratch, memo, seg, seg_len, hash)) {
+        if (is_ascii(seg, seg_len)) {
+            kind = ascii_segment_kind(seg, seg_len);
+            if (!(kind & opts->kinds))
+                continue;
+            if ((rc = map_ascii(opts, seg, seg_len, scratch, &tok)) < 0)
+                return rc;
+            tok_len = tok_cps = seg_len;
+        } else if ((memo = memo_slot(scratch, opts, seg, seg_len, &hash))
+                   && memo_matches(scratch, memo, seg, seg_len, hash)) {
             kind = memo->kind & 0xFFu;
             if (!(kind & opts->kinds))
                 continue;
