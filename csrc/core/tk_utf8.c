@@ -207,6 +207,25 @@ static long encode_unit(uint32_t cp, int errors, uint8_t *out)
     return (long)tk_utf8_encode(cp, out);
 }
 
+/* The ASCII run at the start of n units of the given kind, copied to out. */
+static size_t ascii_prefix(const void *units, int kind, size_t n, uint8_t *out)
+{
+    if (kind == 1)
+        return ascii_prefix_ucs1(units, n, out);
+    if (kind == 2)
+        return ascii_prefix_ucs2(units, n, out);
+    return ascii_prefix_ucs4(units, n, out);
+}
+
+static uint32_t unit_at(const void *units, int kind, size_t i)
+{
+    if (kind == 1)
+        return ((const uint8_t *)units)[i];
+    if (kind == 2)
+        return ((const uint16_t *)units)[i];
+    return ((const uint32_t *)units)[i];
+}
+
 int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t *out,
                      size_t *out_len)
 {
@@ -215,32 +234,14 @@ int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t 
     if (kind != 1 && kind != 2 && kind != 4)
         return TK_EINVAL;
     while (i < n) {
-        size_t run;
-        uint32_t cp;
+        size_t run = ascii_prefix((const uint8_t *)units + i * (size_t)kind, kind, n - i,
+                                  out + at);
         long w;
-        if (kind == 1) {
-            run = ascii_prefix_ucs1((const uint8_t *)units + i, n - i, out + at);
-            i += run;
-            at += run;
-            if (i == n)
-                break;
-            cp = ((const uint8_t *)units)[i];
-        } else if (kind == 2) {
-            run = ascii_prefix_ucs2((const uint16_t *)units + i, n - i, out + at);
-            i += run;
-            at += run;
-            if (i == n)
-                break;
-            cp = ((const uint16_t *)units)[i];
-        } else {
-            run = ascii_prefix_ucs4((const uint32_t *)units + i, n - i, out + at);
-            i += run;
-            at += run;
-            if (i == n)
-                break;
-            cp = ((const uint32_t *)units)[i];
-        }
-        if ((w = encode_unit(cp, errors, out + at)) < 0)
+        i += run;
+        at += run;
+        if (i == n)
+            break;
+        if ((w = encode_unit(unit_at(units, kind, i), errors, out + at)) < 0)
             return (int)w;
         at += (size_t)w;
         i++;
