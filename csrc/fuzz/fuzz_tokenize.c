@@ -98,6 +98,36 @@ static int same_tokens(const tk_toklist *a, const tk_toklist *b)
     return 1;
 }
 
+/*
+ * The tokens by the plain pipeline, from the public pieces: every segment,
+ * tk_segment_kind, tk_map_segment, then the length and stopword filters.
+ * tk_tokenize's shortcuts (the inline ASCII path, the memo) must give
+ * exactly these.
+ */
+static void reference_tokens(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
+                             const uint8_t *text, size_t len, tk_toklist *out)
+{
+    tk_wordseg it;
+    tk_span span;
+    tk_scratch plain;
+    memset(&plain, 0, sizeof plain);
+    tk_wordseg_init(&it, text, len);
+    while (tk_wordseg_next(&it, &span)) {
+        const uint8_t *seg = text + span.start, *tok;
+        size_t seg_len = span.end - span.start, tok_len, tok_cps;
+        if (!(tk_segment_kind(seg, seg_len) & opts->kinds))
+            continue;
+        FUZZ_CHECK(tk_map_segment(opts, seg, seg_len, &plain, &tok, &tok_len, &tok_cps)
+                   == TK_OK);
+        if (tok_len == 0 || tok_cps < opts->min_len)
+            continue;
+        if (stopwords && tk_stopwords_contains(stopwords, tok, tok_len))
+            continue;
+        FUZZ_CHECK(tk_toklist_sink(out, tok, tok_len, &span) == TK_OK);
+    }
+    tk_scratch_free(&plain);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_input in = {data, size};
@@ -175,6 +205,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      &ctx);
     FUZZ_CHECK(rc == TK_OK);
     FUZZ_CHECK(same_tokens(&first, &second));
+    {
+        tk_toklist plain;
+        memset(&plain, 0, sizeof plain);
+        plain.want_spans = 1;
+        reference_tokens(&opts, stopwords, text, text_len, &plain);
+        FUZZ_CHECK(same_tokens(&first, &plain));
+        tk_toklist_free(&plain);
+    }
 
     /* A warm scratch used under other options must forget its memo. */
     {
