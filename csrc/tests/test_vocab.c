@@ -130,6 +130,43 @@ static void test_sort_long_prefixes(void)
     tk_vocab_free(&v);
 }
 
+/* Many terms from a two-letter alphabet plus NUL, most behind one long
+ * shared prefix: tie groups of every size (insertion sort and radix
+ * paths), terms ending at every depth, NUL tails, and ties deeper than
+ * the byte-wise levels go (whole-term compares). */
+static void test_sort_random_tied(void)
+{
+    static const uint8_t alphabet[] = {'a', 'b', 0};
+    uint32_t state = 7, *ids = NULL;
+    uint8_t term[128];
+    tk_vocab v;
+    size_t i, k;
+    char *seen;
+    tk_vocab_init(&v);
+    for (i = 0; i < 4000; i++) {
+        size_t len, shared;
+        state = state * 1103515245u + 12345u;
+        shared = (state >> 8) % 4 == 0 ? 0 : (state >> 12) % 96;   /* a prefix of "aaa..." */
+        state = state * 1103515245u + 12345u;
+        len = shared + (state >> 8) % 24;
+        for (k = 0; k < len; k++) {
+            state = state * 1103515245u + 12345u;
+            term[k] = k < shared ? 'a' : alphabet[(state >> 8) % 3];
+        }
+        CHECK(tk_vocab_add(&v, term, len, 1, NULL) == TK_OK);
+    }
+    CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
+    check_strictly_sorted(&v, ids);
+    seen = calloc(v.n, 1);
+    for (i = 0; seen && i < v.n; i++) {
+        CHECK(ids[i] < v.n && !seen[ids[i]]);
+        seen[ids[i]] = 1;
+    }
+    free(seen);
+    tk_free(ids);
+    tk_vocab_free(&v);
+}
+
 static void test_cmp(void)
 {
     /* UTF-8 byte order is code point order, as Python sorts str. */
@@ -218,6 +255,7 @@ int main(void)
     test_many_and_sort();
     test_cmp();
     test_sort_long_prefixes();
+    test_sort_random_tied();
     test_alloc_failures();
     TEST_MAIN_END();
 }
