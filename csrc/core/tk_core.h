@@ -51,14 +51,18 @@ int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size);
 void tk_alloc_fail_after(long n);
 #endif
 
+/* A static function the compiler must inline: a loop written once for a
+ * parameter that its callers pass as a constant becomes one loop per
+ * value. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TK_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define TK_ALWAYS_INLINE static inline
+#endif
 /* For prefetch helpers: GCC judges a function whose only effect is
  * __builtin_prefetch to be pure, and deletes calls to it that it did not
  * inline.  Forced inlining keeps the prefetch in the caller. */
-#if defined(__GNUC__) || defined(__clang__)
-#define TK_PREFETCH_HELPER static inline __attribute__((always_inline))
-#else
-#define TK_PREFETCH_HELPER static inline
-#endif
+#define TK_PREFETCH_HELPER TK_ALWAYS_INLINE
 
 /* ------------------------------------------------------------------ UTF-8 */
 /*

@@ -196,19 +196,8 @@ static size_t ascii_prefix_ucs4(const uint32_t *u, size_t n, uint8_t *out)
     return i;
 }
 
-/* One non-ASCII unit; returns bytes written or TK_ESURROGATE. */
-static long encode_unit(uint32_t cp, int errors, uint8_t *out)
-{
-    if (cp >= 0xD800 && cp <= 0xDFFF) {
-        if (errors == TK_UTF8_STRICT)
-            return TK_ESURROGATE;
-        return errors == TK_UTF8_REPLACE ? (long)tk_utf8_encode(0xFFFD, out) : 0;
-    }
-    return (long)tk_utf8_encode(cp, out);
-}
-
 /* The ASCII run at the start of n units of the given kind, copied to out. */
-static size_t ascii_prefix(const void *units, int kind, size_t n, uint8_t *out)
+TK_ALWAYS_INLINE size_t ascii_prefix(const void *units, int kind, size_t n, uint8_t *out)
 {
     if (kind == 1)
         return ascii_prefix_ucs1(units, n, out);
@@ -217,7 +206,7 @@ static size_t ascii_prefix(const void *units, int kind, size_t n, uint8_t *out)
     return ascii_prefix_ucs4(units, n, out);
 }
 
-static uint32_t unit_at(const void *units, int kind, size_t i)
+TK_ALWAYS_INLINE uint32_t unit_at(const void *units, int kind, size_t i)
 {
     if (kind == 1)
         return ((const uint8_t *)units)[i];
@@ -226,26 +215,55 @@ static uint32_t unit_at(const void *units, int kind, size_t i)
     return ((const uint32_t *)units)[i];
 }
 
-int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t *out,
-                     size_t *out_len)
+/*
+ * The loop for one kind, forced inline so that each call below, with a
+ * constant kind, becomes its own loop without a per-unit dispatch.  Runs
+ * of ASCII are copied a word at a time; other units (most of a CJK or
+ * Cyrillic text) are encoded inline, one at a time.
+ */
+TK_ALWAYS_INLINE int encode_units(const void *units, const int kind, size_t n, int errors,
+                                  uint8_t *out, size_t *out_len)
 {
     size_t i = 0, at = 0;
-    *out_len = 0;
-    if (kind != 1 && kind != 2 && kind != 4)
-        return TK_EINVAL;
     while (i < n) {
-        size_t run = ascii_prefix((const uint8_t *)units + i * (size_t)kind, kind, n - i,
-                                  out + at);
-        long w;
-        i += run;
-        at += run;
-        if (i == n)
-            break;
-        if ((w = encode_unit(unit_at(units, kind, i), errors, out + at)) < 0)
-            return (int)w;
-        at += (size_t)w;
+        uint32_t cp = unit_at(units, kind, i);
+        if (cp < 0x80) {
+            size_t run = ascii_prefix((const uint8_t *)units + i * (size_t)kind, kind, n - i,
+                                      out + at);
+            i += run;
+            at += run;
+            continue;
+        }
         i++;
+        if (cp < 0x800) {
+            out[at] = (uint8_t)(0xC0 | (cp >> 6));
+            out[at + 1] = (uint8_t)(0x80 | (cp & 0x3F));
+            at += 2;
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            if (errors == TK_UTF8_STRICT)
+                return TK_ESURROGATE;
+            if (errors == TK_UTF8_REPLACE)
+                at += tk_utf8_encode(0xFFFD, out + at);
+        } else {
+            at += tk_utf8_encode(cp, out + at);
+        }
     }
     *out_len = at;
     return TK_OK;
+}
+
+int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t *out,
+                     size_t *out_len)
+{
+    *out_len = 0;
+    switch (kind) {
+    case 1:
+        return encode_units(units, 1, n, errors, out, out_len);
+    case 2:
+        return encode_units(units, 2, n, errors, out, out_len);
+    case 4:
+        return encode_units(units, 4, n, errors, out, out_len);
+    default:
+        return TK_EINVAL;
+    }
 }
