@@ -127,17 +127,24 @@ static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
     }
 }
 
+/* Count the gram that has waited longest in the pipe and drop it. */
+TK_ALWAYS_INLINE int count_oldest(doc_sink *d)
+{
+    pending_gram *p = &d->pipe[d->pipe_head];
+    int rc = count_gram(d, p->gram, p->len, p->hash);
+    if (rc < 0)
+        return rc;
+    d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
+    d->pipe_len--;
+    return TK_OK;
+}
+
 static int flush_pipe(doc_sink *d)
 {
-    while (d->pipe_len) {
-        pending_gram *p = &d->pipe[d->pipe_head];
-        int rc = count_gram(d, p->gram, p->len, p->hash);
-        if (rc < 0)
-            return rc;
-        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
-        d->pipe_len--;
-    }
-    return TK_OK;
+    int rc = TK_OK;
+    while (d->pipe_len && rc == TK_OK)
+        rc = count_oldest(d);
+    return rc;
 }
 
 /* Grams stay valid until the document's emission ends (they point into
@@ -167,13 +174,8 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
     }
     table = o->mode == TK_COUNT_FIXED ? o->fixed : &d->out->vocab;
     tk_vocab_prefetch(table, h);
-    if (d->pipe_len == PIPE_LEN) {
-        pending_gram *p = &d->pipe[d->pipe_head];
-        if ((rc = count_gram(d, p->gram, p->len, p->hash)) < 0)
-            return rc;
-        d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
-        d->pipe_len--;
-    }
+    if (d->pipe_len == PIPE_LEN && (rc = count_oldest(d)) < 0)
+        return rc;
     {
         pending_gram *q = &d->pipe[(d->pipe_head + d->pipe_len) % PIPE_LEN];
         q->gram = g;

@@ -101,7 +101,7 @@ int tk_parallel_run(const tk_job *job, int n_threads)
     shared_state st;
     pthread_t threads[1024];
     worker_arg args[1024];
-    int started = 0, i, rc = TK_OK, helped_last = 0;
+    int started = 0, i, rc = TK_OK, helped = 0;
     unsigned poll_ms = job->poll_ms ? job->poll_ms : 100;
 
     if (job->n_items == 0)
@@ -139,14 +139,15 @@ int tk_parallel_run(const tk_job *job, int n_threads)
         started++;
     }
     while (st.running > 0) {
-        int helped = 0;
-        if (!helped_last) {
+        /* Right after running a chunk of its own, poll again at once. */
+        if (!helped) {
             struct timespec ts;
             deadline_after(&ts, poll_ms);
             pthread_cond_timedwait(&st.finished, &st.lock, &ts);
         }
         if (job->poll && st.running > 0) {
             int stop;
+            helped = 0;
             pthread_mutex_unlock(&st.lock);
             size_t done = __atomic_load_n(job->items_done ? job->items_done : &st.done,
                                           __ATOMIC_RELAXED);
@@ -159,7 +160,6 @@ int tk_parallel_run(const tk_job *job, int n_threads)
             if (stop)
                 record_error(&st, TK_ECANCELLED);
         }
-        helped_last = helped;
     }
     pthread_mutex_unlock(&st.lock);
     for (i = 0; i < started; i++)

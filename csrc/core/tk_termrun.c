@@ -38,11 +38,7 @@ int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32
     }
     for (i = 0; i < v->n; i++) {
         size_t len;
-        const uint8_t *t = tk_vocab_term(v, sorted[i], &len);
-        if (len > UINT32_MAX) {
-            rc = TK_EOVERFLOW;
-            goto cleanup;
-        }
+        const uint8_t *t = tk_vocab_term(v, sorted[i], &len);   /* <= UINT32_MAX */
         if (i % TK_RUN_SAMPLE == 0)
             run->samples[i / TK_RUN_SAMPLE] = at;
         if (len)

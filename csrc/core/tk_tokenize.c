@@ -246,6 +246,29 @@ static size_t count_cps(const uint8_t *s, size_t len)
     return n;
 }
 
+/* tk_map_segment for an ASCII segment: every normalization is the
+ * identity there and both case mappings are A-Z -> a-z. */
+static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                     tk_scratch *scratch, const uint8_t **out)
+{
+    size_t i;
+    int rc;
+    if (opts->case_mode == TK_CASE_NONE) {
+        *out = seg;
+        return TK_OK;
+    }
+    /* tk_grow leaves a buffer even for len 0, so *out is never NULL. */
+    if ((len > scratch->bytes_cap || !scratch->bytes)
+        && (rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap, len, 1)) < 0)
+        return rc;
+    for (i = 0; i < len; i++) {
+        uint8_t c = seg[i];
+        scratch->bytes[i] = (uint8_t)(c + (((uint8_t)(c - 'A') < 26) << 5));
+    }
+    *out = scratch->bytes;
+    return TK_OK;
+}
+
 int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
                    tk_scratch *scratch, const uint8_t **out, size_t *out_len,
                    size_t *out_cps)
@@ -262,22 +285,9 @@ int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len
         return TK_OK;
     }
     if (is_ascii(seg, len)) {
-        size_t i;
-        if (opts->case_mode == TK_CASE_NONE) {
-            *out = seg;
-        } else {
-            rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap, len, 1);
-            if (rc < 0)
-                return rc;
-            for (i = 0; i < len; i++) {
-                uint8_t c = seg[i];
-                scratch->bytes[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
-            }
-            *out = scratch->bytes;
-        }
         *out_len = len;
         *out_cps = len;
-        return TK_OK;
+        return map_ascii(opts, seg, len, scratch, out);
     }
     if (len > (size_t)PTRDIFF_MAX / 8)
         return TK_EOVERFLOW;
@@ -448,28 +458,6 @@ static unsigned ascii_segment_kind(const uint8_t *seg, size_t len)
             punct = 1;
     }
     return digit ? TK_KIND_NUMBER : punct ? TK_KIND_PUNCT : 0;
-}
-
-/* tk_map_segment for an ASCII segment: every normalization is the
- * identity there and both case mappings are A-Z -> a-z. */
-static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
-                     tk_scratch *scratch, const uint8_t **out)
-{
-    size_t i;
-    int rc;
-    if (opts->case_mode == TK_CASE_NONE) {
-        *out = seg;
-        return TK_OK;
-    }
-    if (len > scratch->bytes_cap
-        && (rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap, len, 1)) < 0)
-        return rc;
-    for (i = 0; i < len; i++) {
-        uint8_t c = seg[i];
-        scratch->bytes[i] = (uint8_t)(c + (((uint8_t)(c - 'A') < 26) << 5));
-    }
-    *out = scratch->bytes;
-    return TK_OK;
 }
 
 int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
