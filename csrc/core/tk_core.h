@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,6 +64,26 @@ void tk_alloc_fail_after(long n);
  * __builtin_prefetch to be pure, and deletes calls to it that it did not
  * inline.  Forced inlining keeps the prefetch in the caller. */
 #define TK_PREFETCH_HELPER TK_ALWAYS_INLINE
+
+/* Terms and segments are short: an inlined word-wise compare beats a
+ * memcmp call. */
+static inline int tk_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    while (n--)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
+}
 
 /* ------------------------------------------------------------------ UTF-8 */
 /*

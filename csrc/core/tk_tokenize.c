@@ -8,6 +8,7 @@
  * take a fast path: NFC/NFKC are the identity on ASCII and both case
  * folding and lowercasing reduce to A-Z -> a-z.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -101,24 +102,32 @@ static int classify_cp(uint32_t cp)
     }
 }
 
+/* The segment kind from the set of character classes it contains. */
+static unsigned kind_of_classes(unsigned seen)
+{
+    if (seen & (1u << CLS_LETTER))
+        return TK_KIND_WORD;         /* a letter decides: "19일", "don't" */
+    if (seen & (1u << CLS_DIGIT))
+        return TK_KIND_NUMBER;
+    if (seen & (1u << CLS_EMOJI))
+        return TK_KIND_EMOJI;
+    if (seen & (1u << CLS_PUNCT))
+        return TK_KIND_PUNCT;
+    return 0;   /* spaces, controls, lone marks */
+}
+
 unsigned tk_segment_kind(const uint8_t *seg, size_t len)
 {
-    int seen[7] = {0, 0, 0, 0, 0, 0, 0};
+    unsigned seen = 0;
     size_t pos = 0;
     while (pos < len) {
         uint32_t cp;
         pos += tk_utf8_decode_valid(seg + pos, len - pos, &cp);
-        seen[classify_cp(cp)] = 1;
-        if (seen[CLS_LETTER])
-            return TK_KIND_WORD;     /* a letter decides: "19일", "don't" */
+        seen |= 1u << classify_cp(cp);
+        if (seen & (1u << CLS_LETTER))
+            break;
     }
-    if (seen[CLS_DIGIT])
-        return TK_KIND_NUMBER;
-    if (seen[CLS_EMOJI])
-        return TK_KIND_EMOJI;
-    if (seen[CLS_PUNCT])
-        return TK_KIND_PUNCT;
-    return 0;   /* spaces, controls, lone marks */
+    return kind_of_classes(seen);
 }
 
 /* -------------------------------------------------------------- mapping */
@@ -144,6 +153,16 @@ static void memo_reset(tk_scratch *s)
 }
 
 /* The memo is an optimization only: any failure just leaves it off. */
+/* Called once per tk_tokenize, not per segment: entries made under other
+ * options are wrong for these. */
+static void memo_use_options(tk_scratch *s, const tk_tokenizer_opts *opts)
+{
+    if (s->memo && memcmp(&s->memo_opts, opts, sizeof *opts) != 0) {
+        memo_reset(s);
+        s->memo_opts = *opts;
+    }
+}
+
 static tk_memo_entry *memo_slot(tk_scratch *s, const tk_tokenizer_opts *opts,
                                 const uint8_t *raw, size_t raw_len, uint64_t *hash)
 {
@@ -154,9 +173,6 @@ static tk_memo_entry *memo_slot(tk_scratch *s, const tk_tokenizer_opts *opts,
         if (!s->memo)
             return NULL;
         s->memo_opts = *opts;
-    } else if (memcmp(&s->memo_opts, opts, sizeof *opts) != 0) {
-        memo_reset(s);
-        s->memo_opts = *opts;
     }
     *hash = tk_hash_bytes(raw, raw_len);
     return &s->memo[*hash & (TK_MEMO_SLOTS - 1)];
@@ -166,7 +182,7 @@ static int memo_matches(const tk_scratch *s, const tk_memo_entry *e, const uint8
                         size_t raw_len, uint64_t hash)
 {
     return e->kind && e->hash == hash && e->raw_len == raw_len
-        && memcmp(s->memo_bytes + e->offset, raw, raw_len) == 0;
+        && tk_bytes_equal(s->memo_bytes + e->offset, raw, raw_len);
 }
 
 static void memo_store(tk_scratch *s, tk_memo_entry *e, uint64_t hash, const uint8_t *raw,
@@ -269,9 +285,9 @@ static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t l
     return TK_OK;
 }
 
-int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
-                   tk_scratch *scratch, const uint8_t **out, size_t *out_len,
-                   size_t *out_cps)
+int tk_map_segment_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                            tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                            size_t *out_cps)
 {
     utf8proc_option_t options = utf8proc_options(opts);
     utf8proc_custom_func custom = opts->case_mode == TK_CASE_LOWER ? lower_cp : NULL;
@@ -327,6 +343,273 @@ int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len
     return TK_OK;
 }
 
+/* ---------------------------------------------- per-code-point mapping */
+/*
+ * utf8proc maps a segment in several passes (decompose, reorder, compose,
+ * re-encode) and costs well over 100 ns even for a short word.  Most
+ * characters map on their own, though.  Call a character a boundary when
+ * its decomposition starts with a starter (combining class 0) that no
+ * character composes with: canonical reordering never moves a mark past a
+ * starter, and composition never joins it to what precedes, so mapping a
+ * text equals mapping its pieces between boundaries and concatenating.
+ *
+ * The cache keeps, per option set and code point, the character's class,
+ * whether it is a boundary, and its own mapping when that fits in 4 bytes.
+ * A segment made of such characters maps by table lookups; a run of other
+ * characters goes to utf8proc from the last boundary before it to the next
+ * boundary after it.  The result is byte-identical to mapping the whole
+ * segment with utf8proc (csrc/tests/test_tokenize.c checks every code
+ * point, and random text, against tk_map_segment_utf8proc).
+ *
+ * The cache is process-wide and filled lazily.  An entry is a pure
+ * function of the code point, the options and the linked utf8proc, so
+ * threads that race to fill one store the same value; it uses plain
+ * malloc, stays allocated until exit, and is simply not used where an
+ * allocation fails.
+ */
+#define CM_FILLED    (UINT64_C(1) << 63)
+#define CM_BOUNDARY  (UINT64_C(1) << 41)
+#define CM_FAST      (UINT64_C(1) << 42)     /* a boundary whose mapping is stored */
+#define CM_LEN(e)    ((size_t)((e) >> 32) & 7u)
+#define CM_CPS(e)    ((size_t)((e) >> 35) & 7u)
+#define CM_CLASS(e)  ((unsigned)((e) >> 38) & 7u)
+#define CM_BLOCK_BITS 8
+#define CM_BLOCKS (0x110000u >> CM_BLOCK_BITS)
+#define CM_OPTION_SETS 27                    /* 3 case modes x 3 forms x 3 strip modes */
+
+static uint64_t **cm_tables[CM_OPTION_SETS];   /* CM_BLOCKS block pointers each */
+static uint8_t *cm_second;                      /* bit set over all code points */
+
+/* Store fresh into *slot unless another thread got there first; returns
+ * whichever pointer is in *slot afterwards. */
+static void *cm_publish(void **slot, void *fresh)
+{
+    void *current = NULL;
+    if (!fresh)
+        return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (__atomic_compare_exchange_n(slot, &current, fresh, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return fresh;
+    free(fresh);
+    return current;
+}
+
+/* Characters that can be the second of a canonical composition: every
+ * character after the first in some full canonical decomposition (Hangul
+ * included, which utf8proc decomposes algorithmically).  A superset is
+ * safe; it only sends more characters to utf8proc. */
+static const uint8_t *cm_second_set(void)
+{
+    uint8_t *set = __atomic_load_n(&cm_second, __ATOMIC_ACQUIRE);
+    utf8proc_int32_t cp, parts[32];
+    if (set)
+        return set;
+    set = calloc(0x110000 / 8, 1);
+    if (!set)
+        return NULL;
+    for (cp = 0x80; cp < 0x110000; cp++) {
+        int boundclass = 0;
+        utf8proc_ssize_t i, n;
+        if (cp == 0xD800)
+            cp = 0xE000;     /* surrogates are not characters */
+        n = utf8proc_decompose_char(cp, parts, 32, UTF8PROC_DECOMPOSE, &boundclass);
+        for (i = 1; i < n && i < 32; i++)
+            set[parts[i] >> 3] |= (uint8_t)(1u << (parts[i] & 7));
+    }
+    return cm_publish((void **)&cm_second, set);
+}
+
+/* The block table for opts, or NULL if there is none (yet no memory). */
+static uint64_t **cm_table(const tk_tokenizer_opts *opts)
+{
+    unsigned index;
+    uint64_t **table;
+    if (opts->case_mode < 0 || opts->case_mode > 2 || opts->norm < 0 || opts->norm > 2
+        || opts->strip_accents < 0 || opts->strip_accents > 2 || !cm_second_set())
+        return NULL;
+    index = (unsigned)(opts->case_mode * 9 + opts->norm * 3 + opts->strip_accents);
+    table = __atomic_load_n(&cm_tables[index], __ATOMIC_ACQUIRE);
+    if (table)
+        return table;
+    return cm_publish((void **)&cm_tables[index], calloc(CM_BLOCKS, sizeof *table));
+}
+
+/* Work out the entry of one non-ASCII code point, once cm_table has made
+ * the set of seconds; uses scratch->cps.  Returns 0 (neither a boundary
+ * nor fast, and not stored) if utf8proc fails. */
+static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratch *scratch)
+{
+    utf8proc_option_t options = utf8proc_options(opts);
+    utf8proc_int32_t parts[8];
+    uint8_t utf8[4];
+    size_t n = tk_utf8_encode(cp, utf8), out_len, out_cps, i;
+    const uint8_t *out;
+    utf8proc_ssize_t n_parts;
+    uint64_t entry = CM_FILLED | ((uint64_t)classify_cp(cp) << 38);
+
+    n_parts = utf8proc_decompose_custom(utf8, (utf8proc_ssize_t)n, parts, 8, options,
+                                        opts->case_mode == TK_CASE_LOWER ? lower_cp : NULL,
+                                        NULL);
+    if (n_parts < 0)
+        return 0;
+    if (!(options & UTF8PROC_COMPOSE)) {
+        /* No normalization: each character maps on its own. */
+        entry |= CM_BOUNDARY;
+    } else if (n_parts > 0 && n_parts <= 8
+               && utf8proc_get_property(parts[0])->combining_class == 0
+               && !(cm_second_set()[parts[0] >> 3] & (1u << (parts[0] & 7)))) {
+        entry |= CM_BOUNDARY;
+    }
+    if (!(entry & CM_BOUNDARY))
+        return entry;
+    if (tk_map_segment_utf8proc(opts, utf8, n, scratch, &out, &out_len, &out_cps) < 0)
+        return 0;
+    if (out_len <= 4) {
+        for (i = 0; i < out_len; i++)
+            entry |= (uint64_t)out[i] << (8 * i);
+        entry |= CM_FAST | ((uint64_t)out_len << 32) | ((uint64_t)out_cps << 35);
+    }
+    return entry;
+}
+
+static inline uint64_t cm_entry(const tk_tokenizer_opts *opts, uint64_t **table, uint32_t cp,
+                                tk_scratch *scratch)
+{
+    uint64_t **slot = &table[cp >> CM_BLOCK_BITS];
+    uint64_t *block = __atomic_load_n(slot, __ATOMIC_ACQUIRE), entry;
+    if (block) {
+        entry = __atomic_load_n(&block[cp & ((1u << CM_BLOCK_BITS) - 1)], __ATOMIC_RELAXED);
+        if (entry)
+            return entry;
+    } else {
+        block = cm_publish((void **)slot, calloc(1u << CM_BLOCK_BITS, sizeof *block));
+    }
+    entry = cm_compute(opts, cp, scratch);
+    if (block && entry)
+        __atomic_store_n(&block[cp & ((1u << CM_BLOCK_BITS) - 1)], entry, __ATOMIC_RELAXED);
+    return entry;
+}
+
+/* Is the character at s (valid UTF-8, n bytes left) a boundary? */
+static inline int cm_is_boundary(const tk_tokenizer_opts *opts, uint64_t **table,
+                                 const uint8_t *s, size_t avail, size_t *n, unsigned *seen,
+                                 tk_scratch *scratch)
+{
+    uint32_t cp;
+    uint64_t entry;
+    *n = tk_utf8_decode_valid(s, avail, &cp);
+    if (cp < 0x80) {
+        *seen |= 1u << classify_cp(cp);
+        return 1;
+    }
+    entry = cm_entry(opts, table, cp, scratch);
+    *seen |= 1u << CM_CLASS(entry);
+    return (entry & CM_BOUNDARY) != 0;
+}
+
+/*
+ * Map seg (non-ASCII, valid UTF-8) piece by piece into scratch->bytes, as
+ * described above; *kind (if not NULL) receives tk_segment_kind(seg).
+ */
+static int map_cached(const tk_tokenizer_opts *opts, uint64_t **table, const uint8_t *seg,
+                      size_t len, tk_scratch *scratch, unsigned *kind, const uint8_t **out,
+                      size_t *out_len, size_t *out_cps)
+{
+    size_t pos = 0, o = 0, cps = 0, n;
+    size_t mark_in = 0, mark_out = 0, mark_cps = 0;    /* the last boundary */
+    unsigned seen = 0;
+    int lower = opts->case_mode != TK_CASE_NONE, rc;
+
+    /* Every fast character writes at most 4 bytes; slow runs grow below. */
+    if (len > SIZE_MAX / 4)
+        return TK_EOVERFLOW;
+    if ((rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap, 4 * len, 1)) < 0)
+        return rc;
+    while (pos < len) {
+        uint8_t c = seg[pos];
+        uint32_t cp;
+        uint64_t entry;
+        const uint8_t *piece;
+        size_t end, piece_len, piece_cps;
+
+        if (c < 0x80) {
+            /* ASCII: a boundary, mapped as map_ascii maps it. */
+            seen |= 1u << classify_cp(c);
+            mark_in = pos;
+            mark_out = o;
+            mark_cps = cps;
+            scratch->bytes[o++] = lower ? (uint8_t)(c + (((uint8_t)(c - 'A') < 26) << 5)) : c;
+            cps++;
+            pos++;
+            continue;
+        }
+        n = tk_utf8_decode_valid(seg + pos, len - pos, &cp);
+        entry = cm_entry(opts, table, cp, scratch);
+        seen |= 1u << CM_CLASS(entry);
+        if (entry & CM_BOUNDARY) {
+            mark_in = pos;
+            mark_out = o;
+            mark_cps = cps;
+        }
+        if (entry & CM_FAST) {
+            uint8_t *dst = scratch->bytes + o;
+            dst[0] = (uint8_t)entry;
+            dst[1] = (uint8_t)(entry >> 8);
+            dst[2] = (uint8_t)(entry >> 16);
+            dst[3] = (uint8_t)(entry >> 24);
+            o += CM_LEN(entry);
+            cps += CM_CPS(entry);
+            pos += n;
+            continue;
+        }
+        /* A slow run: from the last boundary to the next one. */
+        for (end = pos + n; end < len; end += n)
+            if (cm_is_boundary(opts, table, seg + end, len - end, &n, &seen, scratch))
+                break;
+        rc = tk_map_segment_utf8proc(opts, seg + mark_in, end - mark_in, scratch, &piece,
+                                     &piece_len, &piece_cps);
+        if (rc < 0)
+            return rc;
+        o = mark_out;
+        cps = mark_cps;
+        /* Room for the piece and 4 bytes per character still to come
+         * (4 * len fits in a size_t, checked above). */
+        if (piece_len > SIZE_MAX / 4 || o > SIZE_MAX / 4)
+            return TK_EOVERFLOW;
+        if ((rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap,
+                          o + piece_len + 4 * (len - end), 1)) < 0)
+            return rc;
+        memcpy(scratch->bytes + o, piece, piece_len);
+        o += piece_len;
+        cps += piece_cps;
+        pos = mark_in = end;
+        mark_out = o;
+        mark_cps = cps;
+    }
+    if (kind)
+        *kind = kind_of_classes(seen);
+    *out = scratch->bytes;
+    *out_len = o;
+    *out_cps = cps;
+    return TK_OK;
+}
+
+/* False when every option is off and a segment maps to itself. */
+static int mapping_changes_text(const tk_tokenizer_opts *opts)
+{
+    return utf8proc_options(opts) != 0 || opts->case_mode == TK_CASE_LOWER;
+}
+
+int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                   tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                   size_t *out_cps)
+{
+    uint64_t **table;
+    if (!mapping_changes_text(opts) || is_ascii(seg, len) || !(table = cm_table(opts)))
+        return tk_map_segment_utf8proc(opts, seg, len, scratch, out, out_len, out_cps);
+    return map_cached(opts, table, seg, len, scratch, NULL, out, out_len, out_cps);
+}
+
 /* ------------------------------------------------------------ stopwords */
 struct tk_stopwords {
     uint8_t *arena; size_t arena_len, arena_cap;
@@ -363,7 +646,7 @@ static size_t find_slot(const tk_stopwords *sw, const uint8_t *w, size_t len, ui
             return i;
         s--;
         if (sw->entries[s].hash == h && sw->entries[s].len == len
-            && memcmp(sw->arena + sw->entries[s].off, w, len) == 0)
+            && tk_bytes_equal(sw->arena + sw->entries[s].off, w, len))
             return i;
         i = (i + 1) & mask;
     }
@@ -467,8 +750,10 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
     tk_wordseg it;
     tk_span span;
     unsigned since_check = 0;
-    int rc;
+    uint64_t **table = NULL;
+    int rc, table_known = 0;   /* looked up at the first non-ASCII miss */
 
+    memo_use_options(scratch, opts);
     tk_wordseg_init(&it, text, len);
     while (tk_wordseg_next(&it, &span)) {
         const uint8_t *seg = text + span.start, *tok = NULL;
@@ -502,11 +787,27 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
             tok_len = memo->out_len;
             tok_cps = memo->out_cps;
         } else {
-            kind = tk_segment_kind(seg, seg_len);
-            if (kind & opts->kinds) {
-                rc = tk_map_segment(opts, seg, seg_len, scratch, &tok, &tok_len, &tok_cps);
+            if (!table_known) {
+                table = mapping_changes_text(opts) ? cm_table(opts) : NULL;
+                table_known = 1;
+            }
+            if (table) {
+                /* Classifies while it maps; unrequested kinds are rare
+                 * here and map from the cache. */
+                rc = map_cached(opts, table, seg, seg_len, scratch, &kind, &tok, &tok_len,
+                                &tok_cps);
                 if (rc < 0)
                     return rc;
+                if (!(kind & opts->kinds))
+                    tok_len = tok_cps = 0;
+            } else {
+                kind = tk_segment_kind(seg, seg_len);
+                if (kind & opts->kinds) {
+                    rc = tk_map_segment_utf8proc(opts, seg, seg_len, scratch, &tok, &tok_len,
+                                                 &tok_cps);
+                    if (rc < 0)
+                        return rc;
+                }
             }
             if (memo)
                 memo_store(scratch, memo, hash, seg, seg_len, kind, tok, tok_len, tok_cps);

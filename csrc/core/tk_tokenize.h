@@ -71,10 +71,17 @@ void tk_scratch_free(tk_scratch *s);
 /*
  * Map one segment with opts into scratch; on success *out points into
  * scratch (valid until the next call) and *out_len / *out_cps are set.
+ * Characters that map on their own come from a process-wide cache of
+ * utf8proc's results; the rest go through utf8proc.
  */
 int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
                    tk_scratch *scratch, const uint8_t **out, size_t *out_len,
                    size_t *out_cps);
+/* The same mapping done by utf8proc alone, segment at a time: the
+ * reference that tk_map_segment and tk_tokenize are tested against. */
+int tk_map_segment_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                            tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                            size_t *out_cps);
 
 /* Build a stopword set; words are mapped with opts before insertion. */
 int tk_stopwords_new(const tk_tokenizer_opts *opts, tk_stopwords **out);

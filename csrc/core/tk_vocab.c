@@ -5,25 +5,6 @@
 
 void tk_vocab_init(tk_vocab *v) { memset(v, 0, sizeof *v); }
 
-/* Terms are short: an inlined word-wise compare beats a memcmp call. */
-static inline int bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    while (n >= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return 0;
-        a += 8;
-        b += 8;
-        n -= 8;
-    }
-    while (n--)
-        if (*a++ != *b++)
-            return 0;
-    return 1;
-}
-
 static inline void term_head(uint8_t head[TK_TERM_HEAD], const uint8_t *term, size_t len)
 {
     memset(head, 0, TK_TERM_HEAD);
@@ -39,7 +20,7 @@ static inline int term_equal(const tk_vocab *v, const tk_term *t, const uint8_t 
     if (t->len != len || memcmp(t->head, head, TK_TERM_HEAD) != 0)
         return 0;
     return len <= TK_TERM_HEAD
-           || bytes_equal(v->arena + t->off + TK_TERM_HEAD, term + TK_TERM_HEAD,
+           || tk_bytes_equal(v->arena + t->off + TK_TERM_HEAD, term + TK_TERM_HEAD,
                           len - TK_TERM_HEAD);
 }
 

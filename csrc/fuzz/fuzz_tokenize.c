@@ -100,9 +100,10 @@ static int same_tokens(const tk_toklist *a, const tk_toklist *b)
 
 /*
  * The tokens by the plain pipeline, from the public pieces: every segment,
- * tk_segment_kind, tk_map_segment, then the length and stopword filters.
- * tk_tokenize's shortcuts (the inline ASCII path, the memo) must give
- * exactly these.
+ * tk_segment_kind, utf8proc's mapping (tk_map_segment_utf8proc), then the
+ * length and stopword filters.  tk_tokenize's shortcuts (the inline ASCII
+ * path, the memo, the per-code-point mapping cache) must give exactly
+ * these.
  */
 static void reference_tokens(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                              const uint8_t *text, size_t len, tk_toklist *out)
@@ -117,8 +118,8 @@ static void reference_tokens(const tk_tokenizer_opts *opts, const tk_stopwords *
         size_t seg_len = span.end - span.start, tok_len, tok_cps;
         if (!(tk_segment_kind(seg, seg_len) & opts->kinds))
             continue;
-        FUZZ_CHECK(tk_map_segment(opts, seg, seg_len, &plain, &tok, &tok_len, &tok_cps)
-                   == TK_OK);
+        FUZZ_CHECK(tk_map_segment_utf8proc(opts, seg, seg_len, &plain, &tok, &tok_len,
+                                           &tok_cps) == TK_OK);
         if (tok_len == 0 || tok_cps < opts->min_len)
             continue;
         if (stopwords && tk_stopwords_contains(stopwords, tok, tok_len))
@@ -240,6 +241,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tk_toklist_free(&warm);
         tk_toklist_free(&cold);
         tk_scratch_free(&clean);
+    }
+
+    /* The cached mapping of the whole text (as the char analyzers map a
+     * document) equals utf8proc's. */
+    {
+        const uint8_t *cached, *direct;
+        size_t cached_len, cached_cps, direct_len, direct_cps;
+        FUZZ_CHECK(tk_map_segment(&opts, text, text_len, &scratch, &cached, &cached_len,
+                                  &cached_cps) == TK_OK);
+        FUZZ_CHECK(tk_map_segment_utf8proc(&opts, text, text_len, &fresh, &direct, &direct_len,
+                                           &direct_cps) == TK_OK);
+        FUZZ_CHECK(cached_len == direct_len && cached_cps == direct_cps
+                   && memcmp(cached, direct, cached_len) == 0);
     }
 
     /* Mapping a token again is stable for the idempotent mappings. */

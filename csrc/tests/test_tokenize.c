@@ -1,8 +1,11 @@
 /*
  * Unit tests for the tokenizer pipeline (tk_tokenize): its shortcuts for
- * ASCII segments and its memo of mapped segments must give exactly what
- * the plain pipeline gives -- segment, tk_segment_kind, tk_map_segment,
- * length filter -- for every option set.
+ * ASCII segments, its memo of mapped segments and its per-code-point
+ * mapping cache must give exactly what the plain pipeline gives --
+ * segment, tk_segment_kind, utf8proc mapping (tk_map_segment_utf8proc),
+ * length filter -- for every option set.  tk_map_segment, which uses the
+ * cache too, is checked against utf8proc on every code point and on
+ * random text built to stress normalization.
  */
 #include <stdint.h>
 
@@ -47,7 +50,8 @@ static int reference_tokens(const tk_tokenizer_opts *opts, const uint8_t *text, 
         int rc;
         if (!(tk_segment_kind(seg, seg_len) & opts->kinds))
             continue;
-        if ((rc = tk_map_segment(opts, seg, seg_len, scratch, &tok, &tok_len, &tok_cps)) < 0)
+        if ((rc = tk_map_segment_utf8proc(opts, seg, seg_len, scratch, &tok, &tok_len,
+                                          &tok_cps)) < 0)
             return rc;
         if (tok_len == 0 || tok_cps < opts->min_len)
             continue;
@@ -73,6 +77,11 @@ static size_t random_text(uint8_t *out, size_t max_pieces)
         "\x01", "\x7f", "!", "\"", "#", "~", "don't", "3.14", "1,000", "HeLLo", "x_y",
         "Stra\xc3\x9f" "e", "\xc3\xa9t\xc3\xa9", "\xec\x84\x9c\xec\x9a\xb8", "\xe6\x9d\xb1",
         "\xef\xac\x81", "\xe2\x91\xa0", "\xf0\x9f\x98\x80", "\xcc\x81",
+        /* Hangul L and V jamo (compose into a syllable), T jamo after a
+         * syllable, a Balinese vowel sign that composes (ccc 0), a
+         * fullwidth letter, Greek capital with tonos. */
+        "\xe1\x84\x80", "\xe1\x85\xa1", "\xe1\x86\xa8", "\xea\xb0\x80",
+        "\xe1\xac\x85\xe1\xac\xb5", "\xef\xbc\xa1", "\xce\x86",
     };
     const size_t n_pieces = sizeof pieces / sizeof pieces[0];
     size_t len = 0, i, k = next_random() % (max_pieces + 1);
@@ -131,6 +140,115 @@ static void test_matches_reference_pipeline(void)
     tk_scratch_free(&ref_scratch);
 }
 
+static const int all_cases[] = {TK_CASE_FOLD, TK_CASE_LOWER, TK_CASE_NONE};
+static const int all_norms[] = {TK_NORM_NFKC, TK_NORM_NFC, TK_NORM_NONE};
+static const int all_strips[] = {TK_STRIP_NONE, TK_STRIP_MARKS, TK_STRIP_ASCII};
+
+/* tk_map_segment (cache) and tk_map_segment_utf8proc agree on text. */
+static void check_map_matches(const tk_tokenizer_opts *opts, const uint8_t *text, size_t len,
+                              tk_scratch *scratch, tk_scratch *ref_scratch)
+{
+    const uint8_t *got, *want;
+    size_t got_len, got_cps, want_len, want_cps;
+    CHECK_EQ_INT(tk_map_segment(opts, text, len, scratch, &got, &got_len, &got_cps), TK_OK);
+    CHECK_EQ_INT(tk_map_segment_utf8proc(opts, text, len, ref_scratch, &want, &want_len,
+                                         &want_cps), TK_OK);
+    CHECK_EQ_INT(got_cps, want_cps);
+    CHECK(got_len == want_len && memcmp(got, want, got_len) == 0);
+}
+
+/* Every code point alone, and after and before a letter it could
+ * compose with, under the default options and two others; every 13th
+ * code point under all 27 option sets. */
+static void test_map_every_code_point(void)
+{
+    tk_scratch scratch, ref_scratch;
+    int c, nm, st;
+    memset(&scratch, 0, sizeof scratch);
+    memset(&ref_scratch, 0, sizeof ref_scratch);
+    for (c = 0; c < 3; c++)
+        for (nm = 0; nm < 3; nm++)
+            for (st = 0; st < 3; st++) {
+                tk_tokenizer_opts opts;
+                uint32_t cp, stride;
+                memset(&opts, 0, sizeof opts);
+                opts.case_mode = all_cases[c];
+                opts.norm = all_norms[nm];
+                opts.strip_accents = all_strips[st];
+                opts.kinds = TK_KIND_WORD;
+                stride = (st == 0 && (nm == 0 || (c == 1 && nm == 1))) ? 1 : 13;
+                for (cp = 0x80; cp < 0x110000; cp += stride) {
+                    uint8_t text[12];
+                    size_t n;
+                    if (cp >= 0xD800 && cp < 0xE000)
+                        continue;
+                    n = tk_utf8_encode(cp, text);
+                    check_map_matches(&opts, text, n, &scratch, &ref_scratch);
+                    /* "e" + cp + Hangul syllable GA */
+                    text[0] = 'e';
+                    n = 1 + tk_utf8_encode(cp, text + 1);
+                    memcpy(text + n, "\xea\xb0\x80", 3);
+                    check_map_matches(&opts, text, n + 3, &scratch, &ref_scratch);
+                    if (tk_test_failures)
+                        goto done;
+                }
+            }
+done:
+    tk_scratch_free(&scratch);
+    tk_scratch_free(&ref_scratch);
+}
+
+/* Random text from characters where normalization is at work:
+ * compositions with starters and non-starters, jamo, reordering,
+ * compatibility and case-folding expansions, exclusions. */
+static void test_map_random_text(void)
+{
+    static const uint32_t pool[] = {
+        'a', 'e', 'E', 'o', 'n', 'A', '1', ' ', '.', 0xE9, 0xC5, 0xDF, 0x130, 0x149, 0x1E9E,
+        0x300, 0x301, 0x308, 0x323, 0x327, 0x345, 0x344, 0x34F, 0x5B0, 0x591, 0x386, 0x3B1,
+        0x3C9, 0x1F00, 0x1FB3, 0x1100, 0x1112, 0x1161, 0x1175, 0x11A8, 0x11C2, 0xAC00, 0xAC01,
+        0xD7A3, 0x3131, 0x1B05, 0x1B35, 0x1B3A, 0x0B47, 0x0B3E, 0x0B57, 0x0BC6, 0x0BBE, 0x0958,
+        0x0915, 0x093C, 0x0F73, 0x0F71, 0x0F72, 0x0F80, 0x2126, 0x212B, 0xFB01, 0xFF21, 0x2460,
+        0x1D15E, 0x1D165, 0x2F800, 0xF900, 0x4E00, 0x3099, 0x304B, 0x30AB, 0xFF76, 0xFF9E,
+        0x200D, 0x1F600, 0x1F3FB, 0xFE0F, 0x0627, 0x0653, 0x0654, 0x0655, 0x1E0C, 0x0307,
+        0x0342, 0x03A9, 0x1FFC, 0x24B6, 0x10400, 0x0CC6, 0x0CC2, 0x0CD5, 0x0DD9, 0x0DCF,
+    };
+    tk_scratch scratch, ref_scratch;
+    int round;
+    memset(&scratch, 0, sizeof scratch);
+    memset(&ref_scratch, 0, sizeof ref_scratch);
+    for (round = 0; round < 800 && !tk_test_failures; round++) {
+        int c = round % 3, nm = (round / 3) % 3, st = (round / 9) % 3;
+        tk_tokenizer_opts opts;
+        uint8_t text[40 * 4];
+        size_t len = 0, k = next_random() % 41, i;
+        memset(&opts, 0, sizeof opts);
+        opts.case_mode = all_cases[c];
+        opts.norm = all_norms[nm];
+        opts.strip_accents = all_strips[st];
+        opts.kinds = TK_KIND_WORD;
+        for (i = 0; i < k; i++)
+            len += tk_utf8_encode(pool[next_random() % (sizeof pool / sizeof pool[0])],
+                                  text + len);
+        check_map_matches(&opts, text, len, &scratch, &ref_scratch);
+        /* The tokenizer classifies segments while it maps them. */
+        {
+            static collected got, want;
+            opts.kinds = TK_KIND_WORD | TK_KIND_NUMBER | TK_KIND_EMOJI | TK_KIND_PUNCT;
+            opts.kinds &= ~(unsigned)(round & 7) | TK_KIND_WORD;
+            opts.min_len = 1;
+            got.len = got.n = want.len = want.n = 0;
+            CHECK_EQ_INT(tk_tokenize(&opts, NULL, text, len, &scratch, collect_sink, &got),
+                         TK_OK);
+            CHECK_EQ_INT(reference_tokens(&opts, text, len, &ref_scratch, &want), TK_OK);
+            CHECK_EQ_INT(got.n, want.n);
+            CHECK(got.len == want.len && memcmp(got.bytes, want.bytes, got.len) == 0);
+        }
+    }
+    tk_scratch_free(&scratch);
+    tk_scratch_free(&ref_scratch);
+}
+
 static void test_hand_cases(void)
 {
     static const char text[] = "Don't STOP: 3.14, 1,000 _x_ Stra\xc3\x9f" "e \x01 !";
@@ -156,6 +274,8 @@ static void test_hand_cases(void)
 int main(void)
 {
     test_hand_cases();
+    test_map_every_code_point();
+    test_map_random_text();
     test_matches_reference_pipeline();
     TEST_MAIN_END();
 }
