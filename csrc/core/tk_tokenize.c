@@ -2,11 +2,14 @@
  * Tokenizer: UAX #29 segments -> kind filter -> utf8proc mapping ->
  * length / stopword filter -> sink.
  *
- * Mapping goes through utf8proc_decompose_custom + utf8proc_reencode into
+ * Pure-ASCII segments (most of many corpora) take a fast path: NFC/NFKC
+ * are the identity on ASCII and both case folding and lowercasing reduce
+ * to A-Z -> a-z.  Other segments map character by character from a
+ * process-wide cache of utf8proc's results, and the runs that cannot be
+ * mapped that way go through utf8proc_decompose_custom +
+ * utf8proc_reencode, memoized per thread.  Everything writes into
  * per-thread scratch buffers, so there is no allocation per token once
- * the buffers have grown.  Pure-ASCII segments (most of many corpora)
- * take a fast path: NFC/NFKC are the identity on ASCII and both case
- * folding and lowercasing reduce to A-Z -> a-z.
+ * the buffers have grown.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +145,7 @@ void tk_scratch_free(tk_scratch *s)
 
 /* ----------------------------------------------------------------- memo */
 #define TK_MEMO_SLOTS 32768         /* direct-mapped */
-#define TK_MEMO_MAX_RAW 64          /* longer segments are rare: not memoized */
+#define TK_MEMO_MAX_RAW 64          /* longer runs are rare: not memoized */
 #define TK_MEMO_MAX_BYTES (1u << 22) /* arena size; the memo restarts when full */
 
 static void memo_reset(tk_scratch *s)
@@ -152,17 +155,11 @@ static void memo_reset(tk_scratch *s)
     s->memo_len = 0;
 }
 
-/* The memo is an optimization only: any failure just leaves it off. */
-/* Called once per tk_tokenize, not per segment: entries made under other
- * options are wrong for these. */
-static void memo_use_options(tk_scratch *s, const tk_tokenizer_opts *opts)
-{
-    if (s->memo && memcmp(&s->memo_opts, opts, sizeof *opts) != 0) {
-        memo_reset(s);
-        s->memo_opts = *opts;
-    }
-}
-
+/*
+ * The memo keeps utf8proc's mapping of the runs that the per-code-point
+ * cache (below) cannot map: words with combining marks, viramas, jamo.
+ * It is an optimization only: any failure just leaves it off.
+ */
 static tk_memo_entry *memo_slot(tk_scratch *s, const tk_tokenizer_opts *opts,
                                 const uint8_t *raw, size_t raw_len, uint64_t *hash)
 {
@@ -173,6 +170,9 @@ static tk_memo_entry *memo_slot(tk_scratch *s, const tk_tokenizer_opts *opts,
         if (!s->memo)
             return NULL;
         s->memo_opts = *opts;
+    } else if (memcmp(&s->memo_opts, opts, sizeof *opts) != 0) {
+        memo_reset(s);
+        s->memo_opts = *opts;
     }
     *hash = tk_hash_bytes(raw, raw_len);
     return &s->memo[*hash & (TK_MEMO_SLOTS - 1)];
@@ -181,20 +181,19 @@ static tk_memo_entry *memo_slot(tk_scratch *s, const tk_tokenizer_opts *opts,
 static int memo_matches(const tk_scratch *s, const tk_memo_entry *e, const uint8_t *raw,
                         size_t raw_len, uint64_t hash)
 {
-    return e->kind && e->hash == hash && e->raw_len == raw_len
+    return e->used && e->hash == hash && e->raw_len == raw_len
         && tk_bytes_equal(s->memo_bytes + e->offset, raw, raw_len);
 }
 
 static void memo_store(tk_scratch *s, tk_memo_entry *e, uint64_t hash, const uint8_t *raw,
-                       size_t raw_len, unsigned kind, const uint8_t *out, size_t out_len,
-                       size_t out_cps)
+                       size_t raw_len, const uint8_t *out, size_t out_len, size_t out_cps)
 {
     size_t need = raw_len + out_len;
     if (out_len > TK_MEMO_MAX_BYTES / 4)
         return;
     if (s->memo_len + need > TK_MEMO_MAX_BYTES) {
         memo_reset(s);
-        e->kind = 0;
+        e->used = 0;
     }
     if (tk_grow((void **)&s->memo_bytes, &s->memo_cap, s->memo_len + need, 1) < 0)
         return;
@@ -206,7 +205,7 @@ static void memo_store(tk_scratch *s, tk_memo_entry *e, uint64_t hash, const uin
     e->out_len = (uint32_t)out_len;
     e->out_cps = (uint32_t)out_cps;
     e->offset = (uint32_t)s->memo_len;
-    e->kind = kind | 0x80000000u;   /* nonzero even for kind 0 (spaces) */
+    e->used = 1;
     s->memo_len += need;
 }
 
@@ -507,6 +506,26 @@ static inline int cm_is_boundary(const tk_tokenizer_opts *opts, uint64_t **table
     return (entry & CM_BOUNDARY) != 0;
 }
 
+/* utf8proc's mapping of one run between boundaries, from the memo when
+ * the run was seen before.  *out stays valid until the next call. */
+static int map_run(const tk_tokenizer_opts *opts, const uint8_t *run, size_t len,
+                   tk_scratch *scratch, const uint8_t **out, size_t *out_len, size_t *out_cps)
+{
+    uint64_t hash = 0;
+    tk_memo_entry *memo = memo_slot(scratch, opts, run, len, &hash);
+    int rc;
+    if (memo && memo_matches(scratch, memo, run, len, hash)) {
+        *out = scratch->memo_bytes + memo->offset + memo->raw_len;
+        *out_len = memo->out_len;
+        *out_cps = memo->out_cps;
+        return TK_OK;
+    }
+    rc = tk_map_segment_utf8proc(opts, run, len, scratch, out, out_len, out_cps);
+    if (rc == TK_OK && memo)
+        memo_store(scratch, memo, hash, run, len, *out, *out_len, *out_cps);
+    return rc;
+}
+
 /*
  * Map seg (non-ASCII, valid UTF-8) piece by piece into scratch->bytes, as
  * described above; *kind (if not NULL) receives tk_segment_kind(seg).
@@ -566,8 +585,8 @@ static int map_cached(const tk_tokenizer_opts *opts, uint64_t **table, const uin
         for (end = pos + n; end < len; end += n)
             if (cm_is_boundary(opts, table, seg + end, len - end, &n, &seen, scratch))
                 break;
-        rc = tk_map_segment_utf8proc(opts, seg + mark_in, end - mark_in, scratch, &piece,
-                                     &piece_len, &piece_cps);
+        rc = map_run(opts, seg + mark_in, end - mark_in, scratch, &piece, &piece_len,
+                     &piece_cps);
         if (rc < 0)
             return rc;
         o = mark_out;
@@ -751,16 +770,13 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
     tk_span span;
     unsigned since_check = 0;
     uint64_t **table = NULL;
-    int rc, table_known = 0;   /* looked up at the first non-ASCII miss */
+    int rc, table_known = 0;   /* looked up at the first non-ASCII segment */
 
-    memo_use_options(scratch, opts);
     tk_wordseg_init(&it, text, len);
     while (tk_wordseg_next(&it, &span)) {
         const uint8_t *seg = text + span.start, *tok = NULL;
         size_t seg_len = span.end - span.start, tok_len = 0, tok_cps = 0;
         unsigned kind;
-        tk_memo_entry *memo = NULL;
-        uint64_t hash = 0;
 
         if (++since_check == 4096) {
             since_check = 0;
@@ -770,7 +786,6 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
         /* Single ASCII characters are the bulk of non-word segments. */
         if (seg_len == 1 && (seg[0] == ' ' || seg[0] == '\n'))
             continue;
-        /* ASCII segments map cheaply; memoize only the others. */
         if (is_ascii(seg, seg_len)) {
             kind = ascii_segment_kind(seg, seg_len);
             if (!(kind & opts->kinds))
@@ -778,41 +793,29 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
             if ((rc = map_ascii(opts, seg, seg_len, scratch, &tok)) < 0)
                 return rc;
             tok_len = tok_cps = seg_len;
-        } else if ((memo = memo_slot(scratch, opts, seg, seg_len, &hash))
-                   && memo_matches(scratch, memo, seg, seg_len, hash)) {
-            kind = memo->kind & 0xFFu;
-            if (!(kind & opts->kinds))
-                continue;
-            tok = scratch->memo_bytes + memo->offset + memo->raw_len;
-            tok_len = memo->out_len;
-            tok_cps = memo->out_cps;
         } else {
             if (!table_known) {
                 table = mapping_changes_text(opts) ? cm_table(opts) : NULL;
                 table_known = 1;
             }
             if (table) {
-                /* Classifies while it maps; unrequested kinds are rare
-                 * here and map from the cache. */
+                /* Classifies while it maps: a segment of an unrequested
+                 * kind costs little more than classifying it. */
                 rc = map_cached(opts, table, seg, seg_len, scratch, &kind, &tok, &tok_len,
                                 &tok_cps);
                 if (rc < 0)
                     return rc;
                 if (!(kind & opts->kinds))
-                    tok_len = tok_cps = 0;
+                    continue;
             } else {
                 kind = tk_segment_kind(seg, seg_len);
-                if (kind & opts->kinds) {
-                    rc = tk_map_segment_utf8proc(opts, seg, seg_len, scratch, &tok, &tok_len,
-                                                 &tok_cps);
-                    if (rc < 0)
-                        return rc;
-                }
+                if (!(kind & opts->kinds))
+                    continue;
+                rc = tk_map_segment_utf8proc(opts, seg, seg_len, scratch, &tok, &tok_len,
+                                             &tok_cps);
+                if (rc < 0)
+                    return rc;
             }
-            if (memo)
-                memo_store(scratch, memo, hash, seg, seg_len, kind, tok, tok_len, tok_cps);
-            if (!(kind & opts->kinds))
-                continue;
         }
         if (tok_len == 0 || tok_cps < opts->min_len)
             continue;

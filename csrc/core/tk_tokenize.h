@@ -44,15 +44,16 @@ typedef struct tk_tokenizer_opts {
 /*
  * Reusable per-thread buffers; zero-initialize, then tk_scratch_free.
  *
- * A scratch also memoizes the kind and mapping of non-ASCII segments
- * (utf8proc is the costliest step and words repeat), so keep one scratch
- * alive across the documents a thread handles.  The memo is dropped
- * automatically when the scratch is used with different options.
+ * A scratch also memoizes utf8proc's mapping of the runs of text that
+ * the per-code-point cache cannot map (utf8proc is the costliest step and
+ * words repeat), so keep one scratch alive across the documents a thread
+ * handles.  The memo is dropped automatically when the scratch is used
+ * with different options.
  */
 typedef struct tk_memo_entry {
     uint64_t hash;
     uint32_t raw_len, out_len, out_cps, offset;   /* offset into memo_bytes */
-    uint32_t kind;                                /* 0 = empty slot */
+    uint32_t used;                                /* 0 = empty slot */
 } tk_memo_entry;
 
 typedef struct tk_scratch {
