@@ -47,6 +47,14 @@ void *tk_realloc(void *ptr, size_t size);
 void tk_free(void *ptr);
 /* Grow *buf (capacity *cap elements of elem_size) to hold at least need. */
 int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size);
+/* tk_grow with its "already big enough" test inlined, for per-item paths
+ * (one call per token, gram or term) where the buffer rarely grows. */
+static inline int tk_reserve(void **buf, size_t *cap, size_t need, size_t elem_size)
+{
+    if (need <= *cap && *buf)
+        return TK_OK;
+    return tk_grow(buf, cap, need, elem_size);
+}
 #ifdef TK_ALLOC_FAULTS
 /* Fail the n-th allocation from now (1 = next); n <= 0 disables. */
 void tk_alloc_fail_after(long n);

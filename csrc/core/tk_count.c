@@ -71,7 +71,7 @@ static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos)
         (*e)++;
         return TK_OK;
     }
-    if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+    if ((rc = tk_reserve((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
                       sizeof *out->entries)) < 0)
         return rc;
     *pos = (uint32_t)(out->n_entries - d->row_start);
@@ -166,7 +166,7 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
         uint64_t col = (h & UINT64_C(0x7fffffffffffffff)) % o->n_features;
         uint64_t neg = o->alternate_sign ? h >> 63 : 0;
         tk_count_scratch *ws = d->ws;
-        if ((rc = tk_grow((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
+        if ((rc = tk_reserve((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
                           sizeof *ws->tmp)) < 0)
             return rc;
         ws->tmp[ws->tmp_len++] = (col << 1) | neg;
@@ -251,7 +251,7 @@ static int flush_hashed_row(doc_sink *d)
             continue;
         if (sum > INT32_MAX || sum < INT32_MIN)
             return TK_EOVERFLOW;
-        if ((rc = tk_grow((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+        if ((rc = tk_reserve((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
                           sizeof *out->entries)) < 0)
             return rc;
         out->entries[out->n_entries++] = TK_ENTRY(col, (int32_t)sum);

@@ -46,11 +46,11 @@ static int push_token(tk_ngram_buf *buf, const uint8_t *tok, size_t len)
     if (len > SIZE_MAX - 1 - buf->text_len)
         return TK_EOVERFLOW;
     need = buf->text_len + len + (buf->n_units ? 1 : 0);
-    if ((rc = tk_grow((void **)&buf->text, &buf->text_cap, need, 1)) < 0
-        || (rc = tk_grow((void **)&buf->starts, &buf->starts_cap, buf->n_units + 1,
-                         sizeof *buf->starts)) < 0
-        || (rc = tk_grow((void **)&buf->ends, &buf->ends_cap, buf->n_units + 1,
-                         sizeof *buf->ends)) < 0)
+    if ((rc = tk_reserve((void **)&buf->text, &buf->text_cap, need, 1)) < 0
+        || (rc = tk_reserve((void **)&buf->starts, &buf->starts_cap, buf->n_units + 1,
+                            sizeof *buf->starts)) < 0
+        || (rc = tk_reserve((void **)&buf->ends, &buf->ends_cap, buf->n_units + 1,
+                            sizeof *buf->ends)) < 0)
         return rc;
     /* Tokens are stored joined by one space so that a word n-gram is a
      * plain substring of the buffer. */

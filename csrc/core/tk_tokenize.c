@@ -835,17 +835,11 @@ int tk_toklist_sink(void *ctx, const uint8_t *tok, size_t tok_len, const tk_span
     int rc;
     if (tok_len > SIZE_MAX - list->bytes_len)
         return TK_EOVERFLOW;
-    /* Inline capacity checks: this runs once per token. */
-    if (list->bytes_len + tok_len > list->bytes_cap) {
-        rc = tk_grow((void **)&list->bytes, &list->bytes_cap, list->bytes_len + tok_len, 1);
-        if (rc < 0)
-            return rc;
-    }
-    if (list->n + 1 > list->ends_cap) {
-        rc = tk_grow((void **)&list->ends, &list->ends_cap, list->n + 1, sizeof(size_t));
-        if (rc < 0)
-            return rc;
-    }
+    if ((rc = tk_reserve((void **)&list->bytes, &list->bytes_cap, list->bytes_len + tok_len,
+                         1)) < 0
+        || (rc = tk_reserve((void **)&list->ends, &list->ends_cap, list->n + 1,
+                            sizeof(size_t))) < 0)
+        return rc;
     if (list->want_spans) {
         rc = tk_grow((void **)&list->spans, &list->spans_cap, list->n + 1, sizeof(tk_span));
         if (rc < 0)

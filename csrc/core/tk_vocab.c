@@ -130,8 +130,8 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
         || count > INT64_MAX - v->total)
         return TK_EOVERFLOW;
     /* Grow everything first so that a failure leaves v unchanged. */
-    if ((rc = tk_grow((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0
-        || (rc = tk_grow((void **)&v->terms, &v->terms_cap, v->n + 1, sizeof *v->terms)) < 0)
+    if ((rc = tk_reserve((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0
+        || (rc = tk_reserve((void **)&v->terms, &v->terms_cap, v->n + 1, sizeof *v->terms)) < 0)
         return rc;
     if (!v->slots || (v->n + 1) * 2 > v->mask + 1) {
         size_t n_slots = v->slots ? (v->mask + 1) * 2 : 64;
@@ -387,8 +387,8 @@ int tk_vocab_append_unindexed(tk_vocab *v, const uint8_t *term, size_t len, uint
         return TK_EINVAL;
     if (v->n >= TK_VOCAB_MAX_TERMS || len > UINT32_MAX || len > SIZE_MAX - v->arena_len)
         return TK_EOVERFLOW;
-    if ((rc = tk_grow((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0
-        || (rc = tk_grow((void **)&v->terms, &v->terms_cap, v->n + 1, sizeof *v->terms)) < 0)
+    if ((rc = tk_reserve((void **)&v->arena, &v->arena_cap, v->arena_len + len, 1)) < 0
+        || (rc = tk_reserve((void **)&v->terms, &v->terms_cap, v->n + 1, sizeof *v->terms)) < 0)
         return rc;
     if (len)   /* the arena may still be NULL for an empty first term */
         memcpy(v->arena + v->arena_len, term, len);
