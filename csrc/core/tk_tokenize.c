@@ -786,7 +786,8 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
         /* Single ASCII characters are the bulk of non-word segments. */
         if (seg_len == 1 && (seg[0] == ' ' || seg[0] == '\n'))
             continue;
-        if (is_ascii(seg, seg_len)) {
+        /* A segment is ASCII when each of its characters is one byte. */
+        if (seg_len == span.cp_end - span.cp_start) {
             kind = ascii_segment_kind(seg, seg_len);
             if (!(kind & opts->kinds))
                 continue;
