@@ -159,11 +159,20 @@ int tk_vocab_add(tk_vocab *v, const uint8_t *term, size_t len, int64_t count, ui
     return tk_vocab_add_hashed(v, term, len, tk_hash_bytes(term, len), count, id);
 }
 
+/* How far ahead a merge prefetches dst's slot, and then the term record
+ * that the slot names, for terms whose hashes it already knows. */
+#define MERGE_AHEAD 16
+
 int tk_vocab_merge(tk_vocab *dst, const tk_vocab *src, uint32_t *map)
 {
     size_t i;
     for (i = 0; i < src->n; i++) {
         size_t len;
+        /* dst is usually far larger than the caches: hide the misses. */
+        if (i + MERGE_AHEAD < src->n)
+            tk_vocab_prefetch(dst, src->terms[i + MERGE_AHEAD].hash);
+        if (i + MERGE_AHEAD / 2 < src->n)
+            tk_vocab_prefetch_term(dst, src->terms[i + MERGE_AHEAD / 2].hash);
         const uint8_t *t = tk_vocab_term(src, i, &len);
         uint32_t id;
         int rc = tk_vocab_add_hashed(dst, t, len, src->terms[i].hash, src->terms[i].count, &id);
