@@ -773,7 +773,8 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
     int rc, table_known = 0;   /* looked up at the first non-ASCII segment */
 
     tk_wordseg_init(&it, text, len);
-    while (tk_wordseg_next(&it, &span)) {
+    /* Spaces are never tokens: most are stepped over without a call. */
+    for (tk_wordseg_skip_space(&it); tk_wordseg_next(&it, &span); tk_wordseg_skip_space(&it)) {
         const uint8_t *seg = text + span.start, *tok = NULL;
         size_t seg_len = span.end - span.start, tok_len = 0, tok_cps = 0;
         unsigned kind;

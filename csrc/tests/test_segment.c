@@ -99,19 +99,51 @@ static void stream_append(const uint8_t *text, size_t text_len, const size_t *br
     stream_n_cp += n_cp;
 }
 
+/* tk_wordseg_skip_space may step over only what tk_wordseg_next would
+ * return as a one-space segment. */
+static int skip_space_agrees(const tk_wordseg *it, const tk_span *next_span)
+{
+    tk_wordseg probe = *it;
+    tk_wordseg_skip_space(&probe);
+    if (probe.pos == it->pos)
+        return 1;
+    return probe.pos == it->pos + 1 && probe.cp_pos == it->cp_pos + 1
+           && next_span->start == it->pos && next_span->end == it->pos + 1
+           && it->text[it->pos] == ' ';
+}
+
 static void check_stream(void)
 {
-    tk_wordseg it;
+    tk_wordseg it, before;
     tk_span span;
-    size_t i = 0, mismatches = 0;
+    size_t i = 0, mismatches = 0, skip_errors = 0;
     tk_wordseg_init(&it, stream_text, stream_len);
-    while (tk_wordseg_next(&it, &span)) {
+    for (before = it; tk_wordseg_next(&it, &span); before = it) {
         if (i >= stream_n_breaks || span.cp_end != stream_breaks[i])
             mismatches++;
+        if (!skip_space_agrees(&before, &span))
+            skip_errors++;
         i++;
     }
     CHECK_EQ_INT(i, stream_n_breaks);
     CHECK_EQ_INT(mismatches, 0);
+    CHECK_EQ_INT(skip_errors, 0);
+}
+
+static void test_skip_space(void)
+{
+    static const char *const texts[] = {
+        "a b", "a  b", "a \xcc\x81" "b", "a \xe2\x80\x8d\xf0\x9f\x98\x80", " ", "  ", " \t", "x ",
+        " x", "a b c", "1 2", ". ,", " \xc2\xad", "a \n b",
+    };
+    size_t t;
+    for (t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        tk_wordseg it, before;
+        tk_span span;
+        tk_wordseg_init(&it, (const uint8_t *)texts[t], strlen(texts[t]));
+        for (before = it; tk_wordseg_next(&it, &span); before = it)
+            CHECK(skip_space_agrees(&before, &span));
+    }
 }
 
 static void test_conformance_file(void)
@@ -309,6 +341,7 @@ static void test_pathological_runs(void)
 int main(void)
 {
     test_properties();
+    test_skip_space();
     test_conformance_file();
     test_hand_cases();
     test_empty_and_nul();
