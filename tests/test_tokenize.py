@@ -330,6 +330,27 @@ def test_huge_single_token_memory_is_bounded():
     assert growth_mb < 4 * 50, f"peak RSS grew by {growth_mb:.0f} MB for a 50 MB token"
 
 
+@pytest.mark.parametrize("char", ["\u00e9", "\uac00"])
+def test_huge_non_ascii_token_memory_is_bounded(char):
+    # The same for 50 MB of UTF-8 in one non-ASCII token (Latin-1 and UCS-2
+    # str layouts), counted from after the str exists: its UTF-8 view, the
+    # mapped copy, the token list's copy and the token str.  Mapping it
+    # through utf8proc in one piece took 255-310 MB here; the per-code-point
+    # cache maps it piece by piece (167-175 MB).
+    script = textwrap.dedent(f"""
+        import resource, textkern
+        text = {char!r} * (50_000_000 // len({char!r}.encode()))
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        tokens = textkern.tokenize(text)
+        assert tokens == [text]
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print((peak - base) / 1024)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    growth_mb = float(out.stdout.strip())
+    assert growth_mb < 4 * 50, f"peak RSS grew by {growth_mb:.0f} MB for a 50 MB token"
+
+
 # ------------------------------------ batch and tokenize() agree on any str
 # Lone surrogates, every str storage width, and which item an error names
 # whatever thread meets it first.
