@@ -72,7 +72,7 @@ static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos)
         return TK_OK;
     }
     if ((rc = tk_reserve((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
-                      sizeof *out->entries)) < 0)
+                         sizeof *out->entries)) < 0)
         return rc;
     *pos = (uint32_t)(out->n_entries - d->row_start);
     out->entries[out->n_entries++] = TK_ENTRY(id, 1);
@@ -167,7 +167,7 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
         uint64_t neg = o->alternate_sign ? h >> 63 : 0;
         tk_count_scratch *ws = d->ws;
         if ((rc = tk_reserve((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
-                          sizeof *ws->tmp)) < 0)
+                             sizeof *ws->tmp)) < 0)
             return rc;
         ws->tmp[ws->tmp_len++] = (col << 1) | neg;
         return TK_OK;
@@ -252,7 +252,7 @@ static int flush_hashed_row(doc_sink *d)
         if (sum > INT32_MAX || sum < INT32_MIN)
             return TK_EOVERFLOW;
         if ((rc = tk_reserve((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
-                          sizeof *out->entries)) < 0)
+                             sizeof *out->entries)) < 0)
             return rc;
         out->entries[out->n_entries++] = TK_ENTRY(col, (int32_t)sum);
     }

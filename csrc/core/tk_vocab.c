@@ -21,7 +21,7 @@ static inline int term_equal(const tk_vocab *v, const tk_term *t, const uint8_t 
         return 0;
     return len <= TK_TERM_HEAD
            || tk_bytes_equal(v->arena + t->off + TK_TERM_HEAD, term + TK_TERM_HEAD,
-                          len - TK_TERM_HEAD);
+                             len - TK_TERM_HEAD);
 }
 
 static void set_term(tk_term *t, size_t off, const uint8_t *term, size_t len, uint64_t hash,
