@@ -261,6 +261,12 @@ static size_t count_cps(const uint8_t *s, size_t len)
     return n;
 }
 
+/* A-Z -> a-z, the case mapping of every case mode on ASCII. */
+static inline uint8_t ascii_lower(uint8_t c)
+{
+    return (uint8_t)(c + (((uint8_t)(c - 'A') < 26) << 5));
+}
+
 /* tk_map_segment for an ASCII segment: every normalization is the
  * identity there and both case mappings are A-Z -> a-z. */
 static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
@@ -276,10 +282,8 @@ static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t l
     if ((len > scratch->bytes_cap || !scratch->bytes)
         && (rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap, len, 1)) < 0)
         return rc;
-    for (i = 0; i < len; i++) {
-        uint8_t c = seg[i];
-        scratch->bytes[i] = (uint8_t)(c + (((uint8_t)(c - 'A') < 26) << 5));
-    }
+    for (i = 0; i < len; i++)
+        scratch->bytes[i] = ascii_lower(seg[i]);
     *out = scratch->bytes;
     return TK_OK;
 }
@@ -557,7 +561,7 @@ static int map_cached(const tk_tokenizer_opts *opts, uint64_t **table, const uin
             mark_in = pos;
             mark_out = o;
             mark_cps = cps;
-            scratch->bytes[o++] = lower ? (uint8_t)(c + (((uint8_t)(c - 'A') < 26) << 5)) : c;
+            scratch->bytes[o++] = lower ? ascii_lower(c) : c;
             cps++;
             pos++;
             continue;

@@ -142,70 +142,6 @@ cleanup:
     return rc;
 }
 
-/*
- * Most characters of most texts are ASCII, even in non-ASCII strings
- * (spaces, digits, markup), so whole words of ASCII units are copied
- * before falling back to one unit at a time.
- */
-static size_t ascii_prefix_ucs1(const uint8_t *u, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, u + i, 8);
-        if (w & UINT64_C(0x8080808080808080))
-            break;
-        memcpy(out + i, u + i, 8);
-        i += 8;
-    }
-    while (i < n && u[i] < 0x80) {
-        out[i] = u[i];
-        i++;
-    }
-    return i;
-}
-
-static size_t ascii_prefix_ucs2(const uint16_t *u, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    while (i + 4 <= n) {
-        uint64_t w;
-        memcpy(&w, u + i, 8);
-        if (w & UINT64_C(0xFF80FF80FF80FF80))
-            break;
-        out[i] = (uint8_t)u[i];
-        out[i + 1] = (uint8_t)u[i + 1];
-        out[i + 2] = (uint8_t)u[i + 2];
-        out[i + 3] = (uint8_t)u[i + 3];
-        i += 4;
-    }
-    while (i < n && u[i] < 0x80) {
-        out[i] = (uint8_t)u[i];
-        i++;
-    }
-    return i;
-}
-
-static size_t ascii_prefix_ucs4(const uint32_t *u, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    while (i < n && u[i] < 0x80) {
-        out[i] = (uint8_t)u[i];
-        i++;
-    }
-    return i;
-}
-
-/* The ASCII run at the start of n units of the given kind, copied to out. */
-TK_ALWAYS_INLINE size_t ascii_prefix(const void *units, int kind, size_t n, uint8_t *out)
-{
-    if (kind == 1)
-        return ascii_prefix_ucs1(units, n, out);
-    if (kind == 2)
-        return ascii_prefix_ucs2(units, n, out);
-    return ascii_prefix_ucs4(units, n, out);
-}
-
 TK_ALWAYS_INLINE uint32_t unit_at(const void *units, int kind, size_t i)
 {
     if (kind == 1)
@@ -213,6 +149,42 @@ TK_ALWAYS_INLINE uint32_t unit_at(const void *units, int kind, size_t i)
     if (kind == 2)
         return ((const uint16_t *)units)[i];
     return ((const uint32_t *)units)[i];
+}
+
+/*
+ * The ASCII run at the start of n units of the given kind, copied to out.
+ * Most characters of most texts are ASCII, even in non-ASCII strings
+ * (spaces, digits, markup), so whole words of ASCII units are copied
+ * before falling back to one unit at a time.
+ */
+TK_ALWAYS_INLINE size_t ascii_prefix(const void *units, int kind, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    if (kind == 1) {
+        const uint8_t *u = units;
+        for (; i + 8 <= n; i += 8) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if (w & UINT64_C(0x8080808080808080))
+                break;
+            memcpy(out + i, u + i, 8);
+        }
+    } else if (kind == 2) {
+        const uint16_t *u = units;
+        for (; i + 4 <= n; i += 4) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if (w & UINT64_C(0xFF80FF80FF80FF80))
+                break;
+            out[i] = (uint8_t)u[i];
+            out[i + 1] = (uint8_t)u[i + 1];
+            out[i + 2] = (uint8_t)u[i + 2];
+            out[i + 3] = (uint8_t)u[i + 3];
+        }
+    }
+    for (; i < n && unit_at(units, kind, i) < 0x80; i++)
+        out[i] = (uint8_t)unit_at(units, kind, i);
+    return i;
 }
 
 /*
