@@ -34,6 +34,9 @@ static int csr_alloc(csr_out *c, size_t nnz, size_t n_rows, size_t n_cols)
         csr_out_clear(c);
         return -1;
     }
+    /* Written once, in order: huge pages cut the page faults 512-fold. */
+    tk_advise_huge(PyByteArray_AS_STRING(c->data), nnz * 8);
+    tk_advise_huge(PyByteArray_AS_STRING(c->indices), nnz * (size_t)c->index_size);
     return 0;
 }
 

@@ -45,6 +45,11 @@ void *tk_malloc(size_t size);
 void *tk_calloc(size_t count, size_t size);
 void *tk_realloc(void *ptr, size_t size);
 void tk_free(void *ptr);
+/* Ask for transparent huge pages on a buffer of size bytes that has not
+ * been written yet (tk_malloc and tk_grow do this for large buffers; for
+ * memory allocated elsewhere, such as a Python bytearray).  A no-op below
+ * 4 MB and off Linux. */
+void tk_advise_huge(void *p, size_t size);
 /* Grow *buf (capacity *cap elements of elem_size) to hold at least need. */
 int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size);
 /* tk_grow with its "already big enough" test inlined, for per-item paths

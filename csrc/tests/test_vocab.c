@@ -247,9 +247,48 @@ static void test_same_hash_terms(void)
     tk_vocab_free(&v);
 }
 
+/*
+ * tk_grow copies a buffer itself once it reaches 4 MB (so that the new
+ * block can be advised for huge pages before it is written): the contents
+ * must survive every growth across and beyond that size, and a failed
+ * growth must leave the old buffer and capacity as they were.
+ */
+static void test_grow_large(void)
+{
+    uint32_t *buf = NULL;
+    size_t cap = 0, n, i, bad = 0;
+    const size_t total = (size_t)3 << 20;    /* 12 MB of uint32 */
+    for (n = 0; n < total; n++) {
+        if (tk_reserve((void **)&buf, &cap, n + 1, sizeof *buf) != TK_OK)
+            break;
+        buf[n] = (uint32_t)(n * 2654435761u);
+    }
+    CHECK_EQ_INT(n, total);
+    for (i = 0; i < n; i++)
+        bad += buf[i] != (uint32_t)(i * 2654435761u);
+    CHECK_EQ_INT(bad, 0);
+    {
+        size_t old_cap = cap;
+        uint32_t *old = buf;
+        tk_alloc_fail_after(1);
+        CHECK_EQ_INT(tk_grow((void **)&buf, &cap, cap + 1, sizeof *buf), TK_ENOMEM);
+        tk_alloc_fail_after(0);
+        CHECK(buf == old);
+        CHECK_EQ_INT(cap, old_cap);
+        CHECK_EQ_INT(buf[n - 1], (uint32_t)((n - 1) * 2654435761u));
+    }
+    /* The advice is a hint for any pointer and size, aligned or not. */
+    tk_advise_huge(NULL, (size_t)64 << 20);
+    tk_advise_huge(buf, 10);
+    tk_advise_huge((char *)buf + 3, cap * sizeof *buf - 3);
+    CHECK_EQ_INT(buf[1], 2654435761u);
+    tk_free(buf);
+}
+
 int main(void)
 {
     test_basic();
+    test_grow_large();
     test_same_hash_terms();
     test_empty_first_term();
     test_many_and_sort();
