@@ -78,6 +78,16 @@ void tk_alloc_fail_after(long n);
  * inline.  Forced inlining keeps the prefetch in the caller. */
 #define TK_PREFETCH_HELPER TK_ALWAYS_INLINE
 
+/* A hint that p will be read soon (no effect on results). */
+TK_PREFETCH_HELPER void tk_prefetch(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
 /* Terms and segments are short: an inlined word-wise compare beats a
  * memcmp call. */
 static inline int tk_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)

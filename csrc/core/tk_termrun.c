@@ -13,6 +13,9 @@ void tk_term_run_free(tk_term_run *run)
     memset(run, 0, sizeof *run);
 }
 
+/* How many terms ahead tk_term_run_pack prefetches a record. */
+#define PACK_AHEAD 16
+
 int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32_t *rank)
 {
     uint32_t *sorted = NULL;
@@ -37,20 +40,25 @@ int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32
         goto cleanup;
     }
     for (i = 0; i < v->n; i++) {
-        size_t len;
-        const uint8_t *t = tk_vocab_term(v, sorted[i], &len);   /* <= UINT32_MAX */
+        const tk_term *term = &v->terms[sorted[i]];
+        size_t len = term->len;   /* <= UINT32_MAX */
+        /* The records are visited in term order, so at random: fetch
+         * them ahead.  A short term is whole in its record's head, and
+         * the arena is only read for longer ones. */
+        if (i + PACK_AHEAD < v->n)
+            tk_prefetch(&v->terms[sorted[i + PACK_AHEAD]]);
         if (i % TK_RUN_SAMPLE == 0)
             run->samples[i / TK_RUN_SAMPLE] = at;
         if (len)
-            memcpy(run->bytes + at, t, len);
+            memcpy(run->bytes + at, len <= TK_TERM_HEAD ? term->head : v->arena + term->off, len);
         at += len;
         run->lens[i] = (uint32_t)len;
         if (run->counts) {
-            if (v->terms[sorted[i]].count > UINT32_MAX) {
+            if (term->count > UINT32_MAX) {
                 rc = TK_EOVERFLOW;
                 goto cleanup;
             }
-            run->counts[i] = (uint32_t)v->terms[sorted[i]].count;
+            run->counts[i] = (uint32_t)term->count;
         }
         rank[sorted[i]] = (uint32_t)i;
     }
@@ -64,45 +72,82 @@ cleanup:
 }
 
 /* ------------------------------------------------------------- merging */
-typedef struct merge_head {
-    uint64_t key;          /* first 8 bytes of the current term, big-endian */
-    uint32_t run;
-} merge_head;
-
+/* Where the merge stands in one run. */
 typedef struct run_cursor {
     size_t pos;            /* current term */
     size_t off;            /* its byte offset */
+    uint64_t key;          /* first 8 bytes of the current term, big-endian */
+    int done;              /* the run's part of the range is used up */
 } run_cursor;
 
-static int head_cmp(tk_term_run *const *runs, const run_cursor *cur, const merge_head *a,
-                    const merge_head *b)
+/* The first 8 bytes of a term as an integer that orders like the bytes.
+ * Inside the run's buffer they are read as one word (bytes past the term
+ * masked off) instead of one at a time. */
+static inline uint64_t term_key(const uint8_t *t, size_t len, const uint8_t *buf_end)
 {
-    const tk_term_run *ra, *rb;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    ra = runs[a->run];
-    rb = runs[b->run];
-    return tk_bytes_cmp(ra->bytes + cur[a->run].off, ra->lens[cur[a->run].pos],
-                        rb->bytes + cur[b->run].off, rb->lens[cur[b->run].pos]);
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (buf_end - t >= 8) {
+        uint64_t k;
+        memcpy(&k, t, 8);
+        k = __builtin_bswap64(k);
+        if (len >= 8)
+            return k;
+        return len ? k & ~(UINT64_MAX >> (8 * len)) : 0;
+    }
+#else
+    (void)buf_end;
+#endif
+    return tk_term_prefix(t, len);
 }
 
-static void sift_down(merge_head *heap, size_t n, size_t i, tk_term_run *const *runs,
-                      const run_cursor *cur)
+/* Is run a's current term before run b's?  A used-up run comes last. */
+static inline int cursor_before(tk_term_run *const *runs, const run_cursor *cur, uint32_t a,
+                                uint32_t b)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        merge_head t;
-        if (l < n && head_cmp(runs, cur, &heap[l], &heap[m]) < 0)
-            m = l;
-        if (r < n && head_cmp(runs, cur, &heap[r], &heap[m]) < 0)
-            m = r;
-        if (m == i)
-            return;
-        t = heap[i];
-        heap[i] = heap[m];
-        heap[m] = t;
-        i = m;
+    const run_cursor *x = &cur[a], *y = &cur[b];
+    if (x->done || y->done)
+        return !x->done;
+    if (x->key != y->key)
+        return x->key < y->key;
+    return tk_bytes_cmp(runs[a]->bytes + x->off, runs[a]->lens[x->pos],
+                        runs[b]->bytes + y->off, runs[b]->lens[y->pos]) < 0;
+}
+
+/*
+ * A tournament ("loser") tree over the runs: leaf s (at node ns + s) is
+ * run s, inner node i (1 <= i < ns) keeps the loser of the match between
+ * its two subtrees, and tree[0] the overall winner.  Replacing the
+ * winner's term costs one comparison per level on the way back up, where
+ * a binary heap's sift-down needs two.
+ */
+static uint32_t tree_build(uint32_t *tree, size_t ns, size_t node, tk_term_run *const *runs,
+                           const run_cursor *cur)
+{
+    uint32_t a, b;
+    if (node >= ns)
+        return (uint32_t)(node - ns);
+    a = tree_build(tree, ns, 2 * node, runs, cur);
+    b = tree_build(tree, ns, 2 * node + 1, runs, cur);
+    if (cursor_before(runs, cur, b, a)) {
+        tree[node] = a;
+        return b;
     }
+    tree[node] = b;
+    return a;
+}
+
+/* Run w's term changed: play its matches from its leaf to the root. */
+static inline void tree_replay(uint32_t *tree, size_t ns, uint32_t w, tk_term_run *const *runs,
+                               const run_cursor *cur)
+{
+    size_t node;
+    for (node = (ns + w) / 2; node > 0; node /= 2)
+        if (cursor_before(runs, cur, tree[node], w)) {
+            uint32_t t = tree[node];
+            tree[node] = w;
+            w = t;
+        }
+    tree[0] = w;
 }
 
 /* First position in run whose term is >= (p, plen), and its byte offset. */
@@ -215,15 +260,16 @@ cleanup:
 
 int tk_run_merge_range(tk_run_merge *m, size_t r)
 {
-    size_t ns = m->n_runs, hn = 0, s, g = 0, bound_n = 0, bound_bytes = 0;
+    size_t ns = m->n_runs, s, g = 0, bound_n = 0, bound_bytes = 0;
     const size_t *p0 = m->pos + r * ns, *p1 = m->pos + (r + 1) * ns;
     const size_t *o0 = m->off + r * ns, *o1 = m->off + (r + 1) * ns;
+    const size_t *run_bytes = m->off + m->n_ranges * ns;   /* each run's total */
     tk_merged_terms *out = &m->parts[r];
-    merge_head *heap = tk_malloc((ns ? ns : 1) * sizeof *heap);
+    uint32_t *tree = tk_malloc((ns ? ns : 1) * sizeof *tree);
     run_cursor *cur = tk_calloc(ns ? ns : 1, sizeof *cur);
     int rc = TK_OK;
 
-    if (!heap || !cur) {
+    if (!tree || !cur) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
@@ -242,25 +288,26 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         rc = TK_ENOMEM;
         goto cleanup;
     }
+    if (ns == 0)
+        goto cleanup;
     for (s = 0; s < ns; s++) {
         const tk_term_run *run = m->runs[s];
         cur[s].pos = p0[s];
         cur[s].off = o0[s];
-        if (p0[s] < p1[s]) {
-            heap[hn].key = tk_term_prefix(run->bytes + o0[s], run->lens[p0[s]]);
-            heap[hn].run = (uint32_t)s;
-            hn++;
-        }
+        cur[s].done = p0[s] >= p1[s];
+        if (!cur[s].done)
+            cur[s].key = term_key(run->bytes + o0[s], run->lens[p0[s]],
+                                  run->bytes + run_bytes[s]);
     }
-    for (s = hn; s-- > 0;)
-        sift_down(heap, hn, s, m->runs, cur);
-    while (hn) {
-        const tk_term_run *first = m->runs[heap[0].run];
-        const uint8_t *t = first->bytes + cur[heap[0].run].off;
-        size_t tlen = first->lens[cur[heap[0].run].pos];
-        uint64_t tkey = heap[0].key;
+    tree[0] = tree_build(tree, ns, 1, m->runs, cur);
+    while (!cur[tree[0]].done) {
+        uint32_t w = tree[0];
+        const tk_term_run *first = m->runs[w];
+        size_t tlen = first->lens[cur[w].pos];
+        uint64_t tkey = cur[w].key;
+        const uint8_t *t;
         if (tlen)
-            memcpy(out->bytes + out->bytes_len, t, tlen);
+            memcpy(out->bytes + out->bytes_len, first->bytes + cur[w].off, tlen);
         out->bytes_len += tlen;
         out->ends[g] = out->bytes_len;
         if (out->tf) {
@@ -268,31 +315,30 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
             out->df[g] = 0;
         }
         t = out->bytes + out->bytes_len - tlen;   /* stable copy to compare with */
-        while (hn && heap[0].key == tkey) {
-            size_t ridx = heap[0].run;
-            const tk_term_run *run = m->runs[ridx];
-            run_cursor *c = &cur[ridx];
-            size_t len = run->lens[c->pos];
-            if (len != tlen || memcmp(run->bytes + c->off, t, len) != 0)
-                break;
-            m->maps[ridx][c->pos] = (uint32_t)g;
+        /* Every run whose current term is this one: map it, step on. */
+        do {
+            const tk_term_run *run = m->runs[w];
+            run_cursor *c = &cur[w];
+            m->maps[w][c->pos] = (uint32_t)g;
             if (out->tf) {
                 out->tf[g] += run->counts[c->pos];
                 out->df[g] += run->df[c->pos];
             }
-            c->off += len;
-            if (++c->pos < p1[ridx])
-                heap[0].key = tk_term_prefix(run->bytes + c->off, run->lens[c->pos]);
+            c->off += run->lens[c->pos];
+            if (++c->pos < p1[w])
+                c->key = term_key(run->bytes + c->off, run->lens[c->pos],
+                                  run->bytes + run_bytes[w]);
             else
-                heap[0] = heap[--hn];
-            if (hn)
-                sift_down(heap, hn, 0, m->runs, cur);
-        }
+                c->done = 1;
+            tree_replay(tree, ns, w, m->runs, cur);
+            w = tree[0];
+        } while (!cur[w].done && cur[w].key == tkey && m->runs[w]->lens[cur[w].pos] == tlen
+                 && memcmp(m->runs[w]->bytes + cur[w].off, t, tlen) == 0);
         g++;
     }
     out->n = g;
 cleanup:
-    tk_free(heap);
+    tk_free(tree);
     tk_free(cur);
     return rc;
 }

@@ -6,7 +6,7 @@
 #include "tk_test.h"
 #include "tk_termrun.h"
 
-#define N_RUNS 6          /* run 0 stays empty */
+#define N_RUNS 13         /* at most; run 0 stays empty */
 #define MAX_LEN 20
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
@@ -60,15 +60,17 @@ static long find_ref(const ref_term *ref, size_t n, const uint8_t *t, size_t len
     return -1;
 }
 
-static void test_pack_and_merge(size_t terms_per_run)
+/* n_runs runs (any count: the merge's tournament tree is uneven unless it
+ * is a power of two), of which run 0 is empty. */
+static void test_pack_and_merge(size_t terms_per_run, size_t n_runs)
 {
     tk_vocab vocabs[N_RUNS];
     tk_term_run runs[N_RUNS], *run_ptrs[N_RUNS];
     uint32_t *maps[N_RUNS];
-    ref_term *ref = malloc((N_RUNS * terms_per_run + 1) * sizeof *ref);
+    ref_term *ref = malloc((n_runs * terms_per_run + 1) * sizeof *ref);
     size_t n_ref = 0, s, i, ranges;
 
-    for (s = 0; s < N_RUNS; s++) {
+    for (s = 0; s < n_runs; s++) {
         uint32_t *rank;
         tk_vocab_init(&vocabs[s]);
         for (i = 0; s > 0 && i < terms_per_run; i++) {
@@ -130,7 +132,7 @@ static void test_pack_and_merge(size_t terms_per_run)
         const uint8_t *t;
         size_t len, r, g = 0;
         int64_t tf;
-        CHECK_EQ_INT(tk_run_merge_init(&m, run_ptrs, maps, N_RUNS, ranges, 1), TK_OK);
+        CHECK_EQ_INT(tk_run_merge_init(&m, run_ptrs, maps, n_runs, ranges, 1), TK_OK);
         for (r = 0; r < m.n_ranges; r++)
             CHECK_EQ_INT(tk_run_merge_range(&m, r), TK_OK);
         CHECK_EQ_INT(tk_run_merge_finish(&m), n_ref);
@@ -153,7 +155,7 @@ static void test_pack_and_merge(size_t terms_per_run)
         }
         CHECK_EQ_INT(g, n_ref);
         /* Every run position maps to its term's merged index. */
-        for (s = 0; s < N_RUNS; s++) {
+        for (s = 0; s < n_runs; s++) {
             size_t at = 0;
             for (i = 0; i < runs[s].n; i++) {
                 long want = find_ref(ref, n_ref, runs[s].bytes + at, runs[s].lens[i]);
@@ -163,7 +165,7 @@ static void test_pack_and_merge(size_t terms_per_run)
         }
         tk_run_merge_free(&m);
     }
-    for (s = 0; s < N_RUNS; s++) {
+    for (s = 0; s < n_runs; s++) {
         tk_term_run_free(&runs[s]);
         tk_vocab_free(&vocabs[s]);
         free(maps[s]);
@@ -243,10 +245,15 @@ static void test_alloc_failures(void)
 
 int main(void)
 {
-    test_pack_and_merge(0);
-    test_pack_and_merge(1);
-    test_pack_and_merge(50);
-    test_pack_and_merge(3000);
+    test_pack_and_merge(0, 6);
+    test_pack_and_merge(1, 6);
+    test_pack_and_merge(50, 6);
+    test_pack_and_merge(3000, 6);
+    test_pack_and_merge(200, 1);
+    test_pack_and_merge(200, 2);
+    test_pack_and_merge(300, 3);
+    test_pack_and_merge(500, 7);
+    test_pack_and_merge(400, 13);
     test_without_stats();
     test_alloc_failures();
     TEST_MAIN_END();
