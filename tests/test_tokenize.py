@@ -122,6 +122,34 @@ def test_tokenizer_object_matches_function_and_pickles():
     assert tok.options["stopwords"] == ("a",)
 
 
+def test_default_fast_path_is_the_documented_defaults():
+    # tokenize() with default options skips its option cache for a shared
+    # Tokenizer(): that one must have exactly tokenize()'s defaults.
+    from textkern import _core, _tokens
+
+    explicit = tk.Tokenizer(case="fold", normalize="NFKC", strip_accents=False,
+                            kinds=("word", "number"), min_len=1, stopwords=None,
+                            errors="strict")
+    assert _tokens._default_tokenizer == explicit
+    assert _tokens._default_tokenizer.options == explicit.options
+    text = "Die Straße, 19일 and 3.14 \u00e9\u0301 \U0001F600 don't"
+    assert tk.tokenize(text) == _core.tokenize(text) == explicit(text)
+    assert tk.tokenize(text, offsets=True) == _core.tokenize(text, offsets=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80), st.booleans())
+def test_default_fast_path_equals_the_parsed_options(text, offsets):
+    def run(**options):
+        try:
+            return tk.tokenize(text, offsets=offsets, **options)
+        except ValueError as error:   # a lone surrogate, under "strict"
+            return ("ValueError", str(error))
+
+    # A list for kinds is unhashable: that call parses every option in C.
+    assert run() == run(kinds=["word", "number"])
+
+
 def test_malformed_pickled_state_is_rejected():
     # A Tokenizer pickles as its constructor call, so unpickling re-validates.
     func, args = tk.Tokenizer(min_len=2).__reduce__()

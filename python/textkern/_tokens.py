@@ -26,6 +26,9 @@ def _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords,
                      min_len=min_len, stopwords=stopwords, errors=errors)
 
 
+_default_tokenizer = Tokenizer()
+
+
 def segment(text, *, errors: str = "strict") -> list:
     """Split text at Unicode (UAX #29) default word boundaries.
 
@@ -141,6 +144,14 @@ def tokenize(
     >>> tokenize("서울 19일 발표", offsets=True)
     [('서울', 0, 2), ('19일', 3, 6), ('발표', 7, 9)]
     """
+    # The defaults skip the option cache: its key costs more per call than
+    # tokenizing a short text.
+    if (case == "fold" and normalize == "NFKC" and strip_accents is False
+            and kinds is DEFAULT_KINDS and type(min_len) is int and min_len == 1
+            and stopwords is None and errors == "strict"):
+        if offsets is False:
+            return _default_tokenizer(text)
+        return _default_tokenizer(text, offsets=offsets)
     try:
         tokenizer = _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords,
                                       errors)
