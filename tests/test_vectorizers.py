@@ -230,6 +230,27 @@ def test_hypothesis_corpora_equal_sklearn(corpus, rng, max_features):
     assert_same_matrix(X, Y)
 
 
+@pytest.mark.parametrize("n_words", [3000, 300_000])
+def test_rows_of_every_length_are_sorted_like_sklearn(n_words):
+    # A fit sorts each row by column three ways by length: a comparison
+    # sort up to 40 entries, a radix sort on 8-bit digits below 1024, on
+    # 11-bit digits above; the column count sets how many digits exist.
+    rng = np.random.default_rng(7)
+    words = [f"w{i:x}" for i in range(n_words)]
+    docs = []
+    for n_unique in (1, 2, 39, 40, 41, 130, 1023, 1024, 1025, 2900):
+        picked = rng.choice(n_words, size=n_unique, replace=False)
+        repeated = rng.choice(picked, size=n_unique * 2)
+        docs.append(" ".join(words[i] for i in np.concatenate([picked, repeated])))
+    # Every word appears somewhere, so the vocabulary spans all columns.
+    docs.append(" ".join(words))
+    for threads in (1, 2):
+        ours = CountVectorizer(n_threads=threads)
+        theirs = sklearn_text.CountVectorizer(analyzer=word_analyzer((1, 1)))
+        assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
+        assert ours.vocabulary_ == theirs.vocabulary_
+
+
 @pytest.mark.parametrize("threads", [1, 2, 5])
 def test_threads_give_identical_matrices(docs, threads):
     many = docs * 20

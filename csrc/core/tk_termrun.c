@@ -105,12 +105,20 @@ static inline int cursor_before(tk_term_run *const *runs, const run_cursor *cur,
                                 uint32_t b)
 {
     const run_cursor *x = &cur[a], *y = &cur[b];
+    size_t la, lb;
     if (x->done || y->done)
         return !x->done;
     if (x->key != y->key)
         return x->key < y->key;
-    return tk_bytes_cmp(runs[a]->bytes + x->off, runs[a]->lens[x->pos],
-                        runs[b]->bytes + y->off, runs[b]->lens[y->pos]) < 0;
+    /* Equal keys: the first 8 bytes agree (zero-padded), so a term that
+     * ends within them is a prefix of the other, and only the bytes past
+     * them are left to compare (word bigrams tie here often). */
+    la = runs[a]->lens[x->pos];
+    lb = runs[b]->lens[y->pos];
+    if (la <= 8 || lb <= 8)
+        return la < lb;
+    return tk_bytes_cmp(runs[a]->bytes + x->off + 8, la - 8, runs[b]->bytes + y->off + 8,
+                        lb - 8) < 0;
 }
 
 /*

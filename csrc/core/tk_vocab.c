@@ -251,26 +251,33 @@ static void merge_sort_items(const tk_vocab *v, sort_item *items, sort_item *tmp
         memcpy(items, from, n * sizeof *items);
 }
 
-/* LSD radix sort of items by key (8-bit digits; constant digits skipped). */
+/* LSD radix sort of items by key (8-bit digits; constant digits skipped).
+ * One pass counts every digit; each digit that varies then costs one
+ * scatter pass. */
 static void radix_sort_items(sort_item *items, sort_item *tmp, size_t n)
 {
-    size_t counts[256];
+    size_t counts[8][256];
     sort_item *from = items, *to = tmp;
-    int shift;
-    for (shift = 0; shift < 64; shift += 8) {
-        size_t i, sum = 0;
-        memset(counts, 0, sizeof counts);
-        for (i = 0; i < n; i++)
-            counts[(from[i].key >> shift) & 0xFF]++;
-        if (counts[(from[0].key >> shift) & 0xFF] == n)
+    size_t i;
+    int d;
+    memset(counts, 0, sizeof counts);
+    for (i = 0; i < n; i++) {
+        uint64_t k = items[i].key;
+        for (d = 0; d < 8; d++)
+            counts[d][(k >> (8 * d)) & 0xFF]++;
+    }
+    for (d = 0; d < 8; d++) {
+        size_t sum = 0, *c = counts[d];
+        const int shift = 8 * d;
+        if (c[(items[0].key >> shift) & 0xFF] == n)
             continue;   /* every key has the same digit here */
         for (i = 0; i < 256; i++) {
-            size_t c = counts[i];
-            counts[i] = sum;
-            sum += c;
+            size_t here = c[i];
+            c[i] = sum;
+            sum += here;
         }
         for (i = 0; i < n; i++)
-            to[counts[(from[i].key >> shift) & 0xFF]++] = from[i];
+            to[c[(from[i].key >> shift) & 0xFF]++] = from[i];
         {
             sort_item *swap = from;
             from = to;
