@@ -249,6 +249,21 @@ def test_rows_of_every_length_are_sorted_like_sklearn(n_words):
         theirs = sklearn_text.CountVectorizer(analyzer=word_analyzer((1, 1)))
         assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
         assert ours.vocabulary_ == theirs.vocabulary_
+        # transform sorts its rows on the counting thread, the same way
+        assert_same_matrix(ours.transform(docs[::-1]), theirs.transform(docs[::-1]))
+    # Hashing sorts (column, sign) pairs to sum them: compare with sums in
+    # Python over the documented hash.
+    from textkern import _core
+    n_features = 2 ** 18
+    hashed = HashingVectorizer(n_features=n_features, norm=None).transform(docs).toarray()
+    for row, doc in zip(hashed, docs):
+        want = {}
+        for word in doc.split():
+            h = _core.hash_term(word)
+            col = (h & (2 ** 63 - 1)) % n_features
+            want[col] = want.get(col, 0) + (-1 if h >> 63 else 1)
+        got = {int(c): row[c] for c in np.flatnonzero(row)}
+        assert got == {c: v for c, v in want.items() if v}
 
 
 @pytest.mark.parametrize("threads", [1, 2, 5])

@@ -57,49 +57,6 @@ static inline void put_index(void *base, int size, size_t i, uint64_t value)
  * binary sets every value to 1; signed_values reads values as int32
  * (hashing).  Segments are freed at the end.
  */
-/*
- * Sort a row of entries by column (the high 32 bits) with an LSD radix
- * sort; only the digits that n_cols needs are visited.  Digits are 8 bits
- * for shorter rows (fewer buckets to clear and sum) and 11 for longer ones
- * (fewer passes).  tmp has room for n entries.  Columns are distinct, so
- * the result equals tk_sort_u64's.
- */
-static void radix_sort_row(uint64_t *a, uint64_t *tmp, size_t n, size_t n_cols)
-{
-    size_t counts[2048];
-    uint64_t *from = a, *to = tmp;
-    const uint64_t max_col = n_cols > 0 ? n_cols - 1 : 0;
-    const int bits = n < 1024 ? 8 : 11;
-    const size_t n_buckets = (size_t)1 << bits, mask = n_buckets - 1;
-    int shift;
-    for (shift = 32; shift < 64 && (max_col >> (shift - 32)) != 0; shift += bits) {
-        size_t i, sum = 0;
-        memset(counts, 0, n_buckets * sizeof *counts);
-        for (i = 0; i < n; i++)
-            counts[(from[i] >> shift) & mask]++;
-        for (i = 0; i < n_buckets; i++) {
-            size_t c = counts[i];
-            counts[i] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++)
-            to[counts[(from[i] >> shift) & mask]++] = from[i];
-        {
-            uint64_t *t = from;
-            from = to;
-            to = t;
-        }
-    }
-    if (from != a)
-        memcpy(a, from, n * sizeof *a);
-}
-
-/* Rows longer than this are radix sorted.  On random rows of 118k and
- * 720k columns (the benchmark's unigram and (1, 2)-gram vocabularies),
- * tk_sort_u64 took 12, 19 and 22 ns per entry for rows of 32, 128 and
- * 256 entries; the radix sort 11-12, 5-6 and 4.5-5.7. */
-#define ROW_RADIX_MIN 40
-
 typedef struct csr_job {
     const uint32_t *newcol;
     int binary, signed_values, index_size;
@@ -158,10 +115,7 @@ static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
                 if (col != UINT32_MAX)
                     buf[m++] = TK_ENTRY(col, TK_ENTRY_VALUE(src[k]));
             }
-            if (m > ROW_RADIX_MIN)
-                radix_sort_row(buf, buf + J->max_row, m, J->n_cols);
-            else
-                tk_sort_u64(buf, m);
+            tk_sort_row(buf, buf + J->max_row, m, 32, tk_column_bits(J->n_cols));
             row = buf;
             n = m;
         }

@@ -15,6 +15,7 @@ void tk_count_scratch_free(tk_count_scratch *scratch)
     tk_free(scratch->stamp);
     tk_free(scratch->pos);
     tk_free(scratch->tmp);
+    tk_free(scratch->sort_tmp);
     memset(scratch, 0, sizeof *scratch);
 }
 
@@ -234,6 +235,68 @@ void tk_sort_u64(uint64_t *a, size_t n)
     }
 }
 
+unsigned tk_column_bits(uint64_t n_cols)
+{
+    uint64_t max = n_cols > 0 ? n_cols - 1 : 0;
+    unsigned bits = 0;
+    while (max >> bits)
+        bits++;
+    return bits;
+}
+
+/*
+ * LSD radix sort on the key: 8-bit digits below 1024 values (fewer
+ * buckets to clear and sum), 11-bit above (fewer passes).  On random rows
+ * of 118k and 720k columns (the benchmark's unigram and (1, 2)-gram
+ * vocabularies), tk_sort_u64 took 12, 19 and 22 ns per value for rows of
+ * 32, 128 and 256 values; this sort 11-12, 5-6 and 4.5-5.7.
+ */
+void tk_sort_row(uint64_t *a, uint64_t *tmp, size_t n, unsigned lo_bit, unsigned key_bits)
+{
+    size_t counts[2048];
+    uint64_t *from = a, *to = tmp;
+    const unsigned digit_bits = n < 1024 ? 8 : 11;
+    const size_t n_buckets = (size_t)1 << digit_bits, mask = n_buckets - 1;
+    unsigned done;
+    if (n <= TK_ROW_RADIX_MIN) {
+        tk_sort_u64(a, n);
+        return;
+    }
+    for (done = 0; done < key_bits; done += digit_bits) {
+        const unsigned shift = lo_bit + done;
+        size_t i, sum = 0;
+        memset(counts, 0, n_buckets * sizeof *counts);
+        for (i = 0; i < n; i++)
+            counts[(from[i] >> shift) & mask]++;
+        for (i = 0; i < n_buckets; i++) {
+            size_t c = counts[i];
+            counts[i] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++)
+            to[counts[(from[i] >> shift) & mask]++] = from[i];
+        {
+            uint64_t *t = from;
+            from = to;
+            to = t;
+        }
+    }
+    if (from != a)
+        memcpy(a, from, n * sizeof *a);
+}
+
+/* tk_sort_row with the scratch's buffer. */
+static int sort_row_scratch(tk_count_scratch *ws, uint64_t *a, size_t n, unsigned lo_bit,
+                            unsigned key_bits)
+{
+    int rc;
+    if (n > TK_ROW_RADIX_MIN
+        && (rc = tk_reserve((void **)&ws->sort_tmp, &ws->sort_tmp_cap, n, sizeof *a)) < 0)
+        return rc;
+    tk_sort_row(a, ws->sort_tmp, n, lo_bit, key_bits);
+    return TK_OK;
+}
+
 /* HASHED: turn a document's (column, sign) pairs into summed, sorted entries. */
 static int flush_hashed_row(doc_sink *d)
 {
@@ -241,7 +304,10 @@ static int flush_hashed_row(doc_sink *d)
     tk_count_chunk *out = d->out;
     size_t i = 0;
     int rc;
-    tk_sort_u64(ws->tmp, ws->tmp_len);
+    /* The sign is bit 0: equal columns only need to end up together. */
+    if ((rc = sort_row_scratch(ws, ws->tmp, ws->tmp_len, 1,
+                               tk_column_bits(d->opts->n_features))) < 0)
+        return rc;
     while (i < ws->tmp_len) {
         uint64_t col = ws->tmp[i] >> 1;
         int64_t sum = 0;
@@ -284,7 +350,9 @@ static int sink_finish(doc_sink *d, int rc)
     /* Columns are final: sort here, on the counting thread.  (An empty
      * first row has no entries array yet: NULL + 0 is undefined.) */
     if (rc == TK_OK && d->opts->mode == TK_COUNT_FIXED && d->out->n_entries > d->row_start)
-        tk_sort_u64(d->out->entries + d->row_start, d->out->n_entries - d->row_start);
+        rc = sort_row_scratch(d->ws, d->out->entries + d->row_start,
+                              d->out->n_entries - d->row_start, 32,
+                              tk_column_bits(d->opts->fixed->n));
     return rc;
 }
 

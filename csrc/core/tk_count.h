@@ -56,6 +56,8 @@ typedef struct tk_count_scratch {
     size_t stamp_cap;
     uint64_t *tmp;                     /* HASHED: one document's (column << 1 | sign) */
     size_t tmp_len, tmp_cap;
+    uint64_t *sort_tmp;                /* FIXED / HASHED: tk_sort_row's scratch */
+    size_t sort_tmp_cap;
 } tk_count_scratch;
 
 void tk_count_chunk_free(tk_count_chunk *chunk);
@@ -94,6 +96,18 @@ int tk_count_chunk_pack(tk_count_chunk *chunk, int want_stats, tk_term_run *run)
 
 /* Sort 64-bit values ascending (rows are short: insertion sort below 24). */
 void tk_sort_u64(uint64_t *a, size_t n);
+
+/*
+ * Sort a row by the key in bits [lo_bit, lo_bit + key_bits) of its values
+ * (a column), where every higher bit is zero.  Values with distinct keys
+ * end up as tk_sort_u64 would order them; values with equal keys end up
+ * next to each other.  Long rows are radix sorted through tmp (room for n
+ * values); short ones, up to TK_ROW_RADIX_MIN, by tk_sort_u64.
+ */
+#define TK_ROW_RADIX_MIN 40
+void tk_sort_row(uint64_t *a, uint64_t *tmp, size_t n, unsigned lo_bit, unsigned key_bits);
+/* The number of key bits that columns below n_cols need. */
+unsigned tk_column_bits(uint64_t n_cols);
 
 #ifdef __cplusplus
 }

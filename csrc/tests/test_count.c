@@ -280,6 +280,63 @@ static void test_sort(void)
     }
 }
 
+/*
+ * tk_sort_row on both sides of its thresholds: rows of distinct columns
+ * (entries, key at bit 32) must come out exactly as tk_sort_u64 sorts
+ * them; rows of repeated columns (hashing, key at bit 1, sign in bit 0)
+ * must keep their values and bring equal columns together in order.
+ */
+static void test_sort_row(void)
+{
+    static const size_t sizes[] = {0, 1, 2, 40, 41, 100, 1023, 1024, 1025, 3000};
+    static const unsigned key_bits[] = {12, 17, 20, 31};
+    uint64_t state = 0x9E3779B97F4A7C15u;
+    size_t si, ki, i;
+    for (ki = 0; ki < sizeof key_bits / sizeof key_bits[0]; ki++)
+        for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+            size_t n = sizes[si];
+            const unsigned bits = key_bits[ki];
+            const uint64_t n_cols = (uint64_t)1 << bits;
+            uint64_t *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
+            uint64_t *tmp = malloc((n + 1) * sizeof *tmp);
+            size_t disorder = 0;
+            if (n > n_cols)
+                n = (size_t)n_cols;
+            CHECK_EQ_INT(tk_column_bits(n_cols), bits);
+            for (i = 0; i < n; i++) {
+                /* an odd multiplier permutes the columns: all distinct */
+                uint64_t col = (i * UINT64_C(0x9E3779B1)) & (n_cols - 1);
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                a[i] = b[i] = (col << 32) | (uint32_t)state;
+            }
+            tk_sort_row(a, tmp, n, 32, bits);
+            tk_sort_u64(b, n);
+            CHECK(n == 0 || memcmp(a, b, n * sizeof *a) == 0);
+            for (i = 0; i < n; i++) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                a[i] = b[i] = ((state % (n / 3 + 1)) << 1) | (state >> 63);
+            }
+            tk_sort_row(a, tmp, n, 1, tk_column_bits(n / 3 + 1));
+            for (i = 1; i < n; i++)
+                disorder += (a[i - 1] >> 1) > (a[i] >> 1);
+            CHECK_EQ_INT(disorder, 0);
+            qsort(a, n, sizeof *a, cmp_u64);
+            qsort(b, n, sizeof *b, cmp_u64);
+            CHECK(n == 0 || memcmp(a, b, n * sizeof *a) == 0);
+            free(a);
+            free(b);
+            free(tmp);
+        }
+    CHECK_EQ_INT(tk_column_bits(0), 0);
+    CHECK_EQ_INT(tk_column_bits(1), 0);
+    CHECK_EQ_INT(tk_column_bits(2), 1);
+    CHECK_EQ_INT(tk_column_bits(3), 2);
+}
+
 /* Every allocation failure is an error code, never a crash or a leak
  * (valgrind checks leaks in `make valgrind`). */
 static void test_alloc_failures(void)
@@ -327,6 +384,7 @@ int main(void)
     test_pre_analyzed_terms();
     test_cancel();
     test_sort();
+    test_sort_row();
     test_alloc_failures();
     TEST_MAIN_END();
 }
