@@ -129,7 +129,7 @@ void tkpy_str_cache_clear(tkpy_state *st);
 TK_PREFETCH_HELPER void tkpy_str_cache_prefetch(tkpy_state *st, uint64_t hash)
 {
     if (st && st->str_cache)
-        __builtin_prefetch(&st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)]);
+        tk_prefetch(&st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)]);
 }
 
 /* Second step, once the entry is cached: fetch the header of the str it
@@ -140,7 +140,7 @@ TK_PREFETCH_HELPER void tkpy_str_cache_prefetch_str(tkpy_state *st, uint64_t has
     if (st && st->str_cache) {
         PyObject *str = st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)].str;
         if (str)
-            __builtin_prefetch(str);
+            tk_prefetch(str);
     }
 }
 

@@ -89,27 +89,17 @@ static inline const uint8_t *tk_vocab_term(const tk_vocab *v, size_t id, size_t 
  * the slot, later (once the slot is likely cached) the term record. */
 TK_PREFETCH_HELPER void tk_vocab_prefetch(const tk_vocab *v, uint64_t hash)
 {
-#if defined(__GNUC__) || defined(__clang__)
     if (v->slots)
-        __builtin_prefetch(&v->slots[(size_t)hash & v->mask]);
-#else
-    (void)v;
-    (void)hash;
-#endif
+        tk_prefetch(&v->slots[(size_t)hash & v->mask]);
 }
 
 TK_PREFETCH_HELPER void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
 {
-#if defined(__GNUC__) || defined(__clang__)
     if (v->slots) {
         const tk_vocab_slot *slot = &v->slots[(size_t)hash & v->mask];
         if (slot->id1 && slot->tag == (uint32_t)(hash >> 32))
-            __builtin_prefetch(&v->terms[slot->id1 - 1]);
+            tk_prefetch(&v->terms[slot->id1 - 1]);
     }
-#else
-    (void)v;
-    (void)hash;
-#endif
 }
 
 /*
