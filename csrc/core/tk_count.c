@@ -21,7 +21,8 @@ void tk_count_scratch_free(tk_count_scratch *scratch)
 
 /* Grams wait in a short FIFO after their hash table slot is prefetched,
  * hiding most cache misses of large vocabularies; order is unchanged. */
-#define PIPE_LEN 16
+#define PIPE_STAGE 8
+#define PIPE_LEN 32
 typedef struct pending_gram {
     const uint8_t *gram;
     size_t len;
@@ -128,6 +129,12 @@ static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
     }
 }
 
+/* The gram i places behind the oldest one in the pipe. */
+TK_ALWAYS_INLINE pending_gram *pipe_at(doc_sink *d, size_t i)
+{
+    return &d->pipe[(d->pipe_head + i) % PIPE_LEN];
+}
+
 /* Count the gram that has waited longest in the pipe and drop it. */
 TK_ALWAYS_INLINE int count_oldest(doc_sink *d)
 {
@@ -178,16 +185,21 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
     if (d->pipe_len == PIPE_LEN && (rc = count_oldest(d)) < 0)
         return rc;
     {
-        pending_gram *q = &d->pipe[(d->pipe_head + d->pipe_len) % PIPE_LEN];
+        pending_gram *q = pipe_at(d, d->pipe_len);
         q->gram = g;
         q->len = len;
         q->hash = h;
         d->pipe_len++;
     }
-    /* halfway down the pipe the slot is cached: fetch the term record */
-    if (d->pipe_len > PIPE_LEN / 2)
-        tk_vocab_prefetch_term(table, d->pipe[(d->pipe_head + d->pipe_len - 1 - PIPE_LEN / 2)
-                                              % PIPE_LEN].hash);
+    /* PIPE_STAGE grams later the slot is cached: fetch the term record;
+     * PIPE_STAGE grams after that, a long term's bytes in the arena. */
+    if (d->pipe_len > PIPE_STAGE)
+        tk_vocab_prefetch_term(table, pipe_at(d, d->pipe_len - 1 - PIPE_STAGE)->hash);
+    if (d->pipe_len > 2 * PIPE_STAGE) {
+        const pending_gram *p = pipe_at(d, d->pipe_len - 1 - 2 * PIPE_STAGE);
+        if (p->len > TK_TERM_HEAD)
+            tk_vocab_prefetch_tail(table, p->hash);
+    }
     return TK_OK;
 }
 

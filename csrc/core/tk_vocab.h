@@ -93,12 +93,47 @@ TK_PREFETCH_HELPER void tk_vocab_prefetch(const tk_vocab *v, uint64_t hash)
         tk_prefetch(&v->slots[(size_t)hash & v->mask]);
 }
 
+/* Follows the probe sequence a few slots (the lines a lookup would read
+ * anyway), and fetches both ends of the record: a 48-byte record
+ * straddles two cache lines every other time, and a lookup reads len
+ * and head on both sides of the boundary. */
+#define TK_PREFETCH_PROBES 4
 TK_PREFETCH_HELPER void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
 {
     if (v->slots) {
-        const tk_vocab_slot *slot = &v->slots[(size_t)hash & v->mask];
-        if (slot->id1 && slot->tag == (uint32_t)(hash >> 32))
-            tk_prefetch(&v->terms[slot->id1 - 1]);
+        size_t s = (size_t)hash & v->mask;
+        uint32_t tag = (uint32_t)(hash >> 32);
+        int probe;
+        for (probe = 0; probe < TK_PREFETCH_PROBES && v->slots[s].id1; probe++) {
+            if (v->slots[s].tag == tag) {
+                const char *rec = (const char *)&v->terms[v->slots[s].id1 - 1];
+                tk_prefetch(rec);
+                tk_prefetch(rec + sizeof(tk_term) - 1);
+                return;
+            }
+            s = (s + 1) & v->mask;
+        }
+    }
+}
+
+/* The third hint, once the term record is likely cached: the arena bytes
+ * past the head, which a lookup of a term longer than TK_TERM_HEAD
+ * compares. */
+TK_PREFETCH_HELPER void tk_vocab_prefetch_tail(const tk_vocab *v, uint64_t hash)
+{
+    if (v->slots) {
+        size_t s = (size_t)hash & v->mask;
+        uint32_t tag = (uint32_t)(hash >> 32);
+        int probe;
+        for (probe = 0; probe < TK_PREFETCH_PROBES && v->slots[s].id1; probe++) {
+            if (v->slots[s].tag == tag) {
+                const tk_term *t = &v->terms[v->slots[s].id1 - 1];
+                if (t->len > TK_TERM_HEAD)
+                    tk_prefetch(v->arena + t->off + TK_TERM_HEAD);
+                return;
+            }
+            s = (s + 1) & v->mask;
+        }
     }
 }
 
