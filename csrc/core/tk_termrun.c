@@ -364,20 +364,53 @@ size_t tk_run_merge_finish(tk_run_merge *m)
     return base;
 }
 
-const uint8_t *tk_merge_walker_next(tk_merge_walker *w, size_t *len, int64_t *tf)
+/* The merged index of part r's first term. */
+static size_t part_first(const tk_run_merge *m, size_t r)
 {
-    const tk_merged_terms *part;
-    size_t start;
-    while (w->part < w->merge->n_ranges && w->local >= w->merge->parts[w->part].n) {
-        w->part++;
-        w->local = 0;
+    size_t g = 0, q;
+    for (q = 0; q < r; q++)
+        g += m->parts[q].n;
+    return g;
+}
+
+void tk_run_merge_kept(const tk_run_merge *m, size_t r, const uint32_t *keep,
+                       size_t *n_terms, size_t *n_bytes)
+{
+    const tk_merged_terms *part = &m->parts[r];
+    size_t i, g = part_first(m, r), terms = 0, bytes = 0, start = 0;
+    if (!keep) {
+        *n_terms = part->n;
+        *n_bytes = part->bytes_len;
+        return;
     }
-    if (w->part >= w->merge->n_ranges)
-        return NULL;
-    part = &w->merge->parts[w->part];
-    start = w->local ? part->ends[w->local - 1] : 0;
-    *len = part->ends[w->local] - start;
-    *tf = part->tf ? part->tf[w->local] : 0;
-    w->local++;
-    return part->bytes + start;
+    for (i = 0; i < part->n; start = part->ends[i], i++)
+        if (keep[g + i] != UINT32_MAX) {
+            terms++;
+            bytes += part->ends[i] - start;
+        }
+    *n_terms = terms;
+    *n_bytes = bytes;
+}
+
+void tk_run_merge_copy(const tk_run_merge *m, size_t r, const uint32_t *keep, uint8_t *bytes,
+                       size_t byte0, size_t *ends, size_t term0)
+{
+    const tk_merged_terms *part = &m->parts[r];
+    size_t i, g = part_first(m, r), at = byte0, start = 0;
+    if (!keep) {
+        /* The common case, every term kept: one copy, shifted ends. */
+        if (part->bytes_len)
+            memcpy(bytes + byte0, part->bytes, part->bytes_len);
+        for (i = 0; i < part->n; i++)
+            ends[term0 + i] = byte0 + part->ends[i];
+        return;
+    }
+    for (i = 0; i < part->n; start = part->ends[i], i++)
+        if (keep[g + i] != UINT32_MAX) {
+            size_t len = part->ends[i] - start;
+            if (len)
+                memcpy(bytes + at, part->bytes + start, len);
+            at += len;
+            ends[term0++] = at;
+        }
 }

@@ -72,14 +72,19 @@ int tk_run_merge_range(tk_run_merge *m, size_t r);
 size_t tk_run_merge_finish(tk_run_merge *m);
 void tk_run_merge_free(tk_run_merge *m);
 
-/* Walk the merged terms in order: set w to zeros with w->merge = m. */
-typedef struct tk_merge_walker {
-    const tk_run_merge *merge;
-    size_t part, local;
-} tk_merge_walker;
+/*
+ * Lay the merged terms out back to back, part by part, from any threads.
+ * keep[g] (g the merged index) is UINT32_MAX for a dropped term; NULL
+ * keeps every term.  tk_run_merge_kept sizes part r's kept terms;
+ * tk_run_merge_copy writes them at bytes + byte0 with their ends (counted
+ * from bytes) at ends + term0, where byte0 and term0 are the sizes of the
+ * parts before r.
+ */
+void tk_run_merge_kept(const tk_run_merge *m, size_t r, const uint32_t *keep,
+                       size_t *n_terms, size_t *n_bytes);
+void tk_run_merge_copy(const tk_run_merge *m, size_t r, const uint32_t *keep, uint8_t *bytes,
+                       size_t byte0, size_t *ends, size_t term0);
 
-/* The next merged term (NULL at the end), its length and tf (0 without stats). */
-const uint8_t *tk_merge_walker_next(tk_merge_walker *w, size_t *len, int64_t *tf);
 
 #ifdef __cplusplus
 }

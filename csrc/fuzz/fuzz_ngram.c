@@ -246,29 +246,41 @@ static void check_counting(const tk_ngram_opts *ng, const tk_tokenizer_opts *opt
     for (i = 0; i < v->n; i++)
         FUZZ_CHECK(map_a[i] == i && map_b[i] == i);
     {
-        tk_merge_walker w;
-        const uint8_t *t, *prev = NULL;
-        size_t tl, prev_len = 0, g = 0, part = 0, local = 0;
-        int64_t tf;
-        memset(&w, 0, sizeof w);
-        w.merge = &merge;
-        while ((t = tk_merge_walker_next(&w, &tl, &tf)) != NULL) {
-            long long id = tk_vocab_find(v, t, tl);
-            FUZZ_CHECK(id >= 0 && rank[id] == g);
-            FUZZ_CHECK(tf == 4 * VOCAB_COUNT(v, id));   /* 2 documents x 2 runs */
-            if (prev)
-                FUZZ_CHECK(tk_bytes_cmp(prev, prev_len, t, tl) < 0);
-            while (local >= merge.parts[part].n) {
-                part++;
-                local = 0;
-            }
-            FUZZ_CHECK(merge.parts[part].df[local] == 4);
-            local++;
-            prev = t;
-            prev_len = tl;
-            g++;
+        /* Laid out back to back: sorted, each term once, with its stats. */
+        size_t n_bytes = 0, term0 = 0, byte0 = 0, part, local, g = 0, start = 0,
+               prev_start = 0;
+        uint8_t *bytes;
+        size_t *ends;
+        for (part = 0; part < merge.n_ranges; part++)
+            n_bytes += merge.parts[part].bytes_len;
+        bytes = tk_malloc(n_bytes + 1);
+        ends = tk_malloc((v->n + 1) * sizeof *ends);
+        FUZZ_CHECK(bytes && ends);
+        for (part = 0; part < merge.n_ranges; part++) {
+            size_t part_terms, part_bytes;
+            tk_run_merge_kept(&merge, part, NULL, &part_terms, &part_bytes);
+            tk_run_merge_copy(&merge, part, NULL, bytes, byte0, ends, term0);
+            term0 += part_terms;
+            byte0 += part_bytes;
         }
+        FUZZ_CHECK(term0 == v->n && byte0 == n_bytes);
+        for (part = 0; part < merge.n_ranges; part++)
+            for (local = 0; local < merge.parts[part].n; local++, g++) {
+                const uint8_t *t = bytes + start;
+                size_t tl = ends[g] - start;
+                long long id = tk_vocab_find(v, t, tl);
+                FUZZ_CHECK(id >= 0 && rank[id] == g);
+                /* 2 documents x 2 runs */
+                FUZZ_CHECK(merge.parts[part].tf[local] == 4 * VOCAB_COUNT(v, id));
+                FUZZ_CHECK(merge.parts[part].df[local] == 4);
+                if (g)
+                    FUZZ_CHECK(tk_bytes_cmp(bytes + prev_start, start - prev_start, t, tl) < 0);
+                prev_start = start;
+                start = ends[g];
+            }
         FUZZ_CHECK(g == v->n);
+        tk_free(bytes);
+        tk_free(ends);
     }
     tk_run_merge_free(&merge);
     tk_term_run_free(&run);

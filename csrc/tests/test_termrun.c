@@ -128,32 +128,58 @@ static void test_pack_and_merge(size_t terms_per_run, size_t n_runs)
     /* Any number of ranges gives the same merge. */
     for (ranges = 1; ranges <= 40; ranges = ranges * 3 + 1) {
         tk_run_merge m;
-        tk_merge_walker w;
-        const uint8_t *t;
-        size_t len, r, g = 0;
-        int64_t tf;
+        size_t r, g = 0, keep_every;
         CHECK_EQ_INT(tk_run_merge_init(&m, run_ptrs, maps, n_runs, ranges, 1), TK_OK);
         for (r = 0; r < m.n_ranges; r++)
             CHECK_EQ_INT(tk_run_merge_range(&m, r), TK_OK);
         CHECK_EQ_INT(tk_run_merge_finish(&m), n_ref);
-        memset(&w, 0, sizeof w);
-        w.merge = &m;
         for (r = 0; r < m.n_ranges; r++) {
             size_t k;
-            for (k = 0; k < m.parts[r].n; k++)
+            for (k = 0; k < m.parts[r].n && g + k < n_ref; k++) {
                 CHECK_EQ_INT(m.parts[r].df[k], ref[g + k].df);
+                CHECK_EQ_INT(m.parts[r].tf[k], ref[g + k].tf);
+            }
             g += m.parts[r].n;
         }
-        g = 0;
-        while ((t = tk_merge_walker_next(&w, &len, &tf)) != NULL) {
-            CHECK(g < n_ref);
-            if (g >= n_ref)
-                break;
-            CHECK_EQ_INT(tk_bytes_cmp(t, len, ref[g].bytes, ref[g].len), 0);
-            CHECK_EQ_INT(tf, ref[g].tf);
-            g++;
-        }
         CHECK_EQ_INT(g, n_ref);
+        /* Laid out back to back, part by part: every term, or every third. */
+        for (keep_every = 1; keep_every <= 3; keep_every += 2) {
+            uint32_t *keep = NULL;
+            size_t n_keep = 0, n_bytes = 0, term0 = 0, byte0 = 0, k = 0, prev = 0;
+            uint8_t *bytes;
+            size_t *ends;
+            if (keep_every > 1) {
+                keep = malloc((n_ref + 1) * sizeof *keep);
+                for (g = 0; g < n_ref; g++)
+                    keep[g] = g % keep_every == 0 ? (uint32_t)n_keep++ : UINT32_MAX;
+            } else {
+                n_keep = n_ref;
+            }
+            for (g = 0; g < n_ref; g++)
+                if (!keep || keep[g] != UINT32_MAX)
+                    n_bytes += ref[g].len;
+            bytes = malloc(n_bytes + 1);
+            ends = malloc((n_keep + 1) * sizeof *ends);
+            for (r = 0; r < m.n_ranges; r++) {
+                size_t part_terms, part_bytes;
+                tk_run_merge_kept(&m, r, keep, &part_terms, &part_bytes);
+                tk_run_merge_copy(&m, r, keep, bytes, byte0, ends, term0);
+                term0 += part_terms;
+                byte0 += part_bytes;
+            }
+            CHECK_EQ_INT(term0, n_keep);
+            CHECK_EQ_INT(byte0, n_bytes);
+            for (g = 0; g < n_ref && k < term0; g++)
+                if (!keep || keep[g] != UINT32_MAX) {
+                    CHECK_EQ_INT(tk_bytes_cmp(bytes + prev, ends[k] - prev, ref[g].bytes,
+                                              ref[g].len), 0);
+                    prev = ends[k++];
+                }
+            CHECK_EQ_INT(k, n_keep);
+            free(keep);
+            free(bytes);
+            free(ends);
+        }
         /* Every run position maps to its term's merged index. */
         for (s = 0; s < n_runs; s++) {
             size_t at = 0;
