@@ -236,17 +236,20 @@ static void batch_chunks_free(batch_job *job)
     job->chunks = NULL;
 }
 
-/* Run one batch (GIL held on entry and exit). */
+/* Run one batch of about n_bytes bytes (GIL held on entry and exit). */
 static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs,
-                     int n_threads)
+                     size_t n_bytes, int n_threads)
 {
     batch_job job;
     tk_job tj;
     int threads = tk_resolve_threads(n_threads, n_docs), rc;
-    size_t i;
+    size_t i, work_bytes = tkpy_auto_work(n_threads, n_bytes);
 
     if (n_docs == 0)
         return 0;
+    /* A batch small enough to run inline (tkpy_job_opts) is one chunk. */
+    if (work_bytes && work_bytes < TKPY_INLINE_JOB_BYTES && !acc->progress)
+        threads = 1;
     if ((size_t)threads > acc->n_workers) {
         worker_state *w = tk_realloc(acc->workers, (size_t)threads * sizeof *w);
         if (!w) {
@@ -312,6 +315,7 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
         opts.progress = acc->progress;
         opts.done_before = acc->n_docs;
         opts.total = acc->progress_total;
+        opts.work_bytes = work_bytes;
         rc = tkpy_run_job_ex(&tj, threads, &opts);
     }
     pthread_mutex_destroy(&job.lock);
@@ -471,7 +475,7 @@ static int batch_run(accum *acc, batch_in *b, int n_threads, Py_ssize_t first_in
         for (i = 0; i < b->n; i++)
             b->docs[i].text = &b->texts[i];
     acc->surrogate_error = 0;
-    rc = run_batch(acc, b->docs, b->ends, b->n, n_threads);
+    rc = run_batch(acc, b->docs, b->ends, b->n, b->total_bytes, n_threads);
     if (rc < 0 && acc->surrogate_error)
         tkpy_raise_first_surrogate(b->texts, b->n, first_index, acc->conf->errors);
     batch_in_clear(b);

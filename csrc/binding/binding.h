@@ -153,6 +153,8 @@ PyObject *tkpy_raise(int code);
  * 100 ms.  Returns 0, or -1 with an exception set.
  */
 int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress);
+/* tkpy_run_job with no progress and opts.work_bytes = work_bytes. */
+int tkpy_run_sized_job(tk_job *job, int n_threads, size_t work_bytes);
 
 /*
  * Call progress(done, total) unless the previous call was under 0.09 s
@@ -176,7 +178,25 @@ typedef struct tkpy_job_opts {
     /* Kept across the jobs of one call so that progress stays ~10/s: the
      * monotonic time before which progress is not called again (0 at first). */
     double next_report;
+    /* About how many bytes the job reads, or 0 (unknown, or the user
+     * chose n_threads: see tkpy_auto_work).  Below TKPY_INLINE_JOB_BYTES,
+     * with no progress or with_gil to serve, the job runs on the calling
+     * thread (GIL released) instead of on started threads: starting and
+     * joining them cost more than such a job (count() of one short text
+     * took 50 us, 18x Counter(re.findall)), and it ends too soon for a
+     * Ctrl-C check to matter. */
+    size_t work_bytes;
 } tkpy_job_opts;
+
+#define TKPY_INLINE_JOB_BYTES ((size_t)32 << 10)
+
+/* The work_bytes of a job whose thread count the user gave as requested:
+ * only n_threads=None (0) lets a small job stay on the calling thread; an
+ * explicit count is honoured, however small the job. */
+static inline size_t tkpy_auto_work(int requested, size_t work_bytes)
+{
+    return requested <= 0 ? (work_bytes ? work_bytes : 1) : 0;
+}
 
 /* tkpy_run_job with every option; progress is called at most ~10 times a
  * second and once at the end. */

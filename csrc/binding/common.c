@@ -396,6 +396,15 @@ int tkpy_run_job(tk_job *job, int n_threads, PyObject *progress)
     return tkpy_run_job_ex(job, n_threads, &opts);
 }
 
+int tkpy_run_sized_job(tk_job *job, int n_threads, size_t work_bytes)
+{
+    tkpy_job_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.total = -1;
+    opts.work_bytes = work_bytes;
+    return tkpy_run_job_ex(job, n_threads, &opts);
+}
+
 int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts)
 {
     gil_poll_ctx ctx;
@@ -403,8 +412,16 @@ int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts)
 
     ctx.opts = opts;
     ctx.failed = 0;
-    job->poll = poll_with_gil;
-    job->poll_ctx = &ctx;
+    if (opts->work_bytes && opts->work_bytes < TKPY_INLINE_JOB_BYTES && !opts->with_gil
+        && !(opts->progress && opts->progress != Py_None)) {
+        /* tk_parallel_run runs a 1-thread job without a poll inline. */
+        job->poll = NULL;
+        job->poll_ctx = NULL;
+        n_threads = 1;
+    } else {
+        job->poll = poll_with_gil;
+        job->poll_ctx = &ctx;
+    }
     ctx.saved = PyEval_SaveThread();
     rc = tk_parallel_run(job, n_threads);
     PyEval_RestoreThread(ctx.saved);

@@ -142,7 +142,7 @@ static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
 static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int binary,
                      int signed_values, int n_threads, csr_out *out)
 {
-    size_t s, r, row = 0, nnz = 0, n_rows = acc->n_docs;
+    size_t s, r, row = 0, nnz = 0, n_rows = acc->n_docs, entries = 0, work_bytes;
     csr_job J;
     tk_job tj;
     int rc = -1, threads, i;
@@ -176,18 +176,20 @@ static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int bina
             J.row_seg[row] = (uint32_t)s;
             J.seg_rows_left[s]++;
             J.row_n[row] = seg->row_nnz[r];
+            entries += seg->row_nnz[r];
             if (seg->row_nnz[r] > J.max_row)
                 J.max_row = seg->row_nnz[r];
             e += seg->row_nnz[r];
         }
     }
+    work_bytes = tkpy_auto_work(n_threads, entries * sizeof(uint64_t));
     memset(&tj, 0, sizeof tj);
     tj.n_items = n_rows;
     tj.run = csr_rows;
     tj.ctx = &J;
     if (newcol) {
         J.pass = 1;
-        if (n_rows && tkpy_run_job(&tj, threads, NULL) < 0)
+        if (n_rows && tkpy_run_sized_job(&tj, threads, work_bytes) < 0)
             goto cleanup;
         for (r = 0; r < n_rows; r++)
             nnz += J.row_kept[r];
@@ -211,7 +213,7 @@ static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int bina
         }
     }
     J.pass = 2;
-    if (n_rows && tkpy_run_job(&tj, threads, NULL) < 0) {
+    if (n_rows && tkpy_run_sized_job(&tj, threads, work_bytes) < 0) {
         csr_out_clear(out);
         goto cleanup;
     }
@@ -296,7 +298,8 @@ static long long merge_vocabularies(accum *acc, tk_run_merge *merge, int n_threa
     tj.chunk = 1;
     tj.run = run_merge_range;
     tj.ctx = merge;
-    if (tkpy_run_job(&tj, threads, NULL) < 0)
+    /* about a length and 8 bytes of text per term */
+    if (tkpy_run_sized_job(&tj, threads, tkpy_auto_work(n_threads, total * 16)) < 0)
         goto cleanup;
     Py_BEGIN_ALLOW_THREADS
     merged = tk_run_merge_finish(merge);
@@ -382,7 +385,9 @@ static int fill_vocabulary(VocabularyObject *vocab, const tk_run_merge *merge,
     tj.chunk = 1;
     tj.run = copy_part_terms;
     tj.ctx = &J;
-    if (tkpy_run_job(&tj, tk_resolve_threads(n_threads, nr), NULL) < 0)
+    if (tkpy_run_sized_job(&tj, tk_resolve_threads(n_threads, nr),
+                           tkpy_auto_work(n_threads, byte0[nr] + kept * sizeof(size_t)))
+        < 0)
         goto cleanup;
     vocab->n = kept;
     rc = 0;

@@ -336,15 +336,41 @@ typedef struct batch_args {
     PyObject *progress;
 } batch_args;
 
-/* Both phases, GIL released; returns 0 or -1 with an exception set. */
-static int run_batch(tk_ncd_batch *b, int n_threads, PyObject *progress)
+/* Deflate reads a byte about four times slower than the tokenizer, for
+ * which tkpy_job_opts.work_bytes is scaled. */
+#define DEFLATE_WORK_PER_BYTE 4
+
+static size_t total_len(const text_list *t)
+{
+    size_t i, sum = 0;
+    for (i = 0; i < (size_t)t->n; i++)
+        sum += t->bytes[i].len;
+    return sum;
+}
+
+/* Both phases, GIL released; returns 0 or -1 with an exception set.  A
+ * small batch runs on the calling thread (tkpy_job_opts.work_bytes). */
+static int run_batch(tk_ncd_batch *b, const text_list *xs, const text_list *ys,
+                     int n_threads, PyObject *progress)
 {
     tk_job job;
+    tkpy_job_opts opts;
+    size_t sum_x = total_len(xs), sum_y = ys ? total_len(ys) : sum_x;
+    size_t n_x = (size_t)xs->n, n_y = ys ? (size_t)ys->n : n_x;
+    double pairs = ((double)n_y * (double)sum_x + (double)n_x * (double)sum_y)
+                   * DEFLATE_WORK_PER_BYTE;
     tk_ncd_batch_sizes_job(b, &job);
-    if (tkpy_run_job(&job, n_threads, NULL) < 0)
+    if (tkpy_run_sized_job(&job, n_threads,
+                           tkpy_auto_work(n_threads, (sum_x + sum_y) * DEFLATE_WORK_PER_BYTE))
+        < 0)
         return -1;
     tk_ncd_batch_pairs_job(b, &job);
-    return tkpy_run_job(&job, n_threads, progress);
+    memset(&opts, 0, sizeof opts);
+    opts.progress = progress;
+    opts.total = -1;
+    opts.work_bytes = tkpy_auto_work(n_threads, pairs < (double)SIZE_MAX / 2 ? (size_t)pairs
+                                                                            : SIZE_MAX);
+    return tkpy_run_job_ex(&job, n_threads, &opts);
 }
 
 /*
@@ -410,7 +436,7 @@ static PyObject *batch_impl(int task, PyObject *xs_obj, PyObject *ys_obj, const 
         tkpy_raise(rc);
         goto cleanup;
     }
-    if (run_batch(b, a->n_threads, a->progress) < 0)
+    if (run_batch(b, &xs, same ? NULL : &ys, a->n_threads, a->progress) < 0)
         goto cleanup;
     if (task == TK_NCD_TASK_BARE)
         result = PyLong_FromUnsignedLongLong((unsigned long long)tk_ncd_batch_checksum(b));

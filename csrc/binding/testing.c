@@ -1,5 +1,10 @@
 /*
- * Test-only hooks, compiled in only when the extension is built with
+ * Hooks for the tests.
+ *
+ *   _threads_started()     threads the C core has started in this process
+ *                          (every build: it only reads a counter)
+ *
+ * The rest are compiled in only when the extension is built with
  * TEXTKERN_ALLOC_FAULTS=1 (which defines TK_ALLOC_FAULTS).  In a normal
  * build the functions below do not exist, so nothing in a user's process
  * can make the core's allocator fail on purpose.
@@ -14,6 +19,19 @@
  * it run the core single-threaded (n_threads=1).
  */
 #include "binding.h"
+
+static PyObject *threads_started(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return PyLong_FromSize_t(tk_threads_started());
+}
+
+static PyMethodDef counter_methods[] = {
+    {"_threads_started", threads_started, METH_NOARGS,
+     "_threads_started()\n--\n\nThreads the C core has started in this process so far."},
+    {NULL, NULL, 0, NULL},
+};
 
 #ifdef TK_ALLOC_FAULTS
 
@@ -74,6 +92,8 @@ static PyMethodDef testing_methods[] = {
 
 int tkpy_exec_testing(PyObject *module)
 {
+    if (PyModule_AddFunctions(module, counter_methods) < 0)
+        return -1;
     return PyModule_AddFunctions(module, testing_methods);
 }
 
@@ -81,8 +101,7 @@ int tkpy_exec_testing(PyObject *module)
 
 int tkpy_exec_testing(PyObject *module)
 {
-    (void)module;
-    return 0;
+    return PyModule_AddFunctions(module, counter_methods);
 }
 
 #endif

@@ -716,6 +716,24 @@ static PyObject *batch_serial(TokenizerObject *self, PyObject *seq, Py_ssize_t n
     return result;
 }
 
+
+/* About how many bytes the texts of seq hold, counted until past limit
+ * (an item that is neither str nor bytes counts as past it). */
+static size_t seq_text_bytes(PyObject *seq, Py_ssize_t n, size_t limit)
+{
+    size_t sum = 0;
+    Py_ssize_t i;
+    for (i = 0; i < n && sum < limit; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (PyUnicode_Check(item))
+            sum += (size_t)PyUnicode_GET_LENGTH(item) * PyUnicode_KIND(item);
+        else if (PyBytes_Check(item))
+            sum += (size_t)PyBytes_GET_SIZE(item);
+        else
+            return limit;
+    }
+    return sum;
+}
 static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj, int n_threads,
                                       int offsets, PyObject *progress)
 {
@@ -744,6 +762,10 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
      * multilingual batch.  One more worker instead would only
      * oversubscribe the cores, which measured slower. */
     threads = tk_resolve_threads(n_threads, (size_t)n);
+    /* A small batch is over before a thread would have started. */
+    if (threads > 1 && n_threads <= 0 && (!progress || progress == Py_None)
+        && seq_text_bytes(seq, n, TKPY_INLINE_JOB_BYTES) < TKPY_INLINE_JOB_BYTES)
+        threads = 1;
     if (threads <= 1) {
         result = batch_serial(self, seq, n, offsets, progress);
         Py_DECREF(seq);
@@ -937,7 +959,8 @@ static PyMethodDef Tokenizer_methods[] = {
     {"batch", (PyCFunction)(void (*)(void))Tokenizer_batch, METH_VARARGS | METH_KEYWORDS,
      "batch($self, texts, n_threads=None, *, offsets=False, progress=None)\n--\n\n"
      "Tokenize many texts on C threads with the GIL released; one list per text.\n\n"
-     "n_threads counts every thread at work (None: one per core). With 2 or more,\n"
+     "n_threads counts every thread at work (None: one per core, or the calling\n"
+     "thread alone for texts under 32 KiB in all). With 2 or more,\n"
      "n_threads - 1 C threads tokenize while the calling thread builds the Python\n"
      "lists from the texts already done; with 1 it is a loop of Tokenizer calls\n"
      "(each releasing the GIL around its C work) on one core.\n"

@@ -205,6 +205,9 @@ typedef struct tk_job {
 int tk_parallel_run(const tk_job *job, int n_threads);
 /* Number of online CPUs (>= 1). */
 int tk_cpu_count(void);
+/* Threads tk_parallel_run has started in this process so far: lets tests
+ * check that a job ran on the calling thread. */
+size_t tk_threads_started(void);
 /* Clamp a requested thread count: <= 0 means all CPUs; never more than items. */
 int tk_resolve_threads(int requested, size_t n_items);
 

@@ -6,10 +6,38 @@
 
 #include "tk_core.h"
 
+/* glibc answers _SC_NPROCESSORS_ONLN by opening and reading a sysfs
+ * file, which cost more than counting a short text does (every call
+ * resolves its thread count), so the answer is reused for a second.
+ * Racing threads at worst both read it. */
+#define CPU_COUNT_TTL_NS 1000000000LL
+
 int tk_cpu_count(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n >= 1 ? (int)(n > 1024 ? 1024 : n) : 1;
+    static int cached;
+    static long long cached_at;
+    struct timespec ts;
+    long long now;
+    long n;
+    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    if (c && now - __atomic_load_n(&cached_at, __ATOMIC_RELAXED) < CPU_COUNT_TTL_NS)
+        return c;
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    c = n >= 1 ? (int)(n > 1024 ? 1024 : n) : 1;
+    __atomic_store_n(&cached_at, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+    return c;
+}
+
+/* Read by tests (tk_threads_started) to see whether a job started threads. */
+static size_t threads_started;
+
+size_t tk_threads_started(void)
+{
+    return __atomic_load_n(&threads_started, __ATOMIC_RELAXED);
 }
 
 int tk_resolve_threads(int requested, size_t n_items)
@@ -137,6 +165,7 @@ int tk_parallel_run(const tk_job *job, int n_threads)
         }
         st.running++;
         started++;
+        __atomic_fetch_add(&threads_started, 1, __ATOMIC_RELAXED);
     }
     while (st.running > 0) {
         /* Right after running a chunk of its own, poll again at once. */

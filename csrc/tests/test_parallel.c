@@ -128,8 +128,34 @@ static void test_stop_and_errors(void)
     CHECK_EQ_INT(cancel, 1);
 }
 
+/* One thread and no poll: the caller runs the job itself, as worker 0,
+ * and starts no thread (tk_threads_started counts the ones it does). */
+static void test_inline_and_started_threads(void)
+{
+    static job_state js;
+    tk_job job;
+    size_t before = tk_threads_started();
+    int i;
+    memset(&js, 0, sizeof js);
+    js.max_worker = 0;
+    js.fail_at = -1;
+    memset(&job, 0, sizeof job);
+    job.n_items = 40;
+    job.chunk = 5;
+    job.run = run_items;
+    job.ctx = &js;
+    CHECK_EQ_INT(tk_parallel_run(&job, 1), TK_OK);
+    for (i = 0; i < 40; i++)
+        CHECK_EQ_INT(js.seen[i], 1);
+    CHECK(!js.bad_worker);
+    CHECK_EQ_INT(tk_threads_started(), before);
+    CHECK_EQ_INT(run(&js, 0, -1, NULL), TK_OK);
+    CHECK_EQ_INT(tk_threads_started(), before + N_THREADS);
+}
+
 int main(void)
 {
+    test_inline_and_started_threads();
     test_every_item_once();
     test_stop_and_errors();
     test_caller_helps();

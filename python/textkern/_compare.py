@@ -288,7 +288,8 @@ def compare(texts: Union[Sequence[Text], Mapping[Any, Text]], labels: Optional[S
         :func:`textkern.ncd_matrix` does with ``symmetric=True``.
         ``False`` keeps ``[i, j] = ncd(texts[i], texts[j])``.
     n_threads : int, optional
-        C threads; ``None`` uses every CPU.
+        C threads; ``None`` uses every CPU (the calling thread alone for a
+        small job, which threads would only slow down).
     progress : bool, "auto" or callable, default "auto"
         ``"auto"`` shows a tqdm bar in a notebook or terminal for big
         inputs; ``True`` always (warns once without tqdm); ``False`` never;

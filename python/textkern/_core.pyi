@@ -34,6 +34,9 @@ zlib_version: Final[str]
 cpu_count: Final[int]
 NCD_WINDOW: Final[int]
 
+# For the tests: threads the C core has started in this process so far.
+def _threads_started() -> int: ...
+
 # ------------------------------------------------------------ tokenization
 def segment(text: _Text, *, errors: _Errors = "strict") -> list[str]: ...
 @overload

@@ -142,8 +142,10 @@ def count(text_or_iterable, *, ngram_range: Union[int, Tuple[int, int]] = (1, 1)
     analyzer : {"word", "char", "char_wb", "grapheme"}, default "word"
         See :func:`ngrams`.
     n_threads : int or None, default None
-        C threads to use; ``None`` uses every core. The result (including
-        the order of first appearance) is identical for any value.
+        C threads to use; ``None`` uses every core, except that an input
+        under 32 KiB is counted on the calling thread (starting threads
+        would cost more). The result (including the order of first
+        appearance) is identical for any value.
     progress : bool, "auto" or callable, default "auto"
         ``True`` shows a tqdm bar counting documents (``pip install
         textkern[progress]``; without tqdm a warning is issued once and the

@@ -254,7 +254,8 @@ def ncd_matrix(xs: Sequence[Text], ys: Optional[Sequence[Text]] = None, *, level
         symmetric by construction; it does the same number of compressions
         as the full matrix, so use it for a symmetric result, not for speed.
     n_threads : int, optional
-        C threads; ``None`` uses every CPU.
+        C threads; ``None`` uses every CPU (the calling thread alone for a
+        small job, which threads would only slow down).
     progress : bool, "auto" or callable, default False
         ``True`` shows a tqdm bar (``pip install textkern[progress]``; without
         tqdm it warns once and runs without a bar); ``"auto"`` shows one only
@@ -404,7 +405,8 @@ class CompressionKNN:
         Put between the query and the training text.
     metric : {"ncd", "cdm"}, default "ncd"
     n_threads : int, optional
-        C threads; ``None`` uses every CPU.
+        C threads; ``None`` uses every CPU (the calling thread alone for a
+        small job, which threads would only slow down).
     progress : bool, "auto" or callable, default "auto"
         A tqdm bar over the query x training pairs of ``predict``,
         ``predict_proba``, ``score`` and ``kneighbors``: ``True`` always,

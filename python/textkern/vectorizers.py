@@ -320,7 +320,8 @@ class CountVectorizer(_TextVectorizerBase):
     min_len : int, default 1
         Minimum token length in code points.
     n_threads : int or None, default None
-        C threads (``None``: all cores). Results do not depend on it.
+        C threads (``None``: all cores, or only the calling thread for an
+        input under 32 KiB). Results do not depend on it.
     progress : bool, "auto" or callable, default "auto"
         A tqdm bar over the documents of ``fit``/``transform``, as in
         :func:`textkern.count`: ``True`` always, ``"auto"`` only in a
