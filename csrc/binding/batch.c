@@ -331,6 +331,7 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     if (rc < 0)
         return -1;
     acc->n_docs += n_docs;
+    acc->n_bytes += n_bytes;
     return 0;
 }
 
@@ -339,10 +340,13 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
  * threads allocate from their own malloc arenas, which the calling thread
  * cannot reuse, so without this the peak of one phase adds to the next.
  */
-void tkpy_release_free_memory(void)
+void tkpy_release_free_memory(size_t acc_bytes)
 {
 #ifdef __GLIBC__
-    malloc_trim(0);
+    if (acc_bytes >= TKPY_TRIM_MIN_BYTES)
+        malloc_trim(0);
+#else
+    (void)acc_bytes;
 #endif
 }
 

@@ -74,6 +74,7 @@ typedef struct csr_job {
     size_t *seg_rows_left;         /* per segment, atomic */
     size_t max_row;
     size_t n_cols;
+    size_t input_bytes;            /* of the whole call, for tkpy_release_free_memory */
     int pass;
 } csr_job;
 
@@ -133,7 +134,7 @@ static int csr_rows(void *ctx, size_t begin, size_t end, int worker)
             tk_free(seg->map);
             seg->entries = NULL;
             seg->map = NULL;
-            tkpy_release_free_memory();
+            tkpy_release_free_memory(J->input_bytes);
         }
     }
     return TK_OK;
@@ -159,6 +160,7 @@ static int build_csr(accum *acc, const uint32_t *newcol, size_t n_cols, int bina
     J.row_seg = tk_malloc((n_rows ? n_rows : 1) * sizeof *J.row_seg);
     J.seg_rows_left = tk_calloc(acc->n_segs ? acc->n_segs : 1, sizeof *J.seg_rows_left);
     J.segs = acc->segs;
+    J.input_bytes = acc->n_bytes;
     threads = tk_resolve_threads(n_threads, n_rows ? n_rows : 1);
     J.bufs = tk_calloc((size_t)threads, sizeof *J.bufs);
     if (!J.row_src || !J.row_map || !J.row_n || (newcol && !J.row_kept) || !J.row_seg
@@ -425,11 +427,11 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
     acc.want_stats = prune != Py_None;
     if (tkpy_accum_feed(&acc, docs, n_threads, progress) < 0)
         goto cleanup;
-    tkpy_release_free_memory();
+    tkpy_release_free_memory(acc.n_bytes);
     merged = merge_vocabularies(&acc, &plan, n_threads);
     if (merged < 0)
         goto cleanup;
-    tkpy_release_free_memory();
+    tkpy_release_free_memory(acc.n_bytes);
     n = (size_t)merged;
     if (n == 0) {
         PyErr_SetString(PyExc_ValueError,
@@ -492,7 +494,7 @@ static PyObject *fit_matrix_impl(PyObject *module, PyObject *docs, PyObject *tok
     if (fill_vocabulary(vocab, &plan, newcol, kept, n_threads) < 0)
         goto cleanup;
     tk_run_merge_free(&plan);   /* the Vocabulary has the terms now */
-    tkpy_release_free_memory();
+    tkpy_release_free_memory(acc.n_bytes);
     if (build_csr(&acc, newcol, kept, binary, 0, n_threads, &csr) < 0)
         goto cleanup;
     {
