@@ -298,6 +298,25 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
     }
     if (ns == 0)
         goto cleanup;
+    if (ns == 1) {
+        /* One run (a fit on one thread): its terms are distinct and
+         * sorted already, so the range is a copy. */
+        const tk_term_run *run = m->runs[0];
+        size_t i;
+        if (bound_bytes)
+            memcpy(out->bytes, run->bytes + o0[0], bound_bytes);
+        for (i = p0[0]; i < p1[0]; i++, g++) {
+            out->bytes_len += run->lens[i];
+            out->ends[g] = out->bytes_len;
+            m->maps[0][i] = (uint32_t)g;
+            if (out->tf) {
+                out->tf[g] = run->counts[i];
+                out->df[g] = run->df[i];
+            }
+        }
+        out->n = g;
+        goto cleanup;
+    }
     for (s = 0; s < ns; s++) {
         const tk_term_run *run = m->runs[s];
         cur[s].pos = p0[s];
