@@ -319,3 +319,20 @@ def test_count_strict_surrogate_names_the_first_bad_item(n_threads):
         count("x \ud800", n_threads=n_threads)
     with pytest.raises(ValueError, match=r"item 70000: lone surrogate"):
         count(iter(["a"] * 70_000 + ["é \ud800"]), n_threads=n_threads)
+
+
+@pytest.mark.parametrize("analyzer, n", [("word", (1, 1)), ("word", (1, 2)), ("char", (2, 4))])
+def test_first_appearance_order_across_the_small_table_switch(analyzer, n):
+    # Counting skips the prefetch pipe while the chunk's hash table is
+    # small (under 8192 slots) and queues grams once it is larger: one
+    # document whose distinct terms grow past that must keep the order of
+    # first appearance and every count, in count() and in a fit's columns.
+    words = [f"w{i:05d}" for i in range(9000)]
+    text = " ".join(words[i * 7919 % 9000] + " " + words[i % 50] for i in range(9000))
+    grams = ngrams(text, n, analyzer=analyzer)
+    expected = collections.Counter(grams)
+    counts = count(text, ngram_range=n, analyzer=analyzer, n_threads=1)
+    assert list(counts) == list(dict.fromkeys(grams))
+    assert dict(counts) == expected
+    assert count([text] * 3, ngram_range=n, analyzer=analyzer, n_threads=2) == count(
+        [text] * 3, ngram_range=n, analyzer=analyzer, n_threads=1)

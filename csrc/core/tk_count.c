@@ -23,6 +23,9 @@ void tk_count_scratch_free(tk_count_scratch *scratch)
  * hiding most cache misses of large vocabularies; order is unchanged. */
 #define PIPE_STAGE 8
 #define PIPE_LEN 32
+/* Below this many hash slots (64 KB of slots, about 100 KB of records at
+ * most half full), counting skips the pipe. */
+#define PIPE_MIN_SLOTS 8192
 typedef struct pending_gram {
     const uint8_t *gram;
     size_t len;
@@ -181,6 +184,10 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
         return TK_OK;
     }
     table = o->mode == TK_COUNT_FIXED ? o->fixed : &d->out->vocab;
+    /* A table this small stays in cache: the pipe would only add work.
+     * (Grams already waiting go first, so the order is kept.) */
+    if (table->mask < PIPE_MIN_SLOTS && d->pipe_len == 0)
+        return count_gram(d, g, len, h);
     tk_vocab_prefetch(table, h);
     if (d->pipe_len == PIPE_LEN && (rc = count_oldest(d)) < 0)
         return rc;
