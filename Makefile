@@ -37,6 +37,7 @@ bench: deps
 	$(PY) benchmarks/bench_count.py
 	$(PY) benchmarks/bench_ncd.py
 	$(PY) benchmarks/bench_progress.py
+	$(PY) benchmarks/bench_small.py
 
 clean:
 	rm -rf build dist csrc/tests/bin csrc/fuzz/bin python/*.egg-info
