@@ -102,7 +102,7 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
         const uint8_t *data;
         size_t len;
         rc = tkpy_text_encode(doc->text, acc->conf->errors, &ws->utf8, &ws->utf8_cap, &data,
-                              &len);
+                              &len, &job->cancel);
         if (rc == TK_ESURROGATE)
             __atomic_store_n(&acc->surrogate_error, 1, __ATOMIC_RELAXED);
         if (rc == TK_OK)

@@ -92,10 +92,11 @@ int tkpy_text_from_object_deferred(PyObject *obj, int errors, Py_ssize_t index,
  * needed) for a deferred text, else t's own data.  A lone surrogate is one
  * unit, as in tkpy_text_from_object: U+FFFD under "replace", dropped
  * under "ignore", TK_ESURROGATE under "strict" (tkpy_text_from_object on
- * the str then gives the message).
+ * the str then gives the message).  A huge str is encoded a slice at a
+ * time, and TK_ECANCELLED returned once *cancel (if not NULL) is set.
  */
 int tkpy_text_encode(const tkpy_text *t, int errors, uint8_t **buf, size_t *cap,
-                     const uint8_t **data, size_t *len);
+                     const uint8_t **data, size_t *len, const int *cancel);
 
 /*
  * A worker met a lone surrogate while encoding one of texts[0..n): raise

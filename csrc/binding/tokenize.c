@@ -635,7 +635,7 @@ static int batch_run(void *arg, size_t begin, size_t end, int worker)
         tkpy_text view = ctx->texts[i];
         batch_utf8 *utf8 = &ctx->utf8[worker];
         int rc = tkpy_text_encode(&ctx->texts[i], ctx->conf->errors, &utf8->bytes, &utf8->cap,
-                                  &view.data, &view.len);
+                                  &view.data, &view.len, ctx->scratch[worker].cancel);
         if (rc == TK_ESURROGATE)
             __atomic_store_n(&ctx->surrogate_error, 1, __ATOMIC_RELAXED);
         if (rc == TK_OK)

@@ -101,21 +101,38 @@ static int push_unit(tk_ngram_buf *buf, size_t offset)
     return TK_OK;
 }
 
+/* A Ctrl-C (*cancel set) is looked for once per this many bytes or units
+ * of the passes over a whole document: the char analyzers' passes over a
+ * 375 MB document took over a second, and a signal waited for them. */
+#define CANCEL_CHECK_BYTES ((size_t)1 << 20)
+
+static int cancelled(const int *cancel)
+{
+    return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
+}
+
 /*
  * Copy mapped text into buf->text, replacing each run of two or more
  * whitespace characters by one space (a single whitespace character is
  * kept as it is, as scikit-learn's r"\s\s+" does), and record the start
  * of every code point.
  */
-static int collapse_whitespace(tk_ngram_buf *buf, const uint8_t *s, size_t len)
+static int collapse_whitespace(tk_ngram_buf *buf, const uint8_t *s, size_t len,
+                               const int *cancel)
 {
-    size_t i = 0;
+    size_t i = 0, next_check = CANCEL_CHECK_BYTES;
     int rc;
     if ((rc = tk_grow((void **)&buf->text, &buf->text_cap, len, 1)) < 0)
         return rc;
     while (i < len) {
         uint32_t cp;
-        size_t n = tk_utf8_decode_valid(s + i, len - i, &cp);
+        size_t n;
+        if (i >= next_check) {
+            if (cancelled(cancel))
+                return TK_ECANCELLED;
+            next_check = i + CANCEL_CHECK_BYTES;
+        }
+        n = tk_utf8_decode_valid(s + i, len - i, &cp);
         if (tk_is_py_space(cp)) {
             size_t j = i + n, run = 1;
             while (j < len) {
@@ -148,13 +165,15 @@ static int collapse_whitespace(tk_ngram_buf *buf, const uint8_t *s, size_t len)
 }
 
 /* Regroup the code points of buf->text into extended grapheme clusters. */
-static void group_graphemes(tk_ngram_buf *buf)
+static int group_graphemes(tk_ngram_buf *buf, const int *cancel)
 {
     size_t i, kept = 0;
     int32_t state = 0;
     utf8proc_int32_t prev = -1;
     for (i = 0; i < buf->n_units; i++) {
         uint32_t cp;
+        if (i % CANCEL_CHECK_BYTES == CANCEL_CHECK_BYTES - 1 && cancelled(cancel))
+            return TK_ECANCELLED;
         tk_utf8_decode_valid(buf->text + buf->starts[i], buf->text_len - buf->starts[i], &cp);
         if (i == 0 || utf8proc_grapheme_break_stateful(prev, (utf8proc_int32_t)cp, &state))
             buf->starts[kept++] = buf->starts[i];
@@ -162,13 +181,14 @@ static void group_graphemes(tk_ngram_buf *buf)
     }
     buf->n_units = kept;
     buf->starts[kept] = buf->text_len;
+    return TK_OK;
 }
 
 /* " w1 w2 ... wk ": every word padded by the spaces it shares with its
  * neighbours, so each padded word is a substring. */
-static int split_words(tk_ngram_buf *buf, const uint8_t *s, size_t len)
+static int split_words(tk_ngram_buf *buf, const uint8_t *s, size_t len, const int *cancel)
 {
-    size_t i = 0;
+    size_t i = 0, next_check = CANCEL_CHECK_BYTES;
     int rc;
     if (len > SIZE_MAX - 2)
         return TK_EOVERFLOW;
@@ -176,7 +196,13 @@ static int split_words(tk_ngram_buf *buf, const uint8_t *s, size_t len)
         return rc;
     while (i < len) {
         uint32_t cp;
-        size_t n = tk_utf8_decode_valid(s + i, len - i, &cp);
+        size_t n;
+        if (i >= next_check) {
+            if (cancelled(cancel))
+                return TK_ECANCELLED;
+            next_check = i + CANCEL_CHECK_BYTES;
+        }
+        n = tk_utf8_decode_valid(s + i, len - i, &cp);
         if (tk_is_py_space(cp)) {
             i += n;
             continue;
@@ -223,11 +249,6 @@ static size_t piece_end(const uint8_t *text, size_t len, size_t start)
         if ((text[p] == ' ' || text[p] == '\n' || text[p] == '\t') && text[p + 1] < 0x80)
             return p;
     return len;
-}
-
-static int cancelled(const int *cancel)
-{
-    return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
 }
 
 int tk_ngram_prepare(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
@@ -298,14 +319,14 @@ int tk_ngram_prepare_cancellable(const tk_ngram_opts *ng, const tk_tokenizer_opt
         return rc;
     switch (ng->analyzer) {
     case TK_ANALYZER_CHAR:
-        return collapse_whitespace(buf, mapped, mapped_len);
+        return collapse_whitespace(buf, mapped, mapped_len, cancel);
     case TK_ANALYZER_GRAPHEME:
-        rc = collapse_whitespace(buf, mapped, mapped_len);
+        rc = collapse_whitespace(buf, mapped, mapped_len, cancel);
         if (rc == TK_OK)
-            group_graphemes(buf);
+            rc = group_graphemes(buf, cancel);
         return rc;
     case TK_ANALYZER_CHAR_WB:
-        return split_words(buf, mapped, mapped_len);
+        return split_words(buf, mapped, mapped_len, cancel);
     default:
         return TK_EINVAL;
     }
