@@ -336,8 +336,8 @@ typedef struct batch_args {
     PyObject *progress;
 } batch_args;
 
-/* Deflate reads a byte about four times slower than the tokenizer, for
- * which tkpy_job_opts.work_bytes is scaled. */
+/* tkpy_job_opts.work_bytes counts bytes at the tokenizer's pace, and
+ * deflate takes about four times as long per byte. */
 #define DEFLATE_WORK_PER_BYTE 4
 
 static size_t total_len(const text_list *t)

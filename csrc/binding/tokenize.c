@@ -716,7 +716,6 @@ static PyObject *batch_serial(TokenizerObject *self, PyObject *seq, Py_ssize_t n
     return result;
 }
 
-
 /* About how many bytes the texts of seq hold, counted until past limit
  * (an item that is neither str nor bytes counts as past it). */
 static size_t seq_text_bytes(PyObject *seq, Py_ssize_t n, size_t limit)
@@ -734,6 +733,7 @@ static size_t seq_text_bytes(PyObject *seq, Py_ssize_t n, size_t limit)
     }
     return sum;
 }
+
 static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj, int n_threads,
                                       int offsets, PyObject *progress)
 {

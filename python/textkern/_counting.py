@@ -184,7 +184,8 @@ def count(text_or_iterable, *, ngram_range: Union[int, Tuple[int, int]] = (1, 1)
     _check_analyzer(analyzer)
     tokenizer = _make_tokenizer(tokenize_options)
     if (isinstance(text_or_iterable, (str, bytes))
-            and (progress is None or progress is False or progress == "auto")):
+            and (progress is None or progress is False
+                 or (isinstance(progress, str) and progress == "auto"))):
         # One text never gets an "auto" bar: skip the bar's set-up (0.9 us,
         # a quarter of count() on a sentence).
         return _core.count(text_or_iterable, tokenizer, analyzer, lo, hi, n_threads,
