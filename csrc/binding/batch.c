@@ -248,7 +248,7 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     if (n_docs == 0)
         return 0;
     /* A batch small enough to run inline (tkpy_job_opts) is one chunk. */
-    if (work_bytes && work_bytes < TKPY_INLINE_JOB_BYTES && !acc->progress)
+    if (tkpy_small_job(work_bytes, acc->progress))
         threads = 1;
     if ((size_t)threads > acc->n_workers) {
         worker_state *w = tk_realloc(acc->workers, (size_t)threads * sizeof *w);

@@ -199,6 +199,15 @@ static inline size_t tkpy_auto_work(int requested, size_t work_bytes)
     return requested <= 0 ? (work_bytes ? work_bytes : 1) : 0;
 }
 
+/* Whether a job of work_bytes (as in tkpy_job_opts) with this progress
+ * argument runs on the calling thread; callers that size their work for
+ * a thread count ask first. */
+static inline int tkpy_small_job(size_t work_bytes, PyObject *progress)
+{
+    return work_bytes && work_bytes < TKPY_INLINE_JOB_BYTES
+           && !(progress && progress != Py_None);
+}
+
 /* tkpy_run_job with every option; progress is called at most ~10 times a
  * second and once at the end. */
 int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts);

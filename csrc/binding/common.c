@@ -430,8 +430,7 @@ int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts)
 
     ctx.opts = opts;
     ctx.failed = 0;
-    if (opts->work_bytes && opts->work_bytes < TKPY_INLINE_JOB_BYTES && !opts->with_gil
-        && !(opts->progress && opts->progress != Py_None)) {
+    if (tkpy_small_job(opts->work_bytes, opts->progress) && !opts->with_gil) {
         /* tk_parallel_run runs a 1-thread job without a poll inline. */
         job->poll = NULL;
         job->poll_ctx = NULL;

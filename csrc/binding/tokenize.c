@@ -763,8 +763,10 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
      * oversubscribe the cores, which measured slower. */
     threads = tk_resolve_threads(n_threads, (size_t)n);
     /* A small batch is over before a thread would have started. */
-    if (threads > 1 && n_threads <= 0 && (!progress || progress == Py_None)
-        && seq_text_bytes(seq, n, TKPY_INLINE_JOB_BYTES) < TKPY_INLINE_JOB_BYTES)
+    if (threads > 1
+        && tkpy_small_job(tkpy_auto_work(n_threads,
+                                         seq_text_bytes(seq, n, TKPY_INLINE_JOB_BYTES)),
+                          progress))
         threads = 1;
     if (threads <= 1) {
         result = batch_serial(self, seq, n, offsets, progress);

@@ -111,6 +111,16 @@ static int cancelled(const int *cancel)
     return cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
 }
 
+/* For a pass at position i (a byte or a unit): whether to stop, looking at
+ * *cancel only once past *next_check, which then moves on. */
+static int stop_at(size_t i, size_t *next_check, const int *cancel)
+{
+    if (i < *next_check)
+        return 0;
+    *next_check = i + CANCEL_CHECK_BYTES;
+    return cancelled(cancel);
+}
+
 /*
  * Copy mapped text into buf->text, replacing each run of two or more
  * whitespace characters by one space (a single whitespace character is
@@ -127,11 +137,8 @@ static int collapse_whitespace(tk_ngram_buf *buf, const uint8_t *s, size_t len,
     while (i < len) {
         uint32_t cp;
         size_t n;
-        if (i >= next_check) {
-            if (cancelled(cancel))
-                return TK_ECANCELLED;
-            next_check = i + CANCEL_CHECK_BYTES;
-        }
+        if (stop_at(i, &next_check, cancel))
+            return TK_ECANCELLED;
         n = tk_utf8_decode_valid(s + i, len - i, &cp);
         if (tk_is_py_space(cp)) {
             size_t j = i + n, run = 1;
@@ -167,12 +174,12 @@ static int collapse_whitespace(tk_ngram_buf *buf, const uint8_t *s, size_t len,
 /* Regroup the code points of buf->text into extended grapheme clusters. */
 static int group_graphemes(tk_ngram_buf *buf, const int *cancel)
 {
-    size_t i, kept = 0;
+    size_t i, kept = 0, next_check = CANCEL_CHECK_BYTES;
     int32_t state = 0;
     utf8proc_int32_t prev = -1;
     for (i = 0; i < buf->n_units; i++) {
         uint32_t cp;
-        if (i % CANCEL_CHECK_BYTES == CANCEL_CHECK_BYTES - 1 && cancelled(cancel))
+        if (stop_at(i, &next_check, cancel))
             return TK_ECANCELLED;
         tk_utf8_decode_valid(buf->text + buf->starts[i], buf->text_len - buf->starts[i], &cp);
         if (i == 0 || utf8proc_grapheme_break_stateful(prev, (utf8proc_int32_t)cp, &state))
@@ -197,11 +204,8 @@ static int split_words(tk_ngram_buf *buf, const uint8_t *s, size_t len, const in
     while (i < len) {
         uint32_t cp;
         size_t n;
-        if (i >= next_check) {
-            if (cancelled(cancel))
-                return TK_ECANCELLED;
-            next_check = i + CANCEL_CHECK_BYTES;
-        }
+        if (stop_at(i, &next_check, cancel))
+            return TK_ECANCELLED;
         n = tk_utf8_decode_valid(s + i, len - i, &cp);
         if (tk_is_py_space(cp)) {
             i += n;

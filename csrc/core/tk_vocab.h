@@ -93,26 +93,34 @@ TK_PREFETCH_HELPER void tk_vocab_prefetch(const tk_vocab *v, uint64_t hash)
         tk_prefetch(&v->slots[(size_t)hash & v->mask]);
 }
 
-/* Follows the probe sequence a few slots (the lines a lookup would read
- * anyway), and fetches both ends of the record: a 48-byte record
- * straddles two cache lines every other time, and a lookup reads len
- * and head on both sides of the boundary. */
+/* For the hints below: the record of the first slot, within a few of
+ * the probe sequence (the lines a lookup would read anyway), whose tag
+ * matches hash; NULL if none.  Only a hint: a tag can match another term. */
 #define TK_PREFETCH_PROBES 4
-TK_PREFETCH_HELPER void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
+TK_PREFETCH_HELPER const tk_term *tk_vocab_probe_hint(const tk_vocab *v, uint64_t hash)
 {
     if (v->slots) {
         size_t s = (size_t)hash & v->mask;
         uint32_t tag = (uint32_t)(hash >> 32);
         int probe;
         for (probe = 0; probe < TK_PREFETCH_PROBES && v->slots[s].id1; probe++) {
-            if (v->slots[s].tag == tag) {
-                const char *rec = (const char *)&v->terms[v->slots[s].id1 - 1];
-                tk_prefetch(rec);
-                tk_prefetch(rec + sizeof(tk_term) - 1);
-                return;
-            }
+            if (v->slots[s].tag == tag)
+                return &v->terms[v->slots[s].id1 - 1];
             s = (s + 1) & v->mask;
         }
+    }
+    return NULL;
+}
+
+/* Fetches both ends of the record: a 48-byte record straddles two cache
+ * lines every other time, and a lookup reads len and head on both sides
+ * of the boundary. */
+TK_PREFETCH_HELPER void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
+{
+    const char *rec = (const char *)tk_vocab_probe_hint(v, hash);
+    if (rec) {
+        tk_prefetch(rec);
+        tk_prefetch(rec + sizeof(tk_term) - 1);
     }
 }
 
@@ -121,20 +129,9 @@ TK_PREFETCH_HELPER void tk_vocab_prefetch_term(const tk_vocab *v, uint64_t hash)
  * compares. */
 TK_PREFETCH_HELPER void tk_vocab_prefetch_tail(const tk_vocab *v, uint64_t hash)
 {
-    if (v->slots) {
-        size_t s = (size_t)hash & v->mask;
-        uint32_t tag = (uint32_t)(hash >> 32);
-        int probe;
-        for (probe = 0; probe < TK_PREFETCH_PROBES && v->slots[s].id1; probe++) {
-            if (v->slots[s].tag == tag) {
-                const tk_term *t = &v->terms[v->slots[s].id1 - 1];
-                if (t->len > TK_TERM_HEAD)
-                    tk_prefetch(v->arena + t->off + TK_TERM_HEAD);
-                return;
-            }
-            s = (s + 1) & v->mask;
-        }
-    }
+    const tk_term *t = tk_vocab_probe_hint(v, hash);
+    if (t && t->len > TK_TERM_HEAD)
+        tk_prefetch(v->arena + t->off + TK_TERM_HEAD);
 }
 
 /*
