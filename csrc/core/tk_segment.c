@@ -35,7 +35,7 @@
                          | BIT(TK_WB_MIDLETTER) | BIT(TK_WB_MIDNUM))
 /* Right sides that never join an ASCII letter or digit on their left
  * (Double_Quote is left out: it can join a Hebrew letter by WB7b). */
-#define SET_BREAK_AFTER_ALNUM (BIT(TK_WB_OTHER) | BIT(TK_WB_WSEGSPACE) | SET_NEWLINE)
+#define SET_BREAK_AFTER_ALNUM TK_WB_ASCII_RUN_END
 
 static inline unsigned wb_byte(uint32_t cp)
 {

@@ -66,6 +66,46 @@ extern const uint8_t tk_wb_ascii[128];
 extern const uint8_t tk_wb_stage1[0x110000 >> TK_WB_SHIFT];
 extern const uint8_t tk_wb_stage2[];
 
+/*
+ * The commonest segment, inline: if the next segment is a run of ASCII
+ * letters and digits that ends where no rule can join it to what follows
+ * (an ASCII space, newline or other punctuation outside WB6-WB13b, or the
+ * end of the text), fill *span, advance past it and return its length;
+ * *has_letter says whether it holds a letter.  Otherwise return 0 and
+ * leave the iterator alone: tk_wordseg_next decides.  Inside such a run
+ * WB5/WB8-WB10 join every pair, so the run is the whole segment.
+ */
+#define TK_WB_ASCII_RUN (1u << TK_WB_ALETTER | 1u << TK_WB_NUMERIC)
+#define TK_WB_ASCII_RUN_END (1u << TK_WB_OTHER | 1u << TK_WB_WSEGSPACE | 1u << TK_WB_CR \
+                             | 1u << TK_WB_LF | 1u << TK_WB_NEWLINE)
+static inline size_t tk_wordseg_ascii_run(tk_wordseg *it, tk_span *span, int *has_letter)
+{
+    const uint8_t *s = it->text;
+    size_t start = it->pos, pos = start, len = it->len;
+    unsigned letter = 0;
+
+    while (pos < len && s[pos] < 0x80) {
+        unsigned prop = tk_wb_ascii[s[pos]];
+        if (!((1u << prop) & TK_WB_ASCII_RUN)) {
+            if (!((1u << prop) & TK_WB_ASCII_RUN_END))
+                return 0;
+            break;
+        }
+        letter |= prop == TK_WB_ALETTER;
+        pos++;
+    }
+    if (pos == start || (pos < len && s[pos] >= 0x80))
+        return 0;
+    *has_letter = (int)letter;
+    span->start = start;
+    span->end = pos;
+    span->cp_start = it->cp_pos;
+    span->cp_end = it->cp_pos + (pos - start);
+    it->pos = pos;
+    it->cp_pos = span->cp_end;
+    return pos - start;
+}
+
 #ifdef __cplusplus
 }
 #endif

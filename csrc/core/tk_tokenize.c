@@ -777,17 +777,34 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
     int rc, table_known = 0;   /* looked up at the first non-ASCII segment */
 
     tk_wordseg_init(&it, text, len);
-    /* Spaces are never tokens: most are stepped over without a call. */
-    for (tk_wordseg_skip_space(&it); tk_wordseg_next(&it, &span); tk_wordseg_skip_space(&it)) {
-        const uint8_t *seg = text + span.start, *tok = NULL;
-        size_t seg_len = span.end - span.start, tok_len = 0, tok_cps = 0;
+    for (;;) {
+        const uint8_t *seg, *tok = NULL;
+        size_t seg_len, tok_len = 0, tok_cps = 0;
         unsigned kind;
+        int has_letter;
 
         if (++since_check == 4096) {
             since_check = 0;
             if (scratch->cancel && __atomic_load_n(scratch->cancel, __ATOMIC_RELAXED))
                 return TK_ECANCELLED;
         }
+        /* Spaces are never tokens: most are stepped over without a call. */
+        tk_wordseg_skip_space(&it);
+        /* Most tokens are runs of ASCII letters and digits: those are
+         * found, classified and mapped without the general segmenter. */
+        if ((seg_len = tk_wordseg_ascii_run(&it, &span, &has_letter)) != 0) {
+            kind = has_letter ? TK_KIND_WORD : TK_KIND_NUMBER;
+            if (!(kind & opts->kinds))
+                continue;
+            if ((rc = map_ascii(opts, text + span.start, seg_len, scratch, &tok)) < 0)
+                return rc;
+            tok_len = tok_cps = seg_len;
+            goto emit;
+        }
+        if (!tk_wordseg_next(&it, &span))
+            break;
+        seg = text + span.start;
+        seg_len = span.end - span.start;
         /* Single ASCII characters are the bulk of non-word segments. */
         if (seg_len == 1 && (seg[0] == ' ' || seg[0] == '\n'))
             continue;
@@ -823,6 +840,7 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                     return rc;
             }
         }
+    emit:
         if (tok_len == 0 || tok_cps < opts->min_len)
             continue;
         if (stopwords && tk_stopwords_contains(stopwords, tok, tok_len))

@@ -146,6 +146,76 @@ static void test_skip_space(void)
     }
 }
 
+/*
+ * tk_wordseg_ascii_run against tk_wordseg_next: every run of a few shapes
+ * followed by every ASCII byte, some non-ASCII characters that join or
+ * break, or the end of the text.  Where the helper takes a segment it must
+ * be the segmenter's, with its kind; where it declines, the iterator must
+ * not move.  It must also take the plain cases, or the tokenizer would
+ * have lost its fast path without any test noticing.
+ */
+static void test_ascii_run(void)
+{
+    static const char *const runs[] = {"a", "Zq", "don", "x9", "2024", "7", "HeLLo1"};
+    static const char *const tails[] = {"\xcc\x81", "\xc3\xa9", "\xe2\x80\x8d", "\xef\xbc\xa1",
+                                        "\xe3\x81\x82", "\xd7\x90"};
+    const size_t n_runs = sizeof runs / sizeof runs[0], n_tails = sizeof tails / sizeof tails[0];
+    size_t r, t, taken = 0;
+    for (r = 0; r < n_runs; r++)
+        for (t = 0; t < 128 + n_tails + 1; t++) {
+            uint8_t text[32];
+            size_t len = strlen(runs[r]), got;
+            tk_wordseg it, ref;
+            tk_span span, want;
+            int has_letter = -1;
+            memcpy(text, runs[r], len);
+            if (t < 128)
+                text[len++] = (uint8_t)t;
+            else if (t < 128 + n_tails) {
+                memcpy(text + len, tails[t - 128], strlen(tails[t - 128]));
+                len += strlen(tails[t - 128]);
+            }
+            text[len] = 'b';   /* a letter after the tail, for WB6/WB12 lookahead */
+            len += t < 128 + n_tails;
+            tk_wordseg_init(&it, text, len);
+            ref = it;
+            CHECK(tk_wordseg_next(&ref, &want));
+            got = tk_wordseg_ascii_run(&it, &span, &has_letter);
+            if (got == 0) {
+                CHECK(it.pos == 0 && it.cp_pos == 0);
+                continue;
+            }
+            taken++;
+            CHECK_EQ_INT(got, want.end);
+            CHECK(span.start == want.start && span.end == want.end
+                  && span.cp_start == want.cp_start && span.cp_end == want.cp_end);
+            CHECK(it.pos == ref.pos && it.cp_pos == ref.cp_pos);
+            {
+                size_t i, letters = 0;   /* the tail may be part of the run */
+                for (i = 0; i < got; i++)
+                    letters += (text[i] | 0x20) >= 'a' && (text[i] | 0x20) <= 'z';
+                CHECK_EQ_INT(has_letter, letters != 0);
+            }
+        }
+    /* Each run before a space, '!', '-', '\n', CR, '$' and at the end. */
+    CHECK(taken >= n_runs * 7);
+    {
+        tk_wordseg it;
+        tk_span span;
+        int has_letter;
+        tk_wordseg_init(&it, (const uint8_t *)"Word! 42", 8);
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter), 4);
+        CHECK(has_letter == 1 && it.pos == 4);
+        it.pos = it.cp_pos = 6;
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter), 2);
+        CHECK(has_letter == 0 && span.cp_start == 6 && span.cp_end == 8);
+        tk_wordseg_init(&it, (const uint8_t *)"3.14 x_y", 8);
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter), 0);
+        it.pos = it.cp_pos = 5;
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter), 0);
+    }
+}
+
 static void test_conformance_file(void)
 {
     FILE *f = fopen(WORDBREAK_TEST, "r");
@@ -342,6 +412,7 @@ int main(void)
 {
     test_properties();
     test_skip_space();
+    test_ascii_run();
     test_conformance_file();
     test_hand_cases();
     test_empty_and_nul();

@@ -31,7 +31,22 @@ static int append(collected *c, const uint8_t *tok, size_t len)
     return TK_OK;
 }
 
+/* A token and where it came from, byte and code point offsets. */
+static int append_token(collected *c, const uint8_t *tok, size_t len, const tk_span *span)
+{
+    char where[96];
+    int n = snprintf(where, sizeof where, "@%zu-%zu/%zu-%zu", span->start, span->end,
+                     span->cp_start, span->cp_end);
+    int rc = append(c, tok, len);
+    return rc < 0 ? rc : append(c, (const uint8_t *)where, (size_t)n);
+}
+
 static int collect_sink(void *ctx, const uint8_t *tok, size_t len, const tk_span *span)
+{
+    return append_token(ctx, tok, len, span);
+}
+
+static int collect_text_sink(void *ctx, const uint8_t *tok, size_t len, const tk_span *span)
 {
     (void)span;
     return append(ctx, tok, len);
@@ -55,7 +70,7 @@ static int reference_tokens(const tk_tokenizer_opts *opts, const uint8_t *text, 
             return rc;
         if (tok_len == 0 || tok_cps < opts->min_len)
             continue;
-        if ((rc = append(out, tok, tok_len)) < 0)
+        if ((rc = append_token(out, tok, tok_len, &span)) < 0)
             return rc;
     }
     return TK_OK;
@@ -264,7 +279,7 @@ static void test_hand_cases(void)
     opts.min_len = 1;
     got.len = got.n = 0;
     CHECK_EQ_INT(tk_tokenize(&opts, NULL, (const uint8_t *)text, sizeof text - 1, &scratch,
-                             collect_sink, &got), TK_OK);
+                             collect_text_sink, &got), TK_OK);
     /* "_x_" is a word (ExtendNumLet joins it), ":" "," "!" punctuation,
      * the control character no kind at all. */
     CHECK(got.len == 40
