@@ -77,6 +77,7 @@ typedef struct run_cursor {
     size_t pos;            /* current term */
     size_t off;            /* its byte offset */
     uint64_t key;          /* first 8 bytes of the current term, big-endian */
+    uint32_t len;          /* its length, here so that a tie reads no run array */
     int done;              /* the run's part of the range is used up */
 } run_cursor;
 
@@ -106,15 +107,16 @@ static inline int cursor_before(tk_term_run *const *runs, const run_cursor *cur,
 {
     const run_cursor *x = &cur[a], *y = &cur[b];
     size_t la, lb;
-    if (x->done || y->done)
-        return !x->done;
+    /* A used-up run's key is the largest, so only a tie asks about it. */
     if (x->key != y->key)
         return x->key < y->key;
+    if (x->done || y->done)
+        return !x->done;
     /* Equal keys: the first 8 bytes agree (zero-padded), so a term that
      * ends within them is a prefix of the other, and only the bytes past
      * them are left to compare (word bigrams tie here often). */
-    la = runs[a]->lens[x->pos];
-    lb = runs[b]->lens[y->pos];
+    la = x->len;
+    lb = y->len;
     if (la <= 8 || lb <= 8)
         return la < lb;
     return tk_bytes_cmp(runs[a]->bytes + x->off + 8, la - 8, runs[b]->bytes + y->off + 8,
@@ -322,15 +324,17 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         cur[s].pos = p0[s];
         cur[s].off = o0[s];
         cur[s].done = p0[s] >= p1[s];
-        if (!cur[s].done)
-            cur[s].key = term_key(run->bytes + o0[s], run->lens[p0[s]],
-                                  run->bytes + run_bytes[s]);
+        cur[s].key = UINT64_MAX;
+        if (!cur[s].done) {
+            cur[s].len = run->lens[p0[s]];
+            cur[s].key = term_key(run->bytes + o0[s], cur[s].len, run->bytes + run_bytes[s]);
+        }
     }
     tree[0] = tree_build(tree, ns, 1, m->runs, cur);
     while (!cur[tree[0]].done) {
         uint32_t w = tree[0];
         const tk_term_run *first = m->runs[w];
-        size_t tlen = first->lens[cur[w].pos];
+        size_t tlen = cur[w].len;
         uint64_t tkey = cur[w].key;
         const uint8_t *t;
         if (tlen)
@@ -351,16 +355,21 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
                 out->tf[g] += run->counts[c->pos];
                 out->df[g] += run->df[c->pos];
             }
-            c->off += run->lens[c->pos];
-            if (++c->pos < p1[w])
-                c->key = term_key(run->bytes + c->off, run->lens[c->pos],
-                                  run->bytes + run_bytes[w]);
-            else
+            c->off += c->len;
+            if (++c->pos < p1[w]) {
+                c->len = run->lens[c->pos];
+                c->key = term_key(run->bytes + c->off, c->len, run->bytes + run_bytes[w]);
+            } else {
                 c->done = 1;
+                c->key = UINT64_MAX;
+            }
             tree_replay(tree, ns, w, m->runs, cur);
             w = tree[0];
-        } while (!cur[w].done && cur[w].key == tkey && m->runs[w]->lens[cur[w].pos] == tlen
-                 && memcmp(m->runs[w]->bytes + cur[w].off, t, tlen) == 0);
+            /* The same term again?  Up to 8 bytes the key and the length
+             * decide; past them only the rest is left to compare. */
+        } while (!cur[w].done && cur[w].key == tkey && cur[w].len == tlen
+                 && (tlen <= 8
+                     || memcmp(m->runs[w]->bytes + cur[w].off + 8, t + 8, tlen - 8) == 0));
         g++;
     }
     out->n = g;

@@ -20,12 +20,18 @@ static uint32_t next_random(void)
 }
 
 /* Terms that stress the merge: shared prefixes longer than the 8-byte
- * integer keys, bytes 0x00 and >= 0x80, and the empty term. */
+ * integer keys, terms that differ only in their last byte (of 9: equal
+ * keys and lengths), bytes 0x00 and >= 0x80, and the empty term. */
 static size_t random_term(uint8_t *out)
 {
     static const uint8_t alphabet[] = {'a', 'b', 0x00, 0x80, 0xC3, 0xFF};
-    size_t len = next_random() % (MAX_LEN + 1), i;
-    size_t shared = next_random() % 2 ? (len < 10 ? len : 10) : 0;
+    size_t len = next_random() % (MAX_LEN + 1), i, shared;
+    switch (next_random() % 4) {
+    case 0:
+    case 1: shared = 0; break;
+    case 2: shared = len < 10 ? len : 10; break;
+    default: shared = len ? len - 1 : 0; break;
+    }
     for (i = 0; i < len; i++)
         out[i] = i < shared ? (uint8_t)'p' : alphabet[next_random() % sizeof alphabet];
     return len;
