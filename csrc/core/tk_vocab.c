@@ -317,18 +317,17 @@ static void sort_by_key(sort_item *items, sort_item *tmp, size_t n)
  * a comparison sort read both terms of every comparison (word bigrams
  * share long prefixes: 3% of a (1, 2)-gram fit went to those reads).
  */
-/* Bytes 8..15 and the length of every term, by id, read in id order
- * (the arena's order) before the sort: the first level of ties then needs
- * no random access to term records and the arena.  Word bigrams tie on
- * their first 8 bytes often; reading those at random was 7% of a
- * (1, 2)-gram fit. */
-typedef struct tie_cache {
-    uint64_t *next8;
-    uint32_t *len;
-} tie_cache;
+/* A tied term's bytes 8..15 and its length, by id (see
+ * tk_vocab_sorted_ids). */
+typedef struct tie_entry {
+    uint64_t next8;
+    uint64_t len;
+} tie_entry;
+/* The entries live in the radix sort's scratch array, one per id. */
+typedef char tie_entry_fits_sort_item[sizeof(tie_entry) <= sizeof(sort_item) ? 1 : -1];
 
-static void sort_tied(const tk_vocab *v, const tie_cache *tc, sort_item *items, sort_item *tmp,
-                      size_t n, size_t depth)
+static void sort_tied(const tk_vocab *v, const tie_entry *ties, sort_item *items,
+                      sort_item *tmp, size_t n, size_t depth)
 {
     size_t i, n_ended = 0;
     if (depth > TIE_MAX_DEPTH) {
@@ -341,9 +340,9 @@ static void sort_tied(const tk_vocab *v, const tie_cache *tc, sort_item *items, 
     for (i = 0; i < n; i++) {
         size_t len, id = (size_t)items[i].id;
         uint64_t key;
-        if (depth == 8 && tc) {
-            len = tc->len[id];
-            key = tc->next8[id];
+        if (depth == 8) {
+            len = (size_t)ties[id].len;
+            key = ties[id].next8;
         } else {
             const uint8_t *t = tk_vocab_term(v, id, &len);
             key = len > depth ? tk_term_prefix(t + depth, len - depth) : 0;
@@ -364,26 +363,23 @@ static void sort_tied(const tk_vocab *v, const tie_cache *tc, sort_item *items, 
         while (j < n && items[j].key == items[i].key)
             j++;
         if (j - i > 1)
-            sort_tied(v, tc, items + i, tmp, j - i, depth + 8);
+            sort_tied(v, ties, items + i, tmp, j - i, depth + 8);
         i = j;
     }
 }
 
 int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
 {
-    sort_item *items = NULL, *tmp = NULL;
+    sort_item *items = NULL, *tmp = NULL, *group_tmp = NULL;
     uint32_t *ids = NULL;
-    tie_cache tc = {NULL, NULL};
-    size_t i, n = v->n ? v->n : 1;
+    size_t i, j, n = v->n ? v->n : 1, largest_group = 0;
     int rc = TK_OK;
 
     *ids_out = NULL;
     items = tk_malloc(n * sizeof *items);
     tmp = tk_malloc(n * sizeof *tmp);
     ids = tk_malloc(n * sizeof *ids);
-    tc.next8 = tk_malloc(n * sizeof *tc.next8);
-    tc.len = tk_malloc(n * sizeof *tc.len);
-    if (!items || !tmp || !ids || !tc.next8 || !tc.len) {
+    if (!items || !tmp || !ids) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
@@ -392,19 +388,50 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
         const uint8_t *t = tk_vocab_term(v, i, &len);
         items[i].key = tk_term_prefix(t, len);
         items[i].id = i;
-        tc.next8[i] = len > 8 ? tk_term_prefix(t + 8, len - 8) : 0;
-        tc.len[i] = (uint32_t)len;   /* a record's length is a uint32_t */
     }
     if (v->n > 1)
         radix_sort_items(items, tmp, v->n);
-    /* Terms that share their first 8 bytes: order them by the rest. */
-    for (i = 0; i < v->n;) {
-        size_t j = i + 1;
-        while (j < v->n && items[j].key == items[i].key)
-            j++;
-        if (j - i > 1)
-            sort_tied(v, &tc, items + i, tmp, j - i, 8);
-        i = j;
+    /*
+     * Terms that share their first 8 bytes are ordered by the rest.  Word
+     * bigrams tie there often, and reading their next bytes in sorted
+     * order, which is random in memory (the record, then the arena), was
+     * 7% of a (1, 2)-gram fit.  So the tied terms are marked first (in
+     * ids, unused until the end), and their next 8 bytes and lengths read
+     * in id order, the order of the records and the arena, into tmp (free
+     * once the radix sort is done).
+     */
+    memset(ids, 0, n * sizeof *ids);
+    for (i = 0; i < v->n; i = j) {
+        for (j = i + 1; j < v->n && items[j].key == items[i].key; j++)
+            ;
+        if (j - i > 1) {
+            size_t k;
+            for (k = i; k < j; k++)
+                ids[items[k].id] = 1;
+            if (j - i > largest_group)
+                largest_group = j - i;
+        }
+    }
+    if (largest_group) {
+        tie_entry *ties = (tie_entry *)tmp;
+        for (i = 0; i < v->n; i++)
+            if (ids[i]) {
+                size_t len;
+                const uint8_t *t = tk_vocab_term(v, i, &len);
+                ties[i].next8 = len > 8 ? tk_term_prefix(t + 8, len - 8) : 0;
+                ties[i].len = len;
+            }
+        group_tmp = tk_malloc(largest_group * sizeof *group_tmp);
+        if (!group_tmp) {
+            rc = TK_ENOMEM;
+            goto cleanup;
+        }
+        for (i = 0; i < v->n; i = j) {
+            for (j = i + 1; j < v->n && items[j].key == items[i].key; j++)
+                ;
+            if (j - i > 1)
+                sort_tied(v, ties, items + i, group_tmp, j - i, 8);
+        }
     }
     for (i = 0; i < v->n; i++)
         ids[i] = (uint32_t)items[i].id;
@@ -413,9 +440,8 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
 cleanup:
     tk_free(items);
     tk_free(tmp);
+    tk_free(group_tmp);
     tk_free(ids);
-    tk_free(tc.next8);
-    tk_free(tc.len);
     return rc;
 }
 
