@@ -193,6 +193,34 @@ def test_offsets_map_back_to_text(text):
         previous_end = end
 
 
+# Pieces around which the tokenizer's inline path for runs of ASCII letters
+# and digits must hand over to the full segmenter: punctuation that joins
+# letters or digits (WB6-WB13b), spaces and newlines, and non-ASCII
+# characters that attach to a preceding letter (a combining mark, ZWJ, a
+# format character) or join it (accented and Hebrew letters, katakana).
+_joining_pieces = st.sampled_from(
+    ["a", "Zq", "9", "2024", "x9y", "'", ".", ":", ",", ";", "_", "-", '"', " ", "  ", "\n",
+     "\r\n", "\u0301", "\u200d", "\u00ad", "\u00e9", "\u05d0", "\u30a2", "\U0001F600"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_joining_pieces, max_size=30).map("".join))
+def test_token_spans_are_segments(text):
+    """Every token is exactly one UAX #29 segment of the original text."""
+    bounds, at = set(), 0
+    for piece in tk.segment(text):
+        bounds.add((at, at + len(piece)))
+        at += len(piece)
+    every_kind = ("word", "number", "emoji", "punct")
+    for options in ({}, {"case": None, "normalize": None}):
+        tokens = tk.tokenize(text, kinds=every_kind, offsets=True, **options)
+        assert all((start, end) in bounds for _, start, end in tokens)
+    kept = [text[start:end] for start, end in sorted(bounds)
+            if tk.tokenize(text[start:end], kinds=every_kind, case=None, normalize=None)]
+    assert [t for t, _, _ in tk.tokenize(text, kinds=every_kind, case=None, normalize=None,
+                                         offsets=True)] == kept
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.text(max_size=80), max_size=30), st.integers(1, 4))
 def test_batch_equals_map_for_any_thread_count(docs, n_threads):
