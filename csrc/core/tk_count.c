@@ -39,6 +39,7 @@ typedef struct doc_sink {
     tk_count_chunk *out;
     tk_count_doc doc;
     size_t row_start;              /* first entry of the document's row */
+    int padded;                    /* grams are in the n-gram buffer (TK_VOCAB_PAD) */
     size_t since_check;            /* grams since the last look at opts->cancel */
     pending_gram pipe[PIPE_LEN];
     size_t pipe_head, pipe_len;
@@ -116,9 +117,12 @@ static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
     int rc;
     switch (d->opts->mode) {
     case TK_COUNT_TERMS:
-        return tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, NULL);
+        return d->padded ? tk_vocab_add_padded(&d->out->vocab, g, len, h, 1, NULL)
+                         : tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, NULL);
     case TK_COUNT_ROWS:
-        if ((rc = tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, &id)) < 0)
+        rc = d->padded ? tk_vocab_add_padded(&d->out->vocab, g, len, h, 1, &id)
+                       : tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, &id);
+        if (rc < 0)
             return rc;
         return row_add_local(d, id);
     case TK_COUNT_FIXED: {
@@ -346,9 +350,10 @@ static int flush_hashed_row(doc_sink *d)
 }
 
 static void sink_init(doc_sink *d, const tk_count_opts *opts, tk_count_scratch *ws,
-                      tk_count_chunk *out, tk_count_doc doc)
+                      tk_count_chunk *out, tk_count_doc doc, int padded)
 {
     d->opts = opts;
+    d->padded = padded;
     d->ws = ws;
     d->out = out;
     d->doc = doc;
@@ -380,7 +385,7 @@ int tk_count_text(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count
 {
     doc_sink d;
     int rc;
-    sink_init(&d, opts, scratch, chunk, doc);
+    sink_init(&d, opts, scratch, chunk, doc, 1);
     rc = tk_ngram_prepare_cancellable(&opts->ng, opts->tok, opts->stopwords, text, len,
                                       &scratch->buf, opts->cancel);
     if (rc == TK_OK)
@@ -394,7 +399,8 @@ int tk_count_terms(const tk_count_opts *opts, tk_count_scratch *scratch, tk_coun
 {
     doc_sink d;
     int rc = TK_OK;
-    sink_init(&d, opts, scratch, chunk, doc);
+    /* Terms given as they are live in the caller's buffer, unpadded. */
+    sink_init(&d, opts, scratch, chunk, doc, make_grams);
     if (make_grams) {
         rc = tk_ngram_prepare_tokens(&scratch->buf, data, ends, n_terms);
         if (rc == TK_OK)

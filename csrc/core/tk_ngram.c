@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include "tk_ngram.h"
+#include "tk_vocab.h"   /* TK_VOCAB_PAD */
 
 void tk_ngram_buf_free(tk_ngram_buf *buf)
 {
@@ -43,10 +44,10 @@ static int push_token(tk_ngram_buf *buf, const uint8_t *tok, size_t len)
 {
     size_t need;
     int rc;
-    if (len > SIZE_MAX - 1 - buf->text_len)
+    if (len > SIZE_MAX - 1 - TK_VOCAB_PAD - buf->text_len)
         return TK_EOVERFLOW;
     need = buf->text_len + len + (buf->n_units ? 1 : 0);
-    if ((rc = tk_reserve((void **)&buf->text, &buf->text_cap, need, 1)) < 0
+    if ((rc = tk_reserve((void **)&buf->text, &buf->text_cap, need + TK_VOCAB_PAD, 1)) < 0
         || (rc = tk_reserve((void **)&buf->starts, &buf->starts_cap, buf->n_units + 1,
                             sizeof *buf->starts)) < 0
         || (rc = tk_reserve((void **)&buf->ends, &buf->ends_cap, buf->n_units + 1,
@@ -132,7 +133,9 @@ static int collapse_whitespace(tk_ngram_buf *buf, const uint8_t *s, size_t len,
 {
     size_t i = 0, next_check = CANCEL_CHECK_BYTES;
     int rc;
-    if ((rc = tk_grow((void **)&buf->text, &buf->text_cap, len, 1)) < 0)
+    if (len > SIZE_MAX - TK_VOCAB_PAD)
+        return TK_EOVERFLOW;
+    if ((rc = tk_grow((void **)&buf->text, &buf->text_cap, len + TK_VOCAB_PAD, 1)) < 0)
         return rc;
     while (i < len) {
         uint32_t cp;
@@ -197,9 +200,9 @@ static int split_words(tk_ngram_buf *buf, const uint8_t *s, size_t len, const in
 {
     size_t i = 0, next_check = CANCEL_CHECK_BYTES;
     int rc;
-    if (len > SIZE_MAX - 2)
+    if (len > SIZE_MAX - 2 - TK_VOCAB_PAD)
         return TK_EOVERFLOW;
-    if ((rc = tk_grow((void **)&buf->text, &buf->text_cap, len + 2, 1)) < 0)
+    if ((rc = tk_grow((void **)&buf->text, &buf->text_cap, len + 2 + TK_VOCAB_PAD, 1)) < 0)
         return rc;
     while (i < len) {
         uint32_t cp;

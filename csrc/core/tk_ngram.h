@@ -45,7 +45,9 @@ typedef int (*tk_ngram_sink)(void *ctx, const uint8_t *gram, size_t len);
 /* Per-thread reusable buffers; zero-initialize, then tk_ngram_buf_free. */
 typedef struct tk_ngram_buf {
     tk_scratch scratch;      /* tokenizer / mapping buffers */
-    uint8_t *text;           /* joined tokens, or the whitespace-collapsed text */
+    uint8_t *text;           /* joined tokens, or the whitespace-collapsed text;
+                                text_cap >= text_len + TK_VOCAB_PAD once
+                                prepared, so every gram is padded (tk_vocab.h) */
     size_t text_len, text_cap;
     size_t *starts;          /* word: token starts; others: unit starts (+ end) */
     size_t starts_cap;

@@ -97,17 +97,34 @@ long long tk_vocab_find(const tk_vocab *v, const uint8_t *term, size_t len)
     return tk_vocab_find_hashed(v, term, len, tk_hash_bytes(term, len));
 }
 
-int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
-                        int64_t count, uint32_t *id)
+/* term_head of a term followed by TK_VOCAB_PAD readable bytes: two word
+ * loads and masks that a compiler turns into conditional moves. */
+static inline void padded_head(uint8_t head[TK_TERM_HEAD], const uint8_t *term, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ \
+    && TK_TERM_HEAD > 8 && TK_TERM_HEAD <= 16 && TK_VOCAB_PAD >= 16
+    uint64_t lo, hi;
+    size_t hi_len = len < 8 ? 0 : len - 8;
+    memcpy(&lo, term, 8);
+    memcpy(&hi, term + 8, 8);
+    /* The first n bytes of a little-endian word are its n low bytes. */
+    lo &= len >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * len)) - 1;
+    hi &= hi_len >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * hi_len)) - 1;
+    memcpy(head, &lo, 8);
+    memcpy(head + 8, &hi, TK_TERM_HEAD - 8);
+#else
+    term_head(head, term, len);
+#endif
+}
+
+/* tk_vocab_add_hashed once the term's head is built (head = term_head). */
+TK_ALWAYS_INLINE int add_with_head(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
+                                   int64_t count, uint32_t *id, const uint8_t *head)
 {
     size_t s, new_id;
     uint32_t tag = (uint32_t)(hash >> 32);
-    uint8_t head[TK_TERM_HEAD];
     int rc;
 
-    if (!v->slots && v->n && (rc = tk_vocab_index(v)) < 0)
-        return rc;
-    term_head(head, term, len);
     if (v->slots) {
         for (s = (size_t)hash & v->mask; v->slots[s].id1; s = (s + 1) & v->mask) {
             if (v->slots[s].tag == tag) {
@@ -152,6 +169,28 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
     if (id)
         *id = (uint32_t)new_id;
     return TK_OK;
+}
+
+int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
+                        int64_t count, uint32_t *id)
+{
+    uint8_t head[TK_TERM_HEAD];
+    int rc;
+    if (!v->slots && v->n && (rc = tk_vocab_index(v)) < 0)
+        return rc;
+    term_head(head, term, len);
+    return add_with_head(v, term, len, hash, count, id, head);
+}
+
+int tk_vocab_add_padded(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
+                        int64_t count, uint32_t *id)
+{
+    uint8_t head[TK_TERM_HEAD];
+    int rc;
+    if (!v->slots && v->n && (rc = tk_vocab_index(v)) < 0)
+        return rc;
+    padded_head(head, term, len);
+    return add_with_head(v, term, len, hash, count, id, head);
 }
 
 int tk_vocab_add(tk_vocab *v, const uint8_t *term, size_t len, int64_t count, uint32_t *id)

@@ -70,6 +70,16 @@ int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t h
                         int64_t count, uint32_t *id);
 int tk_vocab_add(tk_vocab *v, const uint8_t *term, size_t len, int64_t count,
                  uint32_t *id);
+/*
+ * tk_vocab_add_hashed for a term followed by at least TK_VOCAB_PAD
+ * readable bytes (their values do not matter): the term's head is then
+ * read as two words and masked, without a branch on its length, which
+ * mispredicted for most terms of varying length.  The n-gram buffers
+ * (tk_ngram_buf) keep that much spare capacity for this.
+ */
+#define TK_VOCAB_PAD 16
+int tk_vocab_add_padded(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
+                        int64_t count, uint32_t *id);
 
 /* Id of term, or -1 if absent (or if v has no index).  Read-only: safe
  * to call concurrently. */

@@ -4,6 +4,7 @@
 
 #include "tk_ngram.h"
 #include "tk_test.h"
+#include "tk_vocab.h"
 
 typedef struct collected {
     char out[4096];
@@ -47,6 +48,8 @@ static void expect(int analyzer, size_t lo, size_t hi, int case_mode, const char
     rc = tk_ngrams(&ng, &opts, NULL, (const uint8_t *)text, strlen(text), &buf, collect, &c);
     CHECK_EQ_INT(rc, TK_OK);
     CHECK_EQ_INT(tk_ngram_count(&ng, &buf), c.n);
+    /* Counting reads every gram as padded (tk_vocab_add_padded). */
+    CHECK(buf.n_units == 0 || buf.text_cap >= buf.text_len + TK_VOCAB_PAD);
     if (strcmp(c.out, want) != 0) {
         fprintf(stderr, "analyzer %d (%zu,%zu) on \"%s\":\n  got  \"%s\"\n  want \"%s\"\n",
                 analyzer, lo, hi, text, c.out, want);
@@ -89,6 +92,7 @@ int main(void)
         CHECK_EQ_INT(tk_ngram_prepare_tokens(&buf, (const uint8_t *)"abcd", ends, 3), TK_OK);
         CHECK_EQ_INT(tk_ngram_emit(&ng, &buf, collect, &c), TK_OK);
         CHECK(strcmp(c.out, "a bc|bc d|a bc d") == 0);
+        CHECK(buf.text_cap >= buf.text_len + TK_VOCAB_PAD);
         tk_ngram_buf_free(&buf);
     }
     {

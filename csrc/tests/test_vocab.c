@@ -285,9 +285,53 @@ static void test_grow_large(void)
     tk_free(buf);
 }
 
+/*
+ * tk_vocab_add_padded agrees with tk_vocab_add whatever follows the term:
+ * terms of every length around the 8- and 12-byte head boundaries, each
+ * added with different bytes behind it, land on one id per distinct term,
+ * also when plain and padded adds and lookups are mixed.
+ */
+static void test_padded_add(void)
+{
+    uint8_t buf[64 + TK_VOCAB_PAD];
+    uint32_t state = 99;
+    tk_vocab plain, padded;
+    size_t len, round, i;
+    tk_vocab_init(&plain);
+    tk_vocab_init(&padded);
+    for (round = 0; round < 6; round++)
+        for (len = 0; len <= 40; len++) {
+            uint32_t want, got;
+            for (i = 0; i < sizeof buf; i++) {
+                state = state * 1103515245u + 12345u;
+                buf[i] = (uint8_t)(state >> 16);
+            }
+            /* The term: a few values only, so that rounds repeat it; NULs
+             * and 0xFF inside, where a wrong mask would show. */
+            for (i = 0; i < len; i++)
+                buf[i] = (uint8_t)("a\0\xff"[(i * 7 + len + round / 2) % 3]);
+            CHECK_EQ_INT(tk_vocab_add(&plain, buf, len, 1, &want), TK_OK);
+            if (round % 2)
+                CHECK_EQ_INT(tk_vocab_add_padded(&padded, buf, len, tk_hash_bytes(buf, len), 1,
+                                                 &got), TK_OK);
+            else
+                CHECK_EQ_INT(tk_vocab_add(&padded, buf, len, 1, &got), TK_OK);
+            CHECK_EQ_INT(got, want);
+            CHECK_EQ_INT(tk_vocab_find(&padded, buf, len), (long long)want);
+        }
+    CHECK_EQ_INT(padded.n, plain.n);
+    /* Each distinct term was added twice (rounds 2k and 2k + 1). */
+    for (i = 0; i < padded.n; i++)
+        CHECK_EQ_INT(padded.terms[i].count, plain.terms[i].count);
+    CHECK_EQ_INT(plain.n, 40 * 3 + 1);   /* one empty term */
+    tk_vocab_free(&plain);
+    tk_vocab_free(&padded);
+}
+
 int main(void)
 {
     test_basic();
+    test_padded_add();
     test_grow_large();
     test_same_hash_terms();
     test_empty_first_term();
