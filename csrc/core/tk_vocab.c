@@ -117,14 +117,22 @@ static inline void padded_head(uint8_t head[TK_TERM_HEAD], const uint8_t *term, 
 #endif
 }
 
-/* tk_vocab_add_hashed once the term's head is built (head = term_head). */
-TK_ALWAYS_INLINE int add_with_head(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
-                                   int64_t count, uint32_t *id, const uint8_t *head)
+/* tk_vocab_add_hashed, or tk_vocab_add_padded when padded (a constant in
+ * each caller, so that each gets its own copy without the test). */
+TK_ALWAYS_INLINE int add_term(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
+                              int64_t count, uint32_t *id, int padded)
 {
     size_t s, new_id;
     uint32_t tag = (uint32_t)(hash >> 32);
+    uint8_t head[TK_TERM_HEAD];
     int rc;
 
+    if (!v->slots && v->n && (rc = tk_vocab_index(v)) < 0)
+        return rc;
+    if (padded)
+        padded_head(head, term, len);
+    else
+        term_head(head, term, len);
     if (v->slots) {
         for (s = (size_t)hash & v->mask; v->slots[s].id1; s = (s + 1) & v->mask) {
             if (v->slots[s].tag == tag) {
@@ -174,23 +182,13 @@ TK_ALWAYS_INLINE int add_with_head(tk_vocab *v, const uint8_t *term, size_t len,
 int tk_vocab_add_hashed(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
                         int64_t count, uint32_t *id)
 {
-    uint8_t head[TK_TERM_HEAD];
-    int rc;
-    if (!v->slots && v->n && (rc = tk_vocab_index(v)) < 0)
-        return rc;
-    term_head(head, term, len);
-    return add_with_head(v, term, len, hash, count, id, head);
+    return add_term(v, term, len, hash, count, id, 0);
 }
 
 int tk_vocab_add_padded(tk_vocab *v, const uint8_t *term, size_t len, uint64_t hash,
                         int64_t count, uint32_t *id)
 {
-    uint8_t head[TK_TERM_HEAD];
-    int rc;
-    if (!v->slots && v->n && (rc = tk_vocab_index(v)) < 0)
-        return rc;
-    padded_head(head, term, len);
-    return add_with_head(v, term, len, hash, count, id, head);
+    return add_term(v, term, len, hash, count, id, 1);
 }
 
 int tk_vocab_add(tk_vocab *v, const uint8_t *term, size_t len, int64_t count, uint32_t *id)
@@ -365,10 +363,19 @@ typedef struct tie_entry {
 /* The entries live in the radix sort's scratch array, one per id. */
 typedef char tie_entry_fits_sort_item[sizeof(tie_entry) <= sizeof(sort_item) ? 1 : -1];
 
+/* End of the run of items from i on that share items[i]'s key. */
+static size_t tie_group_end(const sort_item *items, size_t i, size_t n)
+{
+    size_t j = i + 1;
+    while (j < n && items[j].key == items[i].key)
+        j++;
+    return j;
+}
+
 static void sort_tied(const tk_vocab *v, const tie_entry *ties, sort_item *items,
                       sort_item *tmp, size_t n, size_t depth)
 {
-    size_t i, n_ended = 0;
+    size_t i, j, n_ended = 0;
     if (depth > TIE_MAX_DEPTH) {
         merge_sort_items(v, items, tmp, n);   /* keys are all equal here */
         return;
@@ -397,13 +404,10 @@ static void sort_tied(const tk_vocab *v, const tie_entry *ties, sort_item *items
     }
     sort_by_key(items, tmp, n_ended);
     sort_by_key(items + n_ended, tmp, n - n_ended);
-    for (i = n_ended; i < n;) {
-        size_t j = i + 1;
-        while (j < n && items[j].key == items[i].key)
-            j++;
+    for (i = n_ended; i < n; i = j) {
+        j = tie_group_end(items, i, n);
         if (j - i > 1)
             sort_tied(v, ties, items + i, tmp, j - i, depth + 8);
-        i = j;
     }
 }
 
@@ -441,8 +445,7 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
      */
     memset(ids, 0, n * sizeof *ids);
     for (i = 0; i < v->n; i = j) {
-        for (j = i + 1; j < v->n && items[j].key == items[i].key; j++)
-            ;
+        j = tie_group_end(items, i, v->n);
         if (j - i > 1) {
             size_t k;
             for (k = i; k < j; k++)
@@ -466,8 +469,7 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
             goto cleanup;
         }
         for (i = 0; i < v->n; i = j) {
-            for (j = i + 1; j < v->n && items[j].key == items[i].key; j++)
-                ;
+            j = tie_group_end(items, i, v->n);
             if (j - i > 1)
                 sort_tied(v, ties, items + i, group_tmp, j - i, 8);
         }
