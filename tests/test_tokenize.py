@@ -193,6 +193,27 @@ def test_offsets_map_back_to_text(text):
         previous_end = end
 
 
+# Characters on both sides of each limit of CPython's str storage kinds
+# (ASCII, Latin-1, UCS-2, UCS-4), with letters and spaces between them.
+_storage_edges = st.text(
+    alphabet=st.sampled_from("\x7f\x80\xff\u0100\u07ff\u0800\ud7ff\ue000\uffff"
+                             "\U00010000\U0010ffffaé 한."),
+    max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_storage_edges | st.text(max_size=80))
+def test_str_built_from_utf8_equals_str_sliced_from_text(text):
+    # Tokens, and the pieces of bytes input, are built from UTF-8 in one
+    # step (tkpy_str_from_valid_utf8).  str equality compares CPython's
+    # storage kind first, so a piece stored wider than its largest
+    # character needs would compare unequal here.
+    assert tk.segment(text.encode()) == tk.segment(text)
+    spans = tk.tokenize(text, case=None, normalize=None, offsets=True,
+                        kinds=("word", "number", "emoji", "punct"))
+    assert [token for token, _, _ in spans] == [text[a:b] for _, a, b in spans]
+
+
 # Pieces around which the tokenizer's inline path for runs of ASCII letters
 # and digits must hand over to the full segmenter: punctuation that joins
 # letters or digits (WB6-WB13b), spaces and newlines, and non-ASCII

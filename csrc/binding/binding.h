@@ -117,11 +117,15 @@ static inline size_t tkpy_text_size(const tkpy_text *t)
 int tkpy_parse_errors(PyObject *obj, int *errors);
 
 /*
- * A new reference to the str for valid UTF-8 bytes, from the cache when
- * possible.  st may be NULL (no cache).
+ * A new str from bytes that are well-formed UTF-8: text the core produced
+ * from validated input, or terms checked when a pickle was loaded.  One
+ * allocation of the final layout; never use it on unchecked bytes.
  */
-PyObject *tkpy_str_from_utf8(tkpy_state *st, const uint8_t *bytes, size_t len);
-/* The same, with hash == tk_hash_bytes(bytes, len) already computed. */
+PyObject *tkpy_str_from_valid_utf8(const uint8_t *bytes, size_t len);
+/*
+ * The same, from the str cache when possible, where hash is
+ * tk_hash_bytes(bytes, len).  st may be NULL (no cache).
+ */
 PyObject *tkpy_str_from_utf8_hashed(tkpy_state *st, const uint8_t *bytes, size_t len,
                                     uint64_t hash);
 void tkpy_str_cache_clear(tkpy_state *st);

@@ -11,9 +11,24 @@ tkpy_state *tkpy_state_from_type(PyTypeObject *type)
     return tkpy_get_state(module);
 }
 
-PyObject *tkpy_str_from_utf8(tkpy_state *st, const uint8_t *bytes, size_t len)
+PyObject *tkpy_str_from_valid_utf8(const uint8_t *bytes, size_t len)
 {
-    return tkpy_str_from_utf8_hashed(st, bytes, len, tk_hash_bytes(bytes, len));
+    size_t n_cps;
+    int kind = tk_utf8_ucs_kind(bytes, len, &n_cps);
+    PyObject *str;
+    if (n_cps > (size_t)PY_SSIZE_T_MAX)
+        return PyErr_NoMemory();
+    str = PyUnicode_New((Py_ssize_t)n_cps, kind == 0   ? 0x7F
+                                           : kind == 1 ? 0xFF
+                                           : kind == 2 ? 0xFFFF
+                                                       : 0x10FFFF);
+    if (!str)
+        return NULL;
+    if (kind == 0)
+        memcpy(PyUnicode_1BYTE_DATA(str), bytes, len);
+    else
+        tk_utf8_to_ucs(bytes, len, kind, PyUnicode_DATA(str));
+    return str;
 }
 
 PyObject *tkpy_str_from_utf8_hashed(tkpy_state *st, const uint8_t *bytes, size_t len,
@@ -23,11 +38,11 @@ PyObject *tkpy_str_from_utf8_hashed(tkpy_state *st, const uint8_t *bytes, size_t
     PyObject *str;
 
     if (!st || !st->str_cache || len > TKPY_STR_CACHE_MAX_LEN)
-        return PyUnicode_DecodeUTF8((const char *)bytes, (Py_ssize_t)len, "strict");
+        return tkpy_str_from_valid_utf8(bytes, len);
     e = &st->str_cache[hash & (TKPY_STR_CACHE_SIZE - 1)];
     if (e->str && e->hash == hash && e->len == len && memcmp(e->bytes, bytes, len) == 0)
         return Py_NewRef(e->str);
-    str = PyUnicode_DecodeUTF8((const char *)bytes, (Py_ssize_t)len, "strict");
+    str = tkpy_str_from_valid_utf8(bytes, len);
     if (!str)
         return NULL;
     Py_XSETREF(e->str, Py_NewRef(str));

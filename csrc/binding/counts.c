@@ -13,7 +13,7 @@ static PyObject *term_to_str(const tk_vocab *v, size_t id)
 {
     size_t len;
     const uint8_t *t = tk_vocab_term(v, id, &len);
-    return PyUnicode_DecodeUTF8((const char *)t, (Py_ssize_t)len, "strict");
+    return tkpy_str_from_valid_utf8(t, len);
 }
 
 /* UTF-8 of a str key; NULL with no exception set when key is not a str. */
@@ -41,7 +41,7 @@ typedef struct list_sink {
 static int sink_list(void *ctx, const uint8_t *g, size_t len)
 {
     list_sink *ls = ctx;
-    PyObject *s = PyUnicode_DecodeUTF8((const char *)g, (Py_ssize_t)len, "strict");
+    PyObject *s = tkpy_str_from_valid_utf8(g, len);
     int rc;
     if (!s)
         return TK_ECANCELLED;

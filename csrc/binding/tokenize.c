@@ -377,8 +377,7 @@ static PyObject *segment_impl(PyObject *text_obj, int errors)
         if (is_str)
             piece = PyUnicode_Substring(text_obj, (Py_ssize_t)span.cp_start, (Py_ssize_t)span.cp_end);
         else
-            piece = PyUnicode_DecodeUTF8((const char *)text.data + span.start,
-                                         (Py_ssize_t)(span.end - span.start), "strict");
+            piece = tkpy_str_from_valid_utf8(text.data + span.start, span.end - span.start);
         if (!piece || PyList_Append(result, piece) < 0) {
             Py_XDECREF(piece);
             Py_CLEAR(result);

@@ -175,7 +175,7 @@ static PyObject *vocabulary_str(const VocabularyObject *v, size_t i)
 {
     size_t len;
     const uint8_t *t = tkpy_vocabulary_term(v, i, &len);
-    return PyUnicode_DecodeUTF8((const char *)t, (Py_ssize_t)len, "strict");
+    return tkpy_str_from_valid_utf8(t, len);
 }
 
 static PyObject *Vocabulary_terms(PyObject *self, PyObject *unused)

@@ -167,6 +167,19 @@ int tk_utf8_clean(const uint8_t *s, size_t len, int mode, int surrogates_are_uni
 int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t *out,
                      size_t *out_len);
 
+/*
+ * The other direction, for building a str in one allocation of the right
+ * layout (CPython's own decoder starts from an ASCII guess and widens,
+ * allocating and copying two or three times for a non-ASCII token).
+ * s must be well-formed UTF-8.  tk_utf8_ucs_kind returns the narrowest
+ * kind that holds every code point of s (0 when all are ASCII, else 1, 2
+ * or 4; exactly CPython's choice, which equality of str relies on) and
+ * sets *n_cps to their number.  tk_utf8_to_ucs writes the n_cps code
+ * points as units of that kind (1, 2 or 4) to out.
+ */
+int tk_utf8_ucs_kind(const uint8_t *s, size_t len, size_t *n_cps);
+void tk_utf8_to_ucs(const uint8_t *s, size_t len, int kind, void *out);
+
 /* -------------------------------------------------------- thread helper */
 /*
  * Run job->run over [0, n_items) in chunks on n_threads worker threads.

@@ -239,3 +239,45 @@ int tk_utf8_from_ucs(const void *units, int kind, size_t n, int errors, uint8_t 
         return TK_EINVAL;
     }
 }
+
+int tk_utf8_ucs_kind(const uint8_t *s, size_t len, size_t *n_cps)
+{
+    size_t i, n = 0;
+    uint8_t top = 0;
+    /* Continuation bytes (80..BF) sort below every lead byte of a
+     * non-ASCII code point (C2..F4), so the largest byte is the largest
+     * lead: C2 and C3 start U+0080..U+00FF, C4..EF the rest of the BMP,
+     * F0..F4 the supplementary planes. */
+    for (i = 0; i < len; i++) {
+        n += (s[i] & 0xC0) != 0x80;
+        top = s[i] > top ? s[i] : top;
+    }
+    *n_cps = n;
+    return top < 0x80 ? 0 : top < 0xC4 ? 1 : top < 0xF0 ? 2 : 4;
+}
+
+/* One loop per kind, with the kind a constant after inlining. */
+TK_ALWAYS_INLINE void decode_units(const uint8_t *s, size_t len, const int kind, void *out)
+{
+    size_t pos = 0, i = 0;
+    while (pos < len) {
+        uint32_t cp;
+        pos += tk_utf8_decode_valid(s + pos, len - pos, &cp);
+        if (kind == 1)
+            ((uint8_t *)out)[i++] = (uint8_t)cp;
+        else if (kind == 2)
+            ((uint16_t *)out)[i++] = (uint16_t)cp;
+        else
+            ((uint32_t *)out)[i++] = cp;
+    }
+}
+
+void tk_utf8_to_ucs(const uint8_t *s, size_t len, int kind, void *out)
+{
+    if (kind == 2)
+        decode_units(s, len, 2, out);
+    else if (kind == 4)
+        decode_units(s, len, 4, out);
+    else
+        decode_units(s, len, 1, out);
+}

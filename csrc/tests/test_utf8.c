@@ -1,4 +1,5 @@
-/* Unit tests for tk_utf8_from_ucs: CPython's fixed-width str layouts to UTF-8. */
+/* Unit tests for tk_utf8_from_ucs and tk_utf8_to_ucs: between CPython's fixed-width
+ * str layouts and UTF-8. */
 #include <stdint.h>
 
 #include "tk_core.h"
@@ -110,9 +111,69 @@ static void test_fixed_cases(void)
     CHECK_EQ_INT(len, 0);
 }
 
+/* The kind CPython gives a str with this largest code point. */
+static int narrowest_kind(uint32_t max_cp, size_t n)
+{
+    if (n == 0 || max_cp < 0x80)
+        return 0;
+    return max_cp <= 0xFF ? 1 : max_cp <= 0xFFFF ? 2 : 4;
+}
+
+/* Decoding gives back the units that were encoded, in the narrowest kind,
+ * for strings whose largest code point sits on either side of each kind's
+ * limit. */
+static void test_to_ucs_round_trip(void)
+{
+    static const uint32_t largest[] = {0x7F, 0x80, 0xFF, 0x100, 0x7FF, 0x800, 0xD7FF,
+                                       0xE000, 0xFFFF, 0x10000, 0x10FFFF};
+    int round;
+    size_t li;
+    for (round = 0; round < 200; round++)
+        for (li = 0; li < sizeof largest / sizeof *largest; li++) {
+            uint32_t cps[40], back4[40], max_cp = 0;
+            uint16_t back2[40];
+            uint8_t utf8[160 + 1], back1[40];
+            size_t n = (size_t)(next_random() % 40), i, len = 0, n_cps = 99;
+            int kind;
+            for (i = 0; i < n; i++) {
+                /* Below the limit, with the limit itself now and then. */
+                uint32_t cp = next_random() % 4 == 0 ? largest[li]
+                                                     : next_random() % (largest[li] + 1);
+                if (cp >= 0xD800 && cp <= 0xDFFF)
+                    cp = 'a';
+                cps[i] = cp;
+                max_cp = cp > max_cp ? cp : max_cp;
+                len += tk_utf8_encode(cp, utf8 + len);
+            }
+            kind = tk_utf8_ucs_kind(utf8, len, &n_cps);
+            CHECK_EQ_INT(kind, narrowest_kind(max_cp, n));
+            CHECK_EQ_INT(n_cps, n);
+            memset(back1, 0xAA, sizeof back1);
+            memset(back2, 0xAA, sizeof back2);
+            memset(back4, 0xAA, sizeof back4);
+            if (kind <= 1) {
+                tk_utf8_to_ucs(utf8, len, 1, back1);
+                for (i = 0; i < n; i++)
+                    CHECK_EQ_INT(back1[i], cps[i]);
+                CHECK(n == 40 || back1[n] == 0xAA);   /* nothing past the end */
+            } else if (kind == 2) {
+                tk_utf8_to_ucs(utf8, len, 2, back2);
+                for (i = 0; i < n; i++)
+                    CHECK_EQ_INT(back2[i], cps[i]);
+                CHECK(n == 40 || back2[n] == 0xAAAA);
+            } else {
+                tk_utf8_to_ucs(utf8, len, 4, back4);
+                for (i = 0; i < n; i++)
+                    CHECK_EQ_INT(back4[i], cps[i]);
+                CHECK(n == 40 || back4[n] == 0xAAAAAAAAu);
+            }
+        }
+}
+
 int main(void)
 {
     test_fixed_cases();
     test_random_strings();
+    test_to_ucs_round_trip();
     TEST_MAIN_END();
 }
