@@ -85,6 +85,39 @@ void *tk_realloc(void *ptr, size_t size)
 
 void tk_free(void *ptr) { free(ptr); }
 
+/* The doubled capacity for need elements, or 0 if its size overflows. */
+static size_t grown_capacity(size_t cap, size_t need, size_t elem_size)
+{
+    size_t new_cap = cap ? cap : 16;
+    while (new_cap < need) {
+        if (new_cap > SIZE_MAX / 2)
+            return 0;
+        new_cap *= 2;
+    }
+    if (elem_size && new_cap > SIZE_MAX / elem_size)
+        return 0;
+    return new_cap;
+}
+
+int tk_grow_append(void **buf, size_t *cap, size_t need, size_t elem_size)
+{
+    size_t new_cap;
+    uint8_t *grown;
+
+    if (need <= *cap && *buf)
+        return TK_OK;
+    if (!(new_cap = grown_capacity(*cap, need, elem_size)))
+        return TK_EOVERFLOW;
+    grown = tk_realloc(*buf, new_cap * elem_size);
+    if (!grown)
+        return TK_ENOMEM;
+    /* The part past the old contents is untouched yet. */
+    tk_advise_huge(grown + *cap * elem_size, (new_cap - *cap) * elem_size);
+    *buf = grown;
+    *cap = new_cap;
+    return TK_OK;
+}
+
 int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size)
 {
     size_t new_cap;
@@ -94,13 +127,7 @@ int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size)
      * so that callers never form NULL + offset (undefined behaviour). */
     if (need <= *cap && *buf)
         return TK_OK;
-    new_cap = *cap ? *cap : 16;
-    while (new_cap < need) {
-        if (new_cap > SIZE_MAX / 2)
-            return TK_EOVERFLOW;
-        new_cap *= 2;
-    }
-    if (elem_size && new_cap > SIZE_MAX / elem_size)
+    if (!(new_cap = grown_capacity(*cap, need, elem_size)))
         return TK_EOVERFLOW;
     if (new_cap * elem_size >= HUGE_ADVISE_MIN) {
         /* realloc would copy the old contents into the new block before

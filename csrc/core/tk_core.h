@@ -60,6 +60,22 @@ static inline int tk_reserve(void **buf, size_t *cap, size_t need, size_t elem_s
         return TK_OK;
     return tk_grow(buf, cap, need, elem_size);
 }
+/*
+ * tk_grow for a buffer that is only appended to and read in order (rows
+ * of counts, token lists): it grows through realloc, which moves a large
+ * block's pages instead of copying them, and advises only the new tail.
+ * tk_grow copies a large buffer into a fresh one so that a randomly read
+ * table gets huge pages throughout; for the rows of a char n-gram fit
+ * (160 MB) that copying and the zeroing of every fresh block took a
+ * tenth of the fit.
+ */
+int tk_grow_append(void **buf, size_t *cap, size_t need, size_t elem_size);
+static inline int tk_reserve_append(void **buf, size_t *cap, size_t need, size_t elem_size)
+{
+    if (need <= *cap && *buf)
+        return TK_OK;
+    return tk_grow_append(buf, cap, need, elem_size);
+}
 #ifdef TK_ALLOC_FAULTS
 /* Fail the n-th allocation from now (1 = next); n <= 0 disables. */
 void tk_alloc_fail_after(long n);

@@ -77,8 +77,8 @@ static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos)
         (*e)++;
         return TK_OK;
     }
-    if ((rc = tk_reserve((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
-                         sizeof *out->entries)) < 0)
+    if ((rc = tk_reserve_append((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                                sizeof *out->entries)) < 0)
         return rc;
     *pos = (uint32_t)(out->n_entries - d->row_start);
     out->entries[out->n_entries++] = TK_ENTRY(id, 1);
@@ -181,8 +181,8 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
         uint64_t col = (h & UINT64_C(0x7fffffffffffffff)) % o->n_features;
         uint64_t neg = o->alternate_sign ? h >> 63 : 0;
         tk_count_scratch *ws = d->ws;
-        if ((rc = tk_reserve((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
-                             sizeof *ws->tmp)) < 0)
+        if ((rc = tk_reserve_append((void **)&ws->tmp, &ws->tmp_cap, ws->tmp_len + 1,
+                                    sizeof *ws->tmp)) < 0)
             return rc;
         ws->tmp[ws->tmp_len++] = (col << 1) | neg;
         return TK_OK;
@@ -340,8 +340,8 @@ static int flush_hashed_row(doc_sink *d)
             continue;
         if (sum > INT32_MAX || sum < INT32_MIN)
             return TK_EOVERFLOW;
-        if ((rc = tk_reserve((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
-                             sizeof *out->entries)) < 0)
+        if ((rc = tk_reserve_append((void **)&out->entries, &out->entries_cap,
+                                    out->n_entries + 1, sizeof *out->entries)) < 0)
             return rc;
         out->entries[out->n_entries++] = TK_ENTRY(col, (int32_t)sum);
     }

@@ -859,13 +859,14 @@ int tk_toklist_sink(void *ctx, const uint8_t *tok, size_t tok_len, const tk_span
     int rc;
     if (tok_len > SIZE_MAX - list->bytes_len)
         return TK_EOVERFLOW;
-    if ((rc = tk_reserve((void **)&list->bytes, &list->bytes_cap, list->bytes_len + tok_len,
-                         1)) < 0
-        || (rc = tk_reserve((void **)&list->ends, &list->ends_cap, list->n + 1,
-                            sizeof(size_t))) < 0)
+    if ((rc = tk_reserve_append((void **)&list->bytes, &list->bytes_cap,
+                                list->bytes_len + tok_len, 1)) < 0
+        || (rc = tk_reserve_append((void **)&list->ends, &list->ends_cap, list->n + 1,
+                                   sizeof(size_t))) < 0)
         return rc;
     if (list->want_spans) {
-        rc = tk_grow((void **)&list->spans, &list->spans_cap, list->n + 1, sizeof(tk_span));
+        rc = tk_reserve_append((void **)&list->spans, &list->spans_cap, list->n + 1,
+                               sizeof(tk_span));
         if (rc < 0)
             return rc;
         list->spans[list->n] = *span;

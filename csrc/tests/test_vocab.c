@@ -249,17 +249,19 @@ static void test_same_hash_terms(void)
 
 /*
  * tk_grow copies a buffer itself once it reaches 4 MB (so that the new
- * block can be advised for huge pages before it is written): the contents
- * must survive every growth across and beyond that size, and a failed
- * growth must leave the old buffer and capacity as they were.
+ * block can be advised for huge pages before it is written), and
+ * tk_grow_append lets realloc move it: with either, the contents must
+ * survive every growth across and beyond that size, and a failed growth
+ * must leave the old buffer and capacity as they were.
  */
-static void test_grow_large(void)
+static void check_grow_large(int append)
 {
     uint32_t *buf = NULL;
     size_t cap = 0, n, i, bad = 0;
     const size_t total = (size_t)3 << 20;    /* 12 MB of uint32 */
     for (n = 0; n < total; n++) {
-        if (tk_reserve((void **)&buf, &cap, n + 1, sizeof *buf) != TK_OK)
+        if ((append ? tk_reserve_append((void **)&buf, &cap, n + 1, sizeof *buf)
+                    : tk_reserve((void **)&buf, &cap, n + 1, sizeof *buf)) != TK_OK)
             break;
         buf[n] = (uint32_t)(n * 2654435761u);
     }
@@ -271,11 +273,19 @@ static void test_grow_large(void)
         size_t old_cap = cap;
         uint32_t *old = buf;
         tk_alloc_fail_after(1);
-        CHECK_EQ_INT(tk_grow((void **)&buf, &cap, cap + 1, sizeof *buf), TK_ENOMEM);
+        CHECK_EQ_INT(append ? tk_grow_append((void **)&buf, &cap, cap + 1, sizeof *buf)
+                            : tk_grow((void **)&buf, &cap, cap + 1, sizeof *buf),
+                     TK_ENOMEM);
         tk_alloc_fail_after(0);
         CHECK(buf == old);
         CHECK_EQ_INT(cap, old_cap);
         CHECK_EQ_INT(buf[n - 1], (uint32_t)((n - 1) * 2654435761u));
+        /* A size that cannot be represented fails before allocating. */
+        CHECK_EQ_INT(append ? tk_grow_append((void **)&buf, &cap, SIZE_MAX / 2, sizeof *buf)
+                            : tk_grow((void **)&buf, &cap, SIZE_MAX / 2, sizeof *buf),
+                     TK_EOVERFLOW);
+        CHECK(buf == old);
+        CHECK_EQ_INT(cap, old_cap);
     }
     /* The advice is a hint for any pointer and size, aligned or not. */
     tk_advise_huge(NULL, (size_t)64 << 20);
@@ -285,12 +295,12 @@ static void test_grow_large(void)
     tk_free(buf);
 }
 
-/*
- * tk_vocab_add_padded agrees with tk_vocab_add whatever follows the term:
- * terms of every length around the 8- and 12-byte head boundaries, each
- * added with different bytes behind it, land on one id per distinct term,
- * also when plain and padded adds and lookups are mixed.
- */
+static void test_grow_large(void)
+{
+    check_grow_large(0);
+    check_grow_large(1);
+}
+
 static void test_padded_add(void)
 {
     uint8_t buf[64 + TK_VOCAB_PAD];
