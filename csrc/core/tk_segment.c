@@ -37,24 +37,14 @@
  * (Double_Quote is left out: it can join a Hebrew letter by WB7b). */
 #define SET_BREAK_AFTER_ALNUM TK_WB_ASCII_RUN_END
 
-static inline unsigned wb_byte(uint32_t cp)
-{
-    if (cp < 0x80)
-        return tk_wb_ascii[cp];
-    if (cp > 0x10FFFF)
-        return TK_WB_OTHER;
-    return tk_wb_stage2[((size_t)tk_wb_stage1[cp >> TK_WB_SHIFT] << TK_WB_SHIFT)
-                        | (cp & ((1u << TK_WB_SHIFT) - 1))];
-}
-
 int tk_wordbreak_property(uint32_t cp)
 {
-    return (int)(wb_byte(cp) & TK_WB_MASK);
+    return (int)(tk_wb_byte(cp) & TK_WB_MASK);
 }
 
 int tk_is_extended_pictographic(uint32_t cp)
 {
-    return (wb_byte(cp) & TK_WB_EXT_PICT) != 0;
+    return (tk_wb_byte(cp) & TK_WB_EXT_PICT) != 0;
 }
 
 const char *tk_wordbreak_unicode_version(void)
@@ -71,7 +61,7 @@ static inline unsigned next_char(const uint8_t *s, size_t avail, size_t *n)
         return tk_wb_ascii[s[0]];
     }
     *n = tk_utf8_decode_valid(s, avail, &cp);
-    return wb_byte(cp);
+    return tk_wb_byte(cp);
 }
 
 /* Property of the first character at or after pos that WB4 does not skip. */

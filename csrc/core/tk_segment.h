@@ -66,6 +66,17 @@ extern const uint8_t tk_wb_ascii[128];
 extern const uint8_t tk_wb_stage1[0x110000 >> TK_WB_SHIFT];
 extern const uint8_t tk_wb_stage2[];
 
+/* The table byte of cp: its tk_wb value (TK_WB_MASK) and TK_WB_EXT_PICT. */
+static inline unsigned tk_wb_byte(uint32_t cp)
+{
+    if (cp < 0x80)
+        return tk_wb_ascii[cp];
+    if (cp > 0x10FFFF)
+        return TK_WB_OTHER;
+    return tk_wb_stage2[((size_t)tk_wb_stage1[cp >> TK_WB_SHIFT] << TK_WB_SHIFT)
+                        | (cp & ((1u << TK_WB_SHIFT) - 1))];
+}
+
 /*
  * The commonest segment, inline: if the next segment is a run of ASCII
  * letters and digits that ends where no rule can join it to what follows

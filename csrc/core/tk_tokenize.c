@@ -766,6 +766,111 @@ static unsigned ascii_segment_kind(const uint8_t *seg, size_t len)
     return digit ? TK_KIND_NUMBER : punct ? TK_KIND_PUNCT : 0;
 }
 
+/*
+ * The two commonest shapes of non-ASCII segment, segmented and mapped in
+ * one pass (the general path decodes every character twice, once in the
+ * segmenter and once in map_cached):
+ *  - a run of letters and digits (Hangul, Cyrillic, Greek, accented Latin,
+ *    possibly after ASCII ones), with Extend and Format characters attached
+ *    (WB4), that ends at the end of the text or before a character that no
+ *    rule joins to a letter or digit (WB5-WB13b need a MidLetter, MidNum,
+ *    MidNumLet, quote or ExtendNumLet there; ZWJ is left to the general
+ *    path for WB3c);
+ *  - a character of Word_Break Other (an ideograph, a kana, an emoji, CJK
+ *    punctuation) with no Extend, Format or ZWJ after it: only WB4 joins
+ *    anything to such a character.
+ * Every character must map on its own (CM_FAST), so that the segment's
+ * mapping is the concatenation of theirs, as in map_cached.  Returns the
+ * segment's length and fills *span, *kind and scratch->bytes (*out_len
+ * bytes, *out_cps code points); 0 leaves the iterator alone for the
+ * general path.  scratch->bytes must already have some room: a segment
+ * that outgrows it also goes the general way.
+ */
+#define FAST_RUN_WORD (1u << TK_WB_ALETTER | 1u << TK_WB_HEBREW_LETTER | 1u << TK_WB_NUMERIC)
+#define FAST_RUN_ATTACHED (1u << TK_WB_EXTEND | 1u << TK_WB_FORMAT)
+#define FAST_RUN_END (TK_WB_ASCII_RUN_END | 1u << TK_WB_KATAKANA \
+                      | 1u << TK_WB_REGIONAL_INDICATOR)
+#define FAST_SEGMENT_ROOM 256
+
+static size_t fast_segment(const tk_tokenizer_opts *opts, uint64_t **table, tk_wordseg *it,
+                           tk_span *span, tk_scratch *scratch, unsigned *kind,
+                           size_t *out_len, size_t *out_cps)
+{
+    const uint8_t *s = it->text;
+    const size_t start = it->pos, len = it->len, room = scratch->bytes_cap;
+    size_t pos = start, o = 0, cps = 0, n_cp = 0;
+    uint8_t *out = scratch->bytes;
+    unsigned seen = 0;
+    int lower = opts->case_mode != TK_CASE_NONE;
+
+    while (pos < len) {
+        uint8_t c = s[pos];
+        uint32_t cp;
+        unsigned wb;
+        size_t n;
+        uint64_t entry;
+
+        if (o + 4 > room)
+            return 0;
+        if (c < 0x80) {
+            wb = tk_wb_ascii[c];
+            if ((1u << wb) & TK_WB_ASCII_RUN) {
+                seen |= 1u << (wb == TK_WB_ALETTER ? CLS_LETTER : CLS_DIGIT);
+                out[o++] = lower ? ascii_lower(c) : c;
+                cps++;
+                n_cp++;
+                pos++;
+                continue;
+            }
+            if (n_cp && ((1u << wb) & TK_WB_ASCII_RUN_END))
+                break;
+            return 0;
+        }
+        n = tk_utf8_decode_valid(s + pos, len - pos, &cp);
+        wb = tk_wb_byte(cp) & TK_WB_MASK;
+        if (n_cp == 0 && wb == TK_WB_OTHER) {
+            /* A lone character, unless something attaches to it. */
+            if (pos + n < len && s[pos + n] >= 0x80) {
+                uint32_t next;
+                tk_utf8_decode_valid(s + pos + n, len - pos - n, &next);
+                if ((1u << (tk_wb_byte(next) & TK_WB_MASK))
+                    & (FAST_RUN_ATTACHED | 1u << TK_WB_ZWJ))
+                    return 0;
+            }
+        } else if (!(((1u << wb) & FAST_RUN_WORD)
+                     || (n_cp && ((1u << wb) & FAST_RUN_ATTACHED)))) {
+            if (n_cp && ((1u << wb) & FAST_RUN_END))
+                break;
+            return 0;
+        }
+        /* (A cache miss maps the character in scratch->cps, not here.) */
+        entry = cm_entry(opts, table, cp, scratch);
+        if (!(entry & CM_FAST))
+            return 0;
+        out[o] = (uint8_t)entry;
+        out[o + 1] = (uint8_t)(entry >> 8);
+        out[o + 2] = (uint8_t)(entry >> 16);
+        out[o + 3] = (uint8_t)(entry >> 24);
+        o += CM_LEN(entry);
+        cps += CM_CPS(entry);
+        seen |= 1u << CM_CLASS(entry);
+        n_cp++;
+        pos += n;
+        if (wb == TK_WB_OTHER)
+            break;
+    }
+    *kind = kind_of_classes(seen);
+    *out_len = o;
+    *out_cps = cps;
+    span->start = start;
+    span->end = pos;
+    span->cp_start = it->cp_pos;
+    span->cp_end = it->cp_pos + n_cp;
+    it->pos = pos;
+    it->cp_pos = span->cp_end;
+    return pos - start;
+}
+
 int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                 const uint8_t *text, size_t len, tk_scratch *scratch,
                 tk_token_sink sink, void *sink_ctx)
@@ -774,7 +879,7 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
     tk_span span;
     unsigned since_check = 0;
     uint64_t **table = NULL;
-    int rc, table_known = 0;   /* looked up at the first non-ASCII segment */
+    int rc, table_known = 0;   /* looked up at the first segment that is not an ASCII run */
 
     tk_wordseg_init(&it, text, len);
     for (;;) {
@@ -801,6 +906,22 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
             tok_len = tok_cps = seg_len;
             goto emit;
         }
+        if (!table_known) {
+            table_known = 1;
+            table = mapping_changes_text(opts) ? cm_table(opts) : NULL;
+            /* fast_segment writes into what is there; NULL + 0 is avoided. */
+            if (table && (rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap,
+                                       FAST_SEGMENT_ROOM, 1)) < 0)
+                return rc;
+        }
+        if (table && it.pos < len && text[it.pos] >= 0x80
+            && (seg_len = fast_segment(opts, table, &it, &span, scratch, &kind, &tok_len,
+                                       &tok_cps)) != 0) {
+            if (!(kind & opts->kinds))
+                continue;
+            tok = scratch->bytes;
+            goto emit;
+        }
         if (!tk_wordseg_next(&it, &span))
             break;
         seg = text + span.start;
@@ -817,10 +938,6 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                 return rc;
             tok_len = tok_cps = seg_len;
         } else {
-            if (!table_known) {
-                table = mapping_changes_text(opts) ? cm_table(opts) : NULL;
-                table_known = 1;
-            }
             if (table) {
                 /* Classifies while it maps: a segment of an unrequested
                  * kind costs little more than classifying it. */

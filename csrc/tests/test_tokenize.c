@@ -97,6 +97,19 @@ static size_t random_text(uint8_t *out, size_t max_pieces)
          * fullwidth letter, Greek capital with tonos. */
         "\xe1\x84\x80", "\xe1\x85\xa1", "\xe1\x86\xa8", "\xea\xb0\x80",
         "\xe1\xac\x85\xe1\xac\xb5", "\xef\xbc\xa1", "\xce\x86",
+        /* Around the tokenizer's one-pass path for non-ASCII words and
+         * lone characters: a Cyrillic word, a Hebrew letter, katakana,
+         * hiragana, a Thai letter and vowel sign, a Devanagari letter with
+         * a vowel sign, an Arabic-Indic digit, a regional indicator, a
+         * skin tone; then what may follow a word: soft hyphen and word
+         * joiner (Format), ZWJ, middle dot (MidLetter), right single
+         * quote (MidNumLet), undertie (ExtendNumLet), ideographic space
+         * and full stop. */
+        "\xd0\x9f\xd1\x80\xd0\xb8", "\xd7\x90", "\xe3\x82\xab", "\xe3\x81\x82",
+        "\xe0\xb8\x81", "\xe0\xb8\xb4", "\xe0\xa4\x95\xe0\xa4\xbf", "\xd9\xa1",
+        "\xf0\x9f\x87\xaf", "\xf0\x9f\x8f\xbb", "\xc2\xad", "\xe2\x81\xa0",
+        "\xe2\x80\x8d", "\xc2\xb7", "\xe2\x80\x99", "\xe2\x80\xbf", "\xe3\x80\x80",
+        "\xe3\x80\x82",
     };
     const size_t n_pieces = sizeof pieces / sizeof pieces[0];
     size_t len = 0, i, k = next_random() % (max_pieces + 1);
