@@ -214,20 +214,21 @@ def test_str_built_from_utf8_equals_str_sliced_from_text(text):
     assert [token for token, _, _ in spans] == [text[a:b] for _, a, b in spans]
 
 
-# Pieces around which the tokenizer's inline path for runs of ASCII letters
-# and digits must hand over to the full segmenter: punctuation that joins
-# letters or digits (WB6-WB13b), spaces and newlines, and non-ASCII
-# characters that attach to a preceding letter (a combining mark, ZWJ, a
-# format character) or join it (accented and Hebrew letters, katakana).
-_joining_pieces = st.sampled_from(
+# Pieces around which the tokenizer's shortcuts (ASCII words; non-ASCII
+# words and lone characters) must hand over to the full segmenter:
+# punctuation that joins letters or digits (WB6-WB13b, in and out of
+# ASCII), spaces and newlines, characters that attach to what precedes
+# (a combining mark, ZWJ, format characters, a Thai vowel sign, a skin
+# tone) and letters that join or do not (accented, Cyrillic, Hangul,
+# Hebrew, katakana, Han, Thai, an Arabic-Indic digit, regional indicators).
+_JOINING_PIECES = (
     ["a", "Zq", "9", "2024", "x9y", "'", ".", ":", ",", ";", "_", "-", '"', " ", "  ", "\n",
-     "\r\n", "\u0301", "\u200d", "\u00ad", "\u00e9", "\u05d0", "\u30a2", "\U0001F600"])
+     "\r\n", "\u0301", "\u200d", "\u00ad", "\u00e9", "\u05d0", "\u30a2", "\U0001F600",
+     "\u041f\u0440\u0438", "\ud55c\uad6d", "\u4e2d", "\u0e01", "\u0e34", "\u0661",
+     "\U0001F1EF", "\U0001F3FB", "\u2060", "\u00b7", "\u2019", "\u203f", "\u3000", "\u3002"])
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_joining_pieces, max_size=30).map("".join))
-def test_token_spans_are_segments(text):
-    """Every token is exactly one UAX #29 segment of the original text."""
+def _check_token_spans_are_segments(text):
     bounds, at = set(), 0
     for piece in tk.segment(text):
         bounds.add((at, at + len(piece)))
@@ -240,6 +241,23 @@ def test_token_spans_are_segments(text):
             if tk.tokenize(text[start:end], kinds=every_kind, case=None, normalize=None)]
     assert [t for t, _, _ in tk.tokenize(text, kinds=every_kind, case=None, normalize=None,
                                          offsets=True)] == kept
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_JOINING_PIECES), max_size=30).map("".join))
+def test_token_spans_are_segments(text):
+    """Every token is exactly one UAX #29 segment of the original text."""
+    _check_token_spans_are_segments(text)
+
+
+def test_token_spans_are_segments_for_every_triple_of_pieces():
+    # A shortcut decides from a character and the one after it, and WB6/7
+    # look one further: every sequence of three pieces covers those cases,
+    # which random lists reach only by chance.
+    for first in _JOINING_PIECES:
+        for second in _JOINING_PIECES:
+            for third in _JOINING_PIECES:
+                _check_token_spans_are_segments(first + second + third)
 
 
 @settings(max_examples=50, deadline=None)
