@@ -85,16 +85,21 @@ static inline unsigned tk_wb_byte(uint32_t cp)
  * *has_letter says whether it holds a letter.  Otherwise return 0 and
  * leave the iterator alone: tk_wordseg_next decides.  Inside such a run
  * WB5/WB8-WB10 join every pair, so the run is the whole segment.
+ * *before_non_ascii is set (on any return) when a run of letters and
+ * digits stopped at a non-ASCII character: the segment may go on there
+ * ("Gr" of "Grüße"), which the tokenizer's non-ASCII path can take over.
  */
 #define TK_WB_ASCII_RUN (1u << TK_WB_ALETTER | 1u << TK_WB_NUMERIC)
 #define TK_WB_ASCII_RUN_END (1u << TK_WB_OTHER | 1u << TK_WB_WSEGSPACE | 1u << TK_WB_CR \
                              | 1u << TK_WB_LF | 1u << TK_WB_NEWLINE)
-static inline size_t tk_wordseg_ascii_run(tk_wordseg *it, tk_span *span, int *has_letter)
+static inline size_t tk_wordseg_ascii_run(tk_wordseg *it, tk_span *span, int *has_letter,
+                                          int *before_non_ascii)
 {
     const uint8_t *s = it->text;
     size_t start = it->pos, pos = start, len = it->len;
     unsigned letter = 0;
 
+    *before_non_ascii = 0;
     while (pos < len && s[pos] < 0x80) {
         unsigned prop = tk_wb_ascii[s[pos]];
         if (!((1u << prop) & TK_WB_ASCII_RUN)) {
@@ -105,7 +110,11 @@ static inline size_t tk_wordseg_ascii_run(tk_wordseg *it, tk_span *span, int *ha
         letter |= prop == TK_WB_ALETTER;
         pos++;
     }
-    if (pos == start || (pos < len && s[pos] >= 0x80))
+    if (pos < len && s[pos] >= 0x80) {
+        *before_non_ascii = pos > start;
+        return 0;
+    }
+    if (pos == start)
         return 0;
     *has_letter = (int)letter;
     span->start = start;

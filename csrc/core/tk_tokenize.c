@@ -886,7 +886,7 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
         const uint8_t *seg, *tok = NULL;
         size_t seg_len, tok_len = 0, tok_cps = 0;
         unsigned kind;
-        int has_letter;
+        int has_letter, before_non_ascii;
 
         if (++since_check == 4096) {
             since_check = 0;
@@ -897,7 +897,7 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
         tk_wordseg_skip_space(&it);
         /* Most tokens are runs of ASCII letters and digits: those are
          * found, classified and mapped without the general segmenter. */
-        if ((seg_len = tk_wordseg_ascii_run(&it, &span, &has_letter)) != 0) {
+        if ((seg_len = tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii)) != 0) {
             kind = has_letter ? TK_KIND_WORD : TK_KIND_NUMBER;
             if (!(kind & opts->kinds))
                 continue;
@@ -914,7 +914,9 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                                        FAST_SEGMENT_ROOM, 1)) < 0)
                 return rc;
         }
-        if (table && it.pos < len && text[it.pos] >= 0x80
+        /* Not after an ASCII run that stopped at joining punctuation
+         * ("don't", "3.14"): that would scan it a third time for nothing. */
+        if (table && ((it.pos < len && text[it.pos] >= 0x80) || before_non_ascii)
             && (seg_len = fast_segment(opts, table, &it, &span, scratch, &kind, &tok_len,
                                        &tok_cps)) != 0) {
             if (!(kind & opts->kinds))

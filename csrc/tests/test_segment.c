@@ -167,7 +167,7 @@ static void test_ascii_run(void)
             size_t len = strlen(runs[r]), got;
             tk_wordseg it, ref;
             tk_span span, want;
-            int has_letter = -1;
+            int has_letter = -1, before_non_ascii = -1;
             memcpy(text, runs[r], len);
             if (t < 128)
                 text[len++] = (uint8_t)t;
@@ -180,7 +180,9 @@ static void test_ascii_run(void)
             tk_wordseg_init(&it, text, len);
             ref = it;
             CHECK(tk_wordseg_next(&ref, &want));
-            got = tk_wordseg_ascii_run(&it, &span, &has_letter);
+            got = tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii);
+            /* Set exactly when the run ran into a non-ASCII tail. */
+            CHECK_EQ_INT(before_non_ascii, t >= 128 && t < 128 + n_tails);
             if (got == 0) {
                 CHECK(it.pos == 0 && it.cp_pos == 0);
                 continue;
@@ -202,17 +204,22 @@ static void test_ascii_run(void)
     {
         tk_wordseg it;
         tk_span span;
-        int has_letter;
+        int has_letter, before_non_ascii;
         tk_wordseg_init(&it, (const uint8_t *)"Word! 42", 8);
-        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter), 4);
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii), 4);
         CHECK(has_letter == 1 && it.pos == 4);
         it.pos = it.cp_pos = 6;
-        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter), 2);
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii), 2);
         CHECK(has_letter == 0 && span.cp_start == 6 && span.cp_end == 8);
         tk_wordseg_init(&it, (const uint8_t *)"3.14 x_y", 8);
-        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter), 0);
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii), 0);
         it.pos = it.cp_pos = 5;
-        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter), 0);
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii), 0);
+        CHECK_EQ_INT(before_non_ascii, 0);
+        /* Nothing scanned: a non-ASCII start is not a run that stopped. */
+        tk_wordseg_init(&it, (const uint8_t *)"\xc3\xa9t\xc3\xa9", 6);
+        CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii), 0);
+        CHECK_EQ_INT(before_non_ascii, 0);
     }
 }
 
