@@ -18,6 +18,12 @@ PyObject *tkpy_str_from_valid_utf8(const uint8_t *bytes, size_t len)
     PyObject *str;
     if (n_cps > (size_t)PY_SSIZE_T_MAX)
         return PyErr_NoMemory();
+    if (n_cps == 1 && kind <= 1) {
+        /* CPython keeps one str per Latin-1 character: no allocation. */
+        uint32_t cp;
+        tk_utf8_decode_valid(bytes, len, &cp);
+        return PyUnicode_FromOrdinal((int)cp);
+    }
     str = PyUnicode_New((Py_ssize_t)n_cps, kind == 0   ? 0x7F
                                            : kind == 1 ? 0xFF
                                            : kind == 2 ? 0xFFFF
