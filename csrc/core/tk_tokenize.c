@@ -422,6 +422,11 @@ static const uint8_t *cm_second_set(void)
     return cm_publish((void **)&cm_second, set);
 }
 
+int tk_mapping_cache_started(void)
+{
+    return __atomic_load_n(&cm_second, __ATOMIC_ACQUIRE) != NULL;
+}
+
 /* The block table for opts, or NULL if there is none (yet no memory). */
 static uint64_t **cm_table(const tk_tokenizer_opts *opts)
 {
@@ -871,6 +876,22 @@ static size_t fast_segment(const tk_tokenizer_opts *opts, uint64_t **table, tk_w
     return pos - start;
 }
 
+/*
+ * The mapping cache for opts, or NULL where mapping is the identity; looked
+ * up at the first non-ASCII segment, so that ASCII text never pays for
+ * building the cache's tables (about 3 ms, once per process).
+ */
+static int find_table(const tk_tokenizer_opts *opts, tk_scratch *scratch, uint64_t ***table,
+                      int *table_known)
+{
+    *table_known = 1;
+    *table = mapping_changes_text(opts) ? cm_table(opts) : NULL;
+    /* fast_segment writes into what is there (and NULL + 0 is undefined). */
+    if (*table)
+        return tk_grow((void **)&scratch->bytes, &scratch->bytes_cap, FAST_SEGMENT_ROOM, 1);
+    return TK_OK;
+}
+
 int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                 const uint8_t *text, size_t len, tk_scratch *scratch,
                 tk_token_sink sink, void *sink_ctx)
@@ -879,7 +900,7 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
     tk_span span;
     unsigned since_check = 0;
     uint64_t **table = NULL;
-    int rc, table_known = 0;   /* looked up at the first segment that is not an ASCII run */
+    int rc, table_known = 0;   /* find_table has run */
 
     tk_wordseg_init(&it, text, len);
     for (;;) {
@@ -906,23 +927,18 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
             tok_len = tok_cps = seg_len;
             goto emit;
         }
-        if (!table_known) {
-            table_known = 1;
-            table = mapping_changes_text(opts) ? cm_table(opts) : NULL;
-            /* fast_segment writes into what is there; NULL + 0 is avoided. */
-            if (table && (rc = tk_grow((void **)&scratch->bytes, &scratch->bytes_cap,
-                                       FAST_SEGMENT_ROOM, 1)) < 0)
-                return rc;
-        }
         /* Not after an ASCII run that stopped at joining punctuation
          * ("don't", "3.14"): that would scan it a third time for nothing. */
-        if (table && ((it.pos < len && text[it.pos] >= 0x80) || before_non_ascii)
-            && (seg_len = fast_segment(opts, table, &it, &span, scratch, &kind, &tok_len,
-                                       &tok_cps)) != 0) {
-            if (!(kind & opts->kinds))
-                continue;
-            tok = scratch->bytes;
-            goto emit;
+        if ((it.pos < len && text[it.pos] >= 0x80) || before_non_ascii) {
+            if (!table_known && (rc = find_table(opts, scratch, &table, &table_known)) < 0)
+                return rc;
+            if (table && (seg_len = fast_segment(opts, table, &it, &span, scratch, &kind,
+                                                 &tok_len, &tok_cps)) != 0) {
+                if (!(kind & opts->kinds))
+                    continue;
+                tok = scratch->bytes;
+                goto emit;
+            }
         }
         if (!tk_wordseg_next(&it, &span))
             break;
@@ -940,6 +956,8 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                 return rc;
             tok_len = tok_cps = seg_len;
         } else {
+            if (!table_known && (rc = find_table(opts, scratch, &table, &table_known)) < 0)
+                return rc;
             if (table) {
                 /* Classifies while it maps: a segment of an unrequested
                  * kind costs little more than classifying it. */

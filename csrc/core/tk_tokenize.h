@@ -69,6 +69,10 @@ typedef struct tk_scratch {
 } tk_scratch;
 void tk_scratch_free(tk_scratch *s);
 
+/* Whether this process has set up the per-code-point mapping cache yet
+ * (about 3 ms, once): tests check that ASCII text never does. */
+int tk_mapping_cache_started(void);
+
 /*
  * Map one segment with opts into scratch; on success *out points into
  * scratch (valid until the next call) and *out_len / *out_cps are set.

@@ -300,8 +300,33 @@ static void test_hand_cases(void)
     tk_scratch_free(&scratch);
 }
 
+/* Must run first: nothing in this process has mapped non-ASCII text yet. */
+static void test_ascii_text_skips_the_mapping_cache(void)
+{
+    static const char text[] = "Don't STOP: 3.14, 1,000 x_y \"quoted\" end.\n";
+    tk_tokenizer_opts opts;
+    tk_scratch scratch;
+    static collected got;
+    memset(&opts, 0, sizeof opts);
+    memset(&scratch, 0, sizeof scratch);
+    opts.case_mode = TK_CASE_FOLD;
+    opts.norm = TK_NORM_NFKC;
+    opts.kinds = TK_KIND_WORD | TK_KIND_NUMBER | TK_KIND_PUNCT;
+    opts.min_len = 1;
+    CHECK(!tk_mapping_cache_started());
+    CHECK_EQ_INT(tk_tokenize(&opts, NULL, (const uint8_t *)text, sizeof text - 1, &scratch,
+                             collect_text_sink, &got), TK_OK);
+    CHECK(got.n > 5);
+    CHECK(!tk_mapping_cache_started());
+    CHECK_EQ_INT(tk_tokenize(&opts, NULL, (const uint8_t *)"caf\xc3\xa9", 5, &scratch,
+                             collect_text_sink, &got), TK_OK);
+    CHECK(tk_mapping_cache_started());
+    tk_scratch_free(&scratch);
+}
+
 int main(void)
 {
+    test_ascii_text_skips_the_mapping_cache();
     test_hand_cases();
     test_map_every_code_point();
     test_map_random_text();
