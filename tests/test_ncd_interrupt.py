@@ -6,7 +6,8 @@ import pytest
 
 from textkern._similarity import ncd_matrix, nearest
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
+pytestmark = [pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill"),
+              pytest.mark.usefixtures("default_sigint")]
 
 
 def docs(n):

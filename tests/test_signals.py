@@ -28,8 +28,9 @@ import pytest
 import textkern
 from textkern import _core
 
-pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/task") or os.name != "posix",
-                                reason="needs POSIX signals and /proc")
+pytestmark = [pytest.mark.skipif(not os.path.exists("/proc/self/task") or os.name != "posix",
+                                 reason="needs POSIX signals and /proc"),
+              pytest.mark.usefixtures("default_sigint")]
 
 TARGET_CPU = 2.5            # CPU-seconds the uninterrupted job should cost
 SIGNAL_AFTER = 0.3          # seconds
