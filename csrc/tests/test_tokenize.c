@@ -278,18 +278,25 @@ static void test_map_random_text(void)
     tk_scratch_free(&ref_scratch);
 }
 
-static void test_hand_cases(void)
+/* The default options, with punctuation kept. */
+static tk_tokenizer_opts default_opts_with_punct(void)
 {
-    static const char text[] = "Don't STOP: 3.14, 1,000 _x_ Stra\xc3\x9f" "e \x01 !";
     tk_tokenizer_opts opts;
-    tk_scratch scratch;
-    static collected got;
-    memset(&scratch, 0, sizeof scratch);
     memset(&opts, 0, sizeof opts);
     opts.case_mode = TK_CASE_FOLD;
     opts.norm = TK_NORM_NFKC;
     opts.kinds = TK_KIND_WORD | TK_KIND_NUMBER | TK_KIND_PUNCT;
     opts.min_len = 1;
+    return opts;
+}
+
+static void test_hand_cases(void)
+{
+    static const char text[] = "Don't STOP: 3.14, 1,000 _x_ Stra\xc3\x9f" "e \x01 !";
+    tk_tokenizer_opts opts = default_opts_with_punct();
+    tk_scratch scratch;
+    static collected got;
+    memset(&scratch, 0, sizeof scratch);
     got.len = got.n = 0;
     CHECK_EQ_INT(tk_tokenize(&opts, NULL, (const uint8_t *)text, sizeof text - 1, &scratch,
                              collect_text_sink, &got), TK_OK);
@@ -304,15 +311,10 @@ static void test_hand_cases(void)
 static void test_ascii_text_skips_the_mapping_cache(void)
 {
     static const char text[] = "Don't STOP: 3.14, 1,000 x_y \"quoted\" end.\n";
-    tk_tokenizer_opts opts;
+    tk_tokenizer_opts opts = default_opts_with_punct();
     tk_scratch scratch;
     static collected got;
-    memset(&opts, 0, sizeof opts);
     memset(&scratch, 0, sizeof scratch);
-    opts.case_mode = TK_CASE_FOLD;
-    opts.norm = TK_NORM_NFKC;
-    opts.kinds = TK_KIND_WORD | TK_KIND_NUMBER | TK_KIND_PUNCT;
-    opts.min_len = 1;
     CHECK(!tk_mapping_cache_started());
     CHECK_EQ_INT(tk_tokenize(&opts, NULL, (const uint8_t *)text, sizeof text - 1, &scratch,
                              collect_text_sink, &got), TK_OK);
