@@ -16,16 +16,31 @@ void tk_term_run_free(tk_term_run *run)
 /* How many terms ahead tk_term_run_pack prefetches a record. */
 #define PACK_AHEAD 16
 
+/* Write a term of up to 8 bytes from its key (tk_term_prefix) as one
+ * 8-byte store; the bytes past the term are overwritten by the next. */
+static inline void store_key_bytes(uint8_t *dst, uint64_t key)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    key = __builtin_bswap64(key);
+    memcpy(dst, &key, 8);
+#else
+    int i;
+    for (i = 0; i < 8; i++)
+        dst[i] = (uint8_t)(key >> (56 - 8 * i));
+#endif
+}
+
 int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32_t *rank)
 {
-    uint32_t *sorted = NULL;
+    tk_sorted_term *sorted = NULL;
     size_t i, at = 0, n = v->n ? v->n : 1;
     int rc;
 
     memset(run, 0, sizeof *run);
-    if ((rc = tk_vocab_sorted_ids(v, &sorted)) < 0)
+    if ((rc = tk_vocab_sorted_terms(v, &sorted)) < 0)
         return rc;
-    run->bytes = tk_malloc(v->arena_len ? v->arena_len : 1);
+    /* 8 spare bytes for store_key_bytes */
+    run->bytes = tk_malloc(v->arena_len + 8);
     run->lens = tk_malloc(n * sizeof *run->lens);
     /* Without pruning nobody reads the frequencies: at 8 bytes per term
      * of every chunk they were a large part of a fit's peak. */
@@ -40,27 +55,33 @@ int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32
         goto cleanup;
     }
     for (i = 0; i < v->n; i++) {
-        const tk_term *term = &v->terms[sorted[i]];
-        size_t len = term->len;   /* <= UINT32_MAX */
-        /* The records are visited in term order, so at random: fetch
-         * them ahead.  A short term is whole in its record's head, and
-         * the arena is only read for longer ones. */
-        if (i + PACK_AHEAD < v->n)
-            tk_prefetch(&v->terms[sorted[i + PACK_AHEAD]]);
+        size_t len = sorted[i].len;
+        /* The records are visited in term order, so at random: fetch the
+         * ones needed ahead.  A term of up to 8 bytes is whole in its
+         * key, and only frequencies send us to its record; a longer one
+         * is whole in the record's head up to TK_TERM_HEAD bytes, and
+         * the arena is only read past that. */
+        if (i + PACK_AHEAD < v->n && (want_stats || sorted[i + PACK_AHEAD].len > 8))
+            tk_prefetch(&v->terms[sorted[i + PACK_AHEAD].id]);
         if (i % TK_RUN_SAMPLE == 0)
             run->samples[i / TK_RUN_SAMPLE] = at;
-        if (len)
+        if (len <= 8) {
+            store_key_bytes(run->bytes + at, sorted[i].key);
+        } else {
+            const tk_term *term = &v->terms[sorted[i].id];
             memcpy(run->bytes + at, len <= TK_TERM_HEAD ? term->head : v->arena + term->off, len);
+        }
         at += len;
         run->lens[i] = (uint32_t)len;
         if (run->counts) {
-            if (term->count > UINT32_MAX) {
+            int64_t count = v->terms[sorted[i].id].count;
+            if (count > UINT32_MAX) {
                 rc = TK_EOVERFLOW;
                 goto cleanup;
             }
-            run->counts[i] = (uint32_t)term->count;
+            run->counts[i] = (uint32_t)count;
         }
-        rank[sorted[i]] = (uint32_t)i;
+        rank[sorted[i].id] = (uint32_t)i;
     }
     run->n = v->n;
     rc = TK_OK;
@@ -77,6 +98,7 @@ typedef struct run_cursor {
     size_t pos;            /* current term */
     size_t off;            /* its byte offset */
     uint64_t key;          /* first 8 bytes of the current term, big-endian */
+    uint64_t key2;         /* the next 8: word bigrams often share the first */
     uint32_t len;          /* its length, here so that a tie reads no run array */
     int done;              /* the run's part of the range is used up */
 } run_cursor;
@@ -88,9 +110,7 @@ static inline uint64_t term_key(const uint8_t *t, size_t len, const uint8_t *buf
 {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (buf_end - t >= 8) {
-        uint64_t k;
-        memcpy(&k, t, 8);
-        k = __builtin_bswap64(k);
+        uint64_t k = tk_term_prefix8(t);
         if (len >= 8)
             return k;
         return len ? k & ~(UINT64_MAX >> (8 * len)) : 0;
@@ -99,6 +119,16 @@ static inline uint64_t term_key(const uint8_t *t, size_t len, const uint8_t *buf
     (void)buf_end;
 #endif
     return tk_term_prefix(t, len);
+}
+
+/* Point c at the term at its pos and off in run (whose bytes end at
+ * buf_end). */
+static inline void cursor_load(run_cursor *c, const tk_term_run *run, const uint8_t *buf_end)
+{
+    const uint8_t *t = run->bytes + c->off;
+    c->len = run->lens[c->pos];
+    c->key = term_key(t, c->len, buf_end);
+    c->key2 = c->len > 8 ? term_key(t + 8, c->len - 8, buf_end) : 0;
 }
 
 /* Is run a's current term before run b's?  A used-up run comes last. */
@@ -112,15 +142,17 @@ static inline int cursor_before(tk_term_run *const *runs, const run_cursor *cur,
         return x->key < y->key;
     if (x->done || y->done)
         return !x->done;
-    /* Equal keys: the first 8 bytes agree (zero-padded), so a term that
+    if (x->key2 != y->key2)
+        return x->key2 < y->key2;
+    /* Equal keys: the first 16 bytes agree (zero-padded), so a term that
      * ends within them is a prefix of the other, and only the bytes past
-     * them are left to compare (word bigrams tie here often). */
+     * them are left to compare. */
     la = x->len;
     lb = y->len;
-    if (la <= 8 || lb <= 8)
+    if (la <= 16 || lb <= 16)
         return la < lb;
-    return tk_bytes_cmp(runs[a]->bytes + x->off + 8, la - 8, runs[b]->bytes + y->off + 8,
-                        lb - 8) < 0;
+    return tk_bytes_cmp(runs[a]->bytes + x->off + 16, la - 16, runs[b]->bytes + y->off + 16,
+                        lb - 16) < 0;
 }
 
 /*
@@ -325,17 +357,15 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         cur[s].off = o0[s];
         cur[s].done = p0[s] >= p1[s];
         cur[s].key = UINT64_MAX;
-        if (!cur[s].done) {
-            cur[s].len = run->lens[p0[s]];
-            cur[s].key = term_key(run->bytes + o0[s], cur[s].len, run->bytes + run_bytes[s]);
-        }
+        if (!cur[s].done)
+            cursor_load(&cur[s], run, run->bytes + run_bytes[s]);
     }
     tree[0] = tree_build(tree, ns, 1, m->runs, cur);
     while (!cur[tree[0]].done) {
         uint32_t w = tree[0];
         const tk_term_run *first = m->runs[w];
         size_t tlen = cur[w].len;
-        uint64_t tkey = cur[w].key;
+        uint64_t tkey = cur[w].key, tkey2 = cur[w].key2;
         const uint8_t *t;
         if (tlen)
             memcpy(out->bytes + out->bytes_len, first->bytes + cur[w].off, tlen);
@@ -357,19 +387,18 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
             }
             c->off += c->len;
             if (++c->pos < p1[w]) {
-                c->len = run->lens[c->pos];
-                c->key = term_key(run->bytes + c->off, c->len, run->bytes + run_bytes[w]);
+                cursor_load(c, run, run->bytes + run_bytes[w]);
             } else {
                 c->done = 1;
                 c->key = UINT64_MAX;
             }
             tree_replay(tree, ns, w, m->runs, cur);
             w = tree[0];
-            /* The same term again?  Up to 8 bytes the key and the length
-             * decide; past them only the rest is left to compare. */
-        } while (!cur[w].done && cur[w].key == tkey && cur[w].len == tlen
-                 && (tlen <= 8
-                     || memcmp(m->runs[w]->bytes + cur[w].off + 8, t + 8, tlen - 8) == 0));
+            /* The same term again?  Up to 16 bytes the keys and the
+             * length decide; past them only the rest is left to compare. */
+        } while (!cur[w].done && cur[w].key == tkey && cur[w].key2 == tkey2 && cur[w].len == tlen
+                 && (tlen <= 16
+                     || memcmp(m->runs[w]->bytes + cur[w].off + 16, t + 16, tlen - 16) == 0));
         g++;
     }
     out->n = g;

@@ -232,10 +232,8 @@ int tk_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 
 /* Sort items carry the first 8 bytes big-endian, so that most
  * comparisons are one integer compare without touching the arena. */
-typedef struct sort_item {
-    uint64_t key;
-    uint64_t id;
-} sort_item;
+/* While sorting, key is whatever the current pass orders by. */
+typedef tk_sorted_term sort_item;
 
 static inline int item_less(const tk_vocab *v, const sort_item *a, const sort_item *b)
 {
@@ -354,11 +352,9 @@ static void sort_by_key(sort_item *items, sort_item *tmp, size_t n)
  * a comparison sort read both terms of every comparison (word bigrams
  * share long prefixes: 3% of a (1, 2)-gram fit went to those reads).
  */
-/* A tied term's bytes 8..15 and its length, by id (see
- * tk_vocab_sorted_ids). */
+/* A tied term's bytes 8..15, by id (see tk_vocab_sorted_terms). */
 typedef struct tie_entry {
     uint64_t next8;
-    uint64_t len;
 } tie_entry;
 /* The entries live in the radix sort's scratch array, one per id. */
 typedef char tie_entry_fits_sort_item[sizeof(tie_entry) <= sizeof(sort_item) ? 1 : -1];
@@ -384,10 +380,9 @@ static void sort_tied(const tk_vocab *v, const tie_entry *ties, sort_item *items
      * group only by trailing NULs: it is a prefix of the longer ones, and
      * shorter is smaller.  Those go first, keyed by length. */
     for (i = 0; i < n; i++) {
-        size_t len, id = (size_t)items[i].id;
+        size_t len = items[i].len, id = items[i].id;
         uint64_t key;
         if (depth == 8) {
-            len = (size_t)ties[id].len;
             key = ties[id].next8;
         } else {
             const uint8_t *t = tk_vocab_term(v, id, &len);
@@ -411,26 +406,27 @@ static void sort_tied(const tk_vocab *v, const tie_entry *ties, sort_item *items
     }
 }
 
-int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
+int tk_vocab_sorted_terms(const tk_vocab *v, tk_sorted_term **out)
 {
     sort_item *items = NULL, *tmp = NULL, *group_tmp = NULL;
-    uint32_t *ids = NULL;
+    uint8_t *tied = NULL;
     size_t i, j, n = v->n ? v->n : 1, largest_group = 0;
     int rc = TK_OK;
 
-    *ids_out = NULL;
+    *out = NULL;
     items = tk_malloc(n * sizeof *items);
     tmp = tk_malloc(n * sizeof *tmp);
-    ids = tk_malloc(n * sizeof *ids);
-    if (!items || !tmp || !ids) {
+    tied = tk_calloc(n, 1);
+    if (!items || !tmp || !tied) {
         rc = TK_ENOMEM;
         goto cleanup;
     }
     for (i = 0; i < v->n; i++) {
-        size_t len;
-        const uint8_t *t = tk_vocab_term(v, i, &len);
-        items[i].key = tk_term_prefix(t, len);
-        items[i].id = i;
+        /* from the record, read in order, not the arena (the head holds
+         * at least 8 bytes: see tk_term_head_holds_prefix) */
+        items[i].key = tk_term_prefix8(v->terms[i].head);
+        items[i].id = (uint32_t)i;
+        items[i].len = v->terms[i].len;
     }
     if (v->n > 1)
         radix_sort_items(items, tmp, v->n);
@@ -438,18 +434,16 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
      * Terms that share their first 8 bytes are ordered by the rest.  Word
      * bigrams tie there often, and reading their next bytes in sorted
      * order, which is random in memory (the record, then the arena), was
-     * 7% of a (1, 2)-gram fit.  So the tied terms are marked first (in
-     * ids, unused until the end), and their next 8 bytes and lengths read
-     * in id order, the order of the records and the arena, into tmp (free
-     * once the radix sort is done).
+     * 7% of a (1, 2)-gram fit.  So the tied terms are marked first, and
+     * their next 8 bytes read in id order, the order of the records and
+     * the arena, into tmp (free once the radix sort is done).
      */
-    memset(ids, 0, n * sizeof *ids);
     for (i = 0; i < v->n; i = j) {
         j = tie_group_end(items, i, v->n);
         if (j - i > 1) {
             size_t k;
             for (k = i; k < j; k++)
-                ids[items[k].id] = 1;
+                tied[items[k].id] = 1;
             if (j - i > largest_group)
                 largest_group = j - i;
         }
@@ -457,11 +451,10 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
     if (largest_group) {
         tie_entry *ties = (tie_entry *)tmp;
         for (i = 0; i < v->n; i++)
-            if (ids[i]) {
+            if (tied[i]) {
                 size_t len;
                 const uint8_t *t = tk_vocab_term(v, i, &len);
                 ties[i].next8 = len > 8 ? tk_term_prefix(t + 8, len - 8) : 0;
-                ties[i].len = len;
             }
         group_tmp = tk_malloc(largest_group * sizeof *group_tmp);
         if (!group_tmp) {
@@ -470,19 +463,47 @@ int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
         }
         for (i = 0; i < v->n; i = j) {
             j = tie_group_end(items, i, v->n);
-            if (j - i > 1)
+            if (j - i > 1) {
+                /* sort_tied keys the group by what follows; the caller
+                 * gets the shared first 8 bytes back */
+                uint64_t key = items[i].key;
+                size_t k;
                 sort_tied(v, ties, items + i, group_tmp, j - i, 8);
+                for (k = i; k < j; k++)
+                    items[k].key = key;
+            }
         }
     }
-    for (i = 0; i < v->n; i++)
-        ids[i] = (uint32_t)items[i].id;
-    *ids_out = ids;
-    ids = NULL;
+    *out = items;
+    items = NULL;
 cleanup:
     tk_free(items);
     tk_free(tmp);
     tk_free(group_tmp);
-    tk_free(ids);
+    tk_free(tied);
+    return rc;
+}
+
+int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out)
+{
+    tk_sorted_term *sorted = NULL;
+    uint32_t *ids;
+    size_t i;
+    int rc;
+
+    *ids_out = NULL;
+    if ((rc = tk_vocab_sorted_terms(v, &sorted)) < 0)
+        return rc;
+    ids = tk_malloc((v->n ? v->n : 1) * sizeof *ids);
+    if (!ids) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    for (i = 0; i < v->n; i++)
+        ids[i] = sorted[i].id;
+    *ids_out = ids;
+cleanup:
+    tk_free(sorted);
     return rc;
 }
 

@@ -27,6 +27,9 @@ typedef struct tk_vocab_slot {
 #define TK_TERM_HEAD 12
 #endif
 
+/* tk_vocab_sorted_terms reads a term's 8-byte sort key from its head. */
+typedef char tk_term_head_holds_prefix[TK_TERM_HEAD >= 8 ? 1 : -1];
+
 /* Per-term record: everything a lookup hit touches sits in one place. */
 typedef struct tk_term {
     size_t off;              /* start in the arena */
@@ -161,7 +164,32 @@ static inline uint64_t tk_term_prefix(const uint8_t *t, size_t len)
     return k;
 }
 
-/* Ids sorted by term bytes (code point order for UTF-8); caller frees. */
+/* tk_term_prefix of 8 readable bytes, zero past the term's end (a record's
+ * head): one word load where the compiler allows it. */
+static inline uint64_t tk_term_prefix8(const uint8_t *t)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t k;
+    memcpy(&k, t, 8);
+    return __builtin_bswap64(k);
+#else
+    return tk_term_prefix(t, 8);
+#endif
+}
+
+/* A term in sorted order: its id, its length and tk_term_prefix of it.
+ * A term of up to 8 bytes is whole in the key, so a caller that walks
+ * the terms in order need not read its record (at random) for them. */
+typedef struct tk_sorted_term {
+    uint64_t key;
+    uint32_t id;
+    uint32_t len;
+} tk_sorted_term;
+
+/* v's terms sorted by their bytes (code point order for UTF-8), v->n of
+ * them; caller frees. */
+int tk_vocab_sorted_terms(const tk_vocab *v, tk_sorted_term **out);
+/* The same order as ids only; caller frees. */
 int tk_vocab_sorted_ids(const tk_vocab *v, uint32_t **ids_out);
 
 /*

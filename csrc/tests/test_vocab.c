@@ -18,6 +18,23 @@ static void check_strictly_sorted(const tk_vocab *v, const uint32_t *ids)
     }
 }
 
+/* tk_vocab_sorted_terms gives the order of ids, and with each term its
+ * length and first 8 bytes (after the tie sorts, which key by others). */
+static void check_sorted_terms(const tk_vocab *v, const uint32_t *ids)
+{
+    tk_sorted_term *sorted = NULL;
+    size_t i;
+    CHECK_EQ_INT(tk_vocab_sorted_terms(v, &sorted), TK_OK);
+    for (i = 0; sorted && i < v->n; i++) {
+        size_t len;
+        const uint8_t *t = tk_vocab_term(v, ids[i], &len);
+        CHECK_EQ_INT(sorted[i].id, ids[i]);
+        CHECK_EQ_INT(sorted[i].len, len);
+        CHECK(sorted[i].key == tk_term_prefix(t, len));
+    }
+    tk_free(sorted);
+}
+
 static void test_basic(void)
 {
     tk_vocab v;
@@ -90,6 +107,7 @@ static void test_many_and_sort(void)
     }
     CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
     check_strictly_sorted(&v, ids);
+    check_sorted_terms(&v, ids);
     tk_free(ids);
     /* Merge keeps dst's ids and appends src's new terms in src order. */
     tk_vocab_add(&w, (const uint8_t *)"zz", 2, 1, NULL);
@@ -126,6 +144,7 @@ static void test_sort_long_prefixes(void)
     check_strictly_sorted(&v, ids);
     CHECK_EQ_INT(ids[0], 8);                 /* "" first */
     CHECK_EQ_INT(ids[v.n - 1], 7);           /* "zeta" last */
+    check_sorted_terms(&v, ids);
     tk_free(ids);
     tk_vocab_free(&v);
 }
@@ -163,6 +182,7 @@ static void test_sort_random_tied(void)
         seen[ids[i]] = 1;
     }
     free(seen);
+    check_sorted_terms(&v, ids);
     tk_free(ids);
     tk_vocab_free(&v);
 }
