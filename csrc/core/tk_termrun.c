@@ -39,8 +39,8 @@ int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32
     memset(run, 0, sizeof *run);
     if ((rc = tk_vocab_sorted_terms(v, &sorted)) < 0)
         return rc;
-    /* 8 spare bytes for store_key_bytes */
-    run->bytes = tk_malloc(v->arena_len + 8);
+    /* store_key_bytes writes 8 bytes; the merge reads TK_RUN_PAD past the end */
+    run->bytes = tk_malloc(v->arena_len + TK_RUN_PAD);
     run->lens = tk_malloc(n * sizeof *run->lens);
     /* Without pruning nobody reads the frequencies: at 8 bytes per term
      * of every chunk they were a large part of a fit's peak. */
@@ -49,6 +49,8 @@ int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32
         run->df = tk_calloc(n, sizeof *run->df);
     }
     run->samples = tk_malloc((n / TK_RUN_SAMPLE + 1) * sizeof *run->samples);
+    if (run->bytes)
+        memset(run->bytes + v->arena_len, 0, TK_RUN_PAD);   /* read, never compared */
     if (!run->bytes || !run->lens || !run->samples
         || (want_stats && (!run->counts || !run->df))) {
         rc = TK_ENOMEM;
@@ -69,7 +71,11 @@ int tk_term_run_pack(const tk_vocab *v, int want_stats, tk_term_run *run, uint32
             store_key_bytes(run->bytes + at, sorted[i].key);
         } else {
             const tk_term *term = &v->terms[sorted[i].id];
-            memcpy(run->bytes + at, len <= TK_TERM_HEAD ? term->head : v->arena + term->off, len);
+            /* a fixed-size copy of the whole head where it holds the term */
+            if (len <= TK_TERM_HEAD)
+                memcpy(run->bytes + at, term->head, TK_TERM_HEAD);
+            else
+                memcpy(run->bytes + at, v->arena + term->off, len);
         }
         at += len;
         run->lens[i] = (uint32_t)len;
@@ -103,32 +109,24 @@ typedef struct run_cursor {
     int done;              /* the run's part of the range is used up */
 } run_cursor;
 
-/* The first 8 bytes of a term as an integer that orders like the bytes.
- * Inside the run's buffer they are read as one word (bytes past the term
- * masked off) instead of one at a time. */
-static inline uint64_t term_key(const uint8_t *t, size_t len, const uint8_t *buf_end)
+/* The first 8 bytes of a term in a run as an integer that orders like
+ * the bytes: one word read (TK_RUN_PAD makes it readable), the bytes past
+ * the term masked off. */
+static inline uint64_t term_key(const uint8_t *t, size_t len)
 {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (buf_end - t >= 8) {
-        uint64_t k = tk_term_prefix8(t);
-        if (len >= 8)
-            return k;
-        return len ? k & ~(UINT64_MAX >> (8 * len)) : 0;
-    }
-#else
-    (void)buf_end;
-#endif
-    return tk_term_prefix(t, len);
+    uint64_t k = tk_term_prefix8(t);
+    if (len >= 8)
+        return k;
+    return len ? k & ~(UINT64_MAX >> (8 * len)) : 0;
 }
 
-/* Point c at the term at its pos and off in run (whose bytes end at
- * buf_end). */
-static inline void cursor_load(run_cursor *c, const tk_term_run *run, const uint8_t *buf_end)
+/* Point c at the term at its pos and off in run. */
+static inline void cursor_load(run_cursor *c, const tk_term_run *run)
 {
     const uint8_t *t = run->bytes + c->off;
     c->len = run->lens[c->pos];
-    c->key = term_key(t, c->len, buf_end);
-    c->key2 = c->len > 8 ? term_key(t + 8, c->len - 8, buf_end) : 0;
+    c->key = term_key(t, c->len);
+    c->key2 = c->len > 8 ? term_key(t + 8, c->len - 8) : 0;
 }
 
 /* Is run a's current term before run b's?  A used-up run comes last. */
@@ -305,7 +303,6 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
     size_t ns = m->n_runs, s, g = 0, bound_n = 0, bound_bytes = 0;
     const size_t *p0 = m->pos + r * ns, *p1 = m->pos + (r + 1) * ns;
     const size_t *o0 = m->off + r * ns, *o1 = m->off + (r + 1) * ns;
-    const size_t *run_bytes = m->off + m->n_ranges * ns;   /* each run's total */
     tk_merged_terms *out = &m->parts[r];
     uint32_t *tree = tk_malloc((ns ? ns : 1) * sizeof *tree);
     run_cursor *cur = tk_calloc(ns ? ns : 1, sizeof *cur);
@@ -325,7 +322,7 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         out->tf = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->tf);
         out->df = tk_malloc((bound_n ? bound_n : 1) * sizeof *out->df);
     }
-    out->bytes = tk_malloc(bound_bytes ? bound_bytes : 1);
+    out->bytes = tk_malloc(bound_bytes + TK_RUN_PAD);
     if (!out->ends || !out->bytes || (m->want_stats && (!out->tf || !out->df))) {
         rc = TK_ENOMEM;
         goto cleanup;
@@ -358,7 +355,7 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         cur[s].done = p0[s] >= p1[s];
         cur[s].key = UINT64_MAX;
         if (!cur[s].done)
-            cursor_load(&cur[s], run, run->bytes + run_bytes[s]);
+            cursor_load(&cur[s], run);
     }
     tree[0] = tree_build(tree, ns, 1, m->runs, cur);
     while (!cur[tree[0]].done) {
@@ -367,7 +364,10 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         size_t tlen = cur[w].len;
         uint64_t tkey = cur[w].key, tkey2 = cur[w].key2;
         const uint8_t *t;
-        if (tlen)
+        /* a short term in one fixed-size copy (both buffers have room) */
+        if (tlen <= TK_RUN_PAD)
+            memcpy(out->bytes + out->bytes_len, first->bytes + cur[w].off, TK_RUN_PAD);
+        else
             memcpy(out->bytes + out->bytes_len, first->bytes + cur[w].off, tlen);
         out->bytes_len += tlen;
         out->ends[g] = out->bytes_len;
@@ -387,7 +387,7 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
             }
             c->off += c->len;
             if (++c->pos < p1[w]) {
-                cursor_load(c, run, run->bytes + run_bytes[w]);
+                cursor_load(c, run);
             } else {
                 c->done = 1;
                 c->key = UINT64_MAX;

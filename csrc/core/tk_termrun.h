@@ -20,8 +20,12 @@ extern "C" {
 /* Every TK_RUN_SAMPLE-th term's byte offset is kept, for binary search. */
 #define TK_RUN_SAMPLE 64
 
+/* A run's bytes are followed by this many readable bytes, so that the
+ * merge reads and copies a term's first 16 bytes in fixed-size moves. */
+#define TK_RUN_PAD 16
+
 typedef struct tk_term_run {
-    uint8_t *bytes;          /* the terms, sorted, back to back */
+    uint8_t *bytes;          /* the terms, sorted, back to back (+ TK_RUN_PAD) */
     uint32_t *lens;
     uint32_t *counts;        /* term frequencies; NULL without stats */
     uint32_t *df;            /* document frequencies, filled by the caller; NULL without stats */
