@@ -260,9 +260,10 @@ static int run_merge_range(void *ctx, size_t begin, size_t end, int worker)
 
 /*
  * Merge the segments' term runs (tk_termrun.h) on n_threads threads (GIL
- * held on entry).  Afterwards seg->map holds global indices, merge the
- * distinct terms in order, and the runs are freed.  Returns the number of
- * distinct terms or -1 with an exception set.
+ * held on entry).  Afterwards seg->map holds indices within each range of
+ * the merge (fill_vocabulary makes them global), merge the distinct terms
+ * in order, and the runs are freed.  Returns the number of distinct terms
+ * or -1 with an exception set.
  */
 static long long merge_vocabularies(accum *acc, tk_run_merge *merge, int n_threads)
 {
@@ -289,8 +290,10 @@ static long long merge_vocabularies(accum *acc, tk_run_merge *merge, int n_threa
         runs[s] = &seg->run;
         maps[s] = seg->map;
     }
-    /* Several ranges per thread balance the uneven density of terms. */
-    n_ranges = (threads > 1 && total > 4096) ? (size_t)threads * 4 : 1;
+    /* Many ranges per thread balance the uneven density of terms: with
+     * four, the last range of a 2-thread (1, 2)-gram fit ran alone for
+     * 4 ms of the merge's 25; with sixteen, 3 ms. */
+    n_ranges = (threads > 1 && total > 4096) ? (size_t)threads * 16 : 1;
     if ((rc = tk_run_merge_init(merge, runs, maps, ns, n_ranges, acc->want_stats)) < 0) {
         tkpy_raise(rc);
         goto cleanup;
@@ -331,9 +334,11 @@ static int copy_part_terms(void *ctx, size_t begin, size_t end, int worker)
     copy_job *J = ctx;
     size_t r;
     (void)worker;
-    for (r = begin; r < end; r++)
+    for (r = begin; r < end; r++) {
         tk_run_merge_copy(J->merge, r, J->keep, J->vocab->bytes, J->byte0[r], J->vocab->ends,
                           J->term0[r]);
+        tk_run_merge_globalize(J->merge, r);   /* for build_csr */
+    }
     return TK_OK;
 }
 
@@ -341,8 +346,8 @@ static int copy_part_terms(void *ctx, size_t begin, size_t end, int worker)
  * The kept terms of a finished merge (keep as for tk_run_merge_copy),
  * into vocab's exactly sized buffers in column order, each part of the
  * merge on its own thread: a walk term by term with the GIL held was 5%
- * of a 2-thread (1, 2)-gram fit.  GIL held on entry; 0 or -1 with an
- * exception set.
+ * of a 2-thread (1, 2)-gram fit.  The same threads make the segments'
+ * maps global.  GIL held on entry; 0 or -1 with an exception set.
  */
 static int fill_vocabulary(VocabularyObject *vocab, const tk_run_merge *merge,
                            const uint32_t *keep, size_t kept, int n_threads)

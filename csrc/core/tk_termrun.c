@@ -408,19 +408,6 @@ cleanup:
     return rc;
 }
 
-size_t tk_run_merge_finish(tk_run_merge *m)
-{
-    size_t ns = m->n_runs, base = 0, r, s, k;
-    for (r = 0; r < m->n_ranges; r++) {
-        if (base)
-            for (s = 0; s < ns; s++)
-                for (k = m->pos[r * ns + s]; k < m->pos[(r + 1) * ns + s]; k++)
-                    m->maps[s][k] += (uint32_t)base;
-        base += m->parts[r].n;
-    }
-    return base;
-}
-
 /* The merged index of part r's first term. */
 static size_t part_first(const tk_run_merge *m, size_t r)
 {
@@ -428,6 +415,21 @@ static size_t part_first(const tk_run_merge *m, size_t r)
     for (q = 0; q < r; q++)
         g += m->parts[q].n;
     return g;
+}
+
+size_t tk_run_merge_finish(const tk_run_merge *m)
+{
+    return part_first(m, m->n_ranges);
+}
+
+void tk_run_merge_globalize(const tk_run_merge *m, size_t r)
+{
+    size_t ns = m->n_runs, s, k, base = part_first(m, r);
+    if (base == 0)
+        return;
+    for (s = 0; s < ns; s++)
+        for (k = m->pos[r * ns + s]; k < m->pos[(r + 1) * ns + s]; k++)
+            m->maps[s][k] += (uint32_t)base;
 }
 
 void tk_run_merge_kept(const tk_run_merge *m, size_t r, const uint32_t *keep,

@@ -66,14 +66,18 @@ typedef struct tk_run_merge {
  * Plan the merge of n_runs runs in n_ranges ranges (at least 1; pivots are
  * terms of the largest run).  maps[s] must have room for runs[s]->n
  * entries.  Then call tk_run_merge_range for every range, from any
- * threads, and tk_run_merge_finish once.
+ * threads; once all are done, tk_run_merge_globalize for every range,
+ * again from any threads.
  */
 int tk_run_merge_init(tk_run_merge *m, tk_term_run *const *runs, uint32_t *const *maps,
                       size_t n_runs, size_t n_ranges, int want_stats);
 int tk_run_merge_range(tk_run_merge *m, size_t r);
-/* Turn range-local indices in maps into global ones; returns the number of
- * distinct terms. */
-size_t tk_run_merge_finish(tk_run_merge *m);
+/* The number of distinct terms, once every range is merged. */
+size_t tk_run_merge_finish(const tk_run_merge *m);
+/* Turn range r's entries of maps from indices within the range into
+ * merged ones (a walk over the range's run positions: on the threads, it
+ * is no serial step between the merge and the matrix). */
+void tk_run_merge_globalize(const tk_run_merge *m, size_t r);
 void tk_run_merge_free(tk_run_merge *m);
 
 /*

@@ -243,6 +243,8 @@ static void check_counting(const tk_ngram_opts *ng, const tk_tokenizer_opts *opt
     for (i = 0; i < merge.n_ranges; i++)
         FUZZ_CHECK(tk_run_merge_range(&merge, i) == TK_OK);
     FUZZ_CHECK(tk_run_merge_finish(&merge) == v->n);
+    for (i = 0; i < merge.n_ranges; i++)
+        tk_run_merge_globalize(&merge, i);
     for (i = 0; i < v->n; i++)
         FUZZ_CHECK(map_a[i] == i && map_b[i] == i);
     {

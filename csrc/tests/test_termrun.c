@@ -140,6 +140,8 @@ static void test_pack_and_merge(size_t terms_per_run, size_t n_runs)
         for (r = 0; r < m.n_ranges; r++)
             CHECK_EQ_INT(tk_run_merge_range(&m, r), TK_OK);
         CHECK_EQ_INT(tk_run_merge_finish(&m), n_ref);
+        for (r = 0; r < m.n_ranges; r++)
+            tk_run_merge_globalize(&m, r);
         for (r = 0; r < m.n_ranges; r++) {
             size_t k;
             for (k = 0; k < m.parts[r].n && g + k < n_ref; k++) {
@@ -226,6 +228,7 @@ static void test_without_stats(void)
     CHECK_EQ_INT(tk_run_merge_init(&m, runs, maps, 1, 1, 0), TK_OK);
     CHECK_EQ_INT(tk_run_merge_range(&m, 0), TK_OK);
     CHECK_EQ_INT(tk_run_merge_finish(&m), 3);
+    tk_run_merge_globalize(&m, 0);
     CHECK(m.parts[0].tf == NULL && m.parts[0].df == NULL);
     CHECK_EQ_INT(map[0], 0);
     CHECK_EQ_INT(map[2], 2);
