@@ -187,6 +187,33 @@ static void test_sort_random_tied(void)
     tk_vocab_free(&v);
 }
 
+/* Enough terms of random bytes (all 256 values, lengths 0..20) for the
+ * wide-digit radix sort, whose top digit is only 9 bits wide. */
+static void test_sort_random_bytes(void)
+{
+    uint32_t state = 11, *ids = NULL;
+    uint8_t term[20];
+    tk_vocab v;
+    size_t i, k;
+    tk_vocab_init(&v);
+    for (i = 0; i < 20000; i++) {
+        size_t len;
+        state = state * 1103515245u + 12345u;
+        len = (state >> 8) % 21;
+        for (k = 0; k < len; k++) {
+            state = state * 1103515245u + 12345u;
+            term[k] = (uint8_t)(state >> 16);
+        }
+        CHECK(tk_vocab_add(&v, term, len, 1, NULL) == TK_OK);
+    }
+    CHECK(v.n > 4096);
+    CHECK_EQ_INT(tk_vocab_sorted_ids(&v, &ids), TK_OK);
+    check_strictly_sorted(&v, ids);
+    check_sorted_terms(&v, ids);
+    tk_free(ids);
+    tk_vocab_free(&v);
+}
+
 static void test_cmp(void)
 {
     /* UTF-8 byte order is code point order, as Python sorts str. */
@@ -369,6 +396,7 @@ int main(void)
     test_cmp();
     test_sort_long_prefixes();
     test_sort_random_tied();
+    test_sort_random_bytes();
     test_alloc_failures();
     TEST_MAIN_END();
 }
