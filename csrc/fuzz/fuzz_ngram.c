@@ -108,6 +108,17 @@ static void check_vocab(const tk_vocab *v, size_t emitted)
         prev = term;
         prev_len = len;
     }
+    /* The same order with each term's length and first 8 bytes. */
+    {
+        tk_sorted_term *sorted = NULL;
+        FUZZ_CHECK(tk_vocab_sorted_terms(v, &sorted) == TK_OK);
+        for (i = 0; i < v->n; i++) {
+            const uint8_t *term = tk_vocab_term(v, ids[i], &len);
+            FUZZ_CHECK(sorted[i].id == ids[i] && sorted[i].len == len);
+            FUZZ_CHECK(sorted[i].key == tk_term_prefix(term, len));
+        }
+        tk_free(sorted);
+    }
 
     /* Merging into an empty vocabulary keeps ids; merging twice doubles. */
     tk_vocab_init(&merged);
