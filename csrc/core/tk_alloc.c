@@ -99,7 +99,16 @@ static size_t grown_capacity(size_t cap, size_t need, size_t elem_size)
     return new_cap;
 }
 
-int tk_grow_append(void **buf, size_t *cap, size_t need, size_t elem_size)
+/*
+ * Grow *buf to hold need elements (doubling).  A buffer always exists
+ * after a successful call, even for need == 0, so that callers never form
+ * NULL + offset (undefined behaviour).  A block of HUGE_ADVISE_MIN or more
+ * is either copied into a fresh block advised before the copy (random_reads:
+ * realloc would copy the old contents in before the advice could take
+ * effect), or realloc'd with only its new tail advised (append-only
+ * buffers, whose pages realloc moves instead of copying).
+ */
+static int grow(void **buf, size_t *cap, size_t need, size_t elem_size, int random_reads)
 {
     size_t new_cap;
     uint8_t *grown;
@@ -108,30 +117,7 @@ int tk_grow_append(void **buf, size_t *cap, size_t need, size_t elem_size)
         return TK_OK;
     if (!(new_cap = grown_capacity(*cap, need, elem_size)))
         return TK_EOVERFLOW;
-    grown = tk_realloc(*buf, new_cap * elem_size);
-    if (!grown)
-        return TK_ENOMEM;
-    /* The part past the old contents is untouched yet. */
-    tk_advise_huge(grown + *cap * elem_size, (new_cap - *cap) * elem_size);
-    *buf = grown;
-    *cap = new_cap;
-    return TK_OK;
-}
-
-int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size)
-{
-    size_t new_cap;
-    void *grown;
-
-    /* A buffer always exists after a successful call, even for need == 0,
-     * so that callers never form NULL + offset (undefined behaviour). */
-    if (need <= *cap && *buf)
-        return TK_OK;
-    if (!(new_cap = grown_capacity(*cap, need, elem_size)))
-        return TK_EOVERFLOW;
-    if (new_cap * elem_size >= HUGE_ADVISE_MIN) {
-        /* realloc would copy the old contents into the new block before
-         * the block could be advised (tk_advise_huge): copy them here. */
+    if (random_reads && new_cap * elem_size >= HUGE_ADVISE_MIN) {
         grown = tk_malloc(new_cap * elem_size);
         if (!grown)
             return TK_ENOMEM;
@@ -143,8 +129,21 @@ int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size)
         grown = tk_realloc(*buf, new_cap * elem_size);
         if (!grown)
             return TK_ENOMEM;
+        /* The part past the old contents is untouched yet. */
+        if (!random_reads)
+            tk_advise_huge(grown + *cap * elem_size, (new_cap - *cap) * elem_size);
     }
     *buf = grown;
     *cap = new_cap;
     return TK_OK;
+}
+
+int tk_grow(void **buf, size_t *cap, size_t need, size_t elem_size)
+{
+    return grow(buf, cap, need, elem_size, 1);
+}
+
+int tk_grow_append(void **buf, size_t *cap, size_t need, size_t elem_size)
+{
+    return grow(buf, cap, need, elem_size, 0);
 }

@@ -332,12 +332,16 @@ static void radix_passes(sort_item *items, sort_item *tmp, size_t n, unsigned bi
  * chunks 147 -> 134 ms).  Below it, clearing and summing 2048 buckets
  * per digit costs more than the two passes save. */
 #define RADIX_WIDE_MIN 4096
+#define RADIX_WIDE_BITS 11
+/* counts for every digit of a 64-bit key, digits of `bits` bits */
+#define RADIX_COUNTS(bits) (((64 + (bits) - 1) / (bits)) << (bits))
 
 static void radix_sort_items(sort_item *items, sort_item *tmp, size_t n)
 {
-    size_t narrow[8 * 256], *wide;
-    if (n >= RADIX_WIDE_MIN && (wide = tk_malloc(6 * 2048 * sizeof *wide)) != NULL) {
-        radix_passes(items, tmp, n, 11, wide);
+    size_t narrow[RADIX_COUNTS(8)], *wide;
+    if (n >= RADIX_WIDE_MIN
+        && (wide = tk_malloc(RADIX_COUNTS(RADIX_WIDE_BITS) * sizeof *wide)) != NULL) {
+        radix_passes(items, tmp, n, RADIX_WIDE_BITS, wide);
         tk_free(wide);
         return;
     }
