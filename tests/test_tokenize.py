@@ -214,6 +214,27 @@ def test_str_built_from_utf8_equals_str_sliced_from_text(text):
     assert [token for token, _, _ in spans] == [text[a:b] for _, a, b in spans]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("\x7f\x80\xff\u0100\u07ff\u0800\ud7ff\ue000\uffff"
+                                        "\U00010000\U0010ffffaZ9 한.\ud800\udbff\udc00\udfff"),
+               max_size=60),
+       st.sampled_from(["replace", "ignore"]))
+def test_str_lone_surrogates_become_replacements_or_nothing(text, errors):
+    # A str is encoded to UTF-8 by textkern's own block encoder
+    # (tk_utf8_from_ucs), which applies the error mode to each lone
+    # surrogate unit; runs of 8 units of every width go through its vector
+    # path.  The result must be that of the surrogates replaced with U+FFFD
+    # (or removed) first.
+    cleaned = "".join(("\ufffd" if errors == "replace" else "")
+                      if "\ud800" <= c <= "\udfff" else c for c in text)
+    options = dict(case=None, normalize=None, kinds=("word", "number", "emoji", "punct"))
+    assert tk.tokenize(text, errors=errors, **options) == tk.tokenize(cleaned, **options)
+    assert tk.ngrams(text, 2, analyzer="char", errors=errors) == tk.ngrams(cleaned, 2, analyzer="char")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        with pytest.raises(ValueError, match="lone surrogate"):
+            tk.tokenize(text)
+
+
 # Pieces around which the tokenizer's shortcuts (ASCII words; non-ASCII
 # words and lone characters) must hand over to the full segmenter:
 # punctuation that joins letters or digits (WB6-WB13b, in and out of

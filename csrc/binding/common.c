@@ -164,8 +164,8 @@ static Py_ssize_t first_surrogate_index(PyObject *str)
 
 static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
 {
-    PyObject *passed;
-    int rc;
+    size_t n_chars = (size_t)PyUnicode_GET_LENGTH(obj);
+    int kind = PyUnicode_KIND(obj), rc;
     char where[48];
 
     if (PyUnicode_IS_ASCII(obj)) {
@@ -173,23 +173,28 @@ static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text 
         Py_INCREF(obj);
         out->keep = obj;
         out->data = PyUnicode_1BYTE_DATA(obj);
-        out->len = (size_t)PyUnicode_GET_LENGTH(obj);
+        out->len = n_chars;
         return 0;
     }
-    /* A temporary encoding rather than PyUnicode_AsUTF8AndSize, which
-     * would attach a UTF-8 copy to the caller's str for its lifetime. */
-    out->keep = PyUnicode_AsUTF8String(obj);
-    if (out->keep) {
-        out->data = (const uint8_t *)PyBytes_AS_STRING(out->keep);
-        out->len = (size_t)PyBytes_GET_SIZE(out->keep);
-        return 0;
-    }
-    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+    /* Our own encoder into a scratch copy: about twice as fast as
+     * PyUnicode_AsUTF8String (csrc/core/tk_utf8.c), and it applies the
+     * error mode to each lone surrogate itself, as worker threads do for
+     * a batch.  (PyUnicode_AsUTF8AndSize would attach a UTF-8 copy to the
+     * caller's str for its lifetime.) */
+    if (n_chars > SIZE_MAX / 4) {
+        PyErr_NoMemory();
         return -1;
-    PyErr_Clear();
-    if (errors == TK_UTF8_STRICT) {
+    }
+    out->owned = tk_malloc(TK_UCS_UTF8_MAX(kind, n_chars));
+    if (!out->owned) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    rc = tk_utf8_from_ucs(PyUnicode_DATA(obj), kind, n_chars, errors, out->owned, &out->len);
+    if (rc == TK_ESURROGATE) {
         Py_ssize_t at = first_surrogate_index(obj);
         char cp[16];
+        tkpy_text_release(out);
         format_item(where, sizeof where, index);
         PyOS_snprintf(cp, sizeof cp, "U+%04X", at >= 0 ? (unsigned)PyUnicode_READ_CHAR(obj, at) : 0u);
         PyErr_Format(PyExc_ValueError,
@@ -198,13 +203,8 @@ static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text 
                      where, cp, at);
         return -1;
     }
-    passed = PyUnicode_AsEncodedString(obj, "utf-8", "surrogatepass");
-    if (!passed)
-        return -1;
-    rc = tk_utf8_clean((const uint8_t *)PyBytes_AS_STRING(passed),
-                       (size_t)PyBytes_GET_SIZE(passed), errors, 1, &out->owned, &out->len);
-    Py_DECREF(passed);
     if (rc < 0) {
+        tkpy_text_release(out);
         tkpy_raise(rc);
         return -1;
     }

@@ -1,4 +1,7 @@
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "tk_core.h"
 
@@ -187,16 +190,100 @@ TK_ALWAYS_INLINE size_t ascii_prefix(const void *units, int kind, size_t n, uint
     return i;
 }
 
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TK_UTF8_BLOCKS 1
+/*
+ * Blocks of 8 units (of kind 1 or 2, widened to 16-bit lanes) with SSE2,
+ * which every x86-64 CPU has.  Text that mixes a script with ASCII spaces
+ * and digits changes byte length every few characters, which a
+ * unit-at-a-time loop mispredicts.  So a block either is all ASCII (packed
+ * to 8 bytes at once) or has each unit's UTF-8 bytes computed in the
+ * vector unit and written as one 4-byte word that the next unit's word
+ * overwrites past its length.  The caller keeps surrogates out.
+ */
+TK_ALWAYS_INLINE size_t encode_block(__m128i v, uint8_t *out)
+{
+    const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi16(1),
+                  low6 = _mm_set1_epi16(0x3F), cont = _mm_set1_epi16(0x80);
+    __m128i ascii = _mm_cmpeq_epi16(_mm_and_si128(v, _mm_set1_epi16((short)0xFF80)), zero);
+    __m128i two = _mm_cmpeq_epi16(_mm_and_si128(v, _mm_set1_epi16((short)0xF800)), zero);
+    __m128i lead, mid, last, len;
+    uint16_t lo[8], hi[8], n_bytes[8];
+    size_t o = 0;
+    int j;
+    if (_mm_movemask_epi8(ascii) == 0xFFFF) {
+        _mm_storel_epi64((__m128i *)(void *)out, _mm_packus_epi16(v, v));
+        return 8;
+    }
+    /* Lanes where `two` holds are below U+0800 (ASCII included). */
+    lead = _mm_or_si128(
+        _mm_and_si128(two, _mm_or_si128(_mm_set1_epi16(0xC0), _mm_srli_epi16(v, 6))),
+        _mm_andnot_si128(two, _mm_or_si128(_mm_set1_epi16(0xE0), _mm_srli_epi16(v, 12))));
+    lead = _mm_or_si128(_mm_and_si128(ascii, v), _mm_andnot_si128(ascii, lead));
+    last = _mm_or_si128(cont, _mm_and_si128(v, low6));
+    mid = _mm_or_si128(
+        _mm_and_si128(two, last),
+        _mm_andnot_si128(two, _mm_or_si128(cont, _mm_and_si128(_mm_srli_epi16(v, 6), low6))));
+    /* 1, plus 1 unless ASCII, plus 1 unless below U+0800 */
+    len = _mm_add_epi16(_mm_add_epi16(one, _mm_andnot_si128(ascii, one)),
+                        _mm_andnot_si128(two, one));
+    _mm_storeu_si128((__m128i *)(void *)lo, _mm_or_si128(lead, _mm_slli_epi16(mid, 8)));
+    _mm_storeu_si128((__m128i *)(void *)hi, last);
+    _mm_storeu_si128((__m128i *)(void *)n_bytes, len);
+    for (j = 0; j < 8; j++) {
+        uint32_t word = (uint32_t)lo[j] | ((uint32_t)hi[j] << 16);
+        memcpy(out + o, &word, 4);
+        o += n_bytes[j];
+    }
+    return o;
+}
+
+/*
+ * The blocks at the start of n units of kind 1 or 2.  A word reaches at
+ * most 3 bytes past its unit's start, which stays inside TK_UCS_UTF8_MAX
+ * for every unit but the last, so blocks stop short of it.  A block with a
+ * surrogate ends them: the caller's loop applies the error mode.  Returns
+ * the units done; *at advances by the bytes written.
+ */
+TK_ALWAYS_INLINE size_t encode_blocks(const void *units, const int kind, size_t n,
+                                      uint8_t *out, size_t *at)
+{
+    const __m128i surrogate_bits = _mm_set1_epi16((short)0xF800),
+                  surrogate = _mm_set1_epi16((short)0xD800);
+    size_t i = 0, o = *at;
+    for (; i + 8 < n; i += 8) {
+        __m128i v;
+        if (kind == 1) {
+            v = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(const void *)
+                                                  ((const uint8_t *)units + i)),
+                                  _mm_setzero_si128());
+        } else {
+            v = _mm_loadu_si128((const __m128i *)(const void *)((const uint16_t *)units + i));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, surrogate_bits), surrogate)))
+                break;
+        }
+        o += encode_block(v, out + o);
+    }
+    *at = o;
+    return i;
+}
+#endif
+
 /*
  * The loop for one kind, forced inline so that each call below, with a
- * constant kind, becomes its own loop without a per-unit dispatch.  Runs
- * of ASCII are copied a word at a time; other units (most of a CJK or
- * Cyrillic text) are encoded inline, one at a time.
+ * constant kind, becomes its own loop without a per-unit dispatch.  Where
+ * SSE2 is available, blocks of 8 units go first (encode_blocks); the loop
+ * below takes the rest: runs of ASCII a word at a time, other units (and
+ * everything from a block with a surrogate on) one at a time.
  */
 TK_ALWAYS_INLINE int encode_units(const void *units, const int kind, size_t n, int errors,
                                   uint8_t *out, size_t *out_len)
 {
     size_t i = 0, at = 0;
+#ifdef TK_UTF8_BLOCKS
+    if (kind != 4)
+        i = encode_blocks(units, kind, n, out, &at);
+#endif
     while (i < n) {
         uint32_t cp = unit_at(units, kind, i);
         if (cp < 0x80) {

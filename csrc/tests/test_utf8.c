@@ -13,22 +13,32 @@ static uint32_t next_random(void)
     return rng_state >> 8;
 }
 
-/* A unit for a string of the given kind: mostly ASCII (runs long enough
- * for the word-at-a-time copies), sometimes the widest values the kind
- * holds, surrogates among them. */
-static uint32_t random_unit(int kind)
+/* A unit for a string of the given kind: ASCII with the given chance in
+ * percent (runs long enough for the block and word copies), else the
+ * values at each UTF-8 length's edges, two- and three-byte values, the
+ * widest values the kind holds, and surrogates. */
+static const uint32_t edge_units[] = {0x7F, 0x80, 0xFF, 0x100, 0x7FF, 0x800, 0xD7FF, 0xE000,
+                                      0xFFFF};
+static uint32_t random_unit(int kind, uint32_t ascii_percent)
 {
-    uint32_t r = next_random() % 100;
-    if (r < 80)
+    uint32_t r = next_random() % 100, limit = kind == 1 ? 0x100 : 0x10000, cp;
+    if (r < ascii_percent)
         return 0x20 + next_random() % 0x5F;
-    if (r < 83)
+    r = next_random() % 100;
+    if (r < 5)
         return next_random() % 0x80;   /* NUL and controls too */
+    if (r < 20) {
+        cp = edge_units[next_random() % (sizeof edge_units / sizeof *edge_units)];
+        return cp < limit ? cp : 0x80;
+    }
     if (kind == 1)
         return 0x80 + next_random() % 0x80;
-    if (r < 88)
+    if (r < 24)
         return 0xD800 + next_random() % 0x800;
-    if (kind == 2 || r < 94)
-        return 0x80 + next_random() % 0xFF80;
+    if (r < 60)
+        return 0x80 + next_random() % 0x780;   /* two bytes */
+    if (kind == 2 || r < 85)
+        return 0x800 + next_random() % 0xF800;   /* three bytes, or a surrogate */
     return 0x10000 + next_random() % 0x100000;
 }
 
@@ -52,7 +62,7 @@ static int reference_encode(const uint32_t *cps, size_t n, int errors, uint8_t *
     return TK_OK;
 }
 
-static void check_kind(int kind, size_t n, int errors)
+static void check_kind(int kind, size_t n, int errors, uint32_t ascii_percent)
 {
     uint32_t cps[64];
     uint8_t u1[64];
@@ -63,7 +73,7 @@ static void check_kind(int kind, size_t n, int errors)
                                                                  : (const void *)cps;
     int rc_got, rc_want;
     for (i = 0; i < n; i++) {
-        cps[i] = random_unit(kind);
+        cps[i] = random_unit(kind, ascii_percent);
         u1[i] = (uint8_t)cps[i];
         u2[i] = (uint16_t)cps[i];
     }
@@ -89,7 +99,9 @@ static void test_random_strings(void)
         for (k = 0; k < 3; k++)
             for (errors = TK_UTF8_STRICT; errors <= TK_UTF8_IGNORE; errors++)
                 for (n = 0; n <= 64; n++)
-                    check_kind(kinds[k], n, errors);
+                    /* Mostly ASCII, as most text is; then mostly not, so
+                     * that whole blocks hold no ASCII. */
+                    check_kind(kinds[k], n, errors, round % 2 ? 80 : 15);
 }
 
 static void test_fixed_cases(void)
