@@ -168,7 +168,7 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
 {
     doc_sink *d = ctx;
     const tk_count_opts *o = d->opts;
-    uint64_t h = tk_hash_bytes(g, len);
+    uint64_t h = d->padded ? tk_hash_padded(g, len) : tk_hash_bytes(g, len);
     const tk_vocab *table;
     int rc;
 

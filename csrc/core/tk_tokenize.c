@@ -18,20 +18,14 @@
 #include "tk_tokenize.h"
 
 /* ------------------------------------------------------------- hashing */
-/* 64x64 -> 128-bit multiply folded to 64 bits: one cheap, well-mixing step. */
-static uint64_t fold_multiply(uint64_t a, uint64_t b)
-{
-    unsigned __int128 product = (unsigned __int128)a * b;
-    return (uint64_t)product ^ (uint64_t)(product >> 64);
-}
+#define fold_multiply tk_hash_fold
 
 /* Most tokens are short, so up to 16 bytes take two (overlapping) loads
  * and one multiply; longer inputs fold 16-byte blocks. */
 uint64_t tk_hash_bytes(const uint8_t *data, size_t len)
 {
-    const uint64_t k0 = UINT64_C(0xa0761d6478bd642f), k1 = UINT64_C(0xe7037ed1a0b428db),
-                   k2 = UINT64_C(0x8ebc6af09c88c6e3);
-    uint64_t seed = k0 ^ (uint64_t)len, a, b;
+    const uint64_t k1 = TK_HASH_K1;
+    uint64_t seed = TK_HASH_K0 ^ (uint64_t)len, a, b;
 
     if (len <= 16) {
         if (len >= 8) {
@@ -59,7 +53,7 @@ uint64_t tk_hash_bytes(const uint8_t *data, size_t len)
         memcpy(&a, data + len - 16, 8);
         memcpy(&b, data + len - 8, 8);
     }
-    return fold_multiply(k1 ^ (uint64_t)len, fold_multiply(a ^ k1, b ^ seed) ^ k2);
+    return tk_hash_finish(a, b, seed, len);
 }
 
 /* ------------------------------------------------------- classification */

@@ -125,6 +125,49 @@ void tk_toklist_free(tk_toklist *list);
 /* 64-bit hash used by every hash table in the core (stable across runs). */
 uint64_t tk_hash_bytes(const uint8_t *data, size_t len);
 
+/* Its parts, shared with tk_hash_padded. */
+#define TK_HASH_K0 UINT64_C(0xa0761d6478bd642f)
+#define TK_HASH_K1 UINT64_C(0xe7037ed1a0b428db)
+#define TK_HASH_K2 UINT64_C(0x8ebc6af09c88c6e3)
+/* 64x64 -> 128-bit multiply folded to 64 bits: one cheap, well-mixing step. */
+static inline uint64_t tk_hash_fold(uint64_t a, uint64_t b)
+{
+    unsigned __int128 product = (unsigned __int128)a * b;
+    return (uint64_t)product ^ (uint64_t)(product >> 64);
+}
+static inline uint64_t tk_hash_finish(uint64_t a, uint64_t b, uint64_t seed, size_t len)
+{
+    return tk_hash_fold(TK_HASH_K1 ^ (uint64_t)len,
+                        tk_hash_fold(a ^ TK_HASH_K1, b ^ seed) ^ TK_HASH_K2);
+}
+
+/*
+ * tk_hash_bytes of a term followed by at least 16 readable bytes (the
+ * n-gram buffers' TK_VOCAB_PAD), the same value without a branch on the
+ * length up to 16 bytes: terms of mixed lengths (1-3, 4-7, 8-16 bytes take
+ * different loads) mispredicted that branch.  Every load stays within the
+ * term and its padding, and none goes before its start.
+ */
+static inline uint64_t tk_hash_padded(const uint8_t *data, size_t len)
+{
+    uint64_t a8, b8, a, b, ge8, ge4, ge1;
+    uint32_t a4, b4;
+    if (len > 16)
+        return tk_hash_bytes(data, len);
+    ge8 = (uint64_t)0 - (uint64_t)(len >= 8);
+    ge4 = ((uint64_t)0 - (uint64_t)(len >= 4)) & ~ge8;
+    ge1 = ((uint64_t)0 - (uint64_t)(len >= 1)) & ~ge8 & ~ge4;
+    memcpy(&a8, data, 8);
+    memcpy(&b8, data + (len >= 8 ? len - 8 : 0), 8);
+    memcpy(&a4, data, 4);
+    memcpy(&b4, data + (len >= 4 ? len - 4 : 0), 4);
+    a = (a8 & ge8) | ((uint64_t)a4 & ge4)
+        | ((((uint64_t)data[0] << 16) | ((uint64_t)data[len / 2] << 8)
+            | data[len ? len - 1 : 0]) & ge1);
+    b = (b8 & ge8) | ((uint64_t)b4 & ge4);
+    return tk_hash_finish(a, b, TK_HASH_K0 ^ (uint64_t)len, len);
+}
+
 #ifdef __cplusplus
 }
 #endif
