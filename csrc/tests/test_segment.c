@@ -100,16 +100,21 @@ static void stream_append(const uint8_t *text, size_t text_len, const size_t *br
 }
 
 /* tk_wordseg_skip_space may step over only what tk_wordseg_next would
- * return as a one-space segment. */
+ * return as a segment of ASCII spaces. */
 static int skip_space_agrees(const tk_wordseg *it, const tk_span *next_span)
 {
     tk_wordseg probe = *it;
+    size_t i;
     tk_wordseg_skip_space(&probe);
     if (probe.pos == it->pos)
         return 1;
-    return probe.pos == it->pos + 1 && probe.cp_pos == it->cp_pos + 1
-           && next_span->start == it->pos && next_span->end == it->pos + 1
-           && it->text[it->pos] == ' ';
+    if (next_span->start != it->pos || probe.pos != next_span->end
+        || probe.cp_pos != next_span->cp_end)
+        return 0;
+    for (i = next_span->start; i < next_span->end; i++)
+        if (it->text[i] != ' ')
+            return 0;
+    return 1;
 }
 
 static void check_stream(void)
@@ -135,6 +140,11 @@ static void test_skip_space(void)
     static const char *const texts[] = {
         "a b", "a  b", "a \xcc\x81" "b", "a \xe2\x80\x8d\xf0\x9f\x98\x80", " ", "  ", " \t", "x ",
         " x", "a b c", "1 2", ". ,", " \xc2\xad", "a \n b",
+        /* before non-ASCII: letters, an ideograph, a vowel sign (Extend),
+         * ZWJ, a format character, ideographic and other spaces (WB3d) */
+        "a \xd0\x9f", "a   \xd0\x9f", "\xe4\xb8\xad \xe4\xb8\xad", "a  \xe0\xa4\xbe",
+        "a \xe0\xa4\x95\xe0\xa4\xbe", "  \xe2\x80\x8d", "   \xe2\x81\xa0x", " \xe3\x80\x80",
+        "  \xe2\x80\x83 ", "a   ", "   ", " \xf0\x9f\x98\x80", " \xef\xbc\xa1",
     };
     size_t t;
     for (t = 0; t < sizeof texts / sizeof texts[0]; t++) {
@@ -143,6 +153,21 @@ static void test_skip_space(void)
         tk_wordseg_init(&it, (const uint8_t *)texts[t], strlen(texts[t]));
         for (before = it; tk_wordseg_next(&it, &span); before = it)
             CHECK(skip_space_agrees(&before, &span));
+    }
+    {
+        /* Taken (not merely allowed) where promised: before a non-ASCII
+         * letter, over a run, at the end; not before a vowel sign. */
+        static const struct { const char *text; size_t from, to; } steps[] = {
+            {"a \xd0\x9f", 1, 2}, {"a   \xd0\x9f", 1, 4}, {"a   ", 1, 4}, {"a b", 1, 2},
+            {"\xe4\xb8\xad \xe4\xb8\xad", 3, 4}, {"a  \xe0\xa4\xbe", 1, 1},
+            {" \xe3\x80\x80", 0, 0}, {"a", 1, 1}};
+        for (t = 0; t < sizeof steps / sizeof steps[0]; t++) {
+            tk_wordseg it;
+            tk_wordseg_init(&it, (const uint8_t *)steps[t].text, strlen(steps[t].text));
+            it.pos = it.cp_pos = steps[t].from;   /* ASCII before "from" in each */
+            tk_wordseg_skip_space(&it);
+            CHECK_EQ_INT(it.pos, steps[t].to);
+        }
     }
 }
 
@@ -221,6 +246,80 @@ static void test_ascii_run(void)
         CHECK_EQ_INT(tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii), 0);
         CHECK_EQ_INT(before_non_ascii, 0);
     }
+}
+
+/* Compare tk_wordseg_ascii_run with tk_wordseg_next at the start of text:
+ * where the helper takes a segment it must be tk_wordseg_next's.  Returns
+ * whether the helper took it. */
+static int ascii_run_agrees(const uint8_t *text, size_t len)
+{
+    tk_wordseg it, ref;
+    tk_span span, want;
+    int has_letter = -1, before_non_ascii = -1;
+    size_t got, i, letters = 0;
+    tk_wordseg_init(&it, text, len);
+    ref = it;
+    CHECK(tk_wordseg_next(&ref, &want));
+    got = tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii);
+    if (got == 0) {
+        CHECK(it.pos == 0 && it.cp_pos == 0);
+        return 0;
+    }
+    CHECK_EQ_INT(got, want.end);
+    CHECK(span.start == want.start && span.end == want.end && span.cp_start == want.cp_start
+          && span.cp_end == want.cp_end);
+    CHECK(it.pos == ref.pos && it.cp_pos == ref.cp_pos);
+    for (i = 0; i < got; i++)
+        letters += (text[i] | 0x20) >= 'a' && (text[i] | 0x20) <= 'z';
+    CHECK_EQ_INT(has_letter, letters != 0);
+    return 1;
+}
+
+/*
+ * A run before punctuation that WB6/WB7, WB7a-c, WB11/WB12 or WB13a may
+ * join to it, then every ASCII character, several non-ASCII ones (a
+ * combining mark, a letter, ZWJ, a format character, Hebrew, a fullwidth
+ * digit) and the end of the text.  The helper takes the run before an
+ * ASCII character that is not a letter or digit, and at the end, except
+ * before "_".
+ */
+static void test_ascii_run_before_joining_punctuation(void)
+{
+    static const char *const runs[] = {"a", "Zq", "don", "x9", "2024", "7", "HeLLo1"};
+    static const char joiners[] = "'.:,;\"_";
+    static const char *const tails[] = {"\xcc\x81", "\xc3\xa9", "\xe2\x80\x8d",
+                                        "\xc2\xad", "\xd7\x90", "\xef\xbc\x91"};
+    const size_t n_runs = sizeof runs / sizeof runs[0], n_tails = sizeof tails / sizeof tails[0];
+    size_t r, j, t, taken = 0, expected = 0;
+    for (r = 0; r < n_runs; r++)
+        for (j = 0; joiners[j]; j++)
+            for (t = 0; t < 128 + n_tails + 1; t++) {
+                uint8_t text[32];
+                size_t len = strlen(runs[r]);
+                int took;
+                memcpy(text, runs[r], len);
+                text[len++] = (uint8_t)joiners[j];
+                if (t < 128) {
+                    text[len++] = (uint8_t)t;
+                } else if (t < 128 + n_tails) {
+                    memcpy(text + len, tails[t - 128], strlen(tails[t - 128]));
+                    len += strlen(tails[t - 128]);
+                }
+                text[len++] = 'b';   /* WB6/WB12 look one further */
+                if (t == 128 + n_tails)
+                    len--;           /* the joiner ends the text */
+                took = ascii_run_agrees(text, len);
+                /* Taken exactly where promised (not just allowed). */
+                if (joiners[j] != '_'
+                    && (t == 128 + n_tails
+                        || (t < 128 && !((t | 0x20) >= 'a' && (t | 0x20) <= 'z')
+                            && !(t >= '0' && t <= '9')))) {
+                    expected++;
+                    CHECK(took);
+                }
+                taken += (size_t)took;
+            }
+    CHECK_EQ_INT(taken, expected);
 }
 
 static void test_conformance_file(void)
@@ -420,6 +519,7 @@ int main(void)
     test_properties();
     test_skip_space();
     test_ascii_run();
+    test_ascii_run_before_joining_punctuation();
     test_conformance_file();
     test_hand_cases();
     test_empty_and_nul();
