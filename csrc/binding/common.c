@@ -266,7 +266,7 @@ static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, tkpy_te
         PyBuffer_Release(&view);
         return -1;
     }
-    rc = tk_utf8_clean(view.buf, (size_t)view.len, errors, 0, &out->owned, &out->len);
+    rc = tk_utf8_clean(view.buf, (size_t)view.len, errors, &out->owned, &out->len);
     PyBuffer_Release(&view);
     if (rc < 0) {
         tkpy_raise(rc);

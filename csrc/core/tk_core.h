@@ -164,13 +164,11 @@ enum tk_utf8_errors { TK_UTF8_STRICT = 0, TK_UTF8_REPLACE = 1, TK_UTF8_IGNORE = 
 /*
  * Produce well-formed UTF-8 from s, replacing each maximal ill-formed
  * subpart with U+FFFD (REPLACE) or dropping it (IGNORE); the same
- * substitution rule as bytes.decode("utf-8", errors).  If
- * surrogates_are_units is nonzero, a 3-byte encoded surrogate (as made by
- * Python's "surrogatepass") counts as ONE unit, matching one str index.
- * *out is allocated with tk_malloc; caller frees.
+ * substitution rule as bytes.decode("utf-8", errors).  *out is allocated
+ * with tk_malloc; caller frees.  (A str's lone surrogates never get here:
+ * tk_utf8_from_ucs applies the error mode to each one.)
  */
-int tk_utf8_clean(const uint8_t *s, size_t len, int mode, int surrogates_are_units,
-                  uint8_t **out, size_t *out_len);
+int tk_utf8_clean(const uint8_t *s, size_t len, int mode, uint8_t **out, size_t *out_len);
 
 /*
  * Encode n code units of a fixed-width string (kind 1: Latin-1 bytes,

@@ -90,14 +90,7 @@ int tk_utf8_validate(const uint8_t *s, size_t len, size_t *bad_offset)
     return TK_OK;
 }
 
-static int is_encoded_surrogate(const uint8_t *s, size_t len)
-{
-    return len >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF
-        && s[2] >= 0x80 && s[2] <= 0xBF;
-}
-
-int tk_utf8_clean(const uint8_t *s, size_t len, int mode, int surrogates_are_units,
-                  uint8_t **out, size_t *out_len)
+int tk_utf8_clean(const uint8_t *s, size_t len, int mode, uint8_t **out, size_t *out_len)
 {
     static const uint8_t replacement[3] = {0xEF, 0xBF, 0xBD};
     uint8_t *buf = NULL;
@@ -129,8 +122,6 @@ int tk_utf8_clean(const uint8_t *s, size_t len, int mode, int surrogates_are_uni
             continue;
         }
         skip = (size_t)(-n);
-        if (surrogates_are_units && is_encoded_surrogate(s + pos, len - pos))
-            skip = 3;
         if (mode == TK_UTF8_REPLACE) {
             memcpy(buf + used, replacement, 3);
             used += 3;

@@ -83,14 +83,13 @@ static inline int fuzz_is_valid_utf8(const uint8_t *s, size_t len)
 
 /*
  * Turn arbitrary bytes into valid UTF-8 the ways the binding does:
- * strict (reject invalid input), replace or ignore, optionally counting an
- * encoded surrogate as one unit (the str + surrogatepass path).  Checks the
+ * strict (reject invalid input), replace or ignore.  Checks the
  * cleaner's contract on the way.  Returns 0 with *out (tk_malloc'd, may be
  * NULL when the input was already valid and is used as is) or -1 when
  * strict mode rejected the input.
  */
-static inline int fuzz_make_text(const uint8_t *s, size_t len, int mode, int surrogate_units,
-                                 uint8_t **owned, const uint8_t **text, size_t *text_len)
+static inline int fuzz_make_text(const uint8_t *s, size_t len, int mode, uint8_t **owned,
+                                 const uint8_t **text, size_t *text_len)
 {
     size_t bad = len + 1;
     int rc = tk_utf8_validate(s, len, &bad);
@@ -100,7 +99,7 @@ static inline int fuzz_make_text(const uint8_t *s, size_t len, int mode, int sur
     *owned = NULL;
     if (rc == TK_OK) {
         /* Cleaning valid text is the identity, whatever the mode. */
-        if (tk_utf8_clean(s, len, TK_UTF8_REPLACE, surrogate_units, &clean, &clean_len) == TK_OK) {
+        if (tk_utf8_clean(s, len, TK_UTF8_REPLACE, &clean, &clean_len) == TK_OK) {
             FUZZ_CHECK(clean_len == len && memcmp(clean, s, len) == 0);
             tk_free(clean);
         }
@@ -114,7 +113,7 @@ static inline int fuzz_make_text(const uint8_t *s, size_t len, int mode, int sur
     FUZZ_CHECK(tk_utf8_validate(s, bad, NULL) == TK_OK);
     if (mode == TK_UTF8_STRICT)
         return -1;
-    rc = tk_utf8_clean(s, len, mode, surrogate_units, &clean, &clean_len);
+    rc = tk_utf8_clean(s, len, mode, &clean, &clean_len);
     if (rc == TK_ENOMEM)
         return -1;
     FUZZ_CHECK(rc == TK_OK);

@@ -376,7 +376,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(tk_stopwords_new(&opts, &stopwords) == TK_OK);
         FUZZ_CHECK(tk_stopwords_add(stopwords, &opts, the, 3, &buf.scratch) == TK_OK);
     }
-    if (fuzz_make_text(in.data, in.size, TK_UTF8_REPLACE, 0, &owned, &text, &text_len) < 0)
+    if (fuzz_make_text(in.data, in.size, TK_UTF8_REPLACE, &owned, &text, &text_len) < 0)
         goto cleanup;
     if ((b2 & 0x80) && text_len > 0) {
         /* Pieces must change nothing: the word analyzer is compared with

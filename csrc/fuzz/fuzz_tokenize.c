@@ -141,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *text;
     size_t text_len;
     unsigned b0, b1, n_stop, i;
-    int errors, surrogate_units, reuse, rc;
+    int errors, reuse, rc;
 
     memset(&scratch, 0, sizeof scratch);
     memset(&fresh, 0, sizeof fresh);
@@ -157,8 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          : ((b0 >> 6) & 1) ? TK_STRIP_ASCII : TK_STRIP_MARKS;
     opts.kinds = b1 & 0xF;
     opts.min_len = fuzz_byte(&in) % 6;
-    errors = (int)(((b1 >> 4) & 3) % 3);
-    surrogate_units = (b1 >> 6) & 1;
+    errors = (int)(((b1 >> 4) & 3) % 3);   /* bit 6 is unused */
     reuse = (b1 >> 7) & 1;
 
     /* Usually a few stopwords; with the top bit, enough to grow the set. */
@@ -172,15 +171,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const uint8_t *w;
             size_t w_len;
             /* Stopwords reach the core already valid (the binding checks). */
-            if (fuzz_make_text(word.data, word.size, TK_UTF8_REPLACE, 0, &word_owned, &w,
-                               &w_len) == 0) {
+            if (fuzz_make_text(word.data, word.size, TK_UTF8_REPLACE, &word_owned, &w, &w_len)
+                == 0) {
                 FUZZ_CHECK(tk_stopwords_add(stopwords, &opts, w, w_len, &scratch) == TK_OK);
                 tk_free(word_owned);
             }
         }
     }
 
-    if (fuzz_make_text(in.data, in.size, errors, surrogate_units, &owned, &text, &text_len) < 0)
+    if (fuzz_make_text(in.data, in.size, errors, &owned, &text, &text_len) < 0)
         goto cleanup;
 
     check_segments(text, text_len);
