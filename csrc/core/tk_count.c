@@ -19,6 +19,9 @@ void tk_count_scratch_free(tk_count_scratch *scratch)
     memset(scratch, 0, sizeof *scratch);
 }
 
+/* sink_gram hashes grams of the n-gram buffer with tk_hash_padded. */
+typedef char tk_vocab_pad_covers_hash_pad[TK_VOCAB_PAD >= TK_HASH_PAD ? 1 : -1];
+
 /* Grams wait in a short FIFO after their hash table slot is prefetched,
  * hiding most cache misses of large vocabularies; order is unchanged. */
 #define PIPE_STAGE 8

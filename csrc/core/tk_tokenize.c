@@ -18,8 +18,6 @@
 #include "tk_tokenize.h"
 
 /* ------------------------------------------------------------- hashing */
-#define fold_multiply tk_hash_fold
-
 /* Most tokens are short, so up to 16 bytes take two (overlapping) loads
  * and one multiply; longer inputs fold 16-byte blocks. */
 uint64_t tk_hash_bytes(const uint8_t *data, size_t len)
@@ -48,7 +46,7 @@ uint64_t tk_hash_bytes(const uint8_t *data, size_t len)
         for (; i + 16 < len; i += 16) {
             memcpy(&a, data + i, 8);
             memcpy(&b, data + i + 8, 8);
-            seed = fold_multiply(a ^ k1, b ^ seed);
+            seed = tk_hash_fold(a ^ k1, b ^ seed);
         }
         memcpy(&a, data + len - 16, 8);
         memcpy(&b, data + len - 8, 8);

@@ -142,12 +142,13 @@ static inline uint64_t tk_hash_finish(uint64_t a, uint64_t b, uint64_t seed, siz
 }
 
 /*
- * tk_hash_bytes of a term followed by at least 16 readable bytes (the
- * n-gram buffers' TK_VOCAB_PAD), the same value without a branch on the
+ * tk_hash_bytes of a term followed by at least TK_HASH_PAD readable bytes
+ * (the n-gram buffers' TK_VOCAB_PAD), the same value without a branch on the
  * length up to 16 bytes: terms of mixed lengths (1-3, 4-7, 8-16 bytes take
  * different loads) mispredicted that branch.  Every load stays within the
  * term and its padding, and none goes before its start.
  */
+#define TK_HASH_PAD 16
 static inline uint64_t tk_hash_padded(const uint8_t *data, size_t len)
 {
     uint64_t a8, b8, a, b, ge8, ge4, ge1;

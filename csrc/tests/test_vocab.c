@@ -387,7 +387,7 @@ static void test_padded_add(void)
 
 /* tk_hash_padded gives tk_hash_bytes's value for every length, reading
  * only the term and its padding: each term sits in a block of exactly
- * len + TK_VOCAB_PAD bytes, so that valgrind and ASan (which CI runs)
+ * len + TK_HASH_PAD bytes, so that valgrind and ASan (which CI runs)
  * see a read before or past it. */
 static void test_hash_padded(void)
 {
@@ -395,11 +395,11 @@ static void test_hash_padded(void)
     size_t len, round, i;
     for (round = 0; round < 50; round++)
         for (len = 0; len <= 40; len++) {
-            uint8_t *block = tk_malloc(len + TK_VOCAB_PAD);
+            uint8_t *block = tk_malloc(len + TK_HASH_PAD);
             CHECK(block != NULL);
             if (!block)
                 return;
-            for (i = 0; i < len + TK_VOCAB_PAD; i++) {
+            for (i = 0; i < len + TK_HASH_PAD; i++) {
                 state = state * 1103515245u + 12345u;
                 /* NUL and 0xFF often, where a wrong mask or shift shows */
                 block[i] = round % 3 == 0 ? (uint8_t)(state >> 16)
