@@ -97,9 +97,12 @@ int main(int argc, char **argv)
         uint64_t h = 0;
         for (i = 0; i < n_docs; i++) {
             size_t out_len;
-            if (tk_utf8_from_ucs(docs[i].units, docs[i].kind, docs[i].n, TK_UTF8_STRICT, out,
-                                 &out_len) != TK_OK)
+            int rc = tk_utf8_from_ucs(docs[i].units, docs[i].kind, docs[i].n, TK_UTF8_STRICT,
+                                      out, &out_len);
+            if (rc != TK_OK) {
+                fprintf(stderr, "document %zu: %s\n", i, tk_strerror(rc));
                 goto cleanup;
+            }
             h = h * 31 + out[out_len / 2] + out_len;
         }
         t = bench_now() - t;
@@ -132,7 +135,7 @@ int main(int argc, char **argv)
     status = digest_ours == digest_plain ? 0 : 1;
 cleanup:
     if (status && !out)
-        fprintf(stderr, "out of memory or bad input\n");
+        fprintf(stderr, "out of memory\n");
     for (i = 0; i < n_docs; i++)
         free(docs[i].units);
     free(docs);
