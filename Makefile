@@ -7,6 +7,9 @@ CORE    := $(sort $(wildcard csrc/core/*.c))
 U8LIBS  := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
 LIBS    := $(U8LIBS) -lz -lpthread
 CTESTS  := $(patsubst csrc/tests/%.c,csrc/tests/bin/%,$(wildcard csrc/tests/test_*.c))
+# The stand-alone C benchmarks are built (not run) with the tests, so that
+# they keep compiling as the core changes; their headers say how to run them.
+CBENCH  := $(patsubst csrc/tests/%.c,csrc/tests/bin/%,$(wildcard csrc/tests/bench_*.c))
 
 .PHONY: demo test deps deps-test ctest pytest clean bench
 
@@ -24,11 +27,11 @@ test: deps-test ctest pytest
 pytest:
 	$(PY) -m pytest -q tests
 
-csrc/tests/bin/%: csrc/tests/%.c $(CORE) csrc/core/*.h csrc/tests/tk_test.h
+csrc/tests/bin/%: csrc/tests/%.c $(CORE) csrc/core/*.h csrc/tests/tk_test.h csrc/tests/bench_util.h
 	@mkdir -p csrc/tests/bin
 	$(CC) $(CFLAGS) -DTK_ALLOC_FAULTS -Icsrc/core -o $@ $< $(CORE) $(LIBS)
 
-ctest: $(CTESTS)
+ctest: $(CTESTS) $(CBENCH)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; $$t; done
 
 bench: deps
