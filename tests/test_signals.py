@@ -76,12 +76,18 @@ def sized(make, unit_cost_probe=4):
     while spent < TARGET_CPU / CALIBRATION_SHARE and n < 1 << 22:
         n *= 4
         spent = cost(make(n))
+    # The lesser of two measurements: on this VM a burst of load on the host
+    # is charged to the process as CPU time, and one such burst during a
+    # 0.3 s calibration once made the job too small to still be running
+    # when the signal came.
+    spent = min(spent, cost(make(n)))
     full = max(n, int(n * TARGET_CPU / max(spent, 1e-3)))
     return full, spent * full / n
 
 
 def interrupt(job):
-    """Run job with a SIGINT on its way; return the CPU-seconds spent after the signal."""
+    """Run job with a SIGINT on its way; return the CPU-seconds spent after the
+    signal, or None if the job ended before the signal was sent."""
     at_signal = []
 
     def send():
@@ -102,7 +108,9 @@ def interrupt(job):
     finally:
         timer.cancel()
         timer.join()
-    assert at_signal and not finished, "the job ended before the signal was sent: make it bigger"
+    assert at_signal, "the signal was never sent"
+    if finished:
+        return None
     return cpu_seconds() - at_signal[0]
 
 
@@ -119,6 +127,14 @@ def check_stops(make, probe=4):
     n, estimate = sized(make, probe)
     baseline = n_threads_now()
     after = interrupt(make(n))
+    for _ in range(3):
+        if after is not None:
+            break
+        # Ended before the signal came: the calibration was inflated after
+        # all.  A job twice as large (and costly) tests the same thing.
+        n, estimate = 2 * n, 2 * estimate
+        after = interrupt(make(n))
+    assert after is not None, "the job ended before the signal was sent, four times: make it bigger"
     assert after < estimate / 3, (
         f"the loop went on after Ctrl-C: {after:.2f} CPU-s after the signal, "
         f"the whole job costs about {estimate:.2f} CPU-s")
