@@ -92,8 +92,9 @@ static inline void tk_wordseg_skip_space(tk_wordseg *it)
 /*
  * The commonest segment, inline: if the next segment is a run of ASCII
  * letters and digits that ends where no rule can join it to what follows
- * (an ASCII space, newline or other punctuation outside WB6-WB13b, or the
- * end of the text), fill *span, advance past it and return its length;
+ * (an ASCII space, newline or other punctuation outside WB6-WB13b; joining
+ * punctuation before an ASCII non-letter, non-digit; or the end of the
+ * text), fill *span, advance past it and return its length;
  * *has_letter says whether it holds a letter.  Otherwise return 0 and
  * leave the iterator alone: tk_wordseg_next decides.  Inside such a run
  * WB5/WB8-WB10 join every pair, so the run is the whole segment.

@@ -231,8 +231,8 @@ int tk_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 }
 
 /* Sort items carry the first 8 bytes big-endian, so that most
- * comparisons are one integer compare without touching the arena. */
-/* While sorting, key is whatever the current pass orders by. */
+ * comparisons are one integer compare without touching the arena (while
+ * tied terms are sorted, key is whatever the current pass orders by). */
 typedef tk_sorted_term sort_item;
 
 static inline int item_less(const tk_vocab *v, const sort_item *a, const sort_item *b)
@@ -286,11 +286,9 @@ static void merge_sort_items(const tk_vocab *v, sort_item *items, sort_item *tmp
         memcpy(items, from, n * sizeof *items);
 }
 
-/* LSD radix sort of items by key (8-bit digits; constant digits skipped).
- * One pass counts every digit; each digit that varies then costs one
- * scatter pass. */
-/* LSD radix sort by key on digits of `bits` bits, with counts[d] room
- * for 2^bits buckets per digit. */
+/* LSD radix sort of items by key on digits of `bits` bits (constant digits
+ * skipped), with counts room for 2^bits buckets per digit.  One pass
+ * counts every digit; each digit that varies then costs one scatter pass. */
 static void radix_passes(sort_item *items, sort_item *tmp, size_t n, unsigned bits,
                          size_t *counts)
 {
