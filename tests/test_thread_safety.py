@@ -181,6 +181,7 @@ def test_shared_fitted_vectorizer_transform(cls, params):
 
 
 # Regression: transform used to swap self.dtype while the C kernel ran.
+@pytest.mark.filterwarnings("ignore:TfidfVectorizer.dtype")
 def test_tfidf_with_integer_dtype_transform_is_thread_safe():
     vec = textkern.TfidfVectorizer(dtype=np.int64).fit(DOCS)
     expected = vec.transform(DOCS).toarray()

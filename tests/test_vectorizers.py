@@ -429,6 +429,7 @@ def test_inconsistent_pickled_state_is_rejected(docs):
         TfidfVectorizer.__new__(TfidfVectorizer).__setstate__(state)
 
 
+@pytest.mark.filterwarnings("ignore:TfidfVectorizer.dtype")
 def test_tfidf_integer_dtype_does_not_mutate_params(docs):
     import threading
     vec = TfidfVectorizer(dtype=np.int64).fit(docs)
@@ -489,3 +490,64 @@ def test_fit_with_and_without_frequency_stats_equals_sklearn(docs, params):
     theirs = SKCount(analyzer=lambda d: ngrams(d, (1, 2)), **params)
     assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
     assert ours.vocabulary_ == theirs.vocabulary_
+
+
+UNSUPPORTED_DTYPES = [str, object, np.float16, "U5", "datetime64[s]"]
+
+
+@pytest.mark.parametrize("dtype", UNSUPPORTED_DTYPES)
+@pytest.mark.parametrize("cls", [CountVectorizer, TfidfVectorizer, HashingVectorizer])
+def test_dtypes_scipy_cannot_hold_fail_before_counting(cls, dtype):
+    # Regression: CountVectorizer(dtype=str) returned a '<U21' matrix that
+    # failed only when used, and float16 gave numpy's "Output dtype not
+    # compatible with inputs" after the whole corpus was counted.
+    def never_read():
+        raise AssertionError("the corpus was read")
+        yield "aa"
+    with pytest.raises(ValueError, match=r"dtype=.*is not supported: scipy\.sparse"):
+        cls(dtype=dtype).fit_transform(never_read())
+
+
+@pytest.mark.parametrize("dtype", [str, object, np.float16])
+def test_scikit_learn_also_refuses_those_dtypes(dtype):
+    with pytest.raises(ValueError):
+        SKCount(dtype=dtype).fit_transform(["aa bb", "bb cc"])
+
+
+@pytest.mark.parametrize("dtype", [None, np.bool_, np.int8, np.uint16, np.int32, np.float32,
+                                   np.complex128])
+def test_count_dtypes_equal_sklearn(docs, dtype):
+    ours = CountVectorizer(analyzer=lambda d: ngrams(d, (1, 2)), dtype=dtype)
+    theirs = SKCount(analyzer=lambda d: ngrams(d, (1, 2)), dtype=dtype)
+    X, Y = ours.fit_transform(docs), theirs.fit_transform(docs)
+    assert_same_matrix(X, Y)
+    assert_same_matrix(ours.transform(docs[:3]), theirs.transform(docs[:3]))
+
+
+def test_tfidf_other_dtypes_give_float64_with_a_warning_like_sklearn(docs):
+    with pytest.warns(UserWarning, match="float64"):
+        X = TfidfVectorizer(dtype=np.int64).fit_transform(docs)
+    with pytest.warns(UserWarning):
+        Y = SKTfidf(analyzer=lambda d: ngrams(d, 1), dtype=np.int64).fit_transform(docs)
+    assert X.dtype == Y.dtype == np.float64
+    assert abs(X - Y).max() <= 1e-12
+    with pytest.raises(ValueError, match="complex"):
+        TfidfVectorizer(dtype=np.complex128).fit(docs)
+
+
+def test_hashing_dtypes_that_would_lose_values_are_refused():
+    # Regression: uint8 with alternate_sign turned every -1 into 255.
+    with pytest.raises(ValueError, match="negative values of alternate_sign"):
+        HashingVectorizer(n_features=8, dtype=np.uint8, norm=None).transform(["aa bb cc"])
+    with pytest.raises(OverflowError):   # scikit-learn fails too
+        sklearn_text.HashingVectorizer(n_features=8, dtype=np.uint8,
+                                       norm=None).transform(["aa bb cc dd ee ff gg"])
+    unsigned = HashingVectorizer(n_features=8, dtype=np.uint8, norm=None, alternate_sign=False)
+    wide = HashingVectorizer(n_features=8, dtype=np.int64, norm=None, alternate_sign=False)
+    X, Y = unsigned.transform(["aa bb cc aa"]), wide.transform(["aa bb cc aa"])
+    assert X.dtype == np.uint8 and np.array_equal(X.toarray(), Y.toarray())
+    with pytest.raises(ValueError, match="complex values cannot be normalized"):
+        HashingVectorizer(n_features=8, dtype=np.complex128).transform(["aa bb"])
+    Z = HashingVectorizer(n_features=8, dtype=np.complex128, norm=None).transform(["aa bb aa"])
+    R = HashingVectorizer(n_features=8, dtype=np.float64, norm=None).transform(["aa bb aa"])
+    assert Z.dtype == np.complex128 and np.array_equal(Z.toarray(), R.toarray())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import numbers
 import re
+import warnings
 
 import numpy as np
 
@@ -80,6 +81,21 @@ def _scipy_sparse():
         raise ImportError("textkern vectorizers return scipy sparse matrices: "
                           "pip install textkern[sklearn]") from None
     return sp
+
+
+def _matrix_dtype(dtype, owner):
+    """The numpy dtype of a vectorizer's matrix values, checked before any counting.
+
+    scipy.sparse refuses float16, strings and objects; without this check a
+    string dtype gave a matrix that failed only when used, and a bad dtype
+    in general failed only after the whole corpus was counted.
+    """
+    dt = np.dtype(dtype)   # TypeError for unknown names, as in numpy and scikit-learn
+    if dt.kind in "biu" or (dt.kind == "f" and dt.itemsize >= 4) or (
+            dt.kind == "c" and dt.itemsize >= 8):
+        return dt
+    raise ValueError(f"{owner}(dtype={dt}) is not supported: scipy.sparse matrices hold bool, "
+                     "integer, float32, float64, longdouble or complex values")
 
 
 def _csr(parts, dtype):
@@ -310,7 +326,10 @@ class CountVectorizer(_TextVectorizerBase):
     binary : bool, default False
         Record presence (1) instead of counts.
     dtype : numpy dtype, default numpy.int64
-        Type of the matrix values.
+        Type of the matrix values: bool, an integer, float32, float64,
+        longdouble or complex (what scipy.sparse holds; anything else is a
+        ``ValueError`` before counting starts).  ``None`` gives the C
+        ``int`` (int32), as in scikit-learn.
     case : {"fold", "lower", None}, default "fold"
         textkern case mapping (full case folding by default).
     normalize : {"NFKC", "NFC", None}, default "NFKC"
@@ -497,8 +516,14 @@ class CountVectorizer(_TextVectorizerBase):
         return mask.astype(np.uint8).tobytes()
 
     # -------------------------------------------------------------- fitting
+    def _count_dtype(self):
+        # dtype=None keeps scikit-learn's own count type, the C int.
+        if self.dtype is None:
+            return np.dtype(np.intc)
+        return _matrix_dtype(self.dtype, type(self).__name__)
+
     def _count_fit(self, raw_documents, dtype=None):
-        dtype = self.dtype if dtype is None else dtype
+        dtype = self._count_dtype() if dtype is None else dtype
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
         table = self._validate_vocabulary()
         if table is not None:
@@ -578,7 +603,7 @@ class CountVectorizer(_TextVectorizerBase):
         NotFittedError
             If neither ``fit`` was called nor ``vocabulary`` given.
         """
-        return self._transform_counts(raw_documents, self.dtype)
+        return self._transform_counts(raw_documents, self._count_dtype())
 
     def _transform_counts(self, raw_documents, dtype, table=None):
         if isinstance(raw_documents, (str, bytes)):
@@ -708,6 +733,9 @@ class TfidfVectorizer(CountVectorizer):
     smooth_idf : bool, default True
     sublinear_tf : bool, default False
     dtype : numpy float dtype, default numpy.float64
+        float64 or float32.  Other dtypes that scipy.sparse holds give
+        float64 with a ``UserWarning`` at fit, as in scikit-learn; complex,
+        float16, string and object dtypes are a ``ValueError``.
     **other parameters
         As in :class:`CountVectorizer`.
 
@@ -745,9 +773,18 @@ class TfidfVectorizer(CountVectorizer):
         self.smooth_idf = smooth_idf
         self.sublinear_tf = sublinear_tf
 
-    def _float_dtype(self):
-        dt = np.dtype(self.dtype)
-        return dt if dt in (np.float64, np.float32) else np.dtype(np.float64)
+    def _float_dtype(self, fitting=False):
+        """float32 or float64: other dtypes give float64, with a warning at fit, as in scikit-learn."""
+        dt = None if self.dtype is None else _matrix_dtype(self.dtype, "TfidfVectorizer")
+        if dt is not None and dt.kind == "c":
+            raise ValueError(f"TfidfVectorizer(dtype={dt}): complex weights are not supported; "
+                             "use float64 or float32")
+        if dt in (np.float64, np.float32):
+            return dt
+        if fitting:
+            warnings.warn(f"TfidfVectorizer(dtype={self.dtype!r}): only float64 and float32 are "
+                          "kept; the matrix is float64", UserWarning, stacklevel=4)
+        return np.dtype(np.float64)
 
     @property
     def idf_(self):
@@ -798,7 +835,7 @@ class TfidfVectorizer(CountVectorizer):
         return _normalize_rows(X, self.norm)
 
     def _fit_tfidf(self, raw_documents):
-        table, X = self._count_fit(raw_documents, self._float_dtype())
+        table, X = self._count_fit(raw_documents, self._float_dtype(fitting=True))
         idf = self._idf_of(X)
         self._install_fit(table, _idf=idf)
         return X, idf
@@ -873,6 +910,10 @@ class HashingVectorizer(_TextVectorizerBase):
     norm : {"l2", "l1", None}, default "l2"
     alternate_sign : bool, default True
     dtype : numpy dtype, default numpy.float64
+        As in :class:`CountVectorizer`; with ``norm`` set, integer values
+        are normalized as float64.  An unsigned dtype with
+        ``alternate_sign=True``, or a complex one with ``norm`` set, is a
+        ``ValueError`` (scikit-learn fails on both as well).
     **other parameters
         As in :class:`CountVectorizer` (no vocabulary, df or max_features).
 
@@ -949,12 +990,21 @@ class HashingVectorizer(_TextVectorizerBase):
             raise ValueError(f"n_features must be an int >= 1, not {nf!r}")
         if self.norm not in ("l1", "l2", None):
             raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
+        dtype = _matrix_dtype(self.dtype, "HashingVectorizer")
+        if dtype.kind == "u" and self.alternate_sign:
+            # astype would wrap the -1s around to 255 and the like
+            raise ValueError(f"HashingVectorizer(dtype={dtype}) cannot hold the negative values "
+                             "of alternate_sign=True; use a signed or float dtype, or "
+                             "alternate_sign=False")
+        if dtype.kind == "c" and self.norm is not None:
+            raise ValueError(f"HashingVectorizer(dtype={dtype}, norm={self.norm!r}): complex "
+                             "values cannot be normalized; use a float dtype or norm=None")
         docs, tok, analyzer, lo, hi, kind = self._analysis(X)
         with corpus_progress(self.progress, X, "hash") as bar:
             parts = _core.hash_matrix(docs, tok, analyzer, lo, hi, int(nf),
                                       bool(self.alternate_sign), self.n_threads, kind,
                                       bool(self.binary), progress=bar.callback)
-        X = _csr(parts, self.dtype)
+        X = _csr(parts, dtype)
         if self.norm is not None:
             if not np.issubdtype(X.dtype, np.floating):
                 X = X.astype(np.float64)
