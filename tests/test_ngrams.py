@@ -3,9 +3,10 @@ import re
 import unicodedata
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from textkern import tokenize
 from textkern._counting import ngrams
 
 sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
@@ -87,41 +88,61 @@ def test_char_analyzers_equal_sklearn_on_real_text(analyzer, rng, sample_docs):
     sk = sk_analyzer(analyzer, *rng)
     for doc in sample_docs:
         doc = unicodedata.normalize("NFC", doc)
-        if not _simple_lower_agrees(doc):
-            continue
         assert ngrams(doc, rng, analyzer=analyzer, case="lower", normalize=None) == sk(doc)
 
 
-# Characters whose Python str.lower() is also utf8proc's simple lowercase
-# mapping; the remaining differences (final sigma, U+0130 and other
-# special-casing rules) are documented in the vectorizer docs.
-_ALPHABET = [c for c in (
-    "aAbBzZéÉßẞİıΣσςΑαДдЖжЁё한국어日本語中文हिन्दीअर्बيةعربي"
+# Python's str.lower() beyond per-character lowercase: U+0130 -> "i" U+0307,
+# and the final sigma, whose context needs the Cased and Case_Ignorable
+# characters around it (' . : soft hyphen, modifier letters, marks).
+_ALPHABET = list(
+    "aAbBzZéÉßẞİıΣΣΣσςΑαДдЖжЁё한국어日本語中文हिन्दीअर्बيةعربي"
     "0123456789.,;:!?'\"-_()[]{}@#%&*/\\ \t\n\r\x0b\x0c\x1c\x85\xa0\u2000\u3000"
-    "\u0301\u0308\u200d\U0001F600\U0001F468\U0001F469\U0001F3FD")
-    if c != "Σ" and c != "İ"]
+    "\u0301\u0308\u0345\u00ad\u02b0\u02c6^`\u200d\U0001F600\U0001F468\U0001F469\U0001F3FD")
 
 
-def _simple_lower_agrees(text):
-    return "Σ" not in text and "İ" not in text and all(len(c.lower()) == 1 for c in text)
-
-
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60),
        st.sampled_from(["char", "char_wb"]),
        st.integers(1, 4), st.integers(0, 3))
 def test_char_analyzers_equal_sklearn_property(text, analyzer, lo, extra):
     text = unicodedata.normalize("NFC", text)
-    assume(_simple_lower_agrees(text))
     got = ngrams(text, (lo, lo + extra), analyzer=analyzer, case="lower", normalize=None)
     assert got == sk_analyzer(analyzer, lo, lo + extra)(text)
 
 
-def test_char_known_difference_final_sigma():
-    # Python's str.lower() applies the final-sigma rule; our "lower" is the
-    # simple per-character mapping (so is case="fold", which folds σ/ς alike).
-    assert "ΟΔΟΣ".lower() == "οδος"
-    assert ngrams("ΟΔΟΣ", 4, analyzer="char", case="lower", normalize=None) == ["οδοσ"]
+def test_lower_applies_python_special_casing():
+    # Regression: "lower" was utf8proc's per-character mapping, so a word-final
+    # capital sigma became "σ" where Python (and scikit-learn) give "ς", and
+    # U+0130 became "i" where they give "i" + U+0307.
+    for text in ["ΟΔΟΣ", "ΟΔΟΣ ΣΑΣ", "Σ", "ΣΑ", "ΑΣ.", "ΑΣ'Α", "ΑΣ\u0301", "ΑΣ\u00adΑ", "ΑΣΣ",
+                 "İstanbul", "Iİi", "ΣΊΣΥΦΟΣ"]:
+        assert "".join(ngrams(text, 1, analyzer="char", case="lower", normalize=None)) \
+            == text.lower(), text
+    assert ngrams("ΟΔΟΣ", 4, analyzer="char", case="lower", normalize=None) == ["οδος"]
+    assert tokenize("ΟΔΟΣ ΣΑΣ Σ İstanbul", case="lower") == ["οδος", "σας", "σ", "i\u0307stanbul"]
+    # Full case folding has no final form: both sigmas fold to "σ".
+    assert tokenize("ΟΔΟΣ", case="fold") == ["οδοσ"]
+
+
+def test_lower_equals_python_for_every_character_and_sigma_context():
+    # Every character Python knows, alone and right after a capital sigma
+    # that follows a letter: the sigma is final unless the character is
+    # cased, or case-ignorable and followed by a cased letter.
+    for cp in range(0x110000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or unicodedata.category(c) == "Cn" or c.isspace() or cp == 0:
+            continue
+        for text in (c, "AΣ" + c, "AΣ" + c + "B", c + "Σ"):
+            got = "".join(ngrams(text, 1, analyzer="char", case="lower", normalize=None))
+            assert got == text.lower(), (hex(cp), text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40))
+def test_tokenize_lower_is_python_lower_of_each_token(text):
+    # Each token is mapped on its own, so the final-sigma context is its segment.
+    tokens = tokenize(text, case=None, normalize=None)
+    assert tokenize(text, case="lower", normalize=None) == [t.lower() for t in tokens]
 
 
 # -------------------------------------------------------------- grapheme
@@ -180,15 +201,13 @@ def test_nul_and_huge_runs_do_not_crash():
 def test_long_documents_are_mapped_in_pieces_without_changing_results(sample_docs):
     # Texts over 64 KiB are tokenized and mapped piece by piece; the cut
     # points must not change anything.
-    from textkern import tokenize
-    text = " ".join(sample_docs) * 12
+    text = (" ".join(sample_docs) + " ΟΔΟΣ ΣΑΣ İstanbul") * 12
     text = unicodedata.normalize("NFC", text)
     assert len(text.encode()) > 200_000
     tokens = tokenize(text)
     assert ngrams(text, 1) == tokens
     assert ngrams(text, 2)[:1000] == [" ".join(tokens[i:i + 2]) for i in range(1000)]
-    if _simple_lower_agrees(text):
-        sk = sk_analyzer("char", 3, 3)
-        assert ngrams(text, 3, analyzer="char", case="lower", normalize=None) == sk(text)
+    sk = sk_analyzer("char", 3, 3)
+    assert ngrams(text, 3, analyzer="char", case="lower", normalize=None) == sk(text)
     folded = ngrams(text, 1, analyzer="char")
     assert len(folded) == len(re.sub(r"\s\s+", " ", unicodedata.normalize("NFKC", text).casefold()))

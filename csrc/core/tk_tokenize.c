@@ -132,7 +132,116 @@ void tk_scratch_free(tk_scratch *s)
     tk_free(s->bytes);
     tk_free(s->memo);
     tk_free(s->memo_bytes);
+    tk_free(s->special);
     memset(s, 0, sizeof *s);
+}
+
+/* --------------------------------------- Python's special lowercasings */
+static int in_ranges(const uint32_t (*ranges)[2], size_t n, uint32_t cp)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < ranges[mid][0])
+            hi = mid;
+        else if (cp > ranges[mid][1])
+            lo = mid + 1;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+int tk_is_cased(uint32_t cp)
+{
+    return in_ranges(tk_cased_ranges, tk_cased_count, cp);
+}
+
+int tk_is_case_ignorable(uint32_t cp)
+{
+    return in_ranges(tk_case_ignorable_ranges, tk_case_ignorable_count, cp);
+}
+
+/* Does s (valid UTF-8) contain U+0130 (C4 B0) or U+03A3 (CE A3)?  Lead
+ * bytes never occur inside a character, so a byte pair is enough. */
+static int has_special_lower(const uint8_t *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i + 1 < len; i++)
+        if ((s[i] == 0xC4 && s[i + 1] == 0xB0) || (s[i] == 0xCE && s[i + 1] == 0xA3))
+            return 1;
+    return 0;
+}
+
+/* Is the U+03A3 at byte at of s in the Final_Sigma context?  Each scan
+ * stops at the first character that is not case-ignorable, so a text is
+ * scanned about twice at most whatever its sigmas and marks. */
+static int is_final_sigma(const uint8_t *s, size_t len, size_t at)
+{
+    size_t p = at, n;
+    uint32_t cp = 0;
+    int found = 0;
+    while (p > 0) {
+        size_t q = p - 1;
+        while (q > 0 && (s[q] & 0xC0) == 0x80)
+            q--;
+        tk_utf8_decode_valid(s + q, p - q, &cp);
+        p = q;
+        if (!tk_is_case_ignorable(cp)) {
+            found = 1;
+            break;
+        }
+    }
+    if (!found || !tk_is_cased(cp))
+        return 0;
+    for (p = at + 2; p < len; p += n) {
+        n = tk_utf8_decode_valid(s + p, len - p, &cp);
+        if (!tk_is_case_ignorable(cp))
+            return !tk_is_cased(cp);
+    }
+    return 1;
+}
+
+/* Rewrite s (valid UTF-8) into out with U+0130 -> "i" U+0307 and U+03A3
+ * -> U+03C2 or U+03C3 (see tk_tokenize.h), which utf8proc's lowercase
+ * leaves alone; returns the length, at most n + n / 2. */
+static size_t rewrite_special_lower(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        if (i + 1 < n && s[i] == 0xC4 && s[i + 1] == 0xB0) {
+            out[o++] = 'i';
+            out[o++] = 0xCC;
+            out[o++] = 0x87;
+            i += 2;
+        } else if (i + 1 < n && s[i] == 0xCE && s[i + 1] == 0xA3) {
+            out[o++] = 0xCF;
+            out[o++] = is_final_sigma(s, n, i) ? 0x82 : 0x83;
+            i += 2;
+        } else {
+            out[o++] = s[i++];
+        }
+    }
+    return o;
+}
+
+/* For case "lower", point *text and *len at the rewritten text in
+ * scratch->special; other options and texts are left as they are. */
+static int special_lower(const tk_tokenizer_opts *opts, const uint8_t **text, size_t *len,
+                         tk_scratch *scratch)
+{
+    int rc;
+    if (opts->case_mode != TK_CASE_LOWER || !has_special_lower(*text, *len))
+        return TK_OK;
+    /* A 2-byte U+0130 becomes 3 bytes; nothing else grows. */
+    if (*len > SIZE_MAX / 2 - 1)
+        return TK_EOVERFLOW;
+    if ((rc = tk_grow((void **)&scratch->special, &scratch->special_cap, *len + *len / 2 + 1,
+                      1)) < 0)
+        return rc;
+    *len = rewrite_special_lower(*text, *len, scratch->special);
+    *text = scratch->special;
+    return TK_OK;
 }
 
 /* ----------------------------------------------------------------- memo */
@@ -280,9 +389,10 @@ static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t l
     return TK_OK;
 }
 
-int tk_map_segment_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
-                            tk_scratch *scratch, const uint8_t **out, size_t *out_len,
-                            size_t *out_cps)
+/* tk_map_segment_utf8proc for a text that special_lower has seen to. */
+static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                        tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                        size_t *out_cps)
 {
     utf8proc_option_t options = utf8proc_options(opts);
     utf8proc_custom_func custom = opts->case_mode == TK_CASE_LOWER ? lower_cp : NULL;
@@ -336,6 +446,16 @@ int tk_map_segment_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, s
     *out_len = (size_t)n;
     *out_cps = count_cps(*out, *out_len);
     return TK_OK;
+}
+
+int tk_map_segment_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                            tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                            size_t *out_cps)
+{
+    int rc = special_lower(opts, &seg, &len, scratch);
+    if (rc < 0)
+        return rc;
+    return map_utf8proc(opts, seg, len, scratch, out, out_len, out_cps);
 }
 
 /* ---------------------------------------------- per-code-point mapping */
@@ -462,9 +582,22 @@ static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratc
     }
     if (!(entry & CM_BOUNDARY))
         return entry;
-    if (tk_map_segment_utf8proc(opts, utf8, n, scratch, &out, &out_len, &out_cps) < 0)
-        return 0;
-    if (out_len <= 4) {
+    {
+        /* special_lower, but not into scratch->special, which may hold the
+         * text being mapped */
+        uint8_t rewritten[8];
+        const uint8_t *text = utf8;
+        size_t text_len = n;
+        if (opts->case_mode == TK_CASE_LOWER && has_special_lower(utf8, n)) {
+            text_len = rewrite_special_lower(utf8, n, rewritten);
+            text = rewritten;
+        }
+        if (map_utf8proc(opts, text, text_len, scratch, &out, &out_len, &out_cps) < 0)
+            return 0;
+    }
+    /* A capital sigma's lowercase depends on its neighbours: segments
+     * with one go the general way, through special_lower. */
+    if (out_len <= 4 && !(opts->case_mode == TK_CASE_LOWER && cp == 0x3A3)) {
         for (i = 0; i < out_len; i++)
             entry |= (uint64_t)out[i] << (8 * i);
         entry |= CM_FAST | ((uint64_t)out_len << 32) | ((uint64_t)out_cps << 35);
@@ -521,7 +654,7 @@ static int map_run(const tk_tokenizer_opts *opts, const uint8_t *run, size_t len
         *out_cps = memo->out_cps;
         return TK_OK;
     }
-    rc = tk_map_segment_utf8proc(opts, run, len, scratch, out, out_len, out_cps);
+    rc = map_utf8proc(opts, run, len, scratch, out, out_len, out_cps);
     if (rc == TK_OK && memo)
         memo_store(scratch, memo, hash, run, len, *out, *out_len, *out_cps);
     return rc;
@@ -625,8 +758,11 @@ int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len
                    size_t *out_cps)
 {
     uint64_t **table;
+    int rc = special_lower(opts, &seg, &len, scratch);
+    if (rc < 0)
+        return rc;
     if (!mapping_changes_text(opts) || is_ascii(seg, len) || !(table = cm_table(opts)))
-        return tk_map_segment_utf8proc(opts, seg, len, scratch, out, out_len, out_cps);
+        return map_utf8proc(opts, seg, len, scratch, out, out_len, out_cps);
     return map_cached(opts, table, seg, len, scratch, NULL, out, out_len, out_cps);
 }
 
@@ -950,6 +1086,8 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
         } else {
             if (!table_known && (rc = find_table(opts, scratch, &table, &table_known)) < 0)
                 return rc;
+            if ((rc = special_lower(opts, &seg, &seg_len, scratch)) < 0)
+                return rc;
             if (table) {
                 /* Classifies while it maps: a segment of an unrequested
                  * kind costs little more than classifying it. */
@@ -963,8 +1101,7 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                 kind = tk_segment_kind(seg, seg_len);
                 if (!(kind & opts->kinds))
                     continue;
-                rc = tk_map_segment_utf8proc(opts, seg, seg_len, scratch, &tok, &tok_len,
-                                             &tok_cps);
+                rc = map_utf8proc(opts, seg, seg_len, scratch, &tok, &tok_len, &tok_cps);
                 if (rc < 0)
                     return rc;
             }

@@ -307,6 +307,61 @@ static void test_hand_cases(void)
     tk_scratch_free(&scratch);
 }
 
+/* case "lower" is Python's str.lower(): U+0130 and the final sigma. */
+static void check_lower(const char *text, const char *want)
+{
+    tk_tokenizer_opts opts;
+    tk_scratch scratch;
+    const uint8_t *out;
+    size_t out_len, out_cps;
+    memset(&opts, 0, sizeof opts);
+    memset(&scratch, 0, sizeof scratch);
+    opts.case_mode = TK_CASE_LOWER;
+    CHECK_EQ_INT(tk_map_segment(&opts, (const uint8_t *)text, strlen(text), &scratch, &out,
+                                &out_len, &out_cps), TK_OK);
+    if (out_len != strlen(want) || memcmp(out, want, out_len) != 0) {
+        fprintf(stderr, "lower(\"%s\") = \"%.*s\", want \"%s\"\n", text, (int)out_len,
+                (const char *)out, want);
+        CHECK(0);
+    }
+    CHECK_EQ_INT(tk_map_segment_utf8proc(&opts, (const uint8_t *)text, strlen(text), &scratch,
+                                         &out, &out_len, &out_cps), TK_OK);
+    CHECK(out_len == strlen(want) && memcmp(out, want, out_len) == 0);
+    tk_scratch_free(&scratch);
+}
+
+static void test_python_special_lowercasing(void)
+{
+#define SIGMA "\xce\xa3"
+#define FINAL "\xcf\x82"
+#define SMALL "\xcf\x83"
+#define ALPHA "\xce\x91"
+#define ALPHA_LOWER "\xce\xb1"
+    check_lower(ALPHA SIGMA, ALPHA_LOWER FINAL);
+    check_lower(SIGMA, SMALL);                          /* nothing cased before */
+    check_lower(SIGMA ALPHA, SMALL ALPHA_LOWER);
+    check_lower(ALPHA SIGMA ALPHA, ALPHA_LOWER SMALL ALPHA_LOWER);
+    check_lower(ALPHA SIGMA SIGMA, ALPHA_LOWER SMALL FINAL);
+    check_lower(ALPHA SIGMA " x", ALPHA_LOWER FINAL " x");
+    check_lower(ALPHA SIGMA "'" ALPHA, ALPHA_LOWER SMALL "'" ALPHA_LOWER);   /* ' ignorable */
+    check_lower(ALPHA SIGMA "'.", ALPHA_LOWER FINAL "'.");
+    check_lower(ALPHA "\xcc\x81" SIGMA, ALPHA_LOWER "\xcc\x81" FINAL);     /* mark before */
+    check_lower("1" SIGMA, "1" SMALL);                  /* a digit is not cased */
+    check_lower("\xc4\xb0stanbul", "i\xcc\x87stanbul");
+    check_lower("I\xc4\xb0" SIGMA, "ii\xcc\x87" FINAL);
+    CHECK(tk_is_cased('A') && tk_is_cased(0x3A3) && tk_is_cased(0x2B0) && !tk_is_cased('1'));
+    CHECK(tk_is_case_ignorable('\'') && tk_is_case_ignorable(0x301) && tk_is_case_ignorable(0xAD)
+          && tk_is_case_ignorable(0x2B0) && !tk_is_case_ignorable('a') && !tk_is_case_ignorable(' '));
+    CHECK(!tk_is_cased(0x10FFFF) && !tk_is_case_ignorable(0) && tk_is_case_ignorable(0xE0001));
+    /* Both generated tables come from the same Unicode version. */
+    CHECK(strcmp(tk_casing_unicode_version, tk_wb_unicode_version) == 0);
+#undef SIGMA
+#undef FINAL
+#undef SMALL
+#undef ALPHA
+#undef ALPHA_LOWER
+}
+
 /* Must run first: nothing in this process has mapped non-ASCII text yet. */
 static void test_ascii_text_skips_the_mapping_cache(void)
 {
@@ -330,6 +385,7 @@ int main(void)
 {
     test_ascii_text_skips_the_mapping_cache();
     test_hand_cases();
+    test_python_special_lowercasing();
     test_map_every_code_point();
     test_map_random_text();
     test_matches_reference_pipeline();

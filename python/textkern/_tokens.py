@@ -91,9 +91,9 @@ def tokenize(
         The text. Bytes are decoded as UTF-8.
     case : {"fold", "lower", None}, default "fold"
         ``"fold"`` applies full Unicode case folding (ß becomes ss);
-        ``"lower"`` applies the simple lowercase mapping of each code point
-        (unlike ``str.lower`` it has no special-casing rules, e.g. for
-        U+0130); ``None`` keeps case.
+        ``"lower"`` is Python's ``str.lower`` applied to each token (U+0130
+        becomes "i" + U+0307, and a capital sigma that ends a word becomes
+        "ς"); ``None`` keeps case.
     normalize : {"NFKC", "NFC", None}, default "NFKC"
         Unicode normalization form applied to each token.
     strip_accents : bool or {"unicode", "ascii"}, default False

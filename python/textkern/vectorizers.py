@@ -362,12 +362,13 @@ class CountVectorizer(_TextVectorizerBase):
       words, Korean words with particles ("19일") and Hindi words with vowel
       signs are kept whole; scikit-learn's ``(?u)\\b\\w\\w+\\b`` drops or
       splits them. Pass ``token_pattern`` to get scikit-learn's tokens.
-    - ``case="fold"`` (the default) is full Unicode case folding; with
-      ``case="lower"`` the mapping is utf8proc's per-character lowercase,
-      which differs from Python's ``str.lower`` only by its special-casing
-      rules (final sigma "Σ" -> "ς" at the end of a word, "İ" -> "i̇").
-      With ``case="lower", normalize=None`` the char analyzers equal
-      scikit-learn's on NFC text without those characters.
+    - ``case="fold"`` (the default) is full Unicode case folding;
+      ``case="lower"`` is Python's ``str.lower``, special casing included
+      (a word-final "Σ" -> "ς", "İ" -> "i̇"), applied to each token by the
+      word analyzer and to the whole document by the char analyzers.  With
+      ``case="lower", normalize=None`` the char analyzers equal
+      scikit-learn's on NFC text (textkern recomposes after
+      ``strip_accents="unicode"``, scikit-learn does not).
     - Rows of the returned matrix always have sorted column indices
       (scikit-learn's are unsorted after ``min_df``/``max_df`` pruning); the
       matrices are equal.
