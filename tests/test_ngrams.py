@@ -124,17 +124,52 @@ def test_lower_applies_python_special_casing():
     assert tokenize("ΟΔΟΣ", case="fold") == ["οδοσ"]
 
 
-def test_lower_equals_python_for_every_character_and_sigma_context():
-    # Every character Python knows, alone and right after a capital sigma
-    # that follows a letter: the sigma is final unless the character is
-    # cased, or case-ignorable and followed by a cased letter.
-    for cp in range(0x110000):
-        c = chr(cp)
-        if 0xD800 <= cp < 0xE000 or unicodedata.category(c) == "Cn" or c.isspace() or cp == 0:
-            continue
-        for text in (c, "AΣ" + c, "AΣ" + c + "B", c + "Σ"):
-            got = "".join(ngrams(text, 1, analyzer="char", case="lower", normalize=None))
-            assert got == text.lower(), (hex(cp), text)
+def _python_mapping(normalize, case):
+    """What the options promise, in Python: normalize, then map case (and
+    normalize again, since a case mapping can undo a normal form)."""
+    def norm(text):
+        return unicodedata.normalize(normalize, text) if normalize else text
+    if case is None:
+        return norm
+    mapped = str.casefold if case == "fold" else str.lower
+    return lambda text: norm(mapped(norm(text)))
+
+
+# Every character Python knows: alone, between letters, at the end of a word
+# (NFKC makes capital sigmas of some), and next to a capital sigma that
+# follows a letter (the sigma is final unless the character is cased, or
+# case-ignorable and followed by a cased letter), in one text per context:
+# "\n" is neither cased nor case-ignorable and composes with nothing.
+_EVERY_CHARACTER = [chr(cp) for cp in range(1, 0x110000)
+                    if not 0xD800 <= cp < 0xE000 and not chr(cp).isspace()
+                    and unicodedata.category(chr(cp)) != "Cn"]
+_CONTEXTS = ["a{}a", "AΣ{}", "AΣ{}b", "A{}Σ", "A{}", "{}"]
+
+
+@pytest.mark.parametrize("normalize", [None, "NFC", "NFKC"])
+@pytest.mark.parametrize("case", [None, "fold", "lower"])
+def test_mapping_equals_python_for_every_character(normalize, case):
+    # Regressions: "lower" lowercased before a compatibility decomposition
+    # (NFKC left U+03D2 as a capital), and NFC/NFKC composed into the
+    # characters excluded from composition (U+2ADC, U+1D15E).
+    reference = _python_mapping(normalize, case)
+    for context in _CONTEXTS:
+        text = "\n".join(context.format(c) for c in _EVERY_CHARACTER)
+        got = "".join(ngrams(text, 1, analyzer="char", case=case, normalize=normalize))
+        want = re.sub(r"\s\s+", " ", reference(text))
+        if got != want:
+            for c in _EVERY_CHARACTER:
+                piece = context.format(c)
+                got = "".join(ngrams(piece, 1, analyzer="char", case=case, normalize=normalize))
+                assert got == re.sub(r"\s\s+", " ", reference(piece)), (hex(ord(c)), piece)
+            raise AssertionError(f"{context}: the joined text differs, no single piece does")
+
+
+def test_nfkc_sigma_sources_are_all_known():
+    # The C core's list of characters that NFKC turns into a capital sigma.
+    sources = [hex(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000
+               and cp != 0x3A3 and "Σ" in unicodedata.normalize("NFKC", chr(cp))]
+    assert sources == ["0x3f9", "0x1d6ba", "0x1d6f4", "0x1d72e", "0x1d768", "0x1d7a2"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -142,7 +177,10 @@ def test_lower_equals_python_for_every_character_and_sigma_context():
 def test_tokenize_lower_is_python_lower_of_each_token(text):
     # Each token is mapped on its own, so the final-sigma context is its segment.
     tokens = tokenize(text, case=None, normalize=None)
-    assert tokenize(text, case="lower", normalize=None) == [t.lower() for t in tokens]
+    for normalize in (None, "NFC", "NFKC"):
+        reference = _python_mapping(normalize, "lower")
+        assert tokenize(text, case="lower", normalize=normalize) == [
+            t for t in map(reference, tokens) if t]
 
 
 # -------------------------------------------------------------- grapheme

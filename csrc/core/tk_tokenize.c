@@ -162,14 +162,33 @@ int tk_is_case_ignorable(uint32_t cp)
     return in_ranges(tk_case_ignorable_ranges, tk_case_ignorable_count, cp);
 }
 
-/* Does s (valid UTF-8) contain U+0130 (C4 B0) or U+03A3 (CE A3)?  Lead
- * bytes never occur inside a character, so a byte pair is enough. */
-static int has_special_lower(const uint8_t *s, size_t len)
+/* Is cp a capital sigma once normalized with opts?  NFKC also makes one
+ * of U+03F9 and the mathematical capital sigmas (the tests check this
+ * list against Python's unicodedata). */
+static int sigma_source(const tk_tokenizer_opts *opts, uint32_t cp)
+{
+    if (cp == 0x3A3)
+        return 1;
+    return opts->norm == TK_NORM_NFKC
+        && (cp == 0x3F9 || cp == 0x1D6BA || cp == 0x1D6F4 || cp == 0x1D72E || cp == 0x1D768
+            || cp == 0x1D7A2);
+}
+
+/* Does s (valid UTF-8) contain U+0130 (C4 B0) or a sigma_source?  Lead
+ * bytes never occur inside a character, so most need a byte pair only. */
+static int has_special_lower(const tk_tokenizer_opts *opts, const uint8_t *s, size_t len)
 {
     size_t i;
-    for (i = 0; i + 1 < len; i++)
+    for (i = 0; i + 1 < len; i++) {
         if ((s[i] == 0xC4 && s[i + 1] == 0xB0) || (s[i] == 0xCE && s[i + 1] == 0xA3))
             return 1;
+        if (opts->norm == TK_NORM_NFKC && (s[i] == 0xCF || s[i] == 0xF0)) {
+            uint32_t cp;
+            tk_utf8_decode_valid(s + i, len - i, &cp);
+            if (sigma_source(opts, cp))
+                return 1;
+        }
+    }
     return 0;
 }
 
@@ -225,14 +244,32 @@ static size_t rewrite_special_lower(const uint8_t *s, size_t n, uint8_t *out)
     return o;
 }
 
+static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                        tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                        size_t *out_cps);
+
 /* For case "lower", point *text and *len at the rewritten text in
- * scratch->special; other options and texts are left as they are. */
+ * scratch->special; other options and texts are left as they are.  With
+ * a normalization the text is normalized first, so that, as in Python's
+ * str.lower() of normalized text, a sigma's context is what normalizing
+ * made of its neighbours (a spacing diaeresis, case-ignorable, becomes a
+ * space and a mark) and U+03F9 counts as a sigma under NFKC.  Mapping the
+ * result again with opts normalizes nothing more. */
 static int special_lower(const tk_tokenizer_opts *opts, const uint8_t **text, size_t *len,
                          tk_scratch *scratch)
 {
     int rc;
-    if (opts->case_mode != TK_CASE_LOWER || !has_special_lower(*text, *len))
+    size_t ignored_cps;
+    if (opts->case_mode != TK_CASE_LOWER || !has_special_lower(opts, *text, *len))
         return TK_OK;
+    if (opts->norm != TK_NORM_NONE) {
+        tk_tokenizer_opts normalize_only;
+        memset(&normalize_only, 0, sizeof normalize_only);
+        normalize_only.norm = opts->norm;
+        if ((rc = map_utf8proc(&normalize_only, *text, *len, scratch, text, len,
+                               &ignored_cps)) < 0)
+            return rc;
+    }
     /* A 2-byte U+0130 becomes 3 bytes; nothing else grows. */
     if (*len > SIZE_MAX / 2 - 1)
         return TK_EOVERFLOW;
@@ -325,10 +362,17 @@ static int is_ascii(const uint8_t *s, size_t len)
     return 1;
 }
 
-static utf8proc_int32_t lower_cp(utf8proc_int32_t cp, void *unused)
+/*
+ * case "lower" maps the decomposed text: after normalization, as the
+ * options promise (lowercasing each input character first left capitals
+ * that a compatibility decomposition makes, such as U+03D2 -> U+03A5).
+ * Case folding needs no such step: utf8proc folds the decomposition too.
+ */
+static void lower_decomposed(utf8proc_int32_t *cps, utf8proc_ssize_t n)
 {
-    (void)unused;
-    return utf8proc_tolower(cp);
+    utf8proc_ssize_t i;
+    for (i = 0; i < n; i++)
+        cps[i] = utf8proc_tolower(cps[i]);
 }
 
 static utf8proc_option_t utf8proc_options(const tk_tokenizer_opts *opts)
@@ -351,6 +395,12 @@ static utf8proc_option_t utf8proc_options(const tk_tokenizer_opts *opts)
         if (opts->strip_accents == TK_STRIP_ASCII)
             o |= UTF8PROC_COMPAT;
     }
+    /* Without STABLE utf8proc also composes into the characters that
+     * Unicode excludes from composition after their version (U+2ADC
+     * FORKING, musical notes U+1D15E..): NFC and NFKC must leave those
+     * decomposed. */
+    if (o & UTF8PROC_COMPOSE)
+        o |= UTF8PROC_STABLE;
     return o;
 }
 
@@ -395,11 +445,11 @@ static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_
                         size_t *out_cps)
 {
     utf8proc_option_t options = utf8proc_options(opts);
-    utf8proc_custom_func custom = opts->case_mode == TK_CASE_LOWER ? lower_cp : NULL;
+    int lower = opts->case_mode == TK_CASE_LOWER;
     utf8proc_ssize_t n;
     int rc;
 
-    if (options == 0 && !custom) {
+    if (options == 0 && !lower) {
         *out = seg;
         *out_len = len;
         *out_cps = count_cps(seg, len);
@@ -418,8 +468,7 @@ static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_
         return rc;
     for (;;) {
         n = utf8proc_decompose_custom(seg, (utf8proc_ssize_t)len, scratch->cps,
-                                      (utf8proc_ssize_t)scratch->cps_cap, options,
-                                      custom, NULL);
+                                      (utf8proc_ssize_t)scratch->cps_cap, options, NULL, NULL);
         if (n < 0)
             return n == UTF8PROC_ERROR_NOMEM ? TK_ENOMEM : TK_EUTF8PROC;
         if ((size_t)n <= scratch->cps_cap)
@@ -428,6 +477,8 @@ static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_
         if (rc < 0)
             return rc;
     }
+    if (lower)
+        lower_decomposed(scratch->cps, n);
     /* reencode normalizes (composition) and writes UTF-8 over the same
      * buffer; UTF-8 never needs more than 4 bytes per code point. */
     n = utf8proc_reencode(scratch->cps, n, options);
@@ -567,11 +618,12 @@ static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratc
     utf8proc_ssize_t n_parts;
     uint64_t entry = CM_FILLED | ((uint64_t)classify_cp(cp) << 38);
 
-    n_parts = utf8proc_decompose_custom(utf8, (utf8proc_ssize_t)n, parts, 8, options,
-                                        opts->case_mode == TK_CASE_LOWER ? lower_cp : NULL,
+    n_parts = utf8proc_decompose_custom(utf8, (utf8proc_ssize_t)n, parts, 8, options, NULL,
                                         NULL);
     if (n_parts < 0)
         return 0;
+    if (opts->case_mode == TK_CASE_LOWER && n_parts > 0 && n_parts <= 8)
+        lower_decomposed(parts, 1);   /* only the first part decides below */
     if (!(options & UTF8PROC_COMPOSE)) {
         /* No normalization: each character maps on its own. */
         entry |= CM_BOUNDARY;
@@ -588,7 +640,7 @@ static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratc
         uint8_t rewritten[8];
         const uint8_t *text = utf8;
         size_t text_len = n;
-        if (opts->case_mode == TK_CASE_LOWER && has_special_lower(utf8, n)) {
+        if (opts->case_mode == TK_CASE_LOWER && has_special_lower(opts, utf8, n)) {
             text_len = rewrite_special_lower(utf8, n, rewritten);
             text = rewritten;
         }
@@ -597,7 +649,7 @@ static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratc
     }
     /* A capital sigma's lowercase depends on its neighbours: segments
      * with one go the general way, through special_lower. */
-    if (out_len <= 4 && !(opts->case_mode == TK_CASE_LOWER && cp == 0x3A3)) {
+    if (out_len <= 4 && !(opts->case_mode == TK_CASE_LOWER && sigma_source(opts, cp))) {
         for (i = 0; i < out_len; i++)
             entry |= (uint64_t)out[i] << (8 * i);
         entry |= CM_FAST | ((uint64_t)out_len << 32) | ((uint64_t)out_cps << 35);

@@ -307,8 +307,9 @@ static void test_hand_cases(void)
     tk_scratch_free(&scratch);
 }
 
-/* case "lower" is Python's str.lower(): U+0130 and the final sigma. */
-static void check_lower(const char *text, const char *want)
+/* case "lower" is Python's str.lower() (of the normalized text): U+0130
+ * and the final sigma. */
+static void check_lower_normalized(int norm, const char *text, const char *want)
 {
     tk_tokenizer_opts opts;
     tk_scratch scratch;
@@ -317,6 +318,7 @@ static void check_lower(const char *text, const char *want)
     memset(&opts, 0, sizeof opts);
     memset(&scratch, 0, sizeof scratch);
     opts.case_mode = TK_CASE_LOWER;
+    opts.norm = norm;
     CHECK_EQ_INT(tk_map_segment(&opts, (const uint8_t *)text, strlen(text), &scratch, &out,
                                 &out_len, &out_cps), TK_OK);
     if (out_len != strlen(want) || memcmp(out, want, out_len) != 0) {
@@ -328,6 +330,11 @@ static void check_lower(const char *text, const char *want)
                                          &out, &out_len, &out_cps), TK_OK);
     CHECK(out_len == strlen(want) && memcmp(out, want, out_len) == 0);
     tk_scratch_free(&scratch);
+}
+
+static void check_lower(const char *text, const char *want)
+{
+    check_lower_normalized(TK_NORM_NONE, text, want);
 }
 
 static void test_python_special_lowercasing(void)
@@ -349,6 +356,14 @@ static void test_python_special_lowercasing(void)
     check_lower("1" SIGMA, "1" SMALL);                  /* a digit is not cased */
     check_lower("\xc4\xb0stanbul", "i\xcc\x87stanbul");
     check_lower("I\xc4\xb0" SIGMA, "ii\xcc\x87" FINAL);
+    /* NFKC first: U+03F9 becomes a sigma, and a spacing diaeresis (case-
+     * ignorable) a space and a mark, which ends the word before it. */
+    check_lower_normalized(TK_NORM_NFKC, ALPHA "\xcf\xb9", ALPHA_LOWER FINAL);
+    check_lower_normalized(TK_NORM_NFC, ALPHA "\xcf\xb9", ALPHA_LOWER "\xcf\xb2");
+    check_lower_normalized(TK_NORM_NFKC, ALPHA SIGMA "\xc2\xa8" ALPHA,
+                           ALPHA_LOWER FINAL " \xcc\x88" ALPHA_LOWER);
+    check_lower(ALPHA SIGMA "\xc2\xa8" ALPHA, ALPHA_LOWER SMALL "\xc2\xa8" ALPHA_LOWER);
+    check_lower_normalized(TK_NORM_NFKC, "\xc4\xb0", "i\xcc\x87");
     CHECK(tk_is_cased('A') && tk_is_cased(0x3A3) && tk_is_cased(0x2B0) && !tk_is_cased('1'));
     CHECK(tk_is_case_ignorable('\'') && tk_is_case_ignorable(0x301) && tk_is_case_ignorable(0xAD)
           && tk_is_case_ignorable(0x2B0) && !tk_is_case_ignorable('a') && !tk_is_case_ignorable(' '));

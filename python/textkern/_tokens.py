@@ -91,9 +91,12 @@ def tokenize(
         The text. Bytes are decoded as UTF-8.
     case : {"fold", "lower", None}, default "fold"
         ``"fold"`` applies full Unicode case folding (ß becomes ss);
-        ``"lower"`` is Python's ``str.lower`` applied to each token (U+0130
-        becomes "i" + U+0307, and a capital sigma that ends a word becomes
-        "ς"); ``None`` keeps case.
+        ``"lower"`` is Python's ``str.lower`` of each normalized token
+        (U+0130 becomes "i" + U+0307, and a capital sigma that ends a word
+        becomes "ς"); ``None`` keeps case.  Without accent stripping a
+        token maps exactly to ``N(f(N(token)))``, where ``N`` is
+        ``unicodedata.normalize`` with this ``normalize`` (or nothing) and
+        ``f`` is ``str.casefold`` or ``str.lower``.
     normalize : {"NFKC", "NFC", None}, default "NFKC"
         Unicode normalization form applied to each token.
     strip_accents : bool or {"unicode", "ascii"}, default False
