@@ -124,15 +124,27 @@ def test_lower_applies_python_special_casing():
     assert tokenize("ΟΔΟΣ", case="fold") == ["οδοσ"]
 
 
-def _python_mapping(normalize, case):
+def _python_mapping(normalize, case, strip=None):
     """What the options promise, in Python: normalize, then map case (and
-    normalize again, since a case mapping can undo a normal form)."""
+    normalize again, since a case mapping can undo a normal form), then
+    strip accents: True drops nonspacing marks and recomposes, "unicode"
+    and "ascii" are scikit-learn's functions."""
     def norm(text):
         return unicodedata.normalize(normalize, text) if normalize else text
-    if case is None:
-        return norm
-    mapped = str.casefold if case == "fold" else str.lower
-    return lambda text: norm(mapped(norm(text)))
+    mapped = {None: str, "fold": str.casefold, "lower": str.lower}[case]
+
+    def stripped(text):
+        if strip is True:
+            form = "NFKD" if normalize == "NFKC" else "NFD"
+            kept = (c for c in unicodedata.normalize(form, text)
+                    if unicodedata.category(c) != "Mn")
+            return unicodedata.normalize(normalize or "NFC", "".join(kept))
+        kept = (c for c in unicodedata.normalize("NFKD", text)
+                if (ord(c) < 128 if strip == "ascii" else not unicodedata.combining(c)))
+        return norm("".join(kept))
+    if strip is None:
+        return lambda text: norm(mapped(norm(text)))
+    return lambda text: stripped(norm(mapped(norm(text))))
 
 
 # Every character Python knows: alone, between letters, at the end of a word
@@ -146,23 +158,40 @@ _EVERY_CHARACTER = [chr(cp) for cp in range(1, 0x110000)
 _CONTEXTS = ["a{}a", "AΣ{}", "AΣ{}b", "A{}Σ", "A{}", "{}"]
 
 
+@pytest.mark.parametrize("strip", [None, True, "unicode", "ascii"])
 @pytest.mark.parametrize("normalize", [None, "NFC", "NFKC"])
 @pytest.mark.parametrize("case", [None, "fold", "lower"])
-def test_mapping_equals_python_for_every_character(normalize, case):
+def test_mapping_equals_python_for_every_character(normalize, case, strip):
     # Regressions: "lower" lowercased before a compatibility decomposition
-    # (NFKC left U+03D2 as a capital), and NFC/NFKC composed into the
-    # characters excluded from composition (U+2ADC, U+1D15E).
-    reference = _python_mapping(normalize, case)
-    for context in _CONTEXTS:
+    # (NFKC left U+03D2 as a capital); NFC/NFKC composed into the
+    # characters excluded from composition (U+2ADC, U+1D15E); strip_accents
+    # dropped spacing vowel signs (Mc), and "unicode" was not
+    # scikit-learn's.  (Accent stripping has nothing to do with sigmas.)
+    reference = _python_mapping(normalize, case, strip)
+    for context in _CONTEXTS if strip is None else ["a{}a", "{}"]:
         text = "\n".join(context.format(c) for c in _EVERY_CHARACTER)
-        got = "".join(ngrams(text, 1, analyzer="char", case=case, normalize=normalize))
+        got = "".join(ngrams(text, 1, analyzer="char", case=case, normalize=normalize,
+                             strip_accents=strip))
         want = re.sub(r"\s\s+", " ", reference(text))
         if got != want:
             for c in _EVERY_CHARACTER:
                 piece = context.format(c)
-                got = "".join(ngrams(piece, 1, analyzer="char", case=case, normalize=normalize))
+                got = "".join(ngrams(piece, 1, analyzer="char", case=case, normalize=normalize,
+                                     strip_accents=strip))
                 assert got == re.sub(r"\s\s+", " ", reference(piece)), (hex(ord(c)), piece)
             raise AssertionError(f"{context}: the joined text differs, no single piece does")
+
+
+def test_strip_accents_keeps_spacing_vowel_signs_and_unicode_is_sklearns():
+    # Regression: True dropped every mark, spacing vowel signs (Mc) too, so
+    # "हिन्दी" became "हनद"; it drops the nonspacing ones (Mn) only, as
+    # documented.  "unicode" is scikit-learn's function, per token.
+    strip_unicode = pytest.importorskip("sklearn.feature_extraction.text").strip_accents_unicode
+    assert tokenize("हिन्दी தமிழ் café Ångström", strip_accents=True) == [
+        "हिनदी", "தமிழ", "cafe", "angstrom"]
+    text = "हिन्दी தமிழ் café 한국 ภาษาไทย ᾳ ﬁne"
+    assert tokenize(text, strip_accents="unicode", case="lower", normalize=None) == [
+        strip_unicode(t.lower()) for t in tokenize(text, case=None, normalize=None)]
 
 
 def test_nfkc_sigma_sources_are_all_known():

@@ -176,14 +176,15 @@ cleanup:
     return result;
 }
 
-/* False/None -> none; True or "unicode" -> marks; "ascii" -> scikit-learn's
- * ASCII folding.  Other strings are mistakes, not truthy values. */
+/* False/None -> none; True -> nonspacing marks; "unicode" and "ascii" ->
+ * scikit-learn's two functions.  Other strings are mistakes, not truthy
+ * values. */
 static int parse_strip_accents(PyObject *obj, int *out)
 {
     int truth;
     if (PyUnicode_Check(obj)) {
         if (PyUnicode_CompareWithASCIIString(obj, "unicode") == 0)
-            *out = TK_STRIP_MARKS;
+            *out = TK_STRIP_UNICODE;
         else if (PyUnicode_CompareWithASCIIString(obj, "ascii") == 0)
             *out = TK_STRIP_ASCII;
         else {
@@ -520,6 +521,8 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwa
         goto fail;
     strip_value = self->conf.opts.strip_accents == TK_STRIP_ASCII
                       ? PyUnicode_FromString("ascii")
+                  : self->conf.opts.strip_accents == TK_STRIP_UNICODE
+                      ? PyUnicode_FromString("unicode")
                       : Py_NewRef(self->conf.opts.strip_accents ? Py_True : Py_False);
     if (!strip_value)
         goto fail;

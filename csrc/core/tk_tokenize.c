@@ -133,6 +133,7 @@ void tk_scratch_free(tk_scratch *s)
     tk_free(s->memo);
     tk_free(s->memo_bytes);
     tk_free(s->special);
+    tk_free(s->unstripped);
     memset(s, 0, sizeof *s);
 }
 
@@ -375,7 +376,15 @@ static void lower_decomposed(utf8proc_int32_t *cps, utf8proc_ssize_t n)
         cps[i] = utf8proc_tolower(cps[i]);
 }
 
-static utf8proc_option_t utf8proc_options(const tk_tokenizer_opts *opts)
+/*
+ * A mapping is one utf8proc pass: decomposition (with case folding),
+ * lowercasing, re-encoding (which composes where COMPOSE is set).  Accent
+ * stripping is a second pass over its result, as the options order them
+ * (utf8proc folds the parts of a compatibility decomposition, which would
+ * fold U+037A's U+0345 before "unicode" could drop it): decompose, drop
+ * code points (strip_decomposed), re-encode.
+ */
+static utf8proc_option_t case_map_options(const tk_tokenizer_opts *opts)
 {
     utf8proc_option_t o = 0;
     if (opts->norm == TK_NORM_NFC)
@@ -384,17 +393,6 @@ static utf8proc_option_t utf8proc_options(const tk_tokenizer_opts *opts)
         o |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
     if (opts->case_mode == TK_CASE_FOLD)
         o |= UTF8PROC_CASEFOLD;
-    if (opts->strip_accents) {
-        /* STRIPMARK needs a (de)composition pass; without a requested
-         * normalization we recompose canonically (NFC) afterwards. */
-        o |= UTF8PROC_STRIPMARK;
-        if (!(o & UTF8PROC_COMPOSE))
-            o |= UTF8PROC_COMPOSE;
-        /* scikit-learn's "ascii" decomposes with NFKD, so that e.g. the
-         * ligature "\xef\xac\x81" keeps its ASCII letters "fi". */
-        if (opts->strip_accents == TK_STRIP_ASCII)
-            o |= UTF8PROC_COMPAT;
-    }
     /* Without STABLE utf8proc also composes into the characters that
      * Unicode excludes from composition after their version (U+2ADC
      * FORKING, musical notes U+1D15E..): NFC and NFKC must leave those
@@ -402,6 +400,36 @@ static utf8proc_option_t utf8proc_options(const tk_tokenizer_opts *opts)
     if (o & UTF8PROC_COMPOSE)
         o |= UTF8PROC_STABLE;
     return o;
+}
+
+/* The second pass: TK_STRIP_MARKS recomposes (canonically without a
+ * requested normalization); scikit-learn's two functions decompose with
+ * NFKD and leave their result decomposed unless a form is asked for. */
+static utf8proc_option_t strip_options(const tk_tokenizer_opts *opts)
+{
+    if (opts->strip_accents == TK_STRIP_MARKS)
+        return UTF8PROC_COMPOSE | UTF8PROC_STABLE
+               | (opts->norm == TK_NORM_NFKC ? UTF8PROC_COMPAT : 0);
+    if (opts->strip_accents == TK_STRIP_UNICODE || opts->strip_accents == TK_STRIP_ASCII)
+        return UTF8PROC_COMPAT
+               | (opts->norm != TK_NORM_NONE ? UTF8PROC_COMPOSE | UTF8PROC_STABLE
+                                             : UTF8PROC_DECOMPOSE);
+    return 0;
+}
+
+/* Does the accent stripping of opts drop cp (of decomposed text)? */
+static int strip_drops(const tk_tokenizer_opts *opts, utf8proc_int32_t cp)
+{
+    switch (opts->strip_accents) {
+    case TK_STRIP_MARKS:
+        return utf8proc_category(cp) == UTF8PROC_CATEGORY_MN;
+    case TK_STRIP_UNICODE:
+        return utf8proc_get_property(cp)->combining_class != 0;
+    case TK_STRIP_ASCII:
+        return cp >= 0x80;
+    default:
+        return 0;
+    }
 }
 
 static size_t count_cps(const uint8_t *s, size_t len)
@@ -439,27 +467,16 @@ static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t l
     return TK_OK;
 }
 
-/* tk_map_segment_utf8proc for a text that special_lower has seen to. */
-static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
-                        tk_scratch *scratch, const uint8_t **out, size_t *out_len,
-                        size_t *out_cps)
+/* One utf8proc pass over seg (non-ASCII, valid UTF-8) into scratch->cps:
+ * decompose with options, lowercase if lower, drop what strip drops (if
+ * not NULL), re-encode. */
+static int utf8proc_pass(const uint8_t *seg, size_t len, utf8proc_option_t options, int lower,
+                         const tk_tokenizer_opts *strip, tk_scratch *scratch,
+                         const uint8_t **out, size_t *out_len)
 {
-    utf8proc_option_t options = utf8proc_options(opts);
-    int lower = opts->case_mode == TK_CASE_LOWER;
     utf8proc_ssize_t n;
     int rc;
 
-    if (options == 0 && !lower) {
-        *out = seg;
-        *out_len = len;
-        *out_cps = count_cps(seg, len);
-        return TK_OK;
-    }
-    if (is_ascii(seg, len)) {
-        *out_len = len;
-        *out_cps = len;
-        return map_ascii(opts, seg, len, scratch, out);
-    }
     if (len > (size_t)PTRDIFF_MAX / 8)
         return TK_EOVERFLOW;
     /* A guess that fits most text; utf8proc reports the size it needs. */
@@ -479,22 +496,61 @@ static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_
     }
     if (lower)
         lower_decomposed(scratch->cps, n);
+    if (strip) {
+        utf8proc_ssize_t i, kept = 0;
+        for (i = 0; i < n; i++)
+            if (!strip_drops(strip, scratch->cps[i]))
+                scratch->cps[kept++] = scratch->cps[i];
+        n = kept;
+    }
     /* reencode normalizes (composition) and writes UTF-8 over the same
      * buffer; UTF-8 never needs more than 4 bytes per code point. */
     n = utf8proc_reencode(scratch->cps, n, options);
     if (n < 0)
         return n == UTF8PROC_ERROR_NOMEM ? TK_ENOMEM : TK_EUTF8PROC;
-    if (opts->strip_accents == TK_STRIP_ASCII) {
-        /* In UTF-8 every byte of a non-ASCII code point is >= 0x80. */
-        uint8_t *bytes = (uint8_t *)scratch->cps;
-        utf8proc_ssize_t i, kept = 0;
-        for (i = 0; i < n; i++)
-            if (bytes[i] < 0x80)
-                bytes[kept++] = bytes[i];
-        n = kept;
-    }
     *out = (const uint8_t *)scratch->cps;
     *out_len = (size_t)n;
+    return TK_OK;
+}
+
+/* tk_map_segment_utf8proc for a text that special_lower has seen to. */
+static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
+                        tk_scratch *scratch, const uint8_t **out, size_t *out_len,
+                        size_t *out_cps)
+{
+    utf8proc_option_t options = case_map_options(opts);
+    int lower = opts->case_mode == TK_CASE_LOWER, rc;
+
+    if (options == 0 && !lower && !opts->strip_accents) {
+        *out = seg;
+        *out_len = len;
+        *out_cps = count_cps(seg, len);
+        return TK_OK;
+    }
+    if (is_ascii(seg, len)) {
+        /* (stripping leaves ASCII alone too) */
+        *out_len = len;
+        *out_cps = len;
+        return map_ascii(opts, seg, len, scratch, out);
+    }
+    if (options != 0 || lower) {
+        if ((rc = utf8proc_pass(seg, len, options, lower, NULL, scratch, out, out_len)) < 0)
+            return rc;
+    } else {
+        *out = seg;
+        *out_len = len;
+    }
+    if (opts->strip_accents) {
+        /* The second pass decomposes into scratch->cps: move the first
+         * one's result out of the way. */
+        if ((rc = tk_grow((void **)&scratch->unstripped, &scratch->unstripped_cap,
+                          *out_len + 1, 1)) < 0)
+            return rc;
+        memcpy(scratch->unstripped, *out, *out_len);
+        if ((rc = utf8proc_pass(scratch->unstripped, *out_len, strip_options(opts), 0, opts,
+                                scratch, out, out_len)) < 0)
+            return rc;
+    }
     *out_cps = count_cps(*out, *out_len);
     return TK_OK;
 }
@@ -541,7 +597,7 @@ int tk_map_segment_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, s
 #define CM_CLASS(e)  ((unsigned)((e) >> 38) & 7u)
 #define CM_BLOCK_BITS 8
 #define CM_BLOCKS (0x110000u >> CM_BLOCK_BITS)
-#define CM_OPTION_SETS 27                    /* 3 case modes x 3 forms x 3 strip modes */
+#define CM_OPTION_SETS 36                    /* 3 case modes x 3 forms x 4 strip modes */
 
 static uint64_t **cm_tables[CM_OPTION_SETS];   /* CM_BLOCKS block pointers each */
 static uint8_t *cm_second;                      /* bit set over all code points */
@@ -596,9 +652,9 @@ static uint64_t **cm_table(const tk_tokenizer_opts *opts)
     unsigned index;
     uint64_t **table;
     if (opts->case_mode < 0 || opts->case_mode > 2 || opts->norm < 0 || opts->norm > 2
-        || opts->strip_accents < 0 || opts->strip_accents > 2 || !cm_second_set())
+        || opts->strip_accents < 0 || opts->strip_accents > 3 || !cm_second_set())
         return NULL;
-    index = (unsigned)(opts->case_mode * 9 + opts->norm * 3 + opts->strip_accents);
+    index = (unsigned)(opts->case_mode * 12 + opts->norm * 4 + opts->strip_accents);
     table = __atomic_load_n(&cm_tables[index], __ATOMIC_ACQUIRE);
     if (table)
         return table;
@@ -608,30 +664,54 @@ static uint64_t **cm_table(const tk_tokenizer_opts *opts)
 /* Work out the entry of one non-ASCII code point, once cm_table has made
  * the set of seconds; uses scratch->cps.  Returns 0 (neither a boundary
  * nor fast, and not stored) if utf8proc fails. */
+/* Does a pass with options (lowercasing if lower, stripping what strip
+ * drops) map cp to text whose first code point is a starter that survives
+ * and composes with nothing before it?  Then reordering and composition
+ * never reach across the start of cp's mapping. */
+static int starts_clean(utf8proc_int32_t cp, utf8proc_option_t options, int lower,
+                        const tk_tokenizer_opts *strip)
+{
+    utf8proc_int32_t parts[8];
+    utf8proc_int32_t first;
+    int boundclass = 0;
+    utf8proc_ssize_t n = utf8proc_decompose_char(cp, parts, 8, options, &boundclass);
+    if (n <= 0 || n > 8)
+        return 0;
+    first = lower ? utf8proc_tolower(parts[0]) : parts[0];
+    if (strip && strip_drops(strip, first))
+        return 0;
+    return utf8proc_get_property(first)->combining_class == 0
+        && !(cm_second_set()[first >> 3] & (1u << (first & 7)));
+}
+
 static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratch *scratch)
 {
-    utf8proc_option_t options = utf8proc_options(opts);
-    utf8proc_int32_t parts[8];
+    utf8proc_option_t options = case_map_options(opts), stripping = strip_options(opts);
+    int lower = opts->case_mode == TK_CASE_LOWER;
     uint8_t utf8[4];
     size_t n = tk_utf8_encode(cp, utf8), out_len, out_cps, i;
     const uint8_t *out;
-    utf8proc_ssize_t n_parts;
     uint64_t entry = CM_FILLED | ((uint64_t)classify_cp(cp) << 38);
-
-    n_parts = utf8proc_decompose_custom(utf8, (utf8proc_ssize_t)n, parts, 8, options, NULL,
-                                        NULL);
-    if (n_parts < 0)
-        return 0;
-    if (opts->case_mode == TK_CASE_LOWER && n_parts > 0 && n_parts <= 8)
-        lower_decomposed(parts, 1);   /* only the first part decides below */
-    if (!(options & UTF8PROC_COMPOSE)) {
-        /* No normalization: each character maps on its own. */
-        entry |= CM_BOUNDARY;
-    } else if (n_parts > 0 && n_parts <= 8
-               && utf8proc_get_property(parts[0])->combining_class == 0
-               && !(cm_second_set()[parts[0] >> 3] & (1u << (parts[0] & 7)))) {
-        entry |= CM_BOUNDARY;
+    /* Each pass that composes must start cleanly at cp: the first on cp
+     * itself, the stripping one on the first code point of what the first
+     * made of cp.  A pass that only decomposes maps each character on its
+     * own, but for canonical reordering, which only moves marks that
+     * stripping drops. */
+    int clean = !(options & UTF8PROC_COMPOSE) || starts_clean((utf8proc_int32_t)cp, options,
+                                                              lower, NULL);
+    if (clean && (stripping & UTF8PROC_COMPOSE)) {
+        uint32_t first = cp;
+        if (options != 0 || lower) {
+            if (utf8proc_pass(utf8, n, options, lower, NULL, scratch, &out, &out_len) < 0)
+                return 0;
+            clean = out_len > 0;
+            if (clean)
+                tk_utf8_decode_valid(out, out_len, &first);
+        }
+        clean = clean && starts_clean((utf8proc_int32_t)first, stripping, 0, opts);
     }
+    if (clean)
+        entry |= CM_BOUNDARY;
     if (!(entry & CM_BOUNDARY))
         return entry;
     {
@@ -802,7 +882,8 @@ static int map_cached(const tk_tokenizer_opts *opts, uint64_t **table, const uin
 /* False when every option is off and a segment maps to itself. */
 static int mapping_changes_text(const tk_tokenizer_opts *opts)
 {
-    return utf8proc_options(opts) != 0 || opts->case_mode == TK_CASE_LOWER;
+    return case_map_options(opts) != 0 || opts->case_mode == TK_CASE_LOWER
+        || opts->strip_accents != TK_STRIP_NONE;
 }
 
 int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,

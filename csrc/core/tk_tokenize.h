@@ -15,12 +15,15 @@ extern "C" {
 enum tk_case { TK_CASE_NONE = 0, TK_CASE_FOLD = 1, TK_CASE_LOWER = 2 };
 enum tk_norm { TK_NORM_NONE = 0, TK_NORM_NFC = 1, TK_NORM_NFKC = 2 };
 /*
- * Accent stripping.  MARKS drops nonspacing marks after decomposition and
- * recomposes.  ASCII is scikit-learn's strip_accents="ascii": compatibility
- * decomposition, then every non-ASCII code point is dropped (so a word in
- * a non-Latin script maps to nothing and is not a token).
+ * Accent stripping.  MARKS drops nonspacing marks (General_Category Mn)
+ * after decomposition and recomposes: spacing vowel signs (Mc) stay.
+ * UNICODE and ASCII are scikit-learn's strip_accents="unicode" and
+ * "ascii": compatibility decomposition, then every code point of nonzero
+ * combining class, or every non-ASCII one (so a word in a non-Latin script
+ * maps to nothing and is not a token), is dropped; the result stays
+ * decomposed unless a normalization is asked for.
  */
-enum tk_strip { TK_STRIP_NONE = 0, TK_STRIP_MARKS = 1, TK_STRIP_ASCII = 2 };
+enum tk_strip { TK_STRIP_NONE = 0, TK_STRIP_MARKS = 1, TK_STRIP_ASCII = 2, TK_STRIP_UNICODE = 3 };
 enum tk_kind {
     TK_KIND_WORD = 1u << 0,
     TK_KIND_NUMBER = 1u << 1,
@@ -68,6 +71,8 @@ typedef struct tk_scratch {
     const int *cancel;
     /* The text with Python's special lowercasings applied (case "lower"). */
     uint8_t *special; size_t special_cap;
+    /* The case-mapped text that accent stripping works on. */
+    uint8_t *unstripped; size_t unstripped_cap;
 } tk_scratch;
 void tk_scratch_free(tk_scratch *s);
 

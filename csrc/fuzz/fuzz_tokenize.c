@@ -4,7 +4,7 @@
  *
  * Input layout (options first, so mutations of the text keep them):
  *   byte 0  case mode (%3), normalization (/3 %3), strip_accents (bit 7;
- *           bit 6 then picks ASCII folding over mark stripping)
+ *           bits 5-6 %3 then pick marks, ASCII or scikit-learn's unicode)
  *   byte 1  kinds (low 4 bits), errors mode (bits 4-5 %3),
  *           surrogates-as-units (bit 6), reuse scratch across calls (bit 7)
  *   byte 2  min_len (%6)
@@ -153,8 +153,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b1 = fuzz_byte(&in);
     opts.case_mode = (int)(b0 % 3);
     opts.norm = (int)((b0 / 3) % 3);
-    opts.strip_accents = !((b0 >> 7) & 1) ? TK_STRIP_NONE
-                         : ((b0 >> 6) & 1) ? TK_STRIP_ASCII : TK_STRIP_MARKS;
+    {
+        static const int strips[] = {TK_STRIP_MARKS, TK_STRIP_ASCII, TK_STRIP_UNICODE};
+        opts.strip_accents = !((b0 >> 7) & 1) ? TK_STRIP_NONE : strips[((b0 >> 5) & 3) % 3];
+    }
     opts.kinds = b1 & 0xF;
     opts.min_len = fuzz_byte(&in) % 6;
     errors = (int)(((b1 >> 4) & 3) % 3);   /* bit 6 is unused */
@@ -225,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         warm.want_spans = cold.want_spans = 1;
         other.case_mode = (opts.case_mode + 1) % 3;
         other.norm = (opts.norm + 2) % 3;
-        other.strip_accents = (opts.strip_accents + 1) % 3;   /* memo must notice */
+        other.strip_accents = (opts.strip_accents + 1) % 4;   /* memo must notice */
         other.kinds = opts.kinds | TK_KIND_WORD;
         FUZZ_CHECK(tk_tokenize(&other, NULL, text, text_len, &scratch, tk_toklist_sink, &warm)
                    == TK_OK);

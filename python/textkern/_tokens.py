@@ -100,11 +100,13 @@ def tokenize(
     normalize : {"NFKC", "NFC", None}, default "NFKC"
         Unicode normalization form applied to each token.
     strip_accents : bool or {"unicode", "ascii"}, default False
-        ``True`` (or ``"unicode"``): decompose and drop combining marks (é
-        becomes e). Note that this also removes marks that are letters'
-        vowel signs in some scripts. ``"ascii"``: scikit-learn's ASCII
-        folding -- compatibility decomposition, then every non-ASCII
-        character is dropped, so words in other scripts disappear.
+        ``True``: decompose, drop the nonspacing marks (General_Category
+        Mn: é becomes e) and recompose; spacing vowel signs (Mc, as in
+        Hindi "हिन्दी" -> "हिनदी") stay.  ``"unicode"`` and ``"ascii"``
+        are scikit-learn's functions exactly: compatibility decomposition,
+        then every character with a nonzero combining class, or every
+        non-ASCII character (words in other scripts disappear), is dropped;
+        the result stays decomposed unless ``normalize`` is set.
     kinds : iterable of {"word", "number", "emoji", "punct"}
         Which segments to keep. ``"word"``: contains a letter, kana,
         ideograph or Hangul; ``"number"``: digits, possibly with internal

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import numbers
 import re
+import unicodedata
 import warnings
 
 import numpy as np
@@ -167,10 +168,10 @@ class _TextVectorizerBase(_EstimatorBase):
         sa = self.strip_accents
         if sa is None or sa is False:
             return False
-        if sa is True or sa == "unicode":
+        if sa is True:
             return True
-        if sa == "ascii":
-            return "ascii"
+        if sa in ("unicode", "ascii"):
+            return sa
         raise ValueError(f'Invalid value for "strip_accents": {sa!r}')
 
     def _tokenizer(self, word_stopwords=True):
@@ -217,8 +218,12 @@ class _TextVectorizerBase(_EstimatorBase):
         else:
             if self.lowercase:
                 doc = doc.lower()
-            if self.strip_accents:
-                import unicodedata
+            if self.strip_accents is True:
+                # textkern's own: nonspacing marks only, recomposed
+                doc = unicodedata.normalize("NFC", "".join(
+                    c for c in unicodedata.normalize("NFD", doc)
+                    if unicodedata.category(c) != "Mn"))
+            elif self.strip_accents:
                 doc = "".join(c for c in unicodedata.normalize("NFKD", doc)
                               if not unicodedata.combining(c))
                 if self.strip_accents == "ascii":
@@ -295,9 +300,12 @@ class CountVectorizer(_TextVectorizerBase):
     decode_error : {"strict", "ignore", "replace"}, default "strict"
         What to do with undecodable bytes.
     strip_accents : {None, "unicode", "ascii", True, False}, default None
-        Remove accents (decompose, drop nonspacing marks). ``"ascii"``, as
-        in scikit-learn, decomposes with NFKD and then drops every
-        non-ASCII character.
+        ``"unicode"`` and ``"ascii"`` are scikit-learn's: NFKD, then every
+        character with a nonzero combining class, or every non-ASCII one,
+        is dropped (recomposed only under ``normalize``; with
+        ``normalize=None`` the result equals scikit-learn's).  ``True`` is
+        textkern's own: drop the nonspacing marks (Mn) and recompose, so
+        spacing vowel signs of Indic scripts stay.
     lowercase : bool, default True
         Apply the ``case`` mapping; ``False`` means ``case=None``.
     preprocessor : callable or None
@@ -367,8 +375,7 @@ class CountVectorizer(_TextVectorizerBase):
       (a word-final "Σ" -> "ς", "İ" -> "i̇"), applied to each token by the
       word analyzer and to the whole document by the char analyzers.  With
       ``case="lower", normalize=None`` the char analyzers equal
-      scikit-learn's on NFC text (textkern recomposes after
-      ``strip_accents="unicode"``, scikit-learn does not).
+      scikit-learn's on NFC text, with either ``strip_accents``.
     - Rows of the returned matrix always have sorted column indices
       (scikit-learn's are unsorted after ``min_df``/``max_df`` pruning); the
       matrices are equal.
