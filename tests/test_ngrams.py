@@ -213,6 +213,39 @@ def test_tokenize_lower_is_python_lower_of_each_token(text):
 
 
 # -------------------------------------------------------------- grapheme
+GRAPHEME_BREAK_TEST = "/usr/share/unicode/auxiliary/GraphemeBreakTest.txt"
+
+
+def test_grapheme_clusters_pass_graphemebreaktest():
+    # Unicode's conformance file for extended grapheme clusters (Debian's
+    # unicode-data, required by the tests like WordBreakTest.txt).  The
+    # grapheme analyzer collapses whitespace as the char analyzers do, so
+    # the cases with whitespace (CR LF, spaces, other separators) are
+    # left out: 413 of 602 in Unicode 15.0.
+    import os
+    if not os.path.exists(GRAPHEME_BREAK_TEST):
+        pytest.fail(f"{GRAPHEME_BREAK_TEST} is missing; install it with: "
+                    "apt-get install unicode-data")
+    checked = 0
+    with open(GRAPHEME_BREAK_TEST, encoding="utf-8") as f:
+        for line in f:
+            fields = line.split("#", 1)[0].split()
+            if not fields:
+                continue
+            clusters, current = [], ""
+            for field in fields[1:]:
+                if field == "\u00f7":
+                    clusters.append(current)
+                    current = ""
+                elif field != "\u00d7":
+                    current += chr(int(field, 16))
+            text = "".join(clusters)
+            if any(c.isspace() for c in text):
+                continue
+            assert ngrams(text, 1, analyzer="grapheme", case=None, normalize=None) == clusters, \
+                line
+            checked += 1
+    assert checked == 413   # Unicode 15.0.0; update together with unicode-data
 def test_grapheme_keeps_clusters_whole():
     family = "\U0001F468\u200D\U0001F469\u200D\U0001F467"
     assert ngrams("a" + family + "b", 1, analyzer="grapheme") == ["a", family, "b"]
