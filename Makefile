@@ -132,7 +132,7 @@ test-asan:
 	@nm -D $(ASAN_VENV)/lib/python3*/site-packages/textkern/_core*.so | grep -q __asan_init \
 	  || { echo "test-asan: the extension is not instrumented"; exit 1; }
 	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
-	  PYTHONMALLOC=malloc \
+	  PYTHONMALLOC=malloc TEXTKERN_SANITIZED=1 \
 	  ASAN_OPTIONS=$(TEST_ASAN_OPTIONS) UBSAN_OPTIONS=$(TEST_UBSAN_OPTIONS) \
 	  $(ASAN_VENV)/bin/python -m pytest $(ASAN_PYTEST_ARGS)
 
