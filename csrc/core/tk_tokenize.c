@@ -382,7 +382,7 @@ static void lower_decomposed(utf8proc_int32_t *cps, utf8proc_ssize_t n)
  * stripping is a second pass over its result, as the options order them
  * (utf8proc folds the parts of a compatibility decomposition, which would
  * fold U+037A's U+0345 before "unicode" could drop it): decompose, drop
- * code points (strip_decomposed), re-encode.
+ * code points (strip_drops), re-encode.
  */
 static utf8proc_option_t case_map_options(const tk_tokenizer_opts *opts)
 {
@@ -661,9 +661,6 @@ static uint64_t **cm_table(const tk_tokenizer_opts *opts)
     return cm_publish((void **)&cm_tables[index], calloc(CM_BLOCKS, sizeof *table));
 }
 
-/* Work out the entry of one non-ASCII code point, once cm_table has made
- * the set of seconds; uses scratch->cps.  Returns 0 (neither a boundary
- * nor fast, and not stored) if utf8proc fails. */
 /* Does a pass with options (lowercasing if lower, stripping what strip
  * drops) map cp to text whose first code point is a starter that survives
  * and composes with nothing before it?  Then reordering and composition
@@ -684,6 +681,9 @@ static int starts_clean(utf8proc_int32_t cp, utf8proc_option_t options, int lowe
         && !(cm_second_set()[first >> 3] & (1u << (first & 7)));
 }
 
+/* Work out the entry of one non-ASCII code point, once cm_table has made
+ * the set of seconds; uses scratch->cps.  Returns 0 (neither a boundary
+ * nor fast, and not stored) if utf8proc fails. */
 static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratch *scratch)
 {
     utf8proc_option_t options = case_map_options(opts), stripping = strip_options(opts);
