@@ -36,8 +36,9 @@ def sample_docs():
     return texts + OWN_SENTENCES
 
 
-def sk_analyzer(analyzer, lo, hi):
-    return sklearn_text.CountVectorizer(analyzer=analyzer, ngram_range=(lo, hi)).build_analyzer()
+def sk_analyzer(analyzer, lo, hi, strip_accents=None):
+    return sklearn_text.CountVectorizer(analyzer=analyzer, ngram_range=(lo, hi),
+                                        strip_accents=strip_accents).build_analyzer()
 
 
 # ------------------------------------------------------------------ word
@@ -104,11 +105,12 @@ _ALPHABET = list(
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60),
        st.sampled_from(["char", "char_wb"]),
-       st.integers(1, 4), st.integers(0, 3))
-def test_char_analyzers_equal_sklearn_property(text, analyzer, lo, extra):
+       st.integers(1, 4), st.integers(0, 3), st.sampled_from([None, "unicode", "ascii"]))
+def test_char_analyzers_equal_sklearn_property(text, analyzer, lo, extra, strip):
     text = unicodedata.normalize("NFC", text)
-    got = ngrams(text, (lo, lo + extra), analyzer=analyzer, case="lower", normalize=None)
-    assert got == sk_analyzer(analyzer, lo, lo + extra)(text)
+    got = ngrams(text, (lo, lo + extra), analyzer=analyzer, case="lower", normalize=None,
+                 strip_accents=strip)
+    assert got == sk_analyzer(analyzer, lo, lo + extra, strip)(text)
 
 
 def test_lower_applies_python_special_casing():
