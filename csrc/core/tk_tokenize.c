@@ -533,24 +533,25 @@ static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_
         *out_cps = len;
         return map_ascii(opts, seg, len, scratch, out);
     }
+    *out = seg;
+    *out_len = len;
     if (options != 0 || lower) {
         if ((rc = utf8proc_pass(seg, len, options, lower, NULL, scratch, out, out_len)) < 0)
             return rc;
-    } else {
-        *out = seg;
-        *out_len = len;
+        if (opts->strip_accents) {
+            /* The second pass decomposes into scratch->cps: move the
+             * first one's result out of the way. */
+            if ((rc = tk_grow((void **)&scratch->unstripped, &scratch->unstripped_cap,
+                              *out_len + 1, 1)) < 0)
+                return rc;
+            memcpy(scratch->unstripped, *out, *out_len);
+            *out = scratch->unstripped;
+        }
     }
-    if (opts->strip_accents) {
-        /* The second pass decomposes into scratch->cps: move the first
-         * one's result out of the way. */
-        if ((rc = tk_grow((void **)&scratch->unstripped, &scratch->unstripped_cap,
-                          *out_len + 1, 1)) < 0)
-            return rc;
-        memcpy(scratch->unstripped, *out, *out_len);
-        if ((rc = utf8proc_pass(scratch->unstripped, *out_len, strip_options(opts), 0, opts,
-                                scratch, out, out_len)) < 0)
-            return rc;
-    }
+    if (opts->strip_accents
+        && (rc = utf8proc_pass(*out, *out_len, strip_options(opts), 0, opts, scratch, out,
+                               out_len)) < 0)
+        return rc;
     *out_cps = count_cps(*out, *out_len);
     return TK_OK;
 }
