@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -106,6 +107,58 @@ def test_segment_and_ngrams():
     text = "\n".join(DOCS)
     same_in_all_threads(lambda: (textkern.segment(text), textkern.ngrams(text, (1, 2)),
                                  textkern.ngrams(text[:3000], 3, analyzer="char_wb")))
+
+
+# Long calls on one text, each below and above the size from which the C
+# work runs as an interruptible job (1 MiB).
+GIL_FREE_CALLS = {
+    "segment": lambda t: textkern.segment(t),
+    "tokenize": lambda t: textkern.tokenize(t),
+    "ngrams": lambda t: textkern.ngrams(t, (1, 2)),
+    "ngrams char": lambda t: textkern.ngrams(t, 4, analyzer="char"),
+    "ngrams grapheme": lambda t: textkern.ngrams(t, 2, analyzer="grapheme"),
+    "count": lambda t: textkern.count(t, n_threads=1),
+}
+
+
+@pytest.mark.parametrize("repeats", [20, 60])
+@pytest.mark.parametrize("call", sorted(GIL_FREE_CALLS))
+def test_long_calls_let_other_threads_run(call, repeats):
+    # Regression: ngrams() segmented and mapped its text with the GIL held,
+    # so every other Python thread stopped for the whole call.  With a switch
+    # interval far longer than the test, the interpreter never takes the GIL
+    # from this thread between bytecodes: the spinner can only advance while
+    # the call releases it, whatever the machine's speed.  The spinner gives
+    # the GIL back at every step (sleep(0)), so the call never waits for it.
+    text = "\n".join(DOCS) * repeats
+    state = {"steps": 0, "stop": False}
+    started = threading.Event()
+
+    def spin():
+        started.set()
+        while not state["stop"]:
+            state["steps"] += 1
+            time.sleep(0)
+
+    interval = sys.getswitchinterval()
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    started.wait()
+    sys.setswitchinterval(100.0)
+    try:
+        # A short call's GIL-free stretch can pass before a busy machine
+        # schedules the spinner: one advance in a few calls is enough.
+        for _ in range(5):
+            before = state["steps"]
+            GIL_FREE_CALLS[call](text)
+            during = state["steps"] - before
+            if during:
+                break
+    finally:
+        sys.setswitchinterval(interval)
+        state["stop"] = True
+        spinner.join()
+    assert during > 0, f"{call} held the GIL for its whole run on {len(text):,} characters"
 
 
 @pytest.mark.parametrize("n_threads", [1, 2, None])

@@ -216,6 +216,19 @@ static inline int tkpy_small_job(size_t work_bytes, PyObject *progress)
  * second and once at the end. */
 int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts);
 
+/* From this size up, one text's C work runs as a job, so that Ctrl-C can
+ * stop it; below it, starting a thread would cost more than waiting. */
+#define TKPY_INTERRUPTIBLE_BYTES ((size_t)1 << 20)
+
+/*
+ * Run one work item, run(ctx, 0, 1, 0), on a text of text_bytes with the
+ * GIL released.  A text of TKPY_INTERRUPTIBLE_BYTES or more runs as a
+ * one-item job whose calling thread watches for Ctrl-C and then sets
+ * *cancel, which run() must read (through a scratch's cancel pointer, say).
+ * Returns 0, or -1 with an exception set.
+ */
+int tkpy_run_unlocked(tk_run_fn run, void *ctx, size_t text_bytes, int *cancel);
+
 /* Parse n_threads=None|int into an int (0 = all cores). */
 int tkpy_parse_threads(PyObject *obj, int *n_threads);
 

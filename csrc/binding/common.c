@@ -444,6 +444,28 @@ int tkpy_run_sized_job(tk_job *job, int n_threads, size_t work_bytes)
     return tkpy_run_job_ex(job, n_threads, &opts);
 }
 
+int tkpy_run_unlocked(tk_run_fn run, void *ctx, size_t text_bytes, int *cancel)
+{
+    int rc;
+    if (text_bytes >= TKPY_INTERRUPTIBLE_BYTES) {
+        tk_job job;
+        memset(&job, 0, sizeof job);
+        job.n_items = 1;
+        job.run = run;
+        job.ctx = ctx;
+        job.cancel = cancel;
+        return tkpy_run_job(&job, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rc = run(ctx, 0, 1, 0);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    return 0;
+}
+
 int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts)
 {
     gil_poll_ctx ctx;

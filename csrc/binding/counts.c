@@ -36,18 +36,45 @@ const uint8_t *tkpy_key_utf8(PyObject *key, size_t *len)
 /* ============================================================= ngrams() */
 typedef struct list_sink {
     PyObject *list;
+    size_t n;
 } list_sink;
+
+/* Building the list needs the GIL; a Ctrl-C is looked for every this
+ * many grams, as the eval loop would between bytecodes. */
+#define SIGNAL_CHECK_GRAMS 65536
 
 static int sink_list(void *ctx, const uint8_t *g, size_t len)
 {
     list_sink *ls = ctx;
-    PyObject *s = tkpy_str_from_valid_utf8(g, len);
+    PyObject *s;
     int rc;
+    if (++ls->n % SIGNAL_CHECK_GRAMS == 0 && PyErr_CheckSignals() < 0)
+        return TK_ECANCELLED;
+    s = tkpy_str_from_valid_utf8(g, len);
     if (!s)
         return TK_ECANCELLED;
     rc = PyList_Append(ls->list, s);
     Py_DECREF(s);
     return rc < 0 ? TK_ECANCELLED : TK_OK;
+}
+
+/* Segmenting and mapping one text: C buffers only, run without the GIL. */
+typedef struct prepare_ctx {
+    const tk_ngram_opts *ng;
+    const tkpy_tokconf *conf;
+    const tkpy_text *text;
+    tk_ngram_buf *buf;
+    const int *cancel;
+} prepare_ctx;
+
+static int prepare_run(void *arg, size_t begin, size_t end, int worker)
+{
+    prepare_ctx *p = arg;
+    (void)begin;
+    (void)end;
+    (void)worker;
+    return tk_ngram_prepare_cancellable(p->ng, &p->conf->opts, p->conf->stopwords,
+                                        p->text->data, p->text->len, p->buf, p->cancel);
 }
 
 static PyObject *ngrams_impl(PyObject *text, PyObject *tokenizer, PyObject *analyzer,
@@ -56,29 +83,34 @@ static PyObject *ngrams_impl(PyObject *text, PyObject *tokenizer, PyObject *anal
     accum acc;
     tkpy_text t;
     tk_ngram_buf buf;
-    list_sink ls;
-    int rc;
+    list_sink ls = {NULL, 0};
+    prepare_ctx prep;
+    int rc = TK_OK, cancel = 0;
 
     memset(&buf, 0, sizeof buf);
     if (tkpy_accum_setup(&acc, TK_COUNT_TERMS, tokenizer, analyzer, lo, hi, INPUT_TEXT) < 0)
         return NULL;
     if (tkpy_text_from_object(text, acc.conf->errors, -1, &t) < 0)
         return NULL;
-    ls.list = NULL;
-    rc = tk_ngram_prepare(&acc.ng, &acc.conf->opts, acc.conf->stopwords, t.data, t.len, &buf);
-    if (rc == TK_OK) {
-        ls.list = PyList_New(0);
-        if (!ls.list)
-            rc = TK_ENOMEM;
-        else
-            rc = tk_ngram_emit(&acc.ng, &buf, sink_list, &ls);
+    prep.ng = &acc.ng;
+    prep.conf = acc.conf;
+    prep.text = &t;
+    prep.buf = &buf;
+    prep.cancel = &cancel;
+    buf.scratch.cancel = &cancel;
+    if (tkpy_run_unlocked(prepare_run, &prep, t.len, &cancel) < 0)
+        goto cleanup;
+    ls.list = PyList_New(0);
+    if (!ls.list)
+        goto cleanup;
+    rc = tk_ngram_emit(&acc.ng, &buf, sink_list, &ls);
+    if (rc < 0) {
+        Py_CLEAR(ls.list);
+        tkpy_raise(rc);
     }
+cleanup:
     tk_ngram_buf_free(&buf);
     tkpy_text_release(&t);
-    if (rc < 0) {
-        Py_XDECREF(ls.list);
-        return tkpy_raise(rc);
-    }
     return ls.list;
 }
 

@@ -273,9 +273,6 @@ static int tokenize_text(const tkpy_tokconf *conf, const tkpy_text *text, tk_scr
                        tk_toklist_sink, list);
 }
 
-/* Texts this large tokenize as a job, so that Ctrl-C can stop them. */
-#define INTERRUPTIBLE_TEXT_BYTES ((size_t)1 << 20)
-
 typedef struct single_text_ctx {
     const tkpy_tokconf *conf;
     const tkpy_text *text;
@@ -308,35 +305,22 @@ static PyObject *tokenize_impl(tkpy_state *st, const tkpy_tokconf *conf, PyObjec
     tk_toklist local_list = {0};
     tk_toklist *list_ptr = shared_list ? shared_list : &local_list;
     PyObject *result = NULL;
-    int rc;
+    single_text_ctx ctx;
+    int cancel = 0, failed;
 
     if (tkpy_text_from_object(text_obj, conf->errors, index, &text) < 0)
         return NULL;
     tk_toklist_clear(list_ptr);
     list_ptr->want_spans = offsets;
-    if (text.len >= INTERRUPTIBLE_TEXT_BYTES) {
-        int cancel = 0, failed;
-        single_text_ctx ctx = {conf, &text, scratch, list_ptr};
-        tk_job job;
-        memset(&job, 0, sizeof job);
-        job.n_items = 1;
-        job.run = single_text_run;
-        job.ctx = &ctx;
-        job.cancel = &cancel;
-        scratch->cancel = &cancel;
-        failed = tkpy_run_job(&job, 1, NULL) < 0;
-        scratch->cancel = NULL;
-        if (failed)
-            goto cleanup;
-    } else {
-        Py_BEGIN_ALLOW_THREADS
-        rc = tokenize_text(conf, &text, scratch, list_ptr);
-        Py_END_ALLOW_THREADS
-        if (rc < 0) {
-            tkpy_raise(rc);
-            goto cleanup;
-        }
-    }
+    ctx.conf = conf;
+    ctx.text = &text;
+    ctx.scratch = scratch;
+    ctx.list = list_ptr;
+    scratch->cancel = &cancel;
+    failed = tkpy_run_unlocked(single_text_run, &ctx, text.len, &cancel) < 0;
+    scratch->cancel = NULL;
+    if (failed)
+        goto cleanup;
     result = token_list_to_python(st, list_ptr, offsets);
 cleanup:
     /* A huge text's buffers are not worth keeping. */
@@ -350,43 +334,85 @@ cleanup:
 }
 
 /* ------------------------------------------------------------- segment */
+/* Finding the boundaries: C buffers only, run without the GIL. */
+typedef struct segment_ctx {
+    const tkpy_text *text;
+    int by_code_point;       /* str input: pieces are sliced out of the str */
+    size_t *ends;            /* each piece's end, in code points or bytes */
+    size_t n, cap;
+    const int *cancel;
+} segment_ctx;
+
+static int segment_run(void *arg, size_t begin, size_t end, int worker)
+{
+    segment_ctx *c = arg;
+    tk_wordseg it;
+    tk_span span;
+    size_t since_check = 0;
+    int rc;
+    (void)begin;
+    (void)end;
+    (void)worker;
+    tk_wordseg_init(&it, c->text->data, c->text->len);
+    while (tk_wordseg_next(&it, &span)) {
+        if (++since_check == 4096) {
+            since_check = 0;
+            if (__atomic_load_n(c->cancel, __ATOMIC_RELAXED))
+                return TK_ECANCELLED;
+        }
+        if ((rc = tk_reserve_append((void **)&c->ends, &c->cap, c->n + 1, sizeof *c->ends)) < 0)
+            return rc;
+        c->ends[c->n++] = c->by_code_point ? span.cp_end : span.end;
+    }
+    return TK_OK;
+}
+
 static PyObject *segment_impl(PyObject *text_obj, int errors)
 {
     tkpy_text text;
-    tk_wordseg it;
-    tk_span span;
+    segment_ctx ctx;
     PyObject *result = NULL, *piece;
-    int is_str = PyUnicode_Check(text_obj);
-    size_t n_pieces = 0;
+    int is_str = PyUnicode_Check(text_obj), cancel = 0;
+    size_t i, prev = 0;
 
     /* A str always segments: lone surrogates are segmented as U+FFFD would
      * be (Word_Break=Other) and sliced back out of the original, so that
      * "".join(segment(t)) == t holds for every str. */
     if (tkpy_text_from_object(text_obj, is_str ? TK_UTF8_REPLACE : errors, -1, &text) < 0)
         return NULL;
-    result = PyList_New(0);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.text = &text;
+    ctx.by_code_point = is_str;
+    ctx.cancel = &cancel;
+    if (tkpy_run_unlocked(segment_run, &ctx, text.len, &cancel) < 0)
+        goto cleanup;
+    if (ctx.n > (size_t)PY_SSIZE_T_MAX) {
+        PyErr_NoMemory();
+        goto cleanup;
+    }
+    result = PyList_New((Py_ssize_t)ctx.n);
     if (!result)
         goto cleanup;
-    tk_wordseg_init(&it, text.data, text.len);
-    while (tk_wordseg_next(&it, &span)) {
-        /* This loop holds the GIL (it builds the list as it goes), so it
-         * must look for Ctrl-C itself. */
-        if ((++n_pieces & 0xFFFF) == 0 && PyErr_CheckSignals() < 0) {
+    for (i = 0; i < ctx.n; i++) {
+        /* Building the list needs the GIL: look for Ctrl-C as the eval
+         * loop would. */
+        if ((i & 0xFFFF) == 0xFFFF && PyErr_CheckSignals() < 0) {
             Py_CLEAR(result);
             goto cleanup;
         }
         if (is_str)
-            piece = PyUnicode_Substring(text_obj, (Py_ssize_t)span.cp_start, (Py_ssize_t)span.cp_end);
+            piece = PyUnicode_Substring(text_obj, (Py_ssize_t)prev, (Py_ssize_t)ctx.ends[i]);
         else
-            piece = tkpy_str_from_valid_utf8(text.data + span.start, span.end - span.start);
-        if (!piece || PyList_Append(result, piece) < 0) {
-            Py_XDECREF(piece);
+            piece = tkpy_str_from_valid_utf8(text.data + prev, ctx.ends[i] - prev);
+        if (!piece) {
             Py_CLEAR(result);
             goto cleanup;
         }
-        Py_DECREF(piece);
+        PyList_SET_ITEM(result, (Py_ssize_t)i, piece);
+        prev = ctx.ends[i];
     }
 cleanup:
+    tk_free(ctx.ends);
     tkpy_text_release(&text);
     return result;
 }
