@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textkern import tokenize
+from textkern import map_text, tokenize
 from textkern._counting import ngrams
 
 sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
@@ -111,6 +111,47 @@ def test_char_analyzers_equal_sklearn_property(text, analyzer, lo, extra, strip)
     got = ngrams(text, (lo, lo + extra), analyzer=analyzer, case="lower", normalize=None,
                  strip_accents=strip)
     assert got == sk_analyzer(analyzer, lo, lo + extra, strip)(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60),
+       st.sampled_from([None, "fold", "lower"]), st.sampled_from([None, "NFC", "NFKC"]),
+       st.sampled_from([None, True, "unicode", "ascii"]))
+def test_map_text_is_the_python_mapping_of_the_whole_text(text, case, normalize, strip):
+    got = map_text(text, case=case, normalize=normalize, strip_accents=strip or False)
+    assert got == _python_mapping(normalize, case, strip)(text)
+    # ... and exactly what the char analyzer cuts, once whitespace collapses.
+    assert "".join(ngrams(text, 1, analyzer="char", case=case, normalize=normalize,
+                          strip_accents=strip or False)) == re.sub(r"\s\s+", " ", got)
+
+
+@pytest.mark.parametrize("repeats", [1, 40, 400])
+def test_map_text_of_long_texts(sample_docs, repeats):
+    # Texts over 64 KiB map in pieces, and from 1 MiB up as an
+    # interruptible job: neither may change the result.
+    text = "\n".join(sample_docs) * repeats
+    for case in ("fold", "lower"):
+        assert map_text(text, case=case) == _python_mapping("NFKC", case)(text)
+    assert map_text(text.encode()) == map_text(text)
+
+
+def test_map_text_keeps_everything_but_maps_it():
+    assert map_text("Die STRASSE, Größe ①\n\tok!") == "die strasse, grösse 1\n\tok!"
+    assert map_text("ΟΔΟΣ ΣΑΣ.", case="lower") == "οδος σας."
+    assert map_text("Café", case=None, normalize=None, strip_accents=True) == "Cafe"
+    assert map_text("") == ""
+    assert map_text(b"ab\xffc", errors="replace") == "ab\ufffdc"
+    assert map_text("a\ud800b", errors="ignore") == "ab"
+    with pytest.raises(ValueError, match="byte offset 2"):
+        map_text(b"ab\xffc")
+    with pytest.raises(ValueError, match="lone surrogate"):
+        map_text("a\ud800b")
+    with pytest.raises(TypeError, match="str or bytes"):
+        map_text(5)
+    with pytest.raises(ValueError, match="case"):
+        map_text("x", case="upper")
+    with pytest.raises(TypeError):
+        map_text("x", min_len=2)
 
 
 def test_lower_applies_python_special_casing():

@@ -545,3 +545,127 @@ def test_hashing_dtypes_that_would_lose_values_are_refused():
     Z = HashingVectorizer(n_features=8, dtype=np.complex128, norm=None).transform(["aa bb aa"])
     R = HashingVectorizer(n_features=8, dtype=np.float64, norm=None).transform(["aa bb aa"])
     assert Z.dtype == np.complex128 and np.array_equal(Z.toarray(), R.toarray())
+
+
+# ------------------------------------------- scikit-learn's analysis parts
+PARTS_CLASSES = [CountVectorizer, TfidfVectorizer, HashingVectorizer]
+
+
+@pytest.mark.parametrize("cls", PARTS_CLASSES)
+def test_analysis_parts_exist_like_sklearns(cls):
+    # Regression: decode, get_stop_words, build_preprocessor and
+    # build_tokenizer were missing, so scikit-learn code that calls them
+    # failed with AttributeError.
+    for name in ("decode", "get_stop_words", "build_preprocessor", "build_tokenizer",
+                 "build_analyzer"):
+        assert callable(getattr(cls(), name)), name
+
+
+@pytest.mark.parametrize("analyzer", ["char", "char_wb"])
+@pytest.mark.parametrize("params", [
+    {},
+    {"lowercase": False},
+    {"case": "lower", "normalize": None},
+    {"strip_accents": "unicode"},
+    {"strip_accents": True, "normalize": "NFC"},
+])
+def test_char_analyzer_is_sklearns_char_ngrams_of_our_preprocessor(docs, analyzer, params):
+    # The C analyzer maps the whole document and cuts it: scikit-learn's own
+    # char n-grams of build_preprocessor()'s output must be the same list.
+    ours = CountVectorizer(analyzer=analyzer, ngram_range=(2, 4), **params)
+    theirs = SKCount(analyzer=analyzer, ngram_range=(2, 4), lowercase=False,
+                     preprocessor=ours.build_preprocessor()).build_analyzer()
+    analyze = ours.build_analyzer()
+    for doc in docs:
+        assert analyze(doc) == theirs(doc), doc[:60]
+
+
+def test_word_analyzer_is_tokenizer_of_preprocessor_on_real_text(docs):
+    vec = CountVectorizer(stop_words=["the", "und"])
+    preprocess, tokenize_, stop = (vec.build_preprocessor(), vec.build_tokenizer(),
+                                   vec.get_stop_words())
+    analyze = vec.build_analyzer()
+    for doc in docs:
+        assert analyze(doc) == [t for t in tokenize_(preprocess(doc)) if t not in stop]
+
+
+def test_preprocessor_maps_the_whole_text_as_map_text():
+    import textkern
+    doc = "Die STRASSE ist 1,000 m lang. ΟΔΟΣ Café ①"
+    assert CountVectorizer().build_preprocessor()(doc) == textkern.map_text(doc)
+    assert CountVectorizer(lowercase=False, strip_accents=True).build_preprocessor()(doc) == (
+        textkern.map_text(doc, case=None, strip_accents=True))
+    assert CountVectorizer(case="lower", normalize="NFC").build_preprocessor()(doc) == (
+        unicodedata.normalize("NFC", doc).lower())
+    own = str.upper
+    assert CountVectorizer(preprocessor=own).build_preprocessor() is own
+
+
+def test_tokenizer_splits_without_mapping():
+    tok = CountVectorizer(kinds=("word", "number"), min_len=2).build_tokenizer()
+    assert tok("Don't PANIC, 19일 a 3.14 👍") == ["Don't", "PANIC", "19일", "3.14"]
+    own = str.split
+    assert CountVectorizer(tokenizer=own).build_tokenizer() is own
+
+
+@pytest.mark.parametrize("params", [
+    {"token_pattern": r"(?u)\b\w\w+\b"},
+    {"token_pattern": r"(?u)\b\w\w+\b", "strip_accents": "ascii", "lowercase": False},
+    {"token_pattern": r"(\w)\w+"},
+    {"tokenizer": str.split, "strip_accents": "unicode"},
+])
+def test_python_word_path_parts_equal_sklearns(docs, params):
+    ours, theirs = CountVectorizer(**params), SKCount(**params)
+    for doc in docs:
+        assert ours.build_preprocessor()(doc) == theirs.build_preprocessor()(doc)
+        assert ours.build_tokenizer()(doc) == theirs.build_tokenizer()(doc)
+
+
+def test_tokenizer_refuses_two_groups_like_sklearn():
+    with pytest.raises(ValueError, match="More than 1 capturing group"):
+        CountVectorizer(token_pattern=r"(a)(b)").build_tokenizer()
+    with pytest.raises(ValueError, match="More than 1 capturing group"):
+        SKCount(token_pattern=r"(a)(b)").build_tokenizer()
+
+
+@pytest.mark.parametrize("stop_words", [None, ["a", "the", "und"], ("x",), {"y"}])
+def test_get_stop_words_equals_sklearns(stop_words):
+    assert CountVectorizer(stop_words=stop_words).get_stop_words() == (
+        SKCount(stop_words=stop_words).get_stop_words())
+
+
+def test_get_stop_words_english_is_our_list_and_unknown_names_fail():
+    from textkern._stopwords import ENGLISH_STOP_WORDS
+    assert CountVectorizer(stop_words="english").get_stop_words() == ENGLISH_STOP_WORDS
+    with pytest.raises(ValueError, match="not a built-in stop list"):
+        CountVectorizer(stop_words="french").get_stop_words()
+
+
+@pytest.mark.parametrize("params, doc", [
+    ({}, "plain str"),
+    ({}, "café".encode()),
+    ({"encoding": "latin-1"}, "café".encode("latin-1")),
+    ({"decode_error": "replace"}, b"caf\xff"),
+    ({"decode_error": "ignore"}, b"caf\xff"),
+])
+def test_decode_equals_sklearns(params, doc):
+    assert CountVectorizer(**params).decode(doc) == SKCount(**params).decode(doc)
+
+
+def test_decode_reads_files_and_refuses_nan(tmp_path):
+    import io
+    path = tmp_path / "doc.txt"
+    path.write_bytes("Größe".encode())
+    assert CountVectorizer(input="filename").decode(str(path)) == "Größe"
+    assert CountVectorizer(input="file").decode(io.BytesIO("Größe".encode())) == "Größe"
+    with pytest.raises(ValueError, match="np.nan is an invalid document"):
+        CountVectorizer().decode(np.nan)
+    with pytest.raises(UnicodeDecodeError):
+        CountVectorizer().decode(b"caf\xff")
+
+
+def test_analysis_parts_pickle():
+    vec = CountVectorizer(strip_accents=True, kinds=("word",))
+    doc = "Ein Café, 3 Straßen"
+    for part in (vec.build_preprocessor(), vec.build_tokenizer()):
+        assert pickle.loads(pickle.dumps(part))(doc) == part(doc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pickle
 import warnings
-from collections.abc import ItemsView, KeysView, ValuesView
+from collections.abc import Callable, ItemsView, KeysView, ValuesView
 from typing import Any, assert_type
 
 import numpy as np
@@ -38,6 +38,7 @@ from textkern import (
     ngrams,
     sample_articles,
     sample_texts,
+    map_text,
     segment,
     tokenize,
 )
@@ -66,6 +67,8 @@ def main() -> None:
     either = tokenize("maybe offsets", offsets=flag)
     assert_type(either, list[str] | list[tuple[str, int, int]])
     assert_type(tokenize("x", kinds=("word", "emoji"), min_len=2, stopwords=["the"]), list[str])
+    assert_type(map_text("Die STRASSE"), str)
+    assert_type(map_text(b"Caf\xc3\xa9", case=None, strip_accents="unicode"), str)
 
     tok = Tokenizer(case="lower", stopwords=["the"], min_len=2)
     assert_type(tok("The cat"), list[str])
@@ -117,6 +120,10 @@ def main() -> None:
     assert hv.transform(texts).shape == (len(texts), 2**12)
     assert_type(hv.get_params(), dict[str, Any])
     assert_type(cv.set_params(binary=True), CountVectorizer)
+    preprocess = assert_type(cv.build_preprocessor(), Callable[[str], str])
+    split = assert_type(hv.build_tokenizer(), Callable[[str], list[str]])
+    assert_type(split(preprocess(cv.decode(b"Die STRASSE"))), list[str])
+    assert_type(tv.get_stop_words(), frozenset[str] | None)
     try:
         CountVectorizer().transform(texts)
     except NotFittedError:

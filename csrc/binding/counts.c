@@ -126,6 +126,63 @@ static PyObject *py_ngrams(PyObject *module, PyObject *args, PyObject *kwargs)
     return ngrams_impl(text, tokenizer, analyzer, lo, hi);
 }
 
+/* ============================================================ map_text() */
+typedef struct map_ctx {
+    const tkpy_tokconf *conf;
+    const tkpy_text *text;
+    tk_ngram_buf *buf;
+    const uint8_t *out;
+    size_t out_len, out_cps;
+    const int *cancel;
+} map_ctx;
+
+static int map_run(void *arg, size_t begin, size_t end, int worker)
+{
+    map_ctx *m = arg;
+    (void)begin;
+    (void)end;
+    (void)worker;
+    return tk_ngram_map_text(&m->conf->opts, m->text->data, m->text->len, m->buf, &m->out,
+                             &m->out_len, &m->out_cps, m->cancel);
+}
+
+static PyObject *map_text_impl(PyObject *text, PyObject *tokenizer)
+{
+    const tkpy_tokconf *conf = tkpy_tokenizer_conf(tokenizer);
+    tkpy_text t;
+    tk_ngram_buf buf;
+    map_ctx m;
+    PyObject *result = NULL;
+    int cancel = 0;
+
+    if (!conf)
+        return NULL;
+    if (tkpy_text_from_object(text, conf->errors, -1, &t) < 0)
+        return NULL;
+    memset(&buf, 0, sizeof buf);
+    memset(&m, 0, sizeof m);
+    m.conf = conf;
+    m.text = &t;
+    m.buf = &buf;
+    m.cancel = &cancel;
+    buf.scratch.cancel = &cancel;
+    if (tkpy_run_unlocked(map_run, &m, t.len, &cancel) == 0)
+        result = tkpy_str_from_valid_utf8(m.out, m.out_len);
+    tk_ngram_buf_free(&buf);
+    tkpy_text_release(&t);
+    return result;
+}
+
+static PyObject *py_map_text(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"text", "tokenizer", NULL};
+    PyObject *text, *tokenizer;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO:map_text", kwlist, &text, &tokenizer))
+        return NULL;
+    return map_text_impl(text, tokenizer);
+}
+
 /* ============================================================== count() */
 static PyObject *count_impl(PyObject *module, PyObject *docs, PyObject *tokenizer,
                             PyObject *analyzer, Py_ssize_t lo, Py_ssize_t hi, int n_threads,
@@ -827,6 +884,8 @@ static PyType_Spec Counts_spec = {
 static PyMethodDef counts_functions[] = {
     {"ngrams", (PyCFunction)(void (*)(void))py_ngrams, METH_VARARGS | METH_KEYWORDS,
      "ngrams(text, tokenizer, analyzer, lo, hi) -> list[str] (use textkern.ngrams)."},
+    {"map_text", (PyCFunction)(void (*)(void))py_map_text, METH_VARARGS | METH_KEYWORDS,
+     "map_text(text, tokenizer) -> str (use textkern.map_text)."},
     {"count", (PyCFunction)(void (*)(void))py_count, METH_VARARGS | METH_KEYWORDS,
      "count(docs, tokenizer, analyzer, lo, hi, n_threads=None, input=0) -> Counts "
      "(use textkern.count)."},

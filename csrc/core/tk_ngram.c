@@ -258,6 +258,45 @@ static size_t piece_end(const uint8_t *text, size_t len, size_t start)
     return len;
 }
 
+int tk_ngram_map_text(const tk_tokenizer_opts *opts, const uint8_t *text, size_t len,
+                      tk_ngram_buf *buf, const uint8_t **out, size_t *out_len,
+                      size_t *out_cps, const int *cancel)
+{
+    size_t start, end, cps = 0;
+    int rc;
+
+    if (len <= PIECE_BYTES) {
+        if ((rc = tk_map_segment(opts, text, len, &buf->scratch, out, out_len, out_cps)) < 0)
+            return rc;
+        return cancelled(cancel) ? TK_ECANCELLED : TK_OK;
+    }
+    buf->mapped_len = 0;
+    for (start = 0; start < len; start = end) {
+        const uint8_t *piece;
+        size_t piece_len, piece_cps;
+        if (cancelled(cancel))
+            return TK_ECANCELLED;
+        end = piece_end(text, len, start);
+        rc = tk_map_segment(opts, text + start, end - start, &buf->scratch, &piece, &piece_len,
+                            &piece_cps);
+        if (rc < 0)
+            return rc;
+        if (piece_len > SIZE_MAX - buf->mapped_len)
+            return TK_EOVERFLOW;
+        if ((rc = tk_grow((void **)&buf->mapped, &buf->mapped_cap, buf->mapped_len + piece_len,
+                          1)) < 0)
+            return rc;
+        if (piece_len)
+            memcpy(buf->mapped + buf->mapped_len, piece, piece_len);
+        buf->mapped_len += piece_len;
+        cps += piece_cps;
+    }
+    *out = buf->mapped;
+    *out_len = buf->mapped_len;
+    *out_cps = cps;
+    return cancelled(cancel) ? TK_ECANCELLED : TK_OK;
+}
+
 int tk_ngram_prepare(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
                      const tk_stopwords *stopwords, const uint8_t *text, size_t len,
                      tk_ngram_buf *buf)
@@ -289,38 +328,10 @@ int tk_ngram_prepare_cancellable(const tk_ngram_opts *ng, const tk_tokenizer_opt
         return TK_OK;
     }
     /* Char analyzers map the whole document (as scikit-learn lowercases
-     * the whole document before cutting it), one piece at a time. */
-    if (len <= PIECE_BYTES) {
-        rc = tk_map_segment(opts, text, len, &buf->scratch, &mapped, &mapped_len, &mapped_cps);
-        if (rc < 0)
-            return rc;
-    } else {
-        buf->mapped_len = 0;
-        for (start = 0; start < len; start = end) {
-            const uint8_t *piece;
-            size_t piece_len, piece_cps;
-            if (cancelled(cancel))
-                return TK_ECANCELLED;
-            end = piece_end(text, len, start);
-            rc = tk_map_segment(opts, text + start, end - start, &buf->scratch, &piece,
-                                &piece_len, &piece_cps);
-            if (rc < 0)
-                return rc;
-            if (piece_len > SIZE_MAX - buf->mapped_len)
-                return TK_EOVERFLOW;
-            if ((rc = tk_grow((void **)&buf->mapped, &buf->mapped_cap,
-                              buf->mapped_len + piece_len, 1)) < 0)
-                return rc;
-            if (piece_len)
-                memcpy(buf->mapped + buf->mapped_len, piece, piece_len);
-            buf->mapped_len += piece_len;
-            mapped_cps += piece_cps;
-        }
-        mapped = buf->mapped;
-        mapped_len = buf->mapped_len;
-    }
-    if (cancelled(cancel))
-        return TK_ECANCELLED;
+     * the whole document before cutting it). */
+    if ((rc = tk_ngram_map_text(opts, text, len, buf, &mapped, &mapped_len, &mapped_cps,
+                                cancel)) < 0)
+        return rc;
     if ((rc = tk_grow((void **)&buf->starts, &buf->starts_cap, mapped_cps + 2,
                       sizeof *buf->starts)) < 0)
         return rc;

@@ -83,6 +83,17 @@ int tk_ngram_prepare_cancellable(const tk_ngram_opts *ng, const tk_tokenizer_opt
                                  size_t len, tk_ngram_buf *buf, const int *cancel);
 
 /*
+ * Map a whole text (valid UTF-8) with the case, normalization and accent
+ * options of opts, as the char analyzers see it before whitespace
+ * collapsing, in the same pieces as tk_ngram_prepare.  *out (*out_len
+ * bytes, *out_cps code points) lives in buf until its next use.  A nonzero
+ * *cancel (cancel may be NULL) stops it with TK_ECANCELLED.
+ */
+int tk_ngram_map_text(const tk_tokenizer_opts *opts, const uint8_t *text, size_t len,
+                      tk_ngram_buf *buf, const uint8_t **out, size_t *out_len,
+                      size_t *out_cps, const int *cancel);
+
+/*
  * Prepare buf for word n-grams over a given token list: tokens back to
  * back in `bytes`, token i ending at ends[i].
  */

@@ -1,5 +1,6 @@
 /* Unit tests for n-gram generation (word, char, char_wb, grapheme). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tk_ngram.h"
@@ -58,8 +59,58 @@ static void expect(int analyzer, size_t lo, size_t hi, int case_mode, const char
     tk_ngram_buf_free(&buf);
 }
 
+/*
+ * tk_ngram_map_text maps a whole text: short texts in one call of
+ * tk_map_segment, long ones (over 64 KiB) in pieces that must join to the
+ * same bytes as the char analyzer's collapsed text, and a set *cancel stops
+ * it.
+ */
+static void test_map_text(void)
+{
+    /* "Stra<U+00DF>e <capital sigma> <circled 1>\n" folds to "strasse σ 1\n". */
+    static const char unit[] = "Stra\xC3\x9F" "e \xCE\xA3 \xE2\x91\xA0\n";
+    static const char want_unit[] = "strasse \xCF\x83 1\n";
+    const size_t unit_len = sizeof unit - 1, want_len = sizeof want_unit - 1;
+    const size_t repeats = 20000;     /* 280 KB: several pieces */
+    tk_tokenizer_opts opts;
+    tk_ngram_buf buf;
+    const uint8_t *out = NULL;
+    size_t out_len = 0, out_cps = 0, i;
+    char *text = malloc(unit_len * repeats);
+    int cancel = 1, ok = 1;
+
+    memset(&opts, 0, sizeof opts);
+    memset(&buf, 0, sizeof buf);
+    opts.case_mode = TK_CASE_FOLD;
+    opts.norm = TK_NORM_NFKC;
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    for (i = 0; i < repeats; i++)
+        memcpy(text + i * unit_len, unit, unit_len);
+    CHECK_EQ_INT(tk_ngram_map_text(&opts, (const uint8_t *)text, unit_len, &buf, &out, &out_len,
+                                   &out_cps, NULL), TK_OK);
+    CHECK(out_len == want_len && memcmp(out, want_unit, want_len) == 0);
+    CHECK_EQ_INT(out_cps, 12);
+    CHECK_EQ_INT(tk_ngram_map_text(&opts, (const uint8_t *)text, unit_len * repeats, &buf, &out,
+                                   &out_len, &out_cps, NULL), TK_OK);
+    CHECK_EQ_INT(out_len, want_len * repeats);
+    CHECK_EQ_INT(out_cps, 12 * repeats);
+    for (i = 0; ok && i < repeats && out_len == want_len * repeats; i++)
+        ok = memcmp(out + i * want_len, want_unit, want_len) == 0;
+    CHECK(ok);
+    CHECK_EQ_INT(tk_ngram_map_text(&opts, (const uint8_t *)text, unit_len * repeats, &buf, &out,
+                                   &out_len, &out_cps, &cancel), TK_ECANCELLED);
+    CHECK_EQ_INT(tk_ngram_map_text(&opts, (const uint8_t *)"", 0, &buf, &out, &out_len, &out_cps,
+                                   NULL), TK_OK);
+    CHECK_EQ_INT(out_len, 0);
+    tk_ngram_buf_free(&buf);
+    free(text);
+}
+
 int main(void)
 {
+    test_map_text();
     /* char: only runs of 2+ whitespace collapse; a lone newline stays. */
     expect(TK_ANALYZER_CHAR, 2, 3, TK_CASE_NONE, "ab\ncd  e",
            "ab|b\n|\nc|cd|d | e|ab\n|b\nc|\ncd|cd |d e");

@@ -19,7 +19,7 @@ from ._similarity import (
     ncd_matrix,
     nearest,
 )
-from ._tokens import DEFAULT_KINDS, Tokenizer, segment, tokenize
+from ._tokens import DEFAULT_KINDS, Tokenizer, map_text, segment, tokenize
 
 __version__ = "0.1.0"
 
@@ -65,6 +65,7 @@ __all__ = [
     # tokenization
     "segment",
     "tokenize",
+    "map_text",
     "Tokenizer",
     "DEFAULT_KINDS",
     # counting

@@ -10,7 +10,7 @@ from typing import Iterable, Optional
 
 from . import _core
 
-__all__ = ["segment", "tokenize", "Tokenizer", "DEFAULT_KINDS"]
+__all__ = ["segment", "tokenize", "map_text", "Tokenizer", "DEFAULT_KINDS"]
 
 #: Token kinds returned by default: words and numbers.
 DEFAULT_KINDS = ("word", "number")
@@ -177,3 +177,70 @@ def tokenize(
         offsets=offsets,
         errors=errors,
     )
+
+
+def map_text(
+    text,
+    *,
+    case: Optional[str] = "fold",
+    normalize: Optional[str] = "NFKC",
+    strip_accents: bool = False,
+    errors: str = "strict",
+) -> str:
+    """Return the whole text mapped as :func:`tokenize` maps each token.
+
+    Normalization, case mapping and accent stripping are applied to the
+    text as one piece, with the same options and results as ``tokenize``
+    and the char analyzers of :func:`textkern.ngrams` (before those
+    collapse whitespace). Nothing is removed or split: spaces, punctuation
+    and line breaks stay. This is what the vectorizers'
+    ``build_preprocessor()`` returns.
+
+    Parameters
+    ----------
+    text : str or bytes-like
+        The text. Bytes are decoded as UTF-8.
+    case : {"fold", "lower", None}, default "fold"
+        As in :func:`tokenize`. With ``"lower"``, a capital sigma becomes
+        "ς" where it ends a word of the whole text, as in ``str.lower``.
+    normalize : {"NFKC", "NFC", None}, default "NFKC"
+        As in :func:`tokenize`.
+    strip_accents : bool or {"unicode", "ascii"}, default False
+        As in :func:`tokenize`.
+    errors : {"strict", "replace", "ignore"}, default "strict"
+        Handling of invalid UTF-8 (bytes) or lone surrogates (str).
+
+    Returns
+    -------
+    str
+        Without accent stripping, exactly ``N(f(N(text)))``, where ``N``
+        is ``unicodedata.normalize`` with ``normalize`` (or nothing) and
+        ``f`` is ``str.casefold`` or ``str.lower`` (or nothing).
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not str or bytes-like, or an option has the wrong type.
+    ValueError
+        For an unknown option value, or invalid UTF-8 / a lone surrogate
+        under ``errors="strict"`` (the message gives the offset).
+
+    Examples
+    --------
+    >>> map_text("Die STRASSE, Größe ①")
+    'die strasse, grösse 1'
+    >>> map_text("Café!", strip_accents=True, case=None)
+    'Cafe!'
+    """
+    if (case == "fold" and normalize == "NFKC" and strip_accents is False
+            and errors == "strict"):
+        return _core.map_text(text, _default_tokenizer)
+    try:
+        tokenizer = _shared_tokenizer(case, normalize, strip_accents, DEFAULT_KINDS, 1, None,
+                                      errors)
+    except TypeError:
+        # Unhashable or badly typed options: a fresh Tokenizer parses them
+        # and raises the precise error.
+        tokenizer = Tokenizer(case=case, normalize=normalize, strip_accents=strip_accents,
+                              errors=errors)
+    return _core.map_text(text, tokenizer)

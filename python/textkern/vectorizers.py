@@ -14,6 +14,7 @@ themselves.  scipy is required for the sparse output.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import numbers
 import re
@@ -210,24 +211,29 @@ class _TextVectorizerBase(_EstimatorBase):
                 raise TypeError(f"item {index}: expected str or bytes, not {type(doc).__name__}")
             yield doc
 
+    def _python_preprocess(self, doc):
+        """scikit-learn's preprocessing in Python (custom tokenizer / pattern)."""
+        if self.lowercase:
+            doc = doc.lower()
+        if self.strip_accents is True:
+            # textkern's own: nonspacing marks only, recomposed
+            doc = unicodedata.normalize("NFC", "".join(
+                c for c in unicodedata.normalize("NFD", doc)
+                if unicodedata.category(c) != "Mn"))
+        elif self.strip_accents:
+            doc = "".join(c for c in unicodedata.normalize("NFKD", doc)
+                          if not unicodedata.combining(c))
+            if self.strip_accents == "ascii":
+                doc = doc.encode("ascii", "ignore").decode("ascii")
+        return doc
+
     def _python_tokens(self, doc):
         """scikit-learn's word pipeline in Python (custom tokenizer / pattern)."""
         doc = self._decode_str(doc)
         if self.preprocessor is not None:
             doc = self.preprocessor(doc)
         else:
-            if self.lowercase:
-                doc = doc.lower()
-            if self.strip_accents is True:
-                # textkern's own: nonspacing marks only, recomposed
-                doc = unicodedata.normalize("NFC", "".join(
-                    c for c in unicodedata.normalize("NFD", doc)
-                    if unicodedata.category(c) != "Mn"))
-            elif self.strip_accents:
-                doc = "".join(c for c in unicodedata.normalize("NFKD", doc)
-                              if not unicodedata.combining(c))
-                if self.strip_accents == "ascii":
-                    doc = doc.encode("ascii", "ignore").decode("ascii")
+            doc = self._python_preprocess(doc)
         if self.tokenizer is not None:
             tokens = self.tokenizer(doc)
         else:
@@ -236,6 +242,124 @@ class _TextVectorizerBase(_EstimatorBase):
         if stop:
             tokens = [t for t in tokens if t not in stop]
         return tokens
+
+    def _python_word_path(self):
+        return self.analyzer == "word" and (self.tokenizer is not None
+                                            or self.token_pattern is not None)
+
+    def decode(self, doc):
+        """Decode one document into the str that the analyzer receives.
+
+        Follows ``input``: a ``"filename"`` is read, a ``"file"`` object's
+        ``read()`` is called, and bytes are decoded with ``encoding`` and
+        ``decode_error``, as scikit-learn's ``decode`` does.
+
+        Parameters
+        ----------
+        doc : str, bytes, file name or file object
+            One document, as ``fit`` and ``transform`` take it.
+
+        Returns
+        -------
+        str
+            The decoded document (anything other than bytes after reading
+            is returned unchanged).
+
+        Raises
+        ------
+        ValueError
+            If ``doc`` is ``np.nan`` (a missing value in a pandas column,
+            say), or bytes cannot be decoded under ``decode_error="strict"``.
+        """
+        if doc is np.nan:
+            raise ValueError("np.nan is an invalid document, expected byte or unicode string.")
+        return self._decode_str(doc)
+
+    def get_stop_words(self):
+        """Return the stop words in effect, or None.
+
+        Returns
+        -------
+        frozenset of str or None
+            ``stop_words`` as a set; ``"english"`` gives textkern's own
+            English list (``textkern._stopwords.ENGLISH_STOP_WORDS``).
+            textkern matches stop words after mapping them like the tokens,
+            so "The" in the list also removes "the" under case folding.
+
+        Raises
+        ------
+        ValueError
+            If ``stop_words`` is a str other than ``"english"``.
+        """
+        stop = self._stop_word_list()
+        return None if stop is None else frozenset(stop)
+
+    def build_preprocessor(self):
+        """Return the function that maps a document's text before tokenization.
+
+        Returns
+        -------
+        callable
+            ``preprocessor`` when one is set. Otherwise, on the C path, the
+            whole-text mapping of :func:`textkern.map_text` with this
+            vectorizer's ``case`` (``None`` when ``lowercase=False``),
+            ``normalize`` and ``strip_accents``: the text the char analyzers
+            cut into n-grams, before collapsing whitespace. With a custom
+            ``tokenizer`` or ``token_pattern`` (the Python word path),
+            scikit-learn's own preprocessing: ``str.lower`` and the accent
+            function. The callable takes one str and can be pickled.
+
+        Raises
+        ------
+        ValueError
+            For an invalid ``strip_accents`` or option value.
+        """
+        if self.preprocessor is not None:
+            return self.preprocessor
+        if self._python_word_path():
+            self._accents()
+            return self._python_preprocess
+        tokenizer = _core.Tokenizer(case=self.case if self.lowercase else None,
+                                    normalize=self.normalize, strip_accents=self._accents(),
+                                    errors=self.decode_error)
+        return functools.partial(_core.map_text, tokenizer=tokenizer)
+
+    def build_tokenizer(self):
+        """Return the function that splits a preprocessed str into tokens.
+
+        Returns
+        -------
+        callable
+            ``tokenizer`` when one is set; else ``token_pattern``'s
+            ``findall`` when a pattern is set (scikit-learn's semantics);
+            else a :class:`textkern.Tokenizer` that returns the UAX #29
+            words of ``kinds`` and ``min_len`` without mapping them again
+            (the preprocessor maps). Stop words are not removed: the
+            analyzer does that, as in scikit-learn.
+
+        Raises
+        ------
+        ValueError
+            If ``token_pattern`` has more than one capturing group.
+
+        Notes
+        -----
+        The word analyzer finds word boundaries in the original text and
+        maps each word, so ``build_tokenizer()(build_preprocessor()(doc))``
+        equals its unigrams (before stop words) except where mapping changes
+        a boundary: NFKC turns "①" (not a word) into the number "1", for
+        example.
+        """
+        if self.tokenizer is not None:
+            return self.tokenizer
+        if self.token_pattern is not None:
+            pattern = re.compile(self.token_pattern)
+            if pattern.groups > 1:
+                raise ValueError("More than 1 capturing group in token pattern. "
+                                 "Only a single group should be captured.")
+            return pattern.findall
+        return _core.Tokenizer(case=None, normalize=None, strip_accents=False, kinds=self.kinds,
+                               min_len=self.min_len, errors=self.decode_error)
 
     def _analysis(self, raw_documents):
         """Return (docs, tokenizer, analyzer name, lo, hi, input kind)."""
@@ -248,7 +372,7 @@ class _TextVectorizerBase(_EstimatorBase):
         if callable(analyzer):
             docs = (analyzer(self._decode_str(d)) for d in self._checked(raw_documents))
             return docs, None, "word", 1, 1, _INPUT_FEATURES
-        if analyzer == "word" and (self.tokenizer is not None or self.token_pattern is not None):
+        if self._python_word_path():
             self._token_re = re.compile(self.token_pattern or r"(?u)\b\w\w+\b")
             if self._token_re.groups > 1:
                 raise ValueError("More than 1 capturing group in token pattern. "
@@ -676,7 +800,7 @@ class CountVectorizer(_TextVectorizerBase):
         if callable(self.analyzer):
             return lambda doc: self.analyzer(self._decode_str(doc))
         lo, hi = self._check_common()
-        if self.analyzer == "word" and (self.tokenizer is not None or self.token_pattern is not None):
+        if self._python_word_path():
             self._analysis([])
 
             def analyze(doc):
