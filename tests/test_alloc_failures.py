@@ -121,6 +121,14 @@ def test_segment():
         exhaust(lambda: textkern.segment(doc))
 
 
+def test_map_text():
+    for doc in DOCS:
+        exhaust(lambda: textkern.map_text(doc))
+    exhaust(lambda: textkern.map_text(TEXTS[1], case="lower", strip_accents="unicode"))
+    # Over 64 KiB: mapped in pieces, into a buffer that grows.
+    exhaust(lambda: textkern.map_text(TEXTS[1] * 2000, strip_accents=True))
+
+
 def test_tokenizer_object_and_batch():
     exhaust(lambda: textkern.Tokenizer(stopwords=["the", "dog"], case="fold"))
     tok = textkern.Tokenizer(stopwords=["the"], strip_accents=True)
