@@ -3,7 +3,8 @@
 All peers run in this one process on the same real-language multilingual
 corpus (see benchmarks/corpus.py), each over the same list of documents.
 Prints MB/s (UTF-8 bytes of input per second, best of --repeat runs) and
-the ratio of textkern to each peer.
+the ratio of textkern to each peer; then textkern.map_text against the
+same whole-text mapping in Python, with identical outputs asserted.
 
     python benchmarks/bench_tokenize.py [--mb 10] [--repeat 3]
 """
@@ -97,6 +98,30 @@ def run_suite(title, docs, repeat):
           f"{sum(map(len, tokens_single)):,} tokens over {len(docs):,} documents, {mb:.1f} MB")
 
 
+def mapping_suite(docs, repeat):
+    """Whole-text mapping: textkern.map_text against the same mapping in Python."""
+    import unicodedata
+
+    mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
+    print(f"\n== whole-text mapping, multilingual ({mb:.1f} MB); outputs asserted identical")
+    jobs = [
+        ("NFKC + case folding",
+         lambda d: textkern.map_text(d),
+         "unicodedata NFKC(casefold(NFKC(d)))",
+         lambda d: unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", d).casefold())),
+        ("lowercase only",
+         lambda d: textkern.map_text(d, case="lower", normalize=None),
+         "str.lower", str.lower),
+    ]
+    print(f"{'mapping':22s} {'textkern MB/s':>14s} {'peer':38s} {'MB/s':>8s} {'ratio':>7s}")
+    for title, ours, peer_name, peer in jobs:
+        t_ours, got = best_time(lambda: [ours(d) for d in docs], repeat)
+        t_peer, want = best_time(lambda: [peer(d) for d in docs], repeat)
+        assert got == want, f"{title}: map_text differs from {peer_name}"
+        print(f"{title:22s} {mb / t_ours:14.1f} {peer_name:38s} {mb / t_peer:8.1f} "
+              f"{t_peer / t_ours:6.2f}x")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=10.0, help="corpus size in MB")
@@ -105,7 +130,9 @@ def main(argv=None):
 
     print(f"textkern {textkern.__version__}, Unicode {textkern.unicode_version}, "
           f"{os.cpu_count()} CPUs; MB/s of UTF-8 input, best of {args.repeat}")
-    run_suite("multilingual", corpus.documents(min_mb=args.mb), args.repeat)
+    docs = corpus.documents(min_mb=args.mb)
+    run_suite("multilingual", docs, args.repeat)
+    mapping_suite(docs, args.repeat)
     english = [r["text"] for r in corpus.records(verbose=False) if r["lang"] == "en"]
     run_suite("English only", english, args.repeat)
 

@@ -125,6 +125,23 @@ def test_map_text_is_the_python_mapping_of_the_whole_text(text, case, normalize,
                           strip_accents=strip or False)) == re.sub(r"\s\s+", " ", got)
 
 
+@pytest.mark.parametrize("strip", [None, True, "unicode"])
+@pytest.mark.parametrize("case, normalize", [("fold", "NFKC"), ("lower", "NFC"), (None, "NFC"),
+                                             ("lower", None)])
+def test_map_text_ascii_runs_of_every_length_before_other_text(case, normalize, strip):
+    # Whole texts take ASCII 8 bytes at a time: what follows a run of any
+    # length must still see its last character (a mark composes with it, a
+    # capital sigma after it is not final).
+    reference = _python_mapping(normalize, case, strip)
+    for n in range(0, 20):
+        run = "AZ@[`{azQrStUvWxYz09"[:n]   # the bytes around A-Z too
+        for tail in ["\u0301", "e\u0301x", "\u0308\u0301", "\u03a3a", "\u03a3", "\u03a3 ",
+                     "\u0130", "\u1100\u1161", "\uff21", "\u00e9 ok"]:
+            for text in (run + tail, run + tail + run):
+                got = map_text(text, case=case, normalize=normalize, strip_accents=strip or False)
+                assert got == reference(text), (n, tail, text)
+
+
 @pytest.mark.parametrize("repeats", [1, 40, 400])
 def test_map_text_of_long_texts(sample_docs, repeats):
     # Texts over 64 KiB map in pieces, and from 1 MiB up as an

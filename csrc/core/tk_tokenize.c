@@ -181,6 +181,13 @@ static int has_special_lower(const tk_tokenizer_opts *opts, const uint8_t *s, si
 {
     size_t i;
     for (i = 0; i + 1 < len; i++) {
+        uint64_t block;
+        /* No lead byte of interest in 8 ASCII bytes: step over them. */
+        if (len - i >= 8 && (memcpy(&block, s + i, 8),
+                             !(block & UINT64_C(0x8080808080808080)))) {
+            i += 7;
+            continue;
+        }
         if ((s[i] == 0xC4 && s[i + 1] == 0xB0) || (s[i] == 0xCE && s[i + 1] == 0xA3))
             return 1;
         if (opts->norm == TK_NORM_NFKC && (s[i] == 0xCF || s[i] == 0xF0)) {
@@ -444,6 +451,16 @@ static size_t count_cps(const uint8_t *s, size_t len)
 static inline uint8_t ascii_lower(uint8_t c)
 {
     return (uint8_t)(c + (((uint8_t)(c - 'A') < 26) << 5));
+}
+
+/* ascii_lower of 8 ASCII bytes at once (no byte has its top bit set, so
+ * no sum below carries into the next byte). */
+static inline uint64_t ascii_lower8(uint64_t w)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    uint64_t from_a = w + ones * (0x80 - 'A');      /* top bit: byte >= 'A' */
+    uint64_t past_z = w + ones * (0x80 - 'Z' - 1);  /* top bit: byte > 'Z' */
+    return w | ((from_a & ~past_z & ones * 0x80) >> 2);
 }
 
 /* tk_map_segment for an ASCII segment: every normalization is the
@@ -819,6 +836,23 @@ static int map_cached(const tk_tokenizer_opts *opts, uint64_t **table, const uin
         size_t end, piece_len, piece_cps;
 
         if (c < 0x80) {
+            /* Whole texts (no kind wanted) take ASCII 8 bytes at a time:
+             * the last of them is the last boundary. */
+            uint64_t block;
+            if (!kind && len - pos >= 8
+                && (memcpy(&block, seg + pos, 8),
+                    !(block & UINT64_C(0x8080808080808080)))) {
+                if (lower)
+                    block = ascii_lower8(block);
+                memcpy(scratch->bytes + o, &block, 8);
+                mark_in = pos + 7;
+                mark_out = o + 7;
+                mark_cps = cps + 7;
+                o += 8;
+                cps += 8;
+                pos += 8;
+                continue;
+            }
             /* ASCII: a boundary, mapped as map_ascii maps it. */
             seen |= 1u << classify_cp(c);
             mark_in = pos;
