@@ -669,3 +669,13 @@ def test_analysis_parts_pickle():
     doc = "Ein Café, 3 Straßen"
     for part in (vec.build_preprocessor(), vec.build_tokenizer()):
         assert pickle.loads(pickle.dumps(part))(doc) == part(doc)
+
+
+def test_analysis_parts_keep_the_options_they_were_built_with():
+    # As scikit-learn's partials do: set_params afterwards changes new parts only.
+    for params in ({}, {"token_pattern": r"\w+"}):
+        vec = CountVectorizer(**params)
+        preprocess = vec.build_preprocessor()
+        vec.set_params(lowercase=False)
+        assert preprocess("ABC") == "abc"
+        assert vec.build_preprocessor()("ABC") == "ABC"

@@ -134,6 +134,23 @@ def _normalize_rows(X, norm):
     return X
 
 
+def _python_preprocess(doc, lowercase, strip_accents):
+    """scikit-learn's preprocessing in Python (custom tokenizer / pattern)."""
+    if lowercase:
+        doc = doc.lower()
+    if strip_accents is True:
+        # textkern's own: nonspacing marks only, recomposed
+        doc = unicodedata.normalize("NFC", "".join(
+            c for c in unicodedata.normalize("NFD", doc)
+            if unicodedata.category(c) != "Mn"))
+    elif strip_accents:
+        doc = "".join(c for c in unicodedata.normalize("NFKD", doc)
+                      if not unicodedata.combining(c))
+        if strip_accents == "ascii":
+            doc = doc.encode("ascii", "ignore").decode("ascii")
+    return doc
+
+
 class _TextVectorizerBase(_EstimatorBase):
     """Shared analysis setup: maps parameters onto the C core."""
 
@@ -211,29 +228,13 @@ class _TextVectorizerBase(_EstimatorBase):
                 raise TypeError(f"item {index}: expected str or bytes, not {type(doc).__name__}")
             yield doc
 
-    def _python_preprocess(self, doc):
-        """scikit-learn's preprocessing in Python (custom tokenizer / pattern)."""
-        if self.lowercase:
-            doc = doc.lower()
-        if self.strip_accents is True:
-            # textkern's own: nonspacing marks only, recomposed
-            doc = unicodedata.normalize("NFC", "".join(
-                c for c in unicodedata.normalize("NFD", doc)
-                if unicodedata.category(c) != "Mn"))
-        elif self.strip_accents:
-            doc = "".join(c for c in unicodedata.normalize("NFKD", doc)
-                          if not unicodedata.combining(c))
-            if self.strip_accents == "ascii":
-                doc = doc.encode("ascii", "ignore").decode("ascii")
-        return doc
-
     def _python_tokens(self, doc):
         """scikit-learn's word pipeline in Python (custom tokenizer / pattern)."""
         doc = self._decode_str(doc)
         if self.preprocessor is not None:
             doc = self.preprocessor(doc)
         else:
-            doc = self._python_preprocess(doc)
+            doc = _python_preprocess(doc, self.lowercase, self.strip_accents)
         if self.tokenizer is not None:
             tokens = self.tokenizer(doc)
         else:
@@ -317,8 +318,9 @@ class _TextVectorizerBase(_EstimatorBase):
         if self.preprocessor is not None:
             return self.preprocessor
         if self._python_word_path():
-            self._accents()
-            return self._python_preprocess
+            # The options as they are now, as scikit-learn's partial has them.
+            return functools.partial(_python_preprocess, lowercase=self.lowercase,
+                                     strip_accents=self._accents())
         tokenizer = _core.Tokenizer(case=self.case if self.lowercase else None,
                                     normalize=self.normalize, strip_accents=self._accents(),
                                     errors=self.decode_error)
