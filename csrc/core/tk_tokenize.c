@@ -163,6 +163,14 @@ int tk_is_case_ignorable(uint32_t cp)
     return in_ranges(tk_case_ignorable_ranges, tk_case_ignorable_count, cp);
 }
 
+/* Are the 8 bytes at p ASCII?  *block gets them (one load, no branch per
+ * byte). */
+static inline int ascii8(const uint8_t *p, uint64_t *block)
+{
+    memcpy(block, p, 8);
+    return !(*block & UINT64_C(0x8080808080808080));
+}
+
 /* Is cp a capital sigma once normalized with opts?  NFKC also makes one
  * of U+03F9 and the mathematical capital sigmas (the tests check this
  * list against Python's unicodedata). */
@@ -183,8 +191,7 @@ static int has_special_lower(const tk_tokenizer_opts *opts, const uint8_t *s, si
     for (i = 0; i + 1 < len; i++) {
         uint64_t block;
         /* No lead byte of interest in 8 ASCII bytes: step over them. */
-        if (len - i >= 8 && (memcpy(&block, s + i, 8),
-                             !(block & UINT64_C(0x8080808080808080)))) {
+        if (len - i >= 8 && ascii8(s + i, &block)) {
             i += 7;
             continue;
         }
@@ -359,9 +366,8 @@ static int is_ascii(const uint8_t *s, size_t len)
 {
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (w & UINT64_C(0x8080808080808080))
+        uint64_t block;
+        if (!ascii8(s + i, &block))
             return 0;
     }
     for (; i < len; i++)
@@ -407,6 +413,13 @@ static utf8proc_option_t case_map_options(const tk_tokenizer_opts *opts)
     if (o & UTF8PROC_COMPOSE)
         o |= UTF8PROC_STABLE;
     return o;
+}
+
+/* False when every option is off and a segment maps to itself. */
+static int mapping_changes_text(const tk_tokenizer_opts *opts)
+{
+    return case_map_options(opts) != 0 || opts->case_mode == TK_CASE_LOWER
+        || opts->strip_accents != TK_STRIP_NONE;
 }
 
 /* The second pass: TK_STRIP_MARKS recomposes (canonically without a
@@ -538,7 +551,7 @@ static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_
     utf8proc_option_t options = case_map_options(opts);
     int lower = opts->case_mode == TK_CASE_LOWER, rc;
 
-    if (options == 0 && !lower && !opts->strip_accents) {
+    if (!mapping_changes_text(opts)) {
         *out = seg;
         *out_len = len;
         *out_cps = count_cps(seg, len);
@@ -839,9 +852,7 @@ static int map_cached(const tk_tokenizer_opts *opts, uint64_t **table, const uin
             /* Whole texts (no kind wanted) take ASCII 8 bytes at a time:
              * the last of them is the last boundary. */
             uint64_t block;
-            if (!kind && len - pos >= 8
-                && (memcpy(&block, seg + pos, 8),
-                    !(block & UINT64_C(0x8080808080808080)))) {
+            if (!kind && len - pos >= 8 && ascii8(seg + pos, &block)) {
                 if (lower)
                     block = ascii_lower8(block);
                 memcpy(scratch->bytes + o, &block, 8);
@@ -912,13 +923,6 @@ static int map_cached(const tk_tokenizer_opts *opts, uint64_t **table, const uin
     *out_len = o;
     *out_cps = cps;
     return TK_OK;
-}
-
-/* False when every option is off and a segment maps to itself. */
-static int mapping_changes_text(const tk_tokenizer_opts *opts)
-{
-    return case_map_options(opts) != 0 || opts->case_mode == TK_CASE_LOWER
-        || opts->strip_accents != TK_STRIP_NONE;
 }
 
 int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
