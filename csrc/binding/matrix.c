@@ -590,25 +590,15 @@ static PyObject *py_transform_matrix(PyObject *module, PyObject *args, PyObject 
                                  input, binary, progress);
 }
 
-static PyObject *py_hash_matrix(PyObject *module, PyObject *args, PyObject *kwargs)
+static PyObject *hash_matrix_impl(PyObject *docs, PyObject *tokenizer, PyObject *analyzer,
+                                  Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t n_features,
+                                  int alternate, int n_threads, int input, int binary,
+                                  PyObject *progress)
 {
-    static char *kwlist[] = {"docs", "tokenizer", "analyzer", "lo", "hi", "n_features",
-                             "alternate_sign", "n_threads", "input", "binary", "progress",
-                             NULL};
-    PyObject *docs, *tokenizer, *analyzer, *threads = Py_None, *result = NULL;
-    PyObject *progress = Py_None;
-    Py_ssize_t lo, hi, n_features;
-    int n_threads, input = INPUT_TEXT, binary = 0, alternate = 1;
+    PyObject *result = NULL;
     accum acc;
     csr_out csr;
-    (void)module;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnnnp|OipO:hash_matrix", kwlist, &docs,
-                                     &tokenizer, &analyzer, &lo, &hi, &n_features, &alternate,
-                                     &threads, &input, &binary, &progress))
-        return NULL;
-    if (tkpy_parse_threads(threads, &n_threads) < 0)
-        return NULL;
     if (n_features < 1 || (uint64_t)n_features > (uint64_t)INT32_MAX) {
         PyErr_Format(PyExc_ValueError, "n_features must be between 1 and 2**31 - 1, not %zd",
                      n_features);
@@ -627,6 +617,26 @@ cleanup:
     csr_out_clear(&csr);
     tkpy_accum_free(&acc);
     return result;
+}
+
+static PyObject *py_hash_matrix(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"docs", "tokenizer", "analyzer", "lo", "hi", "n_features",
+                             "alternate_sign", "n_threads", "input", "binary", "progress",
+                             NULL};
+    PyObject *docs, *tokenizer, *analyzer, *threads = Py_None, *progress = Py_None;
+    Py_ssize_t lo, hi, n_features;
+    int n_threads, input = INPUT_TEXT, binary = 0, alternate = 1;
+    (void)module;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOnnnp|OipO:hash_matrix", kwlist, &docs,
+                                     &tokenizer, &analyzer, &lo, &hi, &n_features, &alternate,
+                                     &threads, &input, &binary, &progress))
+        return NULL;
+    if (tkpy_parse_threads(threads, &n_threads) < 0)
+        return NULL;
+    return hash_matrix_impl(docs, tokenizer, analyzer, lo, hi, n_features, alternate,
+                            n_threads, input, binary, progress);
 }
 
 static PyObject *py_hash_terms(PyObject *module, PyObject *arg)
