@@ -221,13 +221,14 @@ int tkpy_run_job_ex(tk_job *job, int n_threads, tkpy_job_opts *opts);
 #define TKPY_INTERRUPTIBLE_BYTES ((size_t)1 << 20)
 
 /*
- * Run one work item, run(ctx, 0, 1, 0), on a text of text_bytes with the
- * GIL released.  A text of TKPY_INTERRUPTIBLE_BYTES or more runs as a
+ * Run work(ctx), which touches C buffers only, on a text of text_bytes with
+ * the GIL released.  A text of TKPY_INTERRUPTIBLE_BYTES or more runs as a
  * one-item job whose calling thread watches for Ctrl-C and then sets
- * *cancel, which run() must read (through a scratch's cancel pointer, say).
+ * *cancel, which work() must read (through a scratch's cancel pointer, say).
  * Returns 0, or -1 with an exception set.
  */
-int tkpy_run_unlocked(tk_run_fn run, void *ctx, size_t text_bytes, int *cancel);
+typedef int (*tkpy_unlocked_fn)(void *ctx);
+int tkpy_run_unlocked(tkpy_unlocked_fn work, void *ctx, size_t text_bytes, int *cancel);
 
 /* Parse n_threads=None|int into an int (0 = all cores). */
 int tkpy_parse_threads(PyObject *obj, int *n_threads);

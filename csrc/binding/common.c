@@ -444,20 +444,36 @@ int tkpy_run_sized_job(tk_job *job, int n_threads, size_t work_bytes)
     return tkpy_run_job_ex(job, n_threads, &opts);
 }
 
-int tkpy_run_unlocked(tk_run_fn run, void *ctx, size_t text_bytes, int *cancel)
+/* tkpy_run_unlocked's one-item job: the item is the whole call. */
+typedef struct unlocked_call {
+    tkpy_unlocked_fn work;
+    void *ctx;
+} unlocked_call;
+
+static int run_unlocked_item(void *arg, size_t begin, size_t end, int worker)
+{
+    unlocked_call *call = arg;
+    (void)begin;
+    (void)end;
+    (void)worker;
+    return call->work(call->ctx);
+}
+
+int tkpy_run_unlocked(tkpy_unlocked_fn work, void *ctx, size_t text_bytes, int *cancel)
 {
     int rc;
     if (text_bytes >= TKPY_INTERRUPTIBLE_BYTES) {
+        unlocked_call call = {work, ctx};
         tk_job job;
         memset(&job, 0, sizeof job);
         job.n_items = 1;
-        job.run = run;
-        job.ctx = ctx;
+        job.run = run_unlocked_item;
+        job.ctx = &call;
         job.cancel = cancel;
         return tkpy_run_job(&job, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    rc = run(ctx, 0, 1, 0);
+    rc = work(ctx);
     Py_END_ALLOW_THREADS
     if (rc < 0) {
         tkpy_raise(rc);

@@ -67,12 +67,9 @@ typedef struct prepare_ctx {
     const int *cancel;
 } prepare_ctx;
 
-static int prepare_run(void *arg, size_t begin, size_t end, int worker)
+static int prepare_run(void *arg)
 {
     prepare_ctx *p = arg;
-    (void)begin;
-    (void)end;
-    (void)worker;
     return tk_ngram_prepare_cancellable(p->ng, &p->conf->opts, p->conf->stopwords,
                                         p->text->data, p->text->len, p->buf, p->cancel);
 }
@@ -136,12 +133,9 @@ typedef struct map_ctx {
     const int *cancel;
 } map_ctx;
 
-static int map_run(void *arg, size_t begin, size_t end, int worker)
+static int map_run(void *arg)
 {
     map_ctx *m = arg;
-    (void)begin;
-    (void)end;
-    (void)worker;
     return tk_ngram_map_text(&m->conf->opts, m->text->data, m->text->len, m->buf, &m->out,
                              &m->out_len, &m->out_cps, m->cancel);
 }

@@ -280,12 +280,9 @@ typedef struct single_text_ctx {
     tk_toklist *list;
 } single_text_ctx;
 
-static int single_text_run(void *arg, size_t begin, size_t end, int worker)
+static int single_text_run(void *arg)
 {
     single_text_ctx *ctx = arg;
-    (void)begin;
-    (void)end;
-    (void)worker;
     return tokenize_text(ctx->conf, ctx->text, ctx->scratch, ctx->list);
 }
 
@@ -343,16 +340,13 @@ typedef struct segment_ctx {
     const int *cancel;
 } segment_ctx;
 
-static int segment_run(void *arg, size_t begin, size_t end, int worker)
+static int segment_run(void *arg)
 {
     segment_ctx *c = arg;
     tk_wordseg it;
     tk_span span;
     size_t since_check = 0;
     int rc;
-    (void)begin;
-    (void)end;
-    (void)worker;
     tk_wordseg_init(&it, c->text->data, c->text->len);
     while (tk_wordseg_next(&it, &span)) {
         if (++since_check == 4096) {
