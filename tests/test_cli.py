@@ -60,3 +60,49 @@ def test_console_script_is_installed():
     assert os.path.exists(exe), "pip install should put the textkern script beside python"
     done = subprocess.run([exe, "--version"], capture_output=True, check=True)
     assert done.stdout.decode().startswith("textkern ")
+
+
+def _write_articles(tmp_path):
+    texts = {"en.txt": "The rain fell. The river rose, and the rain fell again.",
+             "ko.txt": "서울 19일 비가 내렸다. 서울 강물이 불었다.",
+             "de.txt": "Der Regen fiel, der Fluss stieg. Straße und STRASSE."}
+    paths = []
+    for name, text in texts.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    return paths, list(texts.values())
+
+
+def test_terms_per_file_and_overall_equal_count(tmp_path, capsys):
+    from textkern import count
+    paths, texts = _write_articles(tmp_path)
+    assert cli.main(["terms", "--json", "--ngram", "1-2", "--top", "1000", *paths]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["file"] for r in records] == paths + [None]
+    for record, text in zip(records, texts):
+        want = count(text, ngram_range=(1, 2))
+        assert record["top"] == [list(pair) for pair in want.most_common()]
+        assert (record["n_terms"], record["total"]) == (len(want), want.total())
+    overall = count(texts, ngram_range=(1, 2))
+    assert records[-1]["all_files"] and records[-1]["top"] == [list(p) for p in overall.most_common()]
+
+
+def test_terms_threads_give_the_same_output(tmp_path, capsys):
+    # --threads was accepted and ignored; files are now counted on that many
+    # threads at once, and the output must not depend on how many.
+    paths, _ = _write_articles(tmp_path)
+    outputs = []
+    for threads in ("1", "2", "3"):
+        assert cli.main(["terms", "--csv", "--threads", threads, *paths * 3]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0].startswith("file,rank,term,count\n")
+    done = run_cli("terms", "--analyzer", "char", "--ngram", "2", "--top", "3", "-",
+                   stdin="ab ab".encode())
+    assert done.returncode == 0 and done.stdout.decode().splitlines()[1:] == ["2  ab", "1  b ", "1   a"]
+
+
+def test_terms_bad_ngram_is_rejected():
+    done = run_cli("terms", "--ngram", "3-1", "-", stdin=b"x")
+    assert done.returncode == 2 and b"invalid n-gram range" in done.stderr

@@ -1,5 +1,6 @@
 """Compression similarity: every value must equal plain Python's, bit for bit."""
 import gzip
+import pickle
 import random
 import zlib
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textkern import _core
+from textkern import _core, compare
 from textkern._similarity import (
     CompressionKNN,
     LongTextWarning,
@@ -390,7 +391,86 @@ def test_knn_bad_use():
     assert len(fitted.predict([])) == 0
 
 
+def test_knn_works_in_sklearn_model_selection():
+    # Regression: scikit-learn 1.7+ asks every estimator for __sklearn_tags__;
+    # CompressionKNN had none, so Pipeline, GridSearchCV, cross_val_score and
+    # is_classifier raised AttributeError.
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.base import clone, is_classifier
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    texts = ["good film", "bad film", "great film", "awful film", "good movie", "bad movie"]
+    labels = ["p", "n", "p", "n", "p", "n"]
+    assert is_classifier(CompressionKNN())
+    search = GridSearchCV(CompressionKNN(progress=False), {"k": [1, 3]}, cv=2).fit(texts, labels)
+    assert search.best_params_["k"] in (1, 3)
+    assert len(cross_val_score(CompressionKNN(k=1), texts, labels, cv=3)) == 3
+    pipe = make_pipeline(FunctionTransformer(lambda xs: [x.upper() for x in xs]),
+                         CompressionKNN(k=1)).fit(texts, labels)
+    assert pipe.predict(["GOOD FILM"]).tolist() == ["p"]
+    assert clone(CompressionKNN(k=3, sep="|")).get_params()["sep"] == "|"
+    assert sklearn.__version__
+
+
+def test_knn_fit_checks_texts_as_predict_will_read_them():
+    # Regression: fit accepted a non-contiguous buffer or a str with a lone
+    # surrogate; predict then failed, naming the wrong argument ("corpus").
+    with pytest.raises(TypeError, match="X item 0.*not contiguous"):
+        CompressionKNN(k=1).fit([memoryview(b"abcd")[::2], b"x"], [1, 2])
+    with pytest.raises(ValueError, match="X item 1: lone surrogate U\\+DC00 at index 1"):
+        CompressionKNN(k=1).fit(["a", "b\udc00"], [1, 2])
+    # Mutable buffers are kept as bytes: the classifier pickles, and does
+    # not change when the caller's buffer does.
+    buffer = bytearray(b"good film")
+    clf = CompressionKNN(k=1).fit([buffer, memoryview(b"bad film")], ["pos", "neg"])
+    buffer[:] = b"bad film!"
+    assert clf.train_texts_ == [b"good film", b"bad film"]
+    assert pickle.loads(pickle.dumps(clf)).predict([b"good film"]).tolist() == ["pos"]
+
+
+def test_knn_wrong_types_are_type_errors():
+    # Regression: a float k was a ValueError, against the bad-input rules.
+    with pytest.raises(TypeError, match="k must be a positive int, not float"):
+        CompressionKNN(k=2.0).fit(["a", "b"], [1, 2])
+    with pytest.raises(ValueError, match="k must be a positive int"):
+        CompressionKNN(k=0).fit(["a", "b"], [1, 2])
+    fitted = CompressionKNN(k=1).fit(["a", "b"], [1, 2])
+    with pytest.raises(TypeError, match="n_neighbors must be a positive int"):
+        fitted.kneighbors(["a"], n_neighbors=1.0)
+    with pytest.raises(TypeError, match="labels must be of one sortable type"):
+        CompressionKNN(k=1).fit(["a", "b"], [None, "a"])
+
+
+def test_long_text_warning_points_at_the_callers_line():
+    # Regression: reached through CompressionKNN or compare, the warning
+    # named a line inside textkern.
+    long_text = "word " * 8000
+    clf = CompressionKNN(k=1).fit([long_text], [1])
+    for call in (lambda: clf.predict(["x"]), lambda: ncd(long_text, long_text),
+                 lambda: compare([long_text, "x"])):
+        with pytest.warns(LongTextWarning) as record:
+            call()
+        assert record[0].filename == __file__
+
+
 # --------------------------------------------------------------- bad input
+def test_surrogate_errors_advise_what_these_functions_accept():
+    # Regression: the message advised errors="replace", which the compression
+    # functions do not take; it also did not say which argument was bad.
+    with pytest.raises(ValueError, match="^y: lone surrogate U\\+DC00.*encode the texts to bytes"):
+        ncd("a", "\udc00")
+    with pytest.raises(ValueError, match="^xs item 1: lone surrogate") as info:
+        ncd_matrix(["a", "b\udc00"])
+    assert "errors=" not in str(info.value)
+    with pytest.raises(ValueError, match="^data: lone surrogate"):
+        compressed_size("\ud800")
+    with pytest.raises(ValueError, match="^sep: lone surrogate"):
+        ncd("a", "b", sep="\ud800")
+    # The advice works: the encoded texts compare.
+    assert ncd(b"a", "\udc00".encode("utf-8", "surrogatepass")) >= 0
+
+
 def test_bad_input():
     with pytest.raises(TypeError, match="both"):
         ncd("abc", b"abc")

@@ -122,6 +122,18 @@ def test_tokenizer_object_matches_function_and_pickles():
     assert tok.options["stopwords"] == ("a",)
 
 
+def test_tokenizer_keeps_stopwords_given_as_an_iterator():
+    # Regression: the stopwords were read twice, for the C set and for the
+    # sorted tuple that options, repr and pickling keep; an iterator was
+    # empty the second time, so a pickled copy (sent to Dask, say) silently
+    # stopped filtering while comparing equal.
+    tok = tk.Tokenizer(stopwords=iter(["the", "a"]))
+    assert tok.options["stopwords"] == ("a", "the")
+    clone = pickle.loads(pickle.dumps(tok))
+    assert clone("the cat a dog") == tok("the cat a dog") == ["cat", "dog"]
+    assert tk.tokenize("the cat", stopwords=(w for w in ["the"])) == ["cat"]
+
+
 def test_default_fast_path_is_the_documented_defaults():
     # tokenize() with default options skips its option cache for a shared
     # Tokenizer(): that one must have exactly tokenize()'s defaults.

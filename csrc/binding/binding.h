@@ -79,6 +79,10 @@ typedef struct tkpy_text {
  * corpus for error messages.  Returns 0, or -1 with an exception set.
  */
 int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out);
+/* The same, for a caller without an errors= option to suggest: remedy is
+ * the advice that ends an invalid-text ValueError. */
+int tkpy_text_from_object_advising(PyObject *obj, int errors, Py_ssize_t index,
+                                   const char *remedy, tkpy_text *out);
 void tkpy_text_release(tkpy_text *t);
 /*
  * Like tkpy_text_from_object, but a non-ASCII str is not encoded yet: a C

@@ -162,7 +162,8 @@ static Py_ssize_t first_surrogate_index(PyObject *str)
     return -1;
 }
 
-static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
+static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, const char *remedy,
+                         tkpy_text *out)
 {
     size_t n_chars = (size_t)PyUnicode_GET_LENGTH(obj);
     int kind = PyUnicode_KIND(obj), rc;
@@ -198,9 +199,8 @@ static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text 
         format_item(where, sizeof where, index);
         PyOS_snprintf(cp, sizeof cp, "U+%04X", at >= 0 ? (unsigned)PyUnicode_READ_CHAR(obj, at) : 0u);
         PyErr_Format(PyExc_ValueError,
-                     "%slone surrogate %s at index %zd cannot be encoded as "
-                     "UTF-8; pass errors='replace' or errors='ignore'",
-                     where, cp, at);
+                     "%slone surrogate %s at index %zd cannot be encoded as UTF-8; %s",
+                     where, cp, at, remedy);
         return -1;
     }
     if (rc < 0) {
@@ -212,7 +212,8 @@ static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, tkpy_text 
     return 0;
 }
 
-static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
+static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, const char *remedy,
+                            tkpy_text *out)
 {
     Py_buffer view;
     size_t bad = 0;
@@ -260,9 +261,8 @@ static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, tkpy_te
         format_item(where, sizeof where, index);
         PyOS_snprintf(byte, sizeof byte, "0x%02X", (unsigned)((const uint8_t *)view.buf)[bad]);
         PyErr_Format(PyExc_ValueError,
-                     "%sinvalid UTF-8 at byte offset %zu (byte %s); pass "
-                     "errors='replace' or errors='ignore'",
-                     where, bad, byte);
+                     "%sinvalid UTF-8 at byte offset %zu (byte %s); %s",
+                     where, bad, byte, remedy);
         PyBuffer_Release(&view);
         return -1;
     }
@@ -276,18 +276,25 @@ static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, tkpy_te
     return 0;
 }
 
-int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
+int tkpy_text_from_object_advising(PyObject *obj, int errors, Py_ssize_t index,
+                                   const char *remedy, tkpy_text *out)
 {
     char where[48];
     memset(out, 0, sizeof *out);
     if (PyUnicode_Check(obj))
-        return text_from_str(obj, errors, index, out);
+        return text_from_str(obj, errors, index, remedy, out);
     if (PyObject_CheckBuffer(obj))
-        return text_from_buffer(obj, errors, index, out);
+        return text_from_buffer(obj, errors, index, remedy, out);
     format_item(where, sizeof where, index);
     PyErr_Format(PyExc_TypeError, "%sexpected str or bytes, not %.100s", where,
                  Py_TYPE(obj)->tp_name);
     return -1;
+}
+
+int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out)
+{
+    return tkpy_text_from_object_advising(obj, errors, index,
+                                          "pass errors='replace' or errors='ignore'", out);
 }
 
 int tkpy_text_from_object_deferred(PyObject *obj, int errors, Py_ssize_t index,

@@ -64,7 +64,13 @@ static int text_from_object(PyObject *obj, Py_ssize_t index, tkpy_text *out)
 {
     Py_buffer view;
     if (PyUnicode_Check(obj))
-        return tkpy_text_from_object(obj, TK_UTF8_STRICT, index, out);
+        /* The compression functions have no errors= option, but they
+         * compress any bytes. */
+        return tkpy_text_from_object_advising(
+            obj, TK_UTF8_STRICT, index,
+            "encode the texts to bytes yourself (for example "
+            "text.encode('utf-8', 'surrogatepass')) to compress them as they are",
+            out);
     memset(out, 0, sizeof *out);
     if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0) {
         if (PyErr_ExceptionMatches(PyExc_BufferError)) {
@@ -96,6 +102,25 @@ static int text_from_object(PyObject *obj, Py_ssize_t index, tkpy_text *out)
     return 0;
 }
 
+/* Put the argument's name (and the item's index if >= 0) before the
+ * message of the TypeError or ValueError being raised, so that a bad text
+ * says which argument it was. */
+static void prefix_error(const char *what, Py_ssize_t index)
+{
+    PyObject *type, *value, *tb;
+    if (!PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_ValueError))
+        return;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (index >= 0)
+        PyErr_Format(type, "%s item %zd: %S", what, index, value);
+    else
+        PyErr_Format(type, "%s: %S", what, value);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+}
+
 /* The separator may be str (UTF-8) or bytes-like whatever the texts are. */
 static int parse_sep(PyObject *obj, tkpy_text *sep)
 {
@@ -109,7 +134,11 @@ static int parse_sep(PyObject *obj, tkpy_text *sep)
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    return text_from_object(obj, -1, sep);
+    if (text_from_object(obj, -1, sep) < 0) {
+        prefix_error("sep", -1);
+        return -1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ text lists */
@@ -176,14 +205,7 @@ static int text_list_from_object(PyObject *obj, const char *what, int *kind, tex
         }
         *kind = k;
         if (text_from_object(item, -1, &l->texts[i]) < 0) {
-            /* Say which list the index refers to. */
-            PyObject *type, *value, *tb;
-            PyErr_Fetch(&type, &value, &tb);
-            PyErr_NormalizeException(&type, &value, &tb);
-            PyErr_Format(type, "%s item %zd: %S", what, i, value);
-            Py_XDECREF(type);
-            Py_XDECREF(value);
-            Py_XDECREF(tb);
+            prefix_error(what, i);
             goto fail;
         }
         l->bytes[i].data = l->texts[i].data;
@@ -242,8 +264,10 @@ static PyObject *compressed_size_impl(PyObject *data, int level, int format)
                      Py_TYPE(data)->tp_name);
         return NULL;
     }
-    if (text_from_object(data, -1, &t) < 0)
+    if (text_from_object(data, -1, &t) < 0) {
+        prefix_error("data", -1);
         return NULL;
+    }
     Py_BEGIN_ALLOW_THREADS
     rc = measure(level, &one, 1, &size);
     Py_END_ALLOW_THREADS
@@ -290,10 +314,12 @@ static PyObject *ncd_impl(PyObject *x, PyObject *y, int level, int format, PyObj
     if (parse_sep(sep_obj, &ts) < 0)
         return NULL;
     if (text_from_object(x, -1, &tx) < 0) {
+        prefix_error("x", -1);
         tkpy_text_release(&ts);
         return NULL;
     }
     if (text_from_object(y, -1, &ty) < 0) {
+        prefix_error("y", -1);
         tkpy_text_release(&tx);
         tkpy_text_release(&ts);
         return NULL;

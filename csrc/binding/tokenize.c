@@ -516,7 +516,7 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwa
                              "stopwords", "errors", NULL};
     TokenizerObject *self = NULL;
     tkpy_state *st = tkpy_state_from_type(type);
-    PyObject *sw = NULL, *kt = NULL, *strip_value;
+    PyObject *sw = NULL, *kt = NULL, *stop_list = NULL, *strip_value;
     TOKENIZE_DEFAULTS(case_, normalize, strip, kinds, min_len, stopwords, errors);
 
     if (!st)
@@ -525,9 +525,18 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwa
                                      &normalize, &strip, &kinds, &min_len, &stopwords, &errors))
         return NULL;
     option_defaults(st, &case_, &normalize, &kinds, &min_len);
+    /* The stopwords are read twice below (the C set, then the sorted tuple
+     * that options, repr and pickling keep): a one-shot iterator would be
+     * empty the second time, and the pickled copy would drop them. */
+    if (stopwords != Py_None && PyIter_Check(stopwords)) {
+        stop_list = PySequence_List(stopwords);
+        if (!stop_list)
+            return NULL;
+        stopwords = stop_list;
+    }
     self = (TokenizerObject *)type->tp_alloc(type, 0);
     if (!self)
-        return NULL;
+        goto fail;
     self->scratch_lock = PyThread_allocate_lock();
     if (!self->scratch_lock) {
         PyErr_NoMemory();
@@ -556,11 +565,13 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwa
         goto fail;
     Py_DECREF(sw);
     Py_DECREF(kt);
+    Py_XDECREF(stop_list);
     return (PyObject *)self;
 fail:
     Py_XDECREF(sw);
     Py_XDECREF(kt);
-    Py_DECREF(self);
+    Py_XDECREF(stop_list);
+    Py_XDECREF(self);
     return NULL;
 }
 

@@ -543,6 +543,58 @@ static int utf8proc_pass(const uint8_t *seg, size_t len, utf8proc_option_t optio
     return TK_OK;
 }
 
+/* Might the text hold U+0345 COMBINING GREEK YPOGEGRAMMENI once
+ * decomposed?  It is U+0345 itself (CD 85), U+037A (CD BA) or one of the
+ * Greek letters with an iota subscript in U+1F80..U+1FFC (E1 BE xx and
+ * E1 BF xx).  A superset is safe: it only costs an extra pass. */
+static int may_hold_ypogegrammeni(const uint8_t *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i + 1 < len; i++) {
+        if ((s[i] == 0xCD && (s[i + 1] == 0x85 || s[i + 1] == 0xBA))
+            || (s[i] == 0xE1 && (s[i + 1] == 0xBE || s[i + 1] == 0xBF)))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Case folding with a normalization is Python's N(casefold(N(text))).
+ * utf8proc folds each character as it decomposes it, before canonical
+ * reordering, which is the same for every character but one: U+0345
+ * (combining class 240) folds to U+03B9, a starter.  Normalizing first
+ * moves a mark of lower class ahead of U+0345, where it composes with
+ * the base ("\u1FB3\u0301" is "\u03AC\u03B9" in Python); folding
+ * first leaves the mark on the iota.  So a text that may hold U+0345 is
+ * normalized on its own first, into scratch->special (which only case
+ * "lower" uses otherwise), and *text points there.
+ */
+static int normalize_before_fold(const tk_tokenizer_opts *opts, const uint8_t **text,
+                                 size_t *len, tk_scratch *scratch)
+{
+    tk_tokenizer_opts normalize_only;
+    const uint8_t *normalized;
+    size_t normalized_len, ignored_cps;
+    int rc;
+
+    if (opts->case_mode != TK_CASE_FOLD || opts->norm == TK_NORM_NONE
+        || !may_hold_ypogegrammeni(*text, *len))
+        return TK_OK;
+    memset(&normalize_only, 0, sizeof normalize_only);
+    normalize_only.norm = opts->norm;
+    if ((rc = map_utf8proc(&normalize_only, *text, *len, scratch, &normalized, &normalized_len,
+                           &ignored_cps)) < 0)
+        return rc;
+    /* The fold pass decomposes into scratch->cps, where this result is. */
+    if ((rc = tk_grow((void **)&scratch->special, &scratch->special_cap, normalized_len + 1, 1))
+        < 0)
+        return rc;
+    memcpy(scratch->special, normalized, normalized_len);
+    *text = scratch->special;
+    *len = normalized_len;
+    return TK_OK;
+}
+
 /* tk_map_segment_utf8proc for a text that special_lower has seen to. */
 static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
                         tk_scratch *scratch, const uint8_t **out, size_t *out_len,
@@ -563,6 +615,8 @@ static int map_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_
         *out_cps = len;
         return map_ascii(opts, seg, len, scratch, out);
     }
+    if ((rc = normalize_before_fold(opts, &seg, &len, scratch)) < 0)
+        return rc;
     *out = seg;
     *out_len = len;
     if (options != 0 || lower) {
@@ -728,8 +782,14 @@ static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratc
      * made of cp.  A pass that only decomposes maps each character on its
      * own, but for canonical reordering, which only moves marks that
      * stripping drops. */
-    int clean = !(options & UTF8PROC_COMPOSE) || starts_clean((utf8proc_int32_t)cp, options,
-                                                              lower, NULL);
+    int clean = !(options & UTF8PROC_COMPOSE)
+                || (starts_clean((utf8proc_int32_t)cp, options, lower, NULL)
+                    /* Folding comes after a normalization of its own
+                     * (normalize_before_fold): U+0345 folds to a starter
+                     * but is reordered as the mark it is. */
+                    && (!(options & UTF8PROC_CASEFOLD)
+                        || starts_clean((utf8proc_int32_t)cp, options & ~UTF8PROC_CASEFOLD,
+                                        lower, NULL)));
     if (clean && (stripping & UTF8PROC_COMPOSE)) {
         uint32_t first = cp;
         if (options != 0 || lower) {

@@ -69,7 +69,8 @@ typedef struct tk_scratch {
      * Ctrl-C), tk_tokenize stops with TK_ECANCELLED within a few thousand
      * segments, even inside one huge text. */
     const int *cancel;
-    /* The text with Python's special lowercasings applied (case "lower"). */
+    /* The text with Python's special lowercasings applied (case "lower"),
+     * or normalized before folding (case "fold", normalize_before_fold). */
     uint8_t *special; size_t special_cap;
     /* The case-mapped text that accent stripping works on. */
     uint8_t *unstripped; size_t unstripped_cap;

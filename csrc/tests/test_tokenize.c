@@ -338,7 +338,7 @@ static void test_hand_cases(void)
 
 /* case "lower" is Python's str.lower() (of the normalized text): U+0130
  * and the final sigma. */
-static void check_lower_normalized(int norm, const char *text, const char *want)
+static void check_mapped(int case_mode, int norm, const char *text, const char *want)
 {
     tk_tokenizer_opts opts;
     tk_scratch scratch;
@@ -346,13 +346,13 @@ static void check_lower_normalized(int norm, const char *text, const char *want)
     size_t out_len, out_cps;
     memset(&opts, 0, sizeof opts);
     memset(&scratch, 0, sizeof scratch);
-    opts.case_mode = TK_CASE_LOWER;
+    opts.case_mode = case_mode;
     opts.norm = norm;
     CHECK_EQ_INT(tk_map_segment(&opts, (const uint8_t *)text, strlen(text), &scratch, &out,
                                 &out_len, &out_cps), TK_OK);
     if (out_len != strlen(want) || memcmp(out, want, out_len) != 0) {
-        fprintf(stderr, "lower(\"%s\") = \"%.*s\", want \"%s\"\n", text, (int)out_len,
-                (const char *)out, want);
+        fprintf(stderr, "map(\"%s\", case %d, norm %d) = \"%.*s\", want \"%s\"\n", text,
+                case_mode, norm, (int)out_len, (const char *)out, want);
         CHECK(0);
     }
     CHECK_EQ_INT(tk_map_segment_utf8proc(&opts, (const uint8_t *)text, strlen(text), &scratch,
@@ -361,9 +361,42 @@ static void check_lower_normalized(int norm, const char *text, const char *want)
     tk_scratch_free(&scratch);
 }
 
+static void check_lower_normalized(int norm, const char *text, const char *want)
+{
+    check_mapped(TK_CASE_LOWER, norm, text, want);
+}
+
 static void check_lower(const char *text, const char *want)
 {
     check_lower_normalized(TK_NORM_NONE, text, want);
+}
+
+/* Folding with a normalization is Python's N(casefold(N(text))): U+0345
+ * (class 240) folds to iota, a starter, only after canonical ordering has
+ * moved lower-class marks ahead of it, where they compose with the base.
+ * Both the cached path and utf8proc's (check_mapped runs both) once folded
+ * it first and left the mark on the iota. */
+static void test_fold_after_normalizing(void)
+{
+#define YPOGEGRAMMENI "\xcd\x85"
+#define IOTA "\xce\xb9"
+    int norm;
+    for (norm = TK_NORM_NFC; norm <= TK_NORM_NFKC; norm++) {
+        /* U+1FB3 alpha with ypogegrammeni, acute -> U+03AC alpha with tonos, iota */
+        check_mapped(TK_CASE_FOLD, norm, "\xe1\xbe\xb3\xcc\x81", "\xce\xac" IOTA);
+        /* a, ypogegrammeni, dot above -> U+0227, iota */
+        check_mapped(TK_CASE_FOLD, norm, "a" YPOGEGRAMMENI "\xcc\x87", "\xc8\xa7" IOTA);
+        check_mapped(TK_CASE_FOLD, norm, "xa" YPOGEGRAMMENI "\xcc\x87", "x\xc8\xa7" IOTA);
+        check_mapped(TK_CASE_FOLD, norm, YPOGEGRAMMENI, IOTA);
+        /* no mark to move: folding as before */
+        check_mapped(TK_CASE_FOLD, norm, "\xe1\xbe\xb3", "\xce\xb1" IOTA);
+    }
+    /* U+037A is a space and U+0345 under NFKC: caron below (220) moves ahead */
+    check_mapped(TK_CASE_FOLD, TK_NORM_NFKC, "\xcd\xba\xcc\xac", " \xcc\xac" IOTA);
+    /* Without a normalization nothing is reordered, as in str.casefold(). */
+    check_mapped(TK_CASE_FOLD, TK_NORM_NONE, "a" YPOGEGRAMMENI "\xcc\x87", "a" IOTA "\xcc\x87");
+#undef YPOGEGRAMMENI
+#undef IOTA
 }
 
 static void test_python_special_lowercasing(void)
@@ -430,6 +463,7 @@ int main(void)
     test_ascii_text_skips_the_mapping_cache();
     test_hand_cases();
     test_python_special_lowercasing();
+    test_fold_after_normalizing();
     test_map_every_code_point();
     test_map_random_text();
     test_matches_reference_pipeline();

@@ -7,7 +7,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO, List, Sequence
 
 from ._cli_common import positive_int, read_input
@@ -52,7 +54,7 @@ def register(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParse
     parser.add_argument("--case", choices=["fold", "lower", "none"], default="fold")
     parser.add_argument("--normalize", choices=["NFKC", "NFC", "none"], default="NFKC")
     parser.add_argument("--threads", type=positive_int, default=None,
-                        help="C threads (default: all CPUs)")
+                        help="files counted at once, one C thread each (default: all CPUs)")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per line")
     fmt.add_argument("--csv", action="store_true", help="CSV rows: file,rank,term,count")
@@ -73,8 +75,20 @@ def run(args: argparse.Namespace, out: IO[str] = None) -> int:
     out = out if out is not None else sys.stdout
     paths: List[str] = list(args.files)
     options = _options(args)
-    per_file = [(path, count(read_input(path), ngram_range=args.ngram, analyzer=args.analyzer,
-                             n_threads=1, **options)) for path in paths]
+
+    def count_file(path: str):
+        # One file is one document, which one C thread counts; the threads
+        # work on different files.  count() releases the GIL, so Python
+        # threads run these calls in parallel.
+        return count(read_input(path), ngram_range=args.ngram, analyzer=args.analyzer,
+                     n_threads=1, **options)
+
+    threads = min(args.threads or os.cpu_count() or 1, len(paths))
+    if threads > 1 and "-" not in paths:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            per_file = list(zip(paths, pool.map(count_file, paths)))
+    else:
+        per_file = [(path, count_file(path)) for path in paths]
     results = list(per_file)
     if len(per_file) > 1:
         overall = per_file[0][1].copy()

@@ -128,8 +128,11 @@ class SimilarityResult:
     def symmetrized(self) -> np.ndarray:
         """The matrix with ``[i, j]`` and ``[j, i]`` both set to their minimum, diagonal 0.
 
-        That is what ``symmetric=True`` in :func:`textkern.ncd_matrix`
-        gives, and what clustering needs.
+        Off the diagonal that is what ``symmetric=True`` in
+        :func:`textkern.ncd_matrix` gives; the diagonal is 0 here, where
+        ``ncd_matrix`` keeps ``ncd(x, x)`` (small but not 0, since a
+        compressor does not see a repeat for free).  A zero diagonal is what
+        clustering and scipy's condensed form need.
         """
         m = np.minimum(self.matrix, self.matrix.T)
         np.fill_diagonal(m, 0.0)

@@ -18,9 +18,10 @@ microseconds ten times a second: far below 1% of any job worth a bar.
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Sized
 from typing import Any, Callable, Optional, Union
+
+from ._warn import warn_user
 
 __all__ = ["ProgressArg", "Progress", "make_progress", "corpus_progress", "wants_bar",
            "in_notebook"]
@@ -70,13 +71,13 @@ def _import_tqdm() -> Optional[Any]:
     return tqdm
 
 
-def _warn_no_tqdm(stacklevel: int) -> None:
+def _warn_no_tqdm() -> None:
     global _warned_no_tqdm
     if _warned_no_tqdm:
         return
     _warned_no_tqdm = True
-    warnings.warn("progress=True needs tqdm (pip install textkern[progress]); "
-                  "running without a progress bar", RuntimeWarning, stacklevel=stacklevel + 1)
+    warn_user("progress=True needs tqdm (pip install textkern[progress]); "
+              "running without a progress bar", RuntimeWarning)
 
 
 def _check(progress: Any) -> None:
@@ -150,8 +151,7 @@ class Progress:
     """
 
     def __init__(self, progress: ProgressArg, total: Optional[int], desc: str = "", *,
-                 unit: str = "it", min_total: int = DEFAULT_MIN_TOTAL,
-                 _stacklevel: int = 2) -> None:
+                 unit: str = "it", min_total: int = DEFAULT_MIN_TOTAL) -> None:
         self.total: Optional[int] = None if total is None else max(int(total), 0)
         self.bar: Optional[Any] = None
         self.callback: Optional[Callable[[int, int], Any]] = None
@@ -169,7 +169,7 @@ class Progress:
         tqdm = _import_tqdm()
         if tqdm is None:
             if progress is True:
-                _warn_no_tqdm(_stacklevel + 1)
+                _warn_no_tqdm()
             return
         options: dict[str, Any] = {"total": self.total, "desc": desc or None, "unit": unit,
                                    "unit_scale": True, "leave": progress is True}
@@ -261,7 +261,7 @@ def make_progress(progress: ProgressArg, total: Optional[int], desc: str = "", *
     ...     p.callback is None
     True
     """
-    return Progress(progress, total, desc, unit=unit, min_total=min_total, _stacklevel=3)
+    return Progress(progress, total, desc, unit=unit, min_total=min_total)
 
 
 def corpus_progress(progress: ProgressArg, docs: Any, desc: str) -> Progress:
@@ -290,4 +290,4 @@ def corpus_progress(progress: ProgressArg, docs: Any, desc: str) -> Progress:
         total = len(docs)
     else:
         total = None
-    return Progress(progress, total, desc, unit="doc", min_total=DOCS_MIN_TOTAL, _stacklevel=3)
+    return Progress(progress, total, desc, unit="doc", min_total=DOCS_MIN_TOTAL)

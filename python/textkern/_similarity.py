@@ -15,13 +15,13 @@ evaluated in Python over those sizes.
 from __future__ import annotations
 
 import numbers
-import warnings
 from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _core
 from ._progress import ProgressArg, make_progress
+from ._warn import warn_user
 
 __all__ = [
     "compressed_size",
@@ -70,16 +70,15 @@ def _nbytes(obj: Any) -> int:
     return memoryview(obj).nbytes
 
 
-def _warn_long(longest_x: int, sep_bytes: int, longest_y: int, stacklevel: int = 3) -> None:
+def _warn_long(longest_x: int, sep_bytes: int, longest_y: int) -> None:
     total = longest_x + sep_bytes + longest_y
     if total > WINDOW_BYTES:
-        warnings.warn(
+        warn_user(
             f"the longest concatenation is {total} bytes ({longest_x} + {sep_bytes} + "
             f"{longest_y}), more than deflate's {WINDOW_BYTES}-byte window; compression "
             "distances saturate near 1 and lose their meaning for such pairs. Split long "
             "texts into pieces shorter than 16 KiB.",
             LongTextWarning,
-            stacklevel=stacklevel,
         )
 
 
@@ -362,6 +361,44 @@ def nearest(queries: Sequence[Text], corpus: Sequence[Text], k: int = 5, *, leve
 
 
 # --------------------------------------------------------------------- kNN
+def _check_neighbor_count(k: Any, name: str) -> None:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int, not {type(k).__name__} {k!r}")
+    if k < 1:
+        raise ValueError(f"{name} must be a positive int, not {k!r}")
+
+
+def _training_copy(texts: list, kind: Optional[str]) -> list:
+    """The training texts as fit keeps them, checked the way predict will read them.
+
+    A str with a lone surrogate, or a non-contiguous buffer, would otherwise
+    pass fit and fail only at predict, naming the query's argument.  Mutable
+    buffers (bytearray, memoryview, numpy) are copied to bytes: the fitted
+    classifier must not change when the caller's buffer does, and must pickle.
+    """
+    kept = []
+    for i, text in enumerate(texts):
+        if kind == "str":
+            if not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError as e:
+                    raise ValueError(
+                        f"X item {i}: lone surrogate U+{ord(text[e.start]):04X} at index "
+                        f"{e.start} cannot be encoded as UTF-8; encode the texts to bytes "
+                        "yourself (for example text.encode('utf-8', 'surrogatepass')) to "
+                        "compress them as they are") from None
+        elif type(text) is not bytes:
+            view = memoryview(text)
+            if not view.contiguous:
+                raise TypeError(f"X item {i}: expected str or a contiguous bytes-like object; "
+                                f"{type(text).__name__} is not contiguous (copy it with "
+                                "bytes(...))")
+            text = view.tobytes()
+        kept.append(text)
+    return kept
+
+
 def _fair_vote(labels: np.ndarray) -> np.ndarray:
     """Column position of the winning neighbour in each row of ``labels``.
 
@@ -420,7 +457,9 @@ class CompressionKNN:
     classes_ : numpy.ndarray
         Sorted distinct labels seen by ``fit``.
     train_texts_ : list
-        The training texts.
+        The training texts (bytes-like ones other than ``bytes`` are copied to
+        ``bytes``, so that the fitted classifier neither changes with the
+        caller's buffers nor fails to pickle).
 
     See Also
     --------
@@ -474,6 +513,22 @@ class CompressionKNN:
         return cls(k=k, level=9, format="gzip", sep=" ", metric="ncd", n_threads=n_threads,
                    progress=progress)
 
+    # scikit-learn's is_classifier() before 1.6 reads this; later versions
+    # read __sklearn_tags__.
+    _estimator_type = "classifier"
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags: a classifier of 1-D text input.
+
+        Pipelines, grid search and ``cross_val_score`` in scikit-learn 1.6
+        and later ask every estimator for these.  scikit-learn is imported
+        only here, so that ``import textkern`` stays light.
+        """
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(),
+                    input_tags=InputTags(one_d_array=True, two_d_array=False, string=True))
+
     # scikit-learn's clone() and grid search use these two.
     def get_params(self, deep: bool = True) -> dict:
         """Constructor parameters as a dict (scikit-learn protocol)."""
@@ -496,8 +551,7 @@ class CompressionKNN:
     def _check_params(self) -> None:
         _check_options(self.level, self.format, self.metric)
         _sep_bytes(self.sep)
-        if isinstance(self.k, bool) or not isinstance(self.k, numbers.Integral) or self.k < 1:
-            raise ValueError(f"k must be a positive int, not {self.k!r}")
+        _check_neighbor_count(self.k, "k")
 
     def fit(self, X: Sequence[Text], y: Sequence[Any]) -> "CompressionKNN":
         """Store the training texts and labels.
@@ -515,12 +569,18 @@ class CompressionKNN:
 
         Raises
         ------
+        TypeError
+            If an item of ``X`` is not a text (or is a non-contiguous
+            buffer), if ``X`` mixes str and bytes, or if the labels cannot be
+            sorted.
         ValueError
-            If ``X`` and ``y`` differ in length or are empty.
+            If ``X`` and ``y`` differ in length or are empty, if a str has a
+            lone surrogate, or if a parameter is out of range.
         """
         self._check_params()
         texts = list(_as_texts(X, "X"))
         kind = _check_texts(texts, "X")
+        texts = _training_copy(texts, kind)
         labels = np.asarray(y)
         if labels.ndim != 1:
             raise ValueError(f"y must be one-dimensional, got shape {labels.shape}")
@@ -528,7 +588,12 @@ class CompressionKNN:
             raise ValueError(f"X and y have different lengths: {len(texts)} and {len(labels)}")
         if not texts:
             raise ValueError("cannot fit on zero training texts")
-        classes, encoded = np.unique(labels, return_inverse=True)
+        try:
+            classes, encoded = np.unique(labels, return_inverse=True)
+        except TypeError as e:
+            raise TypeError(f"y: labels must be of one sortable type (all str or all numbers), "
+                            f"as scikit-learn's classifiers require; sorting them failed: {e}"
+                            ) from None
         # One dict.update (one C call under the GIL): two threads fitting
         # this classifier leave the parts of one fit, never a mix.
         self.__dict__.update(classes_=classes, _encoded=encoded.reshape(-1), train_texts_=texts,
@@ -578,8 +643,7 @@ class CompressionKNN:
         return state["train_texts_"], state["_encoded"], state["classes_"], state.get("_kind")
 
     def _neighbor_indices(self, X, k, texts, kind):
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"n_neighbors must be a positive int, not {k!r}")
+        _check_neighbor_count(k, "n_neighbors")
         if k > len(texts):
             raise ValueError(f"n_neighbors = {k} exceeds the {len(texts)} training texts")
         X = _as_texts(X, "X")
