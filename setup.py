@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 MISSING_UTF8PROC = """
 textkern needs the utf8proc C library (headers and pkg-config file) to build.
@@ -76,10 +77,14 @@ def zlib_settings():
             "libraries": libraries}
 
 
-def extension():
+def configure(ext):
+    """Fill in ext's compiler and linker settings from pkg-config.
+
+    Called when the extension is built, not when setup.py is imported, so
+    that making an sdist or reading the metadata does not need utf8proc.
+    """
     u8 = utf8proc_settings()
     zl = zlib_settings()
-    sources = sorted(glob.glob("csrc/core/*.c")) + sorted(glob.glob("csrc/binding/*.c"))
     compile_args = ["-std=c99", "-Wall", "-Wextra", "-fvisibility=hidden",
                     "-D_GNU_SOURCE", "-O2"]
     if os.environ.get("TEXTKERN_SANITIZE"):
@@ -92,18 +97,29 @@ def extension():
     link_args = ["-Wl,--exclude-libs,ALL", "-pthread"]
     if os.environ.get("TEXTKERN_SANITIZE"):
         link_args += ["-fsanitize=address,undefined"]
-    return Extension(
+    ext.include_dirs += u8["include_dirs"] + zl["include_dirs"]
+    ext.library_dirs += u8["library_dirs"] + zl["library_dirs"]
+    ext.libraries += u8["libraries"] + zl["libraries"]
+    ext.extra_objects += u8["extra_objects"]
+    ext.define_macros += define_macros
+    ext.extra_compile_args += compile_args
+    ext.extra_link_args += link_args
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        for ext in self.extensions:
+            if not getattr(ext, "textkern_configured", False):
+                configure(ext)
+                ext.textkern_configured = True
+        super().build_extensions()
+
+
+setup(
+    ext_modules=[Extension(
         "textkern._core",
-        sources=sources,
+        sources=sorted(glob.glob("csrc/core/*.c")) + sorted(glob.glob("csrc/binding/*.c")),
         depends=sorted(glob.glob("csrc/**/*.h", recursive=True)),
-        include_dirs=u8["include_dirs"] + zl["include_dirs"],
-        library_dirs=u8["library_dirs"] + zl["library_dirs"],
-        libraries=u8["libraries"] + zl["libraries"],
-        extra_objects=u8["extra_objects"],
-        define_macros=define_macros,
-        extra_compile_args=compile_args,
-        extra_link_args=link_args,
-    )
-
-
-setup(ext_modules=[extension()])
+    )],
+    cmdclass={"build_ext": BuildExt},
+)

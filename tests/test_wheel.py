@@ -62,10 +62,14 @@ def test_build_makes_sdist_and_wheel(dist):
     wheel = only(sorted(dist.glob("textkern-*.whl")), "wheel")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    for needed in ("setup.py", "pyproject.toml", "README.md", "csrc/core/tk_core.h",
+    # The tests run from an unpacked sdist too: their fixtures (conftest.py),
+    # the typing sample and the notebook were missing.
+    for needed in ("setup.py", "pyproject.toml", "README.md", "LICENSE", "csrc/core/tk_core.h",
                    "csrc/binding/module.c", "python/textkern/_core.pyi",
-                   "python/textkern/py.typed"):
+                   "python/textkern/py.typed", "tests/conftest.py", "tests/typing_usage.py",
+                   "examples/quickstart.ipynb", "Makefile", "tools/bootstrap.sh"):
         assert needed in names, f"{needed} is missing from the sdist"
+    assert not [n for n in names if n.endswith((".so", ".o")) or "/.cache/" in n]
     assert any(n.startswith("python/textkern/data/articles/") for n in names)
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -73,6 +77,7 @@ def test_build_makes_sdist_and_wheel(dist):
                    "textkern/py.typed", "textkern/plot.py", "textkern/dask.py"):
         assert needed in names, f"{needed} is missing from the wheel"
     assert any(n.startswith("textkern/_core.") and n.endswith(".so") for n in names)
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
     assert sum(n.startswith("textkern/data/articles/") and n.endswith(".txt")
                for n in names) >= 8
 
