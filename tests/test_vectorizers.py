@@ -679,3 +679,265 @@ def test_analysis_parts_keep_the_options_they_were_built_with():
         vec.set_params(lowercase=False)
         assert preprocess("ABC") == "abc"
         assert vec.build_preprocessor()("ABC") == "ABC"
+
+
+# ------------------------------------------- scikit-learn parity (bug hunt)
+# Counts past 127 wrap around in int8; none is a multiple of 256, so no
+# entry wraps to an explicit zero.
+DTYPE_DOCS = ["apple " * 200 + "pear fig", "pear fig kiwi", "pear kiwi", "fig " * 130,
+              "plum plum", "plum lime", "lime kiwi " * 3]
+
+
+def sk_words(doc):
+    return ngrams(doc, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, None,
+                                   np.float32, np.longdouble, np.complex128])
+@pytest.mark.parametrize("max_features", [1, 2, 3, 4])
+def test_max_features_ranks_the_counts_in_dtype_like_sklearn(docs, dtype, max_features):
+    # Regression: terms were ranked by their int64 totals, so with dtype=bool
+    # max_features=1 kept "apple" (3 occurrences, 1 document) where
+    # scikit-learn, which sums the bool matrix, keeps "pear" (2 documents).
+    for corpus in (DTYPE_DOCS, docs):
+        ours = CountVectorizer(dtype=dtype, max_features=max_features)
+        theirs = SKCount(analyzer=sk_words, dtype=dtype, max_features=max_features)
+        X, Y = ours.fit_transform(corpus), theirs.fit_transform(corpus)
+        assert ours.vocabulary_ == theirs.vocabulary_
+        assert_same_matrix(X, Y)
+    simple = CountVectorizer(max_features=1, dtype=bool).fit(["apple apple apple", "pear", "pear"])
+    assert list(simple.get_feature_names_out()) == ["pear"]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.int64, None, np.float32, np.longdouble])
+@pytest.mark.parametrize("params", [dict(), dict(max_features=3), dict(max_features=40),
+                                    dict(sublinear_tf=True, norm=None)])
+def test_tfidf_weights_the_counts_in_dtype_like_sklearn(docs, dtype, params):
+    # Regression: counts were made in float64, so dtype=bool gave row 0 of
+    # ["apple apple pear", "pear"] as [0.9422, 0.3352]; scikit-learn counts
+    # in bool first and gives [0.8148, 0.5797].  Ties at the max_features
+    # cut follow argsort over the sum in the dtype (longdouble included).
+    for corpus in (DTYPE_DOCS, docs):
+        ours = TfidfVectorizer(dtype=dtype, **params)
+        theirs = SKTfidf(analyzer=sk_words, dtype=dtype, **params)
+        X, Y = ours.fit_transform(corpus), theirs.fit_transform(corpus)
+        assert ours.vocabulary_ == theirs.vocabulary_
+        assert ours.idf_.dtype == theirs.idf_.dtype
+        np.testing.assert_allclose(ours.idf_, theirs.idf_, rtol=1e-6)
+        assert X.dtype == Y.dtype
+        np.testing.assert_allclose(X.toarray(), Y.toarray(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(ours.transform(corpus[:4]).toarray(),
+                                   theirs.transform(corpus[:4]).toarray(), rtol=1e-6, atol=1e-12)
+    X = TfidfVectorizer(dtype=bool).fit_transform(["apple apple pear", "pear"])
+    np.testing.assert_allclose(X.toarray()[0], [0.81480247, 0.57973867], rtol=1e-7)
+
+
+def inf_idf_vectorizer(**params):
+    with np.errstate(divide="ignore"):
+        return TfidfVectorizer(vocabulary=["aa", "bb", "zz"], smooth_idf=False,
+                               **params).fit(["aa bb", "bb"])
+
+
+def test_infinite_idf_pickles_and_raises_like_sklearn_when_normalized():
+    # Regression: an idf of inf (smooth_idf=False, a fixed-vocabulary term
+    # that no document holds) made the fitted vectorizer unpicklable, and
+    # transform returned NaN where scikit-learn raises.
+    import copy
+    vec = inf_idf_vectorizer()
+    assert np.isposinf(vec.idf_[2])
+    for back in (pickle.loads(pickle.dumps(vec)), copy.deepcopy(vec)):
+        assert np.array_equal(back.idf_, vec.idf_)
+    for norm in ("l1", "l2"):
+        with pytest.raises(ValueError, match="contains infinity"):
+            inf_idf_vectorizer(norm=norm).transform(["zz aa"])
+        ok = inf_idf_vectorizer(norm=norm).transform(["aa", "bb aa"])   # no zz: finite
+        assert np.isfinite(ok.data).all()
+    with np.errstate(divide="ignore"):
+        theirs = SKTfidf(vocabulary=["aa", "bb", "zz"], smooth_idf=False, norm=None).fit(
+            ["aa bb", "bb"])
+    X = inf_idf_vectorizer(norm=None).transform(["zz aa"])            # kept, as scikit-learn
+    assert np.array_equal(X.toarray(), theirs.transform(["zz aa"]).toarray())
+    state = vec.__getstate__()
+    for junk in ([np.nan, 1.0, 1.0], [-1.0, 1.0, 1.0], [-np.inf, 1.0, 1.0]):
+        state["_idf"] = np.array(junk)
+        with pytest.raises(ValueError, match="idf"):
+            TfidfVectorizer.__new__(TfidfVectorizer).__setstate__(state)
+
+
+def test_nan_weights_raise_when_normalized_like_sklearn():
+    # int8 counts of 128 wrap to -128, whose log under sublinear_tf is NaN.
+    corpus = ["aa " * 128 + "bb", "bb"]
+    with np.errstate(all="ignore"), pytest.warns(UserWarning):
+        ours = TfidfVectorizer(dtype=np.int8, sublinear_tf=True).fit(corpus)
+        theirs = SKTfidf(analyzer=sk_words, dtype=np.int8, sublinear_tf=True).fit(corpus)
+        with pytest.raises(ValueError, match="NaN"):
+            theirs.transform(corpus)
+        with pytest.raises(ValueError, match="NaN"):
+            ours.transform(corpus)
+
+
+def test_tfidf_fit_on_no_documents_fails_like_sklearn():
+    # Regression: a fixed vocabulary made fit([]) succeed with an idf of
+    # NaN; scikit-learn raises ValueError (it needs at least one sample).
+    for params in (dict(), dict(use_idf=False)):
+        with pytest.raises(ValueError):
+            SKTfidf(vocabulary=["aa"], **params).fit([])
+        with pytest.raises(ValueError, match="at least 1 document"):
+            TfidfVectorizer(vocabulary=["aa"], **params).fit([])
+    assert CountVectorizer(vocabulary=["aa"]).fit_transform([]).shape == (0, 1)
+
+
+@pytest.mark.parametrize("analyzer", ["char", "char_wb", "word"])
+@pytest.mark.parametrize("strip", ["unicode", "ascii"])
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_custom_preprocessor_replaces_accent_stripping_and_lowercasing(analyzer, strip,
+                                                                        lowercase):
+    # Regression: on the C path a custom preprocessor replaced lowercasing
+    # only, so strip_accents still turned "é" into "e".
+    corpus = ["é", "Café Crème brûlée", " ÉCOLE "]
+    params = dict(analyzer=analyzer, strip_accents=strip, preprocessor=str.strip,
+                  lowercase=lowercase)
+    ours = CountVectorizer(case="lower", normalize=None, **params)
+    theirs = SKCount(**params, **({"token_pattern": r"(?u)\b\w+\b"} if analyzer == "word"
+                                  else {}))
+    ours.fit(corpus)
+    theirs.fit(corpus)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert "é" in CountVectorizer(analyzer="char", strip_accents="unicode", preprocessor=str.strip,
+                                  case="lower", normalize=None).fit(["é"]).vocabulary_
+
+
+def test_vocabulary_sequence_that_has_items_is_not_a_mapping():
+    # Regression: a pandas Series has .items(), so it was read as a mapping
+    # from its index to its values; scikit-learn only maps a Mapping.
+    pd = pytest.importorskip("pandas")
+    series = pd.Series(["bb", "aa"])
+    ours = CountVectorizer(vocabulary=series).fit(["aa bb"])
+    theirs = SKCount(vocabulary=series).fit(["aa bb"])
+    assert ours.vocabulary_ == theirs.vocabulary_ == {"bb": 0, "aa": 1}
+
+
+def test_numpy_integers_in_ngram_range():
+    # Regression: ngram_range=(1, np.int64(2)) was a TypeError.
+    for rng in [(1, np.int64(2)), (np.int32(1), np.int8(2)), [np.uint8(1), 2]]:
+        vec = CountVectorizer(ngram_range=rng).fit(["a b c"])
+        assert list(vec.get_feature_names_out()) == ["a", "a b", "b", "b c", "c"]
+    assert ngrams("a b", np.int64(2)) == ["a b"]
+    for bad in [(1, True), (1, 2.0), (True, True)]:
+        with pytest.raises(TypeError, match="ngram_range"):
+            CountVectorizer(ngram_range=bad).fit(["a b"])
+
+
+def test_analyzer_output_errors_say_what_to_do():
+    # Regression: tuples gave only "must contain only str, found tuple", and
+    # a lone surrogate a bare UnicodeEncodeError without the document.
+    with pytest.raises(TypeError, match=r"item 1: .*found tuple.*join"):
+        CountVectorizer(analyzer=lambda d: [tuple(d.split())] if d == "b c" else ["x"]).fit(
+            ["a", "b c"])
+    with pytest.raises(TypeError, match=r"found int.*str\(n\)"):
+        TfidfVectorizer(analyzer=lambda d: [len(d)]).fit(["a"])
+    fitted = CountVectorizer(analyzer=str.split).fit(["a b"])
+    with pytest.raises(ValueError, match=r"item 2: lone surrogate U\+D800 at index 1"):
+        fitted.transform(["a", "b", "x\ud800 a"])
+    with pytest.raises(ValueError, match=r"item 1: lone surrogate U\+DC80"):
+        CountVectorizer(tokenizer=str.split).fit(["a", "b \udc80"])
+    with pytest.raises(ValueError, match=r"item 0: lone surrogate"):
+        HashingVectorizer(analyzer=list).transform(["\ud800"])
+
+    def own_error(doc):   # the analyzer's own exceptions pass unchanged
+        raise UnicodeEncodeError("utf-8", doc, 0, 1, "mine")
+    with pytest.raises(UnicodeEncodeError, match="mine"):
+        CountVectorizer(analyzer=own_error).fit(["a"])
+
+
+@pytest.mark.filterwarnings("ignore:TfidfVectorizer.dtype")
+def test_sparse_interface_config_is_followed():
+    # Regression: textkern returned csr_matrix under scikit-learn's
+    # sparse_interface="sparray", where scikit-learn returns csr_array.
+    sklearn = pytest.importorskip("sklearn")
+    if "sparse_interface" not in sklearn.get_config():
+        pytest.skip("this scikit-learn has no sparse_interface setting")
+    corpus = ["aa bb", "bb cc", "cc dd dd"]
+    with sklearn.config_context(sparse_interface="sparray"):
+        for vec in (CountVectorizer(), TfidfVectorizer(), HashingVectorizer(n_features=8),
+                    CountVectorizer(max_features=2, dtype=np.int8),
+                    TfidfVectorizer(dtype=bool, max_features=2)):
+            X = vec.fit_transform(corpus)
+            assert isinstance(X, sp.csr_array) and X.format == "csr"
+            assert isinstance(vec.transform(corpus), sp.csr_array)
+        assert isinstance(SKCount().fit_transform(corpus), sp.csr_array)
+    for X in (CountVectorizer().fit_transform(corpus), TfidfVectorizer().fit_transform(corpus),
+              HashingVectorizer(n_features=8).transform(corpus)):
+        assert isinstance(X, sp.csr_matrix)
+
+
+def test_upper_case_vocabulary_warns_like_sklearn():
+    import warnings
+    with pytest.warns(UserWarning, match="Upper case characters found in vocabulary"):
+        SKCount(vocabulary=["Aa", "bb"]).fit(["aa"])
+    for cls in (CountVectorizer, TfidfVectorizer):
+        with pytest.warns(UserWarning, match="Upper case characters found in vocabulary"):
+            cls(vocabulary=["Aa", "bb"]).fit(["aa"])
+        with pytest.warns(UserWarning, match="Upper case"):
+            cls(vocabulary={"bb": 1, "ÄA": 0}).fit_transform(["aa"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            cls(vocabulary=["Aa"], lowercase=False).fit(["Aa"])
+            cls(vocabulary=["Aa"], case=None).fit(["Aa"])     # nothing is lowercased
+            cls(vocabulary=["aa", "ß", "1"]).fit(["aa"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CountVectorizer(vocabulary=["Aa"]).transform(["aa"])   # scikit-learn warns at fit only
+
+
+def test_inverse_transform_returns_str_arrays_like_sklearn(docs):
+    ours, theirs = CountVectorizer(), SKCount(analyzer=sk_words)
+    X, Y = ours.fit_transform(docs[:5]), theirs.fit_transform(docs[:5])
+    assert ours.vocabulary_ == theirs.vocabulary_
+    for M in (X, Y):   # the same matrix gives the same terms in the same order
+        for a, b in zip(ours.inverse_transform(M), theirs.inverse_transform(M), strict=True):
+            assert a.dtype == b.dtype and a.dtype.kind == "U"
+            assert list(a) == list(b)
+    dense = ours.inverse_transform(X.toarray())
+    assert [list(r) for r in dense] == [list(r) for r in ours.inverse_transform(X)]
+
+
+@pytest.mark.parametrize("cls", [CountVectorizer, TfidfVectorizer, HashingVectorizer])
+def test_sklearn_tags_say_string_input(cls):
+    tags = cls().__sklearn_tags__()
+    assert tags.input_tags.string is True
+    assert tags.input_tags.two_d_array is False
+
+
+def test_idf_setter_checks_a_fixed_vocabulary_before_fit_and_keeps_float32():
+    for klass in (SKTfidf, TfidfVectorizer):
+        with pytest.raises(ValueError, match="idf length = 3 must be equal to vocabulary size = 2"):
+            klass(vocabulary=["aa", "bb"]).idf_ = [1.0, 2.0, 3.0]
+    ours, theirs = TfidfVectorizer(vocabulary=["aa", "bb"]), SKTfidf(vocabulary=["aa", "bb"])
+    ours.idf_ = theirs.idf_ = np.array([1.0, 2.0], dtype=np.float32)
+    assert ours.idf_.dtype == theirs.idf_.dtype == np.float32
+    np.testing.assert_allclose(ours.transform(["aa bb bb"]).toarray(),
+                               theirs.transform(["aa bb bb"]).toarray())
+    free = TfidfVectorizer()
+    free.idf_ = [1, 2]                    # no vocabulary yet: nothing to check against
+    assert free.idf_.dtype == np.float64
+    with pytest.raises(ValueError, match="NaN or negative"):
+        TfidfVectorizer(vocabulary=["aa"]).idf_ = [np.nan]
+    with pytest.raises(ValueError, match="one-dimensional"):
+        TfidfVectorizer().idf_ = [[1.0]]
+    fitted = TfidfVectorizer().fit(["aa bb"])
+    fitted.idf_ = np.array([1.0, np.inf], dtype=np.float32)
+    back = pickle.loads(pickle.dumps(fitted))
+    assert back.idf_.dtype == np.float32 and np.isposinf(back.idf_[1])
+
+
+def test_hashing_n_features_of_wrong_type_is_type_error():
+    for bad in (2.0, "8", None, True):
+        with pytest.raises(TypeError, match="n_features"):
+            HashingVectorizer(n_features=bad).transform(["a"])
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="n_features"):
+            HashingVectorizer(n_features=bad).transform(["a"])
+    assert HashingVectorizer(n_features=np.int64(8)).transform(["a"]).shape == (1, 8)

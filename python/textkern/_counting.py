@@ -13,6 +13,8 @@ total that would pass 2**63 - 1 raises ``OverflowError``.
 from __future__ import annotations
 
 import html
+import numbers
+import operator
 from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from typing import Optional, Tuple, Union
 
@@ -35,19 +37,24 @@ _TOKENIZER_OPTIONS = ("case", "normalize", "strip_accents", "kinds", "min_len",
 
 
 def _ngram_bounds(n, name: str = "n") -> Tuple[int, int]:
-    """Validate an int or an inclusive (lo, hi) pair; return (lo, hi)."""
+    """Validate an int or an inclusive (lo, hi) pair; return (lo, hi) as ints.
+
+    Any integral number but bool counts as an int (numpy integers too, as
+    in scikit-learn).
+    """
     if isinstance(n, bool):
         raise TypeError(f"{name} must be an int or a (lo, hi) pair, not bool")
-    if isinstance(n, int):
-        lo = hi = n
+    if isinstance(n, numbers.Integral):
+        lo = hi = operator.index(n)
     else:
         try:
             lo, hi = n
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be an int or a (lo, hi) pair of ints, not {n!r}") from None
         for v in (lo, hi):
-            if isinstance(v, bool) or not isinstance(v, int):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
                 raise TypeError(f"{name} must contain ints, not {v!r}")
+        lo, hi = operator.index(lo), operator.index(hi)
     if lo < 1 or lo > hi:
         raise ValueError(f"invalid {name}={n!r}: need 1 <= lo <= hi")
     return lo, hi

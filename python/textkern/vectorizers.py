@@ -9,17 +9,20 @@ in C (``vocabulary_`` builds a dict only when you read it).
 
 scikit-learn is optional: with it installed the estimators inherit
 ``sklearn.base.BaseEstimator`` (so ``clone``, ``Pipeline`` and grid
-search work); without it they provide ``get_params``/``set_params``
-themselves.  scipy is required for the sparse output.
+search work) and follow its ``sparse_interface`` setting (a
+``csr_array`` under ``sklearn.config_context(sparse_interface="sparray")``,
+else a ``csr_matrix``); without it they provide ``get_params``/
+``set_params`` themselves.  scipy is required for the sparse output.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import numbers
 import re
 import unicodedata
-import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -27,15 +30,19 @@ from . import _core
 from ._counting import ANALYZERS, _ngram_bounds
 from ._progress import corpus_progress
 from ._stopwords import ENGLISH_STOP_WORDS
+from ._warn import warn_user
 
 __all__ = ["CountVectorizer", "TfidfVectorizer", "HashingVectorizer", "NotFittedError"]
 
 _INPUT_TEXT, _INPUT_FEATURES, _INPUT_TOKENS = 0, 1, 2
 
 try:  # scikit-learn is optional
+    from sklearn import get_config as _sklearn_config
     from sklearn.base import BaseEstimator as _EstimatorBase
     from sklearn.exceptions import NotFittedError
 except ImportError:  # pragma: no cover - exercised without scikit-learn
+    _sklearn_config = None
+
     class NotFittedError(ValueError, AttributeError):
         """Raised when a vectorizer is used before it is fitted."""
 
@@ -100,17 +107,48 @@ def _matrix_dtype(dtype, owner):
                      "integer, float32, float64, longdouble or complex values")
 
 
+def _wants_sparray():
+    """True when scikit-learn's config asks for sparse arrays (``sparse_interface="sparray"``).
+
+    scikit-learn's own vectorizers follow that setting; without scikit-learn,
+    or with a version that predates it, the output is a ``csr_matrix``.
+    """
+    if _sklearn_config is None:
+        return False
+    return _sklearn_config().get("sparse_interface", "spmatrix") == "sparray"
+
+
 def _csr(parts, dtype):
-    """Build a csr_matrix from the (data, indices, indptr, rows, cols, size) of the C core."""
+    """Build a CSR matrix from the (data, indices, indptr, rows, cols, size) of the C core.
+
+    A ``csr_matrix``, or a ``csr_array`` under scikit-learn's
+    ``config_context(sparse_interface="sparray")``.
+    """
     sp = _scipy_sparse()
     data, indices, indptr, n_rows, n_cols, index_size = parts
     index_dtype = np.int32 if index_size == 4 else np.int64
     data = np.frombuffer(data, dtype=np.int64)
     if np.dtype(dtype) != np.int64:
         data = data.astype(dtype)
-    return sp.csr_matrix(
+    cls = sp.csr_array if _wants_sparray() else sp.csr_matrix
+    return cls(
         (data, np.frombuffer(indices, dtype=index_dtype), np.frombuffer(indptr, dtype=index_dtype)),
         shape=(n_rows, n_cols), copy=False)
+
+
+def _check_finite_weights(data, norm):
+    """Raise ValueError when values about to be normalized are NaN or infinite."""
+    if np.isnan(data).any():
+        what = "NaN"
+    elif np.isinf(data).any():
+        what = "infinity"
+    else:
+        return
+    raise ValueError(
+        f"Input contains {what}: a weight of the matrix is {what}, so norm={norm!r} cannot "
+        "scale its row (an idf_ of inf, from smooth_idf=False and a term of a fixed "
+        "vocabulary that no training document holds, makes such weights; use "
+        "smooth_idf=True or norm=None, which keeps them)")
 
 
 def _normalize_rows(X, norm):
@@ -127,6 +165,10 @@ def _normalize_rows(X, norm):
     values = np.abs(X.data) if norm == "l1" else X.data * X.data
     sums = np.zeros(X.shape[0], dtype=X.data.dtype)
     sums[nonempty] = np.add.reduceat(values, starts)
+    if not np.isfinite(sums).all():
+        # Only then look at every value (a sum of huge finite squares can
+        # overflow too).  scikit-learn's normalize refuses NaN and infinity.
+        _check_finite_weights(X.data, norm)
     if norm == "l2":
         sums = np.sqrt(sums)
     sums[sums == 0] = 1
@@ -149,6 +191,56 @@ def _python_preprocess(doc, lowercase, strip_accents):
         if strip_accents == "ascii":
             doc = doc.encode("ascii", "ignore").decode("ascii")
     return doc
+
+
+class _FeatureFeed:
+    """The terms that Python code (an analyzer or tokenizer) makes of each document.
+
+    The C core reads this iterable and encodes each document's terms as soon
+    as it has them, so the document that ``index`` names when the core
+    raises is the one whose terms it could not take.  ``analyzed`` is False
+    while the Python code runs, so that its own exceptions pass unchanged.
+    """
+
+    __slots__ = ("_items", "_analyze", "index", "analyzed")
+
+    def __init__(self, items, analyze):
+        self._items = items
+        self._analyze = analyze
+        self.index = -1
+        self.analyzed = False
+
+    def __iter__(self):
+        for index, doc in enumerate(self._items):
+            self.analyzed = False
+            terms = self._analyze(doc)
+            self.index, self.analyzed = index, True
+            yield terms
+        self.analyzed = False
+
+
+@contextlib.contextmanager
+def _term_errors(docs):
+    """Name the document when the C core refuses terms that Python code returned."""
+    try:
+        yield
+    except UnicodeEncodeError as exc:
+        if not (isinstance(docs, _FeatureFeed) and docs.analyzed
+                and isinstance(exc.object, str)):
+            raise
+        term = exc.object
+        raise ValueError(
+            f"item {docs.index}: lone surrogate U+{ord(term[exc.start]):04X} at index "
+            f"{exc.start} of the term {term!r} (terms must be valid Unicode: a surrogate "
+            "has no UTF-8 form)") from None
+    except TypeError as exc:
+        if not (isinstance(docs, _FeatureFeed) and docs.analyzed
+                and "analyzer output must contain only str" in str(exc)):
+            raise
+        raise TypeError(
+            f"{exc}: textkern's vocabularies hold str terms only, so the analyzer must "
+            "return str features; join a tuple of tokens into one str (' '.join(t)) and "
+            "turn other values into str (str(n))") from None
 
 
 class _TextVectorizerBase(_EstimatorBase):
@@ -194,9 +286,12 @@ class _TextVectorizerBase(_EstimatorBase):
 
     def _tokenizer(self, word_stopwords=True):
         case = self.case if self.lowercase else None
+        accents = self._accents()
         if self.preprocessor is not None:
-            case = None   # a custom preprocessor replaces lowercasing, as in scikit-learn
-        options = dict(case=case, normalize=self.normalize, strip_accents=self._accents(),
+            # A custom preprocessor replaces lowercasing and accent stripping,
+            # as in scikit-learn's build_preprocessor; normalize still applies.
+            case, accents = None, False
+        options = dict(case=case, normalize=self.normalize, strip_accents=accents,
                        kinds=self.kinds, min_len=self.min_len, errors=self.decode_error)
         if word_stopwords:
             stop = self._stop_word_list()
@@ -372,7 +467,8 @@ class _TextVectorizerBase(_EstimatorBase):
         simple_input = self.input == "content" and self.encoding.lower().replace(
             "-", "").replace("_", "") == "utf8"
         if callable(analyzer):
-            docs = (analyzer(self._decode_str(d)) for d in self._checked(raw_documents))
+            docs = _FeatureFeed(self._checked(raw_documents),
+                                lambda d: analyzer(self._decode_str(d)))
             return docs, None, "word", 1, 1, _INPUT_FEATURES
         if self._python_word_path():
             self._token_re = re.compile(self.token_pattern or r"(?u)\b\w\w+\b")
@@ -381,7 +477,7 @@ class _TextVectorizerBase(_EstimatorBase):
                                  "Only a single group should be captured.")
             stop = self._stop_word_list()
             self._stop_set = frozenset(stop) if stop else None
-            docs = (self._python_tokens(d) for d in self._checked(raw_documents))
+            docs = _FeatureFeed(self._checked(raw_documents), self._python_tokens)
             return docs, None, "word", lo, hi, _INPUT_TOKENS
         docs = raw_documents
         if not simple_input or self.preprocessor is not None:
@@ -435,7 +531,10 @@ class CountVectorizer(_TextVectorizerBase):
     lowercase : bool, default True
         Apply the ``case`` mapping; ``False`` means ``case=None``.
     preprocessor : callable or None
-        Applied to each document in Python first; replaces lowercasing.
+        Applied to each document in Python first.  As in scikit-learn it
+        replaces lowercasing and accent stripping: ``lowercase``, ``case``
+        and ``strip_accents`` then have no effect (``normalize`` still
+        applies; pass ``normalize=None`` for the preprocessor's text as it is).
     tokenizer : callable or None
         A Python tokenizer (slow path); n-grams and counting stay in C.
     stop_words : {"english"}, list or None
@@ -449,21 +548,30 @@ class CountVectorizer(_TextVectorizerBase):
     analyzer : {"word", "char", "char_wb", "grapheme"} or callable
         See :func:`textkern.ngrams`. A callable receives each decoded
         document and returns its features (slow path; counting and the
-        matrix are still built in C).
+        matrix are still built in C).  The features must be str: unlike
+        scikit-learn, which takes any hashable, textkern's C vocabulary
+        holds str terms only, so a tuple or an int is a ``TypeError``
+        (join tuples into one str, convert numbers with ``str``), and a
+        str with a lone surrogate is a ``ValueError`` naming the document.
     max_df, min_df : float in [0, 1] or int >= 1
         Document-frequency bounds: a proportion of documents (float) or a
         number of documents (int).
     max_features : int or None
         Keep the most frequent terms, ranked exactly as scikit-learn does.
     vocabulary : mapping or iterable or None
-        A fixed vocabulary (term -> column).
+        A fixed vocabulary: a ``collections.abc.Mapping`` of term -> column,
+        or any other iterable of terms in column order (a list, a pandas
+        Series, ...; a set is sorted).  Upper-case terms warn at fit while
+        the documents are lowercased, as in scikit-learn.
     binary : bool, default False
         Record presence (1) instead of counts.
     dtype : numpy dtype, default numpy.int64
         Type of the matrix values: bool, an integer, float32, float64,
         longdouble or complex (what scipy.sparse holds; anything else is a
         ``ValueError`` before counting starts).  ``None`` gives the C
-        ``int`` (int32), as in scikit-learn.
+        ``int`` (int32), as in scikit-learn.  As in scikit-learn,
+        ``max_features`` ranks terms by the column sums of the matrix in
+        this dtype (a bool matrix counts documents, int8 counts wrap).
     case : {"fold", "lower", None}, default "fold"
         textkern case mapping (full case folding by default).
     normalize : {"NFKC", "NFC", None}, default "NFKC"
@@ -506,6 +614,9 @@ class CountVectorizer(_TextVectorizerBase):
       (scikit-learn's are unsorted after ``min_df``/``max_df`` pruning); the
       matrices are equal.
     - ``stop_words="english"`` is textkern's own list.
+    - A callable ``analyzer`` must return str features (scikit-learn takes
+      any hashable, such as tuples): the vocabulary is a C table of str.
+      Other features raise a ``TypeError`` that says how to make them str.
 
     Examples
     --------
@@ -553,7 +664,9 @@ class CountVectorizer(_TextVectorizerBase):
             return None
         if isinstance(vocabulary, (set, frozenset)):
             vocabulary = sorted(vocabulary)
-        if not hasattr(vocabulary, "items"):
+        if not isinstance(vocabulary, Mapping):
+            # As scikit-learn: only a Mapping maps terms to columns; any other
+            # iterable (a list, a pandas Series, ...) lists the terms in order.
             terms = list(vocabulary)
             seen = {}
             for i, t in enumerate(terms):
@@ -595,6 +708,12 @@ class CountVectorizer(_TextVectorizerBase):
     def __sklearn_is_fitted__(self):
         return "_vocab" in self.__dict__
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
     def _check_fitted(self):
         if "_vocab" not in self.__dict__:
             table = self._validate_vocabulary()
@@ -620,16 +739,21 @@ class CountVectorizer(_TextVectorizerBase):
                                or mf < 1):
             raise ValueError(f"max_features must be None or an int >= 1, not {mf!r}")
 
-    def _may_prune(self):
-        """False when min_df, max_df and max_features keep every term for sure."""
+    def _df_may_prune(self):
+        """False when min_df and max_df keep every term for sure."""
         min_df, max_df = self.min_df, self.max_df
         keeps_low = min_df == 0 or (isinstance(min_df, numbers.Integral) and min_df == 1)
         keeps_high = not isinstance(max_df, numbers.Integral) and max_df == 1.0
-        return not (keeps_low and keeps_high and self.max_features is None)
+        return not (keeps_low and keeps_high)
 
-    def _prune_mask(self, df_bytes, tf_bytes, n_doc, dtype):
-        """The keep-mask of scikit-learn's _limit_features, in sorted-term order."""
-        max_df, min_df, limit = self.max_df, self.min_df, self.max_features
+    def _prune_mask(self, df_bytes, tf_bytes, n_doc, limit, dtype):
+        """The keep-mask of scikit-learn's _limit_features, in sorted-term order.
+
+        ``limit`` is ``max_features``, or None to apply only min_df/max_df;
+        ``dtype`` (int64 or float64) is the matrix's, in which the totals are
+        ranked.
+        """
+        max_df, min_df = self.max_df, self.min_df
         high = max_df if isinstance(max_df, numbers.Integral) else max_df * n_doc
         low = min_df if isinstance(min_df, numbers.Integral) else min_df * n_doc
         if high < low:
@@ -637,10 +761,10 @@ class CountVectorizer(_TextVectorizerBase):
         dfs = np.frombuffer(df_bytes, dtype=np.int64)
         mask = (dfs <= high) & (dfs >= low)
         if limit is not None and mask.sum() > limit:
-            # The same values, dtype and numpy argsort call as scikit-learn,
-            # so that ties at the cut fall the same way.
-            sum_dtype = np.add.reduce(np.zeros(1, dtype=dtype)).dtype
-            tfs = np.frombuffer(tf_bytes, dtype=np.int64).astype(sum_dtype)
+            # The int64 totals of the core equal scikit-learn's column sums
+            # of an int64 or float64 matrix; the same values, dtype and numpy
+            # argsort call make ties at the cut fall the same way.
+            tfs = np.frombuffer(tf_bytes, dtype=np.int64).astype(dtype, copy=False)
             mask_inds = (-tfs[mask]).argsort()[:limit]
             new_mask = np.zeros(len(dfs), dtype=bool)
             new_mask[np.where(mask)[0][mask_inds]] = True
@@ -649,6 +773,26 @@ class CountVectorizer(_TextVectorizerBase):
             return None
         return mask.astype(np.uint8).tobytes()
 
+    @staticmethod
+    def _limit_by_matrix(table, X, limit):
+        """Keep the ``limit`` columns with the largest sums of X's own values.
+
+        scikit-learn ranks terms for ``max_features`` by summing the count
+        matrix in its final dtype: bool counts each document once, int8
+        counts have wrapped around, and the sum's dtype (and so the order of
+        ties at the cut) follows scipy's rules for that dtype.  This redoes
+        that ranking on the matrix itself, for dtypes other than int64 and
+        float64 (whose sums are the core's int64 totals).
+        """
+        if X.shape[1] <= limit:
+            return table, X
+        tfs = np.asarray(X.sum(axis=0)).ravel()
+        keep = np.zeros(X.shape[1], dtype=bool)
+        keep[(-tfs).argsort()[:limit]] = True
+        kept = np.flatnonzero(keep)
+        terms = table.terms()
+        return _core.Vocabulary([terms[i] for i in kept]), X[:, kept]
+
     # -------------------------------------------------------------- fitting
     def _count_dtype(self):
         # dtype=None keeps scikit-learn's own count type, the C int.
@@ -656,24 +800,49 @@ class CountVectorizer(_TextVectorizerBase):
             return np.dtype(np.intc)
         return _matrix_dtype(self.dtype, type(self).__name__)
 
+    def _warn_upper_case_vocabulary(self, table):
+        # scikit-learn warns at fit when lowercasing is on; textkern's case=None
+        # turns it off, and then upper-case terms can match.
+        if self.lowercase and self.case is not None:
+            terms = table.terms()
+            if "\n".join(terms).islower():   # the usual case, at C speed
+                return
+            for term in terms:
+                if any(map(str.isupper, term)):
+                    warn_user("Upper case characters found in vocabulary while 'lowercase' is "
+                              "True: these terms will never match, because the documents are "
+                              f"mapped with case={self.case!r} first (an example: {term!r})",
+                              UserWarning)
+                    break
+
     def _count_fit(self, raw_documents, dtype=None):
         dtype = self._count_dtype() if dtype is None else dtype
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
         table = self._validate_vocabulary()
         if table is not None:
-            with corpus_progress(self.progress, raw_documents, "fit") as bar:
+            self._warn_upper_case_vocabulary(table)
+            with corpus_progress(self.progress, raw_documents, "fit") as bar, \
+                    _term_errors(docs):
                 parts = _core.transform_matrix(docs, table, tok, analyzer, lo, hi, self.n_threads,
                                                kind, bool(self.binary), progress=bar.callback)
-        else:
-            self._check_df()
-            # Without pruning the C core need not keep any frequencies.
-            prune = None
-            if self._may_prune():
-                prune = lambda df, tf, n_doc: self._prune_mask(df, tf, n_doc, dtype)  # noqa: E731
-            with corpus_progress(self.progress, raw_documents, "fit") as bar:
-                table, parts = _core.fit_matrix(docs, tok, analyzer, lo, hi, self.n_threads, kind,
-                                                prune, bool(self.binary), progress=bar.callback)
-        return table, _csr(parts, dtype)
+            return table, _csr(parts, dtype)
+        self._check_df()
+        limit = self.max_features
+        # The core's int64 totals rank terms as scikit-learn does for these
+        # dtypes; for the others the matrix itself is summed after counting.
+        by_totals = dtype in (np.int64, np.float64)
+        core_limit = limit if by_totals else None
+        # Without pruning the core need not keep any frequencies.
+        prune = None
+        if self._df_may_prune() or core_limit is not None:
+            prune = functools.partial(self._prune_mask, limit=core_limit, dtype=dtype)
+        with corpus_progress(self.progress, raw_documents, "fit") as bar, _term_errors(docs):
+            table, parts = _core.fit_matrix(docs, tok, analyzer, lo, hi, self.n_threads, kind,
+                                            prune, bool(self.binary), progress=bar.callback)
+        X = _csr(parts, dtype)
+        if limit is not None and not by_totals:
+            table, X = self._limit_by_matrix(table, X, limit)
+        return table, X
 
     def _install_fit(self, table, **more_state):
         # One dict.update is one C call under the GIL, so two threads fitting
@@ -746,7 +915,8 @@ class CountVectorizer(_TextVectorizerBase):
             self._check_fitted()
             table = self._vocab
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
-        with corpus_progress(self.progress, raw_documents, "transform") as bar:
+        with corpus_progress(self.progress, raw_documents, "transform") as bar, \
+                _term_errors(docs):
             parts = _core.transform_matrix(docs, table, tok, analyzer, lo, hi,
                                            self.n_threads, kind, bool(self.binary),
                                            progress=bar.callback)
@@ -789,11 +959,22 @@ class CountVectorizer(_TextVectorizerBase):
         return np.asarray(self._vocab.terms(), dtype=object)
 
     def inverse_transform(self, X):
-        """Terms with nonzero entries in each row of X."""
+        """Terms with nonzero entries in each row of X.
+
+        Parameters
+        ----------
+        X : array-like or scipy sparse matrix of shape (n_documents, n_features)
+
+        Returns
+        -------
+        list of ndarray
+            One array of terms per row, of a fixed-width str dtype (``<U``)
+            as in scikit-learn (``get_feature_names_out`` gives objects).
+        """
         self._check_fitted()
         sp = _scipy_sparse()
         X = sp.csr_matrix(X)
-        names = self.get_feature_names_out()
+        names = np.array(self._vocab.terms())
         return [names[X.indices[X.indptr[i]:X.indptr[i + 1]][X.data[X.indptr[i]:X.indptr[i + 1]] != 0]]
                 for i in range(X.shape[0])]
 
@@ -846,10 +1027,33 @@ class CountVectorizer(_TextVectorizerBase):
         idf = self.__dict__.get("_idf")
         if idf is not None:
             idf = np.asarray(idf)
-            if (idf.ndim != 1 or idf.dtype.kind != "f" or not np.all(np.isfinite(idf))
+            # A fit gives idf >= 1, or +inf (smooth_idf=False and a term of
+            # a fixed vocabulary that no document holds); NaN and negative
+            # values come from no fit and are refused by the idf_ setter.
+            if (idf.ndim != 1 or idf.dtype.kind != "f" or not _idf_values_ok(idf)
                     or (vocab is not None and len(idf) != len(vocab))):
                 raise ValueError("malformed vectorizer state: idf_ does not match the "
                                  "vocabulary")
+
+
+def _idf_values_ok(idf):
+    """No NaN and nothing below 0 (+inf is fine: a fit can give it)."""
+    with np.errstate(invalid="ignore"):
+        return not (np.isnan(idf).any() or (idf < 0).any())
+
+
+def _checked_idf(value):
+    """``value`` as a 1-D float array of idf values (float32 stays float32)."""
+    idf = np.asarray(value)
+    if idf.dtype.kind in "biu":
+        idf = idf.astype(np.float64)
+    elif idf.dtype.kind != "f":
+        raise TypeError(f"idf_ must hold real numbers, not {idf.dtype}")
+    if idf.ndim != 1:
+        raise ValueError(f"idf_ must be one-dimensional, not of shape {idf.shape}")
+    if not _idf_values_ok(idf):
+        raise ValueError("idf_ values must be >= 0 (inf is allowed), not NaN or negative")
+    return idf
 
 
 class TfidfVectorizer(CountVectorizer):
@@ -868,8 +1072,10 @@ class TfidfVectorizer(CountVectorizer):
     sublinear_tf : bool, default False
     dtype : numpy float dtype, default numpy.float64
         float64 or float32.  Other dtypes that scipy.sparse holds give
-        float64 with a ``UserWarning`` at fit, as in scikit-learn; complex,
-        float16, string and object dtypes are a ``ValueError``.
+        float64 with a ``UserWarning`` at fit, as in scikit-learn, but the
+        counts are first made in ``dtype`` (bool counts are 1, int8 counts
+        wrap around) and ``max_features`` ranks those, as scikit-learn does;
+        complex, float16, string and object dtypes are a ``ValueError``.
     **other parameters
         As in :class:`CountVectorizer`.
 
@@ -877,7 +1083,19 @@ class TfidfVectorizer(CountVectorizer):
     ----------
     vocabulary_ : dict
     idf_ : ndarray of shape (n_features,)
-        Inverse document frequencies (when ``use_idf``).
+        Inverse document frequencies (when ``use_idf``).  A fit gives
+        values >= 1, or ``inf`` for a term of a fixed vocabulary that no
+        document holds under ``smooth_idf=False``; then ``transform`` with
+        a ``norm`` raises ``ValueError`` where the term occurs, as in
+        scikit-learn (``norm=None`` keeps the ``inf``).  Setting ``idf_``
+        checks its length against a fixed ``vocabulary`` even before fit
+        and refuses NaN and negative values.
+
+    Notes
+    -----
+    The differences from scikit-learn listed for :class:`CountVectorizer`
+    apply, including that a callable ``analyzer`` must return str features.
+    ``fit`` needs at least one document, as in scikit-learn.
 
     Examples
     --------
@@ -907,18 +1125,24 @@ class TfidfVectorizer(CountVectorizer):
         self.smooth_idf = smooth_idf
         self.sublinear_tf = sublinear_tf
 
-    def _float_dtype(self, fitting=False):
-        """float32 or float64: other dtypes give float64, with a warning at fit, as in scikit-learn."""
-        dt = None if self.dtype is None else _matrix_dtype(self.dtype, "TfidfVectorizer")
-        if dt is not None and dt.kind == "c":
-            raise ValueError(f"TfidfVectorizer(dtype={dt}): complex weights are not supported; "
-                             "use float64 or float32")
-        if dt in (np.float64, np.float32):
-            return dt
+    def _tfidf_dtypes(self, fitting=False):
+        """(count dtype, weight dtype), as scikit-learn has them.
+
+        The counts are made in ``dtype`` itself (so bool counts are 1 and
+        int8 counts wrap around, and ``max_features`` ranks those values);
+        the weights are float32 or float64, and other dtypes give float64
+        with a warning at fit.
+        """
+        count = self._count_dtype()
+        if count.kind == "c":
+            raise ValueError(f"TfidfVectorizer(dtype={count}): complex weights are not "
+                             "supported; use float64 or float32")
+        if count in (np.float64, np.float32):
+            return count, count
         if fitting:
-            warnings.warn(f"TfidfVectorizer(dtype={self.dtype!r}): only float64 and float32 are "
-                          "kept; the matrix is float64", UserWarning, stacklevel=4)
-        return np.dtype(np.float64)
+            warn_user(f"TfidfVectorizer(dtype={self.dtype!r}): only float64 and float32 are "
+                      "kept; the matrix is float64", UserWarning)
+        return count, np.dtype(np.float64)
 
     @property
     def idf_(self):
@@ -935,11 +1159,19 @@ class TfidfVectorizer(CountVectorizer):
     def idf_(self, value):
         if not self.use_idf:
             raise ValueError("`idf_` cannot be set when `use_idf=False`.")
-        value = np.asarray(value, dtype=np.float64)
-        if "_vocab" in self.__dict__ and len(self._vocab) != len(value):
-            raise ValueError(f"idf length = {len(value)} must be equal to vocabulary size = "
-                             f"{len(self._vocab)}")
-        self._idf = value
+        value = _checked_idf(value)
+        table = self.__dict__.get("_vocab")
+        if table is None:
+            # A fixed vocabulary is checked (and installed) before any fit,
+            # as in scikit-learn: then transform works without fit.
+            table = self._validate_vocabulary()
+        if table is not None:
+            if len(table) != len(value):
+                raise ValueError(f"idf length = {len(value)} must be equal to vocabulary size = "
+                                 f"{len(table)}")
+            self._install_fit(table, _idf=value)
+        else:
+            self._idf = value
 
     def _idf_of(self, X):
         """scikit-learn's idf vector for the counts ``X`` (None without use_idf)."""
@@ -969,8 +1201,15 @@ class TfidfVectorizer(CountVectorizer):
         return _normalize_rows(X, self.norm)
 
     def _fit_tfidf(self, raw_documents):
-        table, X = self._count_fit(raw_documents, self._float_dtype(fitting=True))
+        count_dtype, weight_dtype = self._tfidf_dtypes(fitting=True)
+        table, X = self._count_fit(raw_documents, count_dtype)
+        if X.shape[0] == 0:
+            # Only a fixed vocabulary gets here (else the vocabulary is empty).
+            raise ValueError("TfidfVectorizer.fit needs at least 1 document to learn idf_ "
+                             "from; the corpus has 0")
         idf = self._idf_of(X)
+        if X.dtype != weight_dtype:
+            X = X.astype(weight_dtype)
         self._install_fit(table, _idf=idf)
         return X, idf
 
@@ -1021,7 +1260,10 @@ class TfidfVectorizer(CountVectorizer):
         table, idf = state.get("_vocab"), state.get("_idf")
         if table is None or (self.use_idf and idf is None):
             raise NotFittedError("The TF-IDF vectorizer is not fitted")
-        X = self._transform_counts(raw_documents, self._float_dtype(), table)
+        count_dtype, weight_dtype = self._tfidf_dtypes()
+        X = self._transform_counts(raw_documents, count_dtype, table)
+        if X.dtype != weight_dtype:
+            X = X.astype(weight_dtype)
         return self._weight(X, idf)
 
 
@@ -1050,6 +1292,11 @@ class HashingVectorizer(_TextVectorizerBase):
         ``ValueError`` (scikit-learn fails on both as well).
     **other parameters
         As in :class:`CountVectorizer` (no vocabulary, df or max_features).
+
+    Notes
+    -----
+    As in :class:`CountVectorizer`, a callable ``analyzer`` must return str
+    features (scikit-learn's hashing takes only str features as well).
 
     Examples
     --------
@@ -1120,7 +1367,9 @@ class HashingVectorizer(_TextVectorizerBase):
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
         """
         nf = self.n_features
-        if isinstance(nf, bool) or not isinstance(nf, numbers.Integral) or nf < 1:
+        if isinstance(nf, bool) or not isinstance(nf, numbers.Integral):
+            raise TypeError(f"n_features must be an int, not {type(nf).__name__} ({nf!r})")
+        if nf < 1:
             raise ValueError(f"n_features must be an int >= 1, not {nf!r}")
         if self.norm not in ("l1", "l2", None):
             raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
@@ -1134,7 +1383,7 @@ class HashingVectorizer(_TextVectorizerBase):
             raise ValueError(f"HashingVectorizer(dtype={dtype}, norm={self.norm!r}): complex "
                              "values cannot be normalized; use a float dtype or norm=None")
         docs, tok, analyzer, lo, hi, kind = self._analysis(X)
-        with corpus_progress(self.progress, X, "hash") as bar:
+        with corpus_progress(self.progress, X, "hash") as bar, _term_errors(docs):
             parts = _core.hash_matrix(docs, tok, analyzer, lo, hi, int(nf),
                                       bool(self.alternate_sign), self.n_threads, kind,
                                       bool(self.binary), progress=bar.callback)
