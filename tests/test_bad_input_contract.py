@@ -281,6 +281,9 @@ ROWS = [
         Returns("counts the text, like `bytes`", lambda r: r.to_dict() == {"a": 1, "b": 1})),
     Row("count", "non-text", "count([memoryview(b'a b c')[::2]])",
         Raises(TypeError, "item 0: .*contiguous")),
+    # numpy refuses a strided array with ValueError: still this TypeError.
+    Row("count", "non-text", "count([b'ok', np.frombuffer(b'a b c', np.uint8)[::2]])",
+        Raises(TypeError, "item 1: .*contiguous")),
     # ----------------------------------------------------------------- Counts
     Row("Counts", "non-text", "Counts(5)", Raises(TypeError)),
     Row("Counts", "non-text", 'Counts("abc")', Raises(TypeError, "one str")),
@@ -415,6 +418,8 @@ ROWS = [
         Returns("the exact size (10 MB)", lambda r: r == zsize(bytes(range(256)) * 40_000))),
     Row("compressed_size", "non-text", "compressed_size(memoryview(b'abcd')[::2])",
         Raises(TypeError, "contiguous")),
+    Row("ncd_matrix", "non-text", "ncd_matrix([b'ab', np.frombuffer(b'abcd', np.uint8)[::2]])",
+        Raises(TypeError, "xs item 1: .*contiguous")),
     Row("compressed_size", "bad option", 'compressed_size("a", level=10)',
         Raises(ValueError, "level")),
     Row("compressed_size", "bad option", 'compressed_size("a", level=-2)',

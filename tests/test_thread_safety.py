@@ -400,3 +400,71 @@ def test_reconfiguring_a_tokenizer_in_use_does_not_crash():
                          timeout=300)
     assert out.returncode == 0 and out.stdout.strip() == "ok", (
         f"exit code {out.returncode}: {out.stderr[-2000:]}")
+
+
+def test_batch_reads_a_snapshot_of_a_list_that_shrinks_under_it():
+    # Regression: batch() read the caller's own list item by item on its
+    # one-thread path, and a progress callback (or another thread, while the
+    # GIL was released around a text) that cleared it made it read freed
+    # memory: a segfault.  The result is the tokens of the list as it was.
+    script = """
+import textkern as tk
+texts = ["hello world %d" % i for i in range(300)]
+want = [tk.tokenize(t) for t in texts]
+for n_threads in (1, 2):
+    shrinking = list(texts)
+    got = tk.Tokenizer().batch(shrinking, n_threads=n_threads,
+                               progress=lambda done, total: shrinking.clear())
+    assert got == want and shrinking == [], n_threads
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.split() == ["ok"], done.stderr
+
+
+@pytest.mark.parametrize("call", ["count", "batch", "ncd_matrix"])
+def test_fork_in_a_progress_callback_fails_in_the_child_only(call):
+    # Regression: the forked child kept waiting for worker threads that only
+    # the parent has, for ever (Ctrl-C could not stop it).  Now the child's
+    # call raises RuntimeError at once and the parent finishes as usual.
+    script = f"""
+import os, sys, textkern as tk
+texts = tk.sample_texts() * 40
+calls = {{"count": lambda p: tk.count(texts, n_threads=2, progress=p),
+          "batch": lambda p: tk.Tokenizer().batch(texts, n_threads=2, progress=p),
+          "ncd_matrix": lambda p: tk.ncd_matrix(texts[:60], n_threads=2, progress=p)}}
+forked = []
+def progress(done, total):
+    if not forked:
+        forked.append(os.fork())
+try:
+    result = calls[{call!r}](progress)
+except RuntimeError as error:
+    if forked == [0]:
+        os._exit(0 if "forked" in str(error) else 3)
+    raise
+if forked == [0]:
+    os._exit(4)
+_, status = os.waitpid(forked[0], 0)
+print("child", os.waitstatus_to_exitcode(status))
+fresh = calls[{call!r}](None)
+same = (result == fresh).all() if hasattr(result, "all") else result == fresh
+print("parent", bool(same))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["child", "0", "parent", "True"], done.stdout + done.stderr
+
+
+def test_numpy_integer_thread_counts():
+    # Regression: n_threads=np.int64(2), as a grid over np.arange passes it,
+    # was a TypeError everywhere; bools and floats still are.
+    texts = ["a b c", "b c d"] * 50
+    assert textkern.count(texts, n_threads=np.int64(2)) == textkern.count(texts, n_threads=1)
+    assert textkern.Tokenizer().batch(texts, n_threads=np.int32(2)) \
+        == [textkern.tokenize(t) for t in texts]
+    for bad in (True, 2.0, np.float64(2)):
+        with pytest.raises(TypeError, match="n_threads"):
+            textkern.count(texts, n_threads=bad)

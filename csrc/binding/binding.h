@@ -79,6 +79,9 @@ typedef struct tkpy_text {
  * corpus for error messages.  Returns 0, or -1 with an exception set.
  */
 int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text *out);
+/* PyObject_GetBuffer(PyBUF_SIMPLE) of a bytes-like text; a buffer that is
+ * not one contiguous run is a TypeError naming item index (if >= 0). */
+int tkpy_get_text_buffer(PyObject *obj, Py_ssize_t index, Py_buffer *view);
 /* The same, for a caller without an errors= option to suggest: remedy is
  * the advice that ends an invalid-text ValueError. */
 int tkpy_text_from_object_advising(PyObject *obj, int errors, Py_ssize_t index,

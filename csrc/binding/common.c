@@ -86,6 +86,13 @@ PyObject *tkpy_raise(int code)
     case TK_ECANCELLED:
         PyErr_SetNone(PyExc_KeyboardInterrupt);
         break;
+    case TK_EFORKED:
+        PyErr_SetString(PyExc_RuntimeError,
+                        "textkern: this process was forked (from a progress callback or a "
+                        "signal handler) while a threaded textkern call was running, and the "
+                        "child cannot finish that call; fork before or after the call, or use "
+                        "multiprocessing's 'spawn' or 'forkserver' start method");
+        break;
     default:
         PyErr_Format(PyExc_RuntimeError, "textkern: %s (code %d)", tk_strerror(code), code);
         break;
@@ -125,12 +132,20 @@ int tkpy_parse_threads(PyObject *obj, int *n_threads)
         *n_threads = 0;
         return 0;
     }
-    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+    /* Any integer but a bool: numpy's too, which grid searches over
+     * np.arange pass (scikit-learn's n_jobs takes them). */
+    if (PyBool_Check(obj) || !PyIndex_Check(obj) || PyFloat_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "n_threads must be None or an int, not %.100s",
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    n = PyLong_AsLong(obj);
+    {
+        PyObject *as_int = PyNumber_Index(obj);
+        if (!as_int)
+            return -1;
+        n = PyLong_AsLong(as_int);
+        Py_DECREF(as_int);
+    }
     if (n == -1 && PyErr_Occurred())
         return -1;
     if (n < 1 || n > 1024) {
@@ -212,6 +227,37 @@ static int text_from_str(PyObject *obj, int errors, Py_ssize_t index, const char
     return 0;
 }
 
+int tkpy_get_text_buffer(PyObject *obj, Py_ssize_t index, Py_buffer *view)
+{
+    PyObject *type, *value, *traceback;
+    Py_buffer strided;
+    char where[48];
+
+    if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) == 0)
+        return 0;
+    /* memoryview(b)[::2] refuses with BufferError, a strided numpy array
+     * with ValueError: if the object does export strided data, the text is
+     * just not one contiguous run.  Other failures (a released view) keep
+     * their own error. */
+    if (!PyErr_ExceptionMatches(PyExc_BufferError) && !PyErr_ExceptionMatches(PyExc_ValueError))
+        return -1;
+    PyErr_Fetch(&type, &value, &traceback);
+    if (PyObject_GetBuffer(obj, &strided, PyBUF_FULL_RO) < 0) {
+        PyErr_Clear();
+        PyErr_Restore(type, value, traceback);
+        return -1;
+    }
+    PyBuffer_Release(&strided);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+    format_item(where, sizeof where, index);
+    PyErr_Format(PyExc_TypeError,
+                 "%sexpected str or a contiguous bytes-like object; %.100s is not "
+                 "contiguous (copy it with bytes(...))", where, Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
 static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, const char *remedy,
                             tkpy_text *out)
 {
@@ -220,17 +266,8 @@ static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, const c
     int rc;
     char where[48];
 
-    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0) {
-        if (PyErr_ExceptionMatches(PyExc_BufferError)) {
-            /* e.g. memoryview(b)[::2]: text must be one contiguous run. */
-            PyErr_Clear();
-            format_item(where, sizeof where, index);
-            PyErr_Format(PyExc_TypeError,
-                         "%sexpected str or a contiguous bytes-like object; %.100s is not "
-                         "contiguous (copy it with bytes(...))", where, Py_TYPE(obj)->tp_name);
-        }
+    if (tkpy_get_text_buffer(obj, index, &view) < 0)
         return -1;
-    }
     out->is_bytes = 1;
     rc = tk_utf8_validate(view.buf, (size_t)view.len, &bad);
     if (rc == TK_OK) {

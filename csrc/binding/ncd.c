@@ -72,16 +72,8 @@ static int text_from_object(PyObject *obj, Py_ssize_t index, tkpy_text *out)
             "text.encode('utf-8', 'surrogatepass')) to compress them as they are",
             out);
     memset(out, 0, sizeof *out);
-    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0) {
-        if (PyErr_ExceptionMatches(PyExc_BufferError)) {
-            /* e.g. memoryview(b)[::2]: a text is one contiguous run of bytes. */
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError,
-                         "expected str or a contiguous bytes-like object; %.100s is not "
-                         "contiguous (copy it with bytes(...))", Py_TYPE(obj)->tp_name);
-        }
+    if (tkpy_get_text_buffer(obj, index, &view) < 0)
         return -1;
-    }
     out->is_bytes = 1;
     out->len = (size_t)view.len;
     if (PyBytes_CheckExact(obj)) {

@@ -786,6 +786,14 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     seq = PySequence_Fast(texts_obj, "batch() expects an iterable of str or bytes");
     if (!seq)
         return NULL;
+    if (PyList_Check(seq)) {
+        /* PySequence_Fast hands back the caller's own list, which a
+         * progress callback or another thread (the GIL is released around
+         * each text) may shrink under the loops below: they read a copy. */
+        Py_SETREF(seq, PyList_GetSlice(seq, 0, PY_SSIZE_T_MAX));
+        if (!seq)
+            return NULL;
+    }
     n = PySequence_Fast_GET_SIZE(seq);
     /* n_threads counts every thread at work, the calling one included:
      * with two or more, the calling thread builds the Python lists (the

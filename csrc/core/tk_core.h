@@ -29,7 +29,8 @@ enum tk_error {
     TK_ECANCELLED = -7,      /* stopped by the caller (e.g. Ctrl-C) */
     TK_ETHREAD = -8,         /* could not start a thread */
     TK_ECORRUPT = -9,        /* serialized state failed validation */
-    TK_EUTF8PROC = -10       /* utf8proc reported an error */
+    TK_EUTF8PROC = -10,      /* utf8proc reported an error */
+    TK_EFORKED = -11         /* the process forked during a threaded job */
 };
 
 /* A static, never-NULL message for any code (unknown codes included). */
@@ -203,6 +204,12 @@ void tk_utf8_to_ucs(const uint8_t *s, size_t len, int kind, void *out);
  * the job (TK_ECANCELLED).  With n_threads <= 1 and no poll, chunks run
  * inline on the calling thread.  The first negative code returned by run
  * stops the job and is returned.
+ *
+ * If the system refuses to start some of the threads, the job runs on
+ * those that did start (on the calling thread if none did): results do not
+ * depend on the thread count.  If poll forks the process (fork() from a
+ * callback), the child, which has none of the workers, stops waiting for
+ * them and gets TK_EFORKED; the parent carries on.
  */
 typedef int (*tk_run_fn)(void *ctx, size_t begin, size_t end, int worker);
 typedef int (*tk_poll_fn)(void *poll_ctx, size_t items_done, size_t n_items);
@@ -237,6 +244,11 @@ int tk_cpu_count(void);
 size_t tk_threads_started(void);
 /* Clamp a requested thread count: <= 0 means all CPUs; never more than items. */
 int tk_resolve_threads(int requested, size_t n_items);
+#ifdef TK_ALLOC_FAULTS
+/* Test builds only: thread starts after the first n of each job fail, as
+ * when the system runs out of threads or memory; n < 0 disables. */
+void tk_thread_fail_after(int n);
+#endif
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,9 @@ const char *tk_strerror(int code)
     case TK_ETHREAD: return "could not start a thread";
     case TK_ECORRUPT: return "corrupt serialized state";
     case TK_EUTF8PROC: return "utf8proc error";
+    case TK_EFORKED:
+        return "the process forked during a threaded call, whose worker threads the child "
+               "does not have";
     default: return "unknown textkern error";
     }
 }

@@ -40,6 +40,26 @@ size_t tk_threads_started(void)
     return __atomic_load_n(&threads_started, __ATOMIC_RELAXED);
 }
 
+#ifdef TK_ALLOC_FAULTS
+static int thread_fail_after = -1;
+
+void tk_thread_fail_after(int n) { __atomic_store_n(&thread_fail_after, n, __ATOMIC_RELAXED); }
+
+static int start_thread(pthread_t *thread, void *(*main)(void *), void *arg, int started)
+{
+    int limit = __atomic_load_n(&thread_fail_after, __ATOMIC_RELAXED);
+    if (limit >= 0 && started >= limit)
+        return EAGAIN;
+    return pthread_create(thread, NULL, main, arg);
+}
+#else
+static int start_thread(pthread_t *thread, void *(*main)(void *), void *arg, int started)
+{
+    (void)started;
+    return pthread_create(thread, NULL, main, arg);
+}
+#endif
+
 int tk_resolve_threads(int requested, size_t n_items)
 {
     int n = requested > 0 ? requested : tk_cpu_count();
@@ -131,6 +151,7 @@ int tk_parallel_run(const tk_job *job, int n_threads)
     worker_arg args[1024];
     int started = 0, i, rc = TK_OK, helped = 0;
     unsigned poll_ms = job->poll_ms ? job->poll_ms : 100;
+    pid_t pid = getpid();
 
     if (job->n_items == 0)
         return TK_OK;
@@ -159,10 +180,10 @@ int tk_parallel_run(const tk_job *job, int n_threads)
     for (i = 0; i < n_threads; i++) {
         args[i].shared = &st;
         args[i].index = i;
-        if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) {
-            record_error(&st, TK_ETHREAD);
+        /* Out of threads (a process limit, memory): the ones started so
+         * far do the work, the same work in the same chunks. */
+        if (start_thread(&threads[i], worker_main, &args[i], started) != 0)
             break;
-        }
         st.running++;
         started++;
         __atomic_fetch_add(&threads_started, 1, __ATOMIC_RELAXED);
@@ -181,6 +202,13 @@ int tk_parallel_run(const tk_job *job, int n_threads)
             size_t done = __atomic_load_n(job->items_done ? job->items_done : &st.done,
                                           __ATOMIC_RELAXED);
             stop = job->poll(job->poll_ctx, done, job->n_items);
+            if (getpid() != pid) {
+                /* poll forked (a callback called fork()) and this is the
+                 * child: the workers stayed in the parent, so st.running
+                 * never falls.  Their memory is left alone, not freed. */
+                record_error(&st, TK_EFORKED);
+                return TK_EFORKED;
+            }
             /* The next poll (a Ctrl-C check, say) comes at most one chunk
              * late: callers that help keep their chunks short. */
             if (!stop && job->caller_helps)
@@ -191,6 +219,10 @@ int tk_parallel_run(const tk_job *job, int n_threads)
         }
     }
     pthread_mutex_unlock(&st.lock);
+    if (started == 0) {
+        /* No thread could start: the calling thread does the work. */
+        run_chunks(&st, 0);
+    }
     for (i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     if (job->poll && !st.error)

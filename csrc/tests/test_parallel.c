@@ -153,9 +153,35 @@ static void test_inline_and_started_threads(void)
     CHECK_EQ_INT(tk_threads_started(), before + N_THREADS);
 }
 
+/* Regression: a thread that would not start failed the whole job with
+ * TK_ETHREAD, although the others had started.  Now the job runs on the
+ * threads that did start, or on the calling thread when none did. */
+static void test_threads_that_fail_to_start(void)
+{
+    static job_state js;
+    int limit, helps, i;
+    for (limit = 0; limit < N_THREADS; limit++) {
+        for (helps = 0; helps <= 1; helps++) {
+            size_t before = tk_threads_started();
+            tk_thread_fail_after(limit);
+            CHECK_EQ_INT(run_helped(&js, 0, -1, NULL, helps), TK_OK);
+            tk_thread_fail_after(-1);
+            for (i = 0; i < N_ITEMS; i++)
+                CHECK_EQ_INT(js.seen[i], 1);
+            CHECK(!js.bad_worker);
+            CHECK_EQ_INT(tk_threads_started(), before + (size_t)limit);
+        }
+    }
+    /* A poll that stops the job still does with fewer threads. */
+    tk_thread_fail_after(1);
+    CHECK_EQ_INT(run(&js, 1, -1, NULL), TK_ECANCELLED);
+    tk_thread_fail_after(-1);
+}
+
 int main(void)
 {
     test_inline_and_started_threads();
+    test_threads_that_fail_to_start();
     test_every_item_once();
     test_stop_and_errors();
     test_caller_helps();
