@@ -106,3 +106,14 @@ def test_terms_threads_give_the_same_output(tmp_path, capsys):
 def test_terms_bad_ngram_is_rejected():
     done = run_cli("terms", "--ngram", "3-1", "-", stdin=b"x")
     assert done.returncode == 2 and b"invalid n-gram range" in done.stderr
+
+
+def test_closed_stdin_and_bad_preview_are_usage_errors():
+    # Regressions: with stdin closed, "-" gave an AttributeError traceback;
+    # --preview -1 was accepted and showed all tokens but the last.
+    done = subprocess.run([sys.executable, "-m", "textkern", "tokens", "-"],
+                          stdin=subprocess.DEVNULL, capture_output=True, close_fds=True,
+                          preexec_fn=lambda: __import__("os").close(0))
+    assert done.returncode == 2 and b"standard input is closed" in done.stderr, done.stderr
+    done = run_cli("demo", "--preview", "-1")
+    assert done.returncode == 2 and b"expected an integer >= 0" in done.stderr

@@ -161,3 +161,37 @@ def test_plot_method():
     ax2 = r.dendrogram()
     assert ax2 is not ax
     plt.close("all")
+
+
+def test_positions_and_counts_are_checked():
+    # Regressions: a position out of range was an IndexError (forbidden for
+    # bad input), 1.9 quietly meant text 1, and a float k failed in numpy.
+    res = SimilarityResult([[0.0, 0.2, 0.5], [0.2, 0.0, 0.4], [0.5, 0.4, 0.0]], ["a", "b", "c"])
+    assert res.nearest(-1, k=1) == res.nearest("c", k=1) == [("b", 0.4)]
+    assert res.distance(np.int64(0), "b") == 0.2
+    for bad in (7, -4):
+        with pytest.raises(KeyError, match="out of range for 3 texts"):
+            res.nearest(bad)
+    with pytest.raises(KeyError):
+        compare([]).nearest(0)
+    with pytest.raises(TypeError, match="label .* or position"):
+        res.distance(1.9, 0)
+    for call in (lambda: res.nearest(0, k=1.5), lambda: res.most_similar(1.0),
+                 lambda: res.nearest(0, k=True)):
+        with pytest.raises(TypeError, match="k must be"):
+            call()
+    for call in (lambda: res.nearest(0, k=-1), lambda: res.most_similar(-1)):
+        with pytest.raises(ValueError, match="k must be"):
+            call()
+
+
+def test_repr_html_shows_at_most_a_notebook_sized_table():
+    # Regression: 1,000 texts made 103 MB of HTML, which Jupyter drops.
+    n = SimilarityResult.HTML_MAX_TEXTS + 40
+    res = SimilarityResult(np.random.default_rng(0).random((n, n)), [f"t{i}" for i in range(n)])
+    page = res._repr_html_()
+    assert page.count("<tr>") == SimilarityResult.HTML_MAX_TEXTS + 1      # the head row too
+    assert f"The first {SimilarityResult.HTML_MAX_TEXTS} of {n} texts" in page
+    assert len(page) < 400_000
+    small = SimilarityResult(res.matrix[:3, :3], res.labels[:3])
+    assert "The first" not in small._repr_html_()

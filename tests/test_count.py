@@ -336,3 +336,12 @@ def test_first_appearance_order_across_the_small_table_switch(analyzer, n):
     assert dict(counts) == expected
     assert count([text] * 3, ngram_range=n, analyzer=analyzer, n_threads=2) == count(
         [text] * 3, ngram_range=n, analyzer=analyzer, n_threads=1)
+
+
+def test_repr_html_cuts_long_terms():
+    # Regression: a 100,000-character term made 100 KB of HTML (50 MB for
+    # the 50 MB token the bad-input contract allows).
+    page = Counts({"x" * 100_000: 2, "<b>": 1})._repr_html_()
+    assert len(page) < 2_000
+    assert "x" * 80 + "&hellip; <i>(100,000 characters)</i>" in page
+    assert "&lt;b&gt;" in page

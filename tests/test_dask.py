@@ -60,6 +60,36 @@ def test_count_bag_equals_count(client, options, npartitions):
     assert got.total() == expected.total()
 
 
+def test_count_bag_reads_iterator_options_once(client):
+    # Regression: the partitions shared one iterator of stopwords, which the
+    # first partition used up, so the others kept "the".
+    bag = db.from_sequence(CORPUS, npartitions=4)
+    got = tkdask.count_bag(bag, stopwords=iter(["the", "die"]), kinds=(k for k in ["word"]))
+    assert got == textkern.count(CORPUS, stopwords=["the", "die"], kinds=["word"])
+    assert "the" not in got
+
+
+def test_errors_name_the_users_item():
+    # Regression: indices counted from the start of a block or partition,
+    # and the symmetric blocks reported xs as "ys".
+    with pytest.raises(TypeError, match="xs item 3"):
+        tkdask.ncd_matrix_blocks(["a", "b", "c", 5], block=2)
+    with pytest.raises(TypeError, match="xs item 2.*do not mix"):
+        tkdask.ncd_matrix_blocks(["a", "b", b"c"], block=2, symmetric=True)
+    with pytest.raises(ValueError, match="xs item 2: lone surrogate"):
+        tkdask.ncd_matrix_blocks(["a", "b", "c\ud800"], block=2)
+    with pytest.raises(TypeError, match="ys item 1"):
+        tkdask.ncd_matrix_blocks(["a"], ["b", b"c"], block=1)
+    with pytest.raises(TypeError, match="corpus item 1"):
+        tkdask.nearest_blocks(["a"], ["b", 3], k=1)
+    with pytest.raises(TypeError, match="block must be"):
+        tkdask.ncd_matrix_blocks(["a"], block="2")
+    bag = db.from_sequence(["a", "b", "c", b"\xff"], npartitions=2)
+    with dask.config.set(scheduler="sync"):
+        with pytest.raises(ValueError, match="partition 1, item 1: invalid UTF-8"):
+            tkdask.count_bag(bag)
+
+
 def test_count_bag_lazy_item(client):
     bag = db.from_sequence(CORPUS, npartitions=3)
     item = tkdask.count_bag(bag, compute=False)

@@ -64,9 +64,11 @@ def test_top_terms_draws_on_given_axes():
     assert len(left.patches) == 0 and len(right.patches) == 1
 
 
-@pytest.mark.parametrize("k", [0, -1, 2.5, True])
-def test_top_terms_bad_k(k):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("k, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError),
+                                      (True, TypeError)])
+def test_top_terms_bad_k(k, error):
+    # A k of the wrong type is a TypeError, as the bad-input rules say.
+    with pytest.raises(error):
         plot.top_terms({"a": 1}, k=k)
 
 
@@ -164,3 +166,25 @@ def test_without_matplotlib_names_the_extra(monkeypatch, call):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install textkern\[plot\]"):
         call()
+
+
+def test_labels_with_dollar_signs_draw_as_text(tmp_path):
+    # Regression: matplotlib read "$...$" in terms and labels as math, so
+    # "$5 vs $7" lost its dollar signs and "$^$" failed to draw at all.
+    ax = plot.top_terms({"$^$": 2, "price $5 vs $7": 1})
+    save_png(ax, tmp_path / "terms.png")
+    assert [t.get_text() for t in ax.get_yticklabels()] == [r"price \$5 vs \$7", r"\$^\$"]
+    ax = plot.similarity(np.array([[0.0, 0.3], [0.3, 0.0]]), labels=["$a$", "$^$"])
+    save_png(ax, tmp_path / "matrix.png")
+
+
+def test_numpy_labels_and_bad_counts():
+    # Regression: numpy labels failed with "truth value of an array is
+    # ambiguous"; a str or malformed pairs gave IndexError.
+    ax = plot.similarity(np.array([[0.0, 0.3], [0.3, 0.0]]), labels=np.array(["x", "y"]))
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y"]
+    for bad in ("abc", [("a",)], [("a", 1, 2)]):
+        with pytest.raises(TypeError, match="counts must be"):
+            plot.top_terms(bad)
+    with pytest.raises(TypeError, match="k must be"):
+        plot.top_terms({"a": 1}, k=1.5)

@@ -21,9 +21,42 @@ def read_input(path: str) -> str:
         The text; undecodable bytes become U+FFFD so every file can be used.
     """
     if path == "-":
+        if sys.stdin is None:
+            # Started with stdin closed (`textkern tokens - <&-`).
+            raise OSError("standard input is closed: pass a file name instead of '-'")
         return sys.stdin.buffer.read().decode("utf-8", "replace")
     with open(path, "rb") as handle:
         return handle.read().decode("utf-8", "replace")
+
+
+def _int_at_least(value: str, lowest: int, what: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = lowest - 1
+    if number < lowest:
+        raise argparse.ArgumentTypeError(f"expected {what}, not {value!r}")
+    return number
+
+
+def non_negative_int(value: str) -> int:
+    """argparse type: an integer >= 0.
+
+    Parameters
+    ----------
+    value : str
+        The command-line text.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``value`` is not a non-negative integer.
+    """
+    return _int_at_least(value, 0, "an integer >= 0")
 
 
 def positive_int(value: str) -> int:
@@ -43,10 +76,4 @@ def positive_int(value: str) -> int:
     argparse.ArgumentTypeError
         If ``value`` is not a positive integer.
     """
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, not {value!r}")
-    return number
+    return _int_at_least(value, 1, "a positive integer")

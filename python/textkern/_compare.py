@@ -78,6 +78,8 @@ class SimilarityResult:
         float64, shape ``(n, n)``.
     labels : list of str
     options : dict
+    HTML_MAX_TEXTS : int
+        How many texts the notebook display (``_repr_html_``) shows at most.
 
     Examples
     --------
@@ -85,6 +87,8 @@ class SimilarityResult:
     >>> r.most_similar(1)
     [('a', 'b', 0.5)]
     """
+
+    HTML_MAX_TEXTS = 60
 
     def __init__(self, matrix: Any, labels: Sequence[Any],
                  options: Optional[Mapping[str, Any]] = None) -> None:
@@ -118,12 +122,27 @@ class SimilarityResult:
         return float(self.matrix[self._index(a), self._index(b)])
 
     def _index(self, key: Union[int, str]) -> int:
+        """The position of a label, or a checked position (negative counts from the end)."""
         if isinstance(key, str):
             try:
                 return self.labels.index(key)
             except ValueError:
                 raise KeyError(key) from None
-        return int(key)
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)):
+            # int(1.9) would quietly pick text 1.
+            raise TypeError(f"a text is given by its label (str) or position (int), "
+                            f"not {type(key).__name__} {key!r}")
+        if not -len(self) <= key < len(self):
+            raise KeyError(f"position {key} is out of range for {len(self)} texts")
+        return int(key) % len(self)
+
+    @staticmethod
+    def _check_count(k: Any) -> int:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"k must be a non-negative int, not {type(k).__name__} {k!r}")
+        if k < 0:
+            raise ValueError(f"k must be a non-negative int, not {k!r}")
+        return int(k)
 
     def symmetrized(self) -> np.ndarray:
         """The matrix with ``[i, j]`` and ``[j, i]`` both set to their minimum, diagonal 0.
@@ -159,19 +178,39 @@ class SimilarityResult:
             equal distances keep matrix order.  The distance of a pair is
             the smaller of ``[i, j]`` and ``[j, i]``.
         """
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-            raise ValueError(f"k must be a non-negative int, not {k!r}")
+        k = self._check_count(k)
         rows, cols = np.triu_indices(len(self), k=1)
         dist = self.symmetrized()[rows, cols]
         order = np.argsort(dist, kind="stable")[:k]
         return [(self.labels[rows[i]], self.labels[cols[i]], float(dist[i])) for i in order]
 
     def nearest(self, label: Union[int, str], k: int = 3) -> List[Tuple[str, float]]:
-        """The ``k`` texts closest to one text (itself excluded), closest first."""
+        """The ``k`` texts closest to one text (itself excluded), closest first.
+
+        Parameters
+        ----------
+        label : str or int
+            The text's label, or its position.
+        k : int, default 3
+            Number of texts (fewer if there are not that many).
+
+        Returns
+        -------
+        list of (str, float)
+            ``(label, distance)`` pairs; equal distances keep matrix order.
+
+        Raises
+        ------
+        KeyError
+            For an unknown label or a position out of range.
+        TypeError
+            For a key that is neither str nor int, or a ``k`` that is not an int.
+        """
+        k = self._check_count(k)
         i = self._index(label)
         row = self.matrix[i].copy()
         row[i] = np.inf
-        order = np.argsort(row, kind="stable")[:max(0, min(k, len(self) - 1))]
+        order = np.argsort(row, kind="stable")[:min(k, len(self) - 1)]
         return [(self.labels[j], float(row[j])) for j in order]
 
     # ------------------------------------------------------- conversions
@@ -201,7 +240,19 @@ class SimilarityResult:
 
     # ----------------------------------------------------------- display
     def _repr_html_(self) -> str:
-        """A labelled HTML table, each cell coloured by its distance."""
+        """A labelled HTML table, each cell coloured by its distance.
+
+        At most :attr:`HTML_MAX_TEXTS` texts are shown: a full table of a few
+        thousand texts would be megabytes of HTML, which Jupyter drops (its
+        output rate limit) or the browser struggles with.
+        """
+        shown = min(len(self), self.HTML_MAX_TEXTS)
+        if shown < len(self):
+            head = SimilarityResult(self.matrix[:shown, :shown], self.labels[:shown],
+                                    dict(self.options))
+            note = (f"<p style='font-size:12px'>The first {shown} of {len(self)} texts; "
+                    "<code>to_pandas()</code> or <code>plot()</code> shows them all.</p>")
+            return head._repr_html_() + note
         m = self.matrix
         off = m[~np.eye(len(self), dtype=bool)] if len(self) > 1 else m.ravel()
         finite = off[np.isfinite(off)]

@@ -238,6 +238,18 @@ def _counts_to_pandas(counts):
     return series
 
 
+#: Characters of a term that the notebook table shows; longer ones are cut.
+_HTML_TERM_CHARS = 80
+
+
+def _html_term(term: str) -> str:
+    # One 50 MB token would otherwise be 50 MB of HTML in the notebook.
+    if len(term) > _HTML_TERM_CHARS:
+        return (html.escape(term[:_HTML_TERM_CHARS]) + "&hellip; <i>(" + f"{len(term):,}"
+                + " characters)</i>")
+    return html.escape(term)
+
+
 def _counts_repr_html(counts, k: int = 20) -> str:
     top = counts.most_common(k)
     peak = top[0][1] if top else 0
@@ -248,7 +260,7 @@ def _counts_repr_html(counts, k: int = 20) -> str:
             "<tr><td style='text-align:left;font-family:monospace'>{}</td>"
             "<td style='text-align:right'>{:,}</td>"
             "<td style='width:160px'><div style='background:#4c78a8;height:0.8em;"
-            "width:{}%'></div></td></tr>".format(html.escape(term), n, width))
+            "width:{}%'></div></td></tr>".format(_html_term(term), n, width))
     more = len(counts) - len(top)
     caption = (f"Counts: {len(counts):,} terms, total {counts.total():,}"
                + (f" (top {len(top)} shown)" if more > 0 else ""))

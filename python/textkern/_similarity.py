@@ -368,14 +368,17 @@ def _check_neighbor_count(k: Any, name: str) -> None:
         raise ValueError(f"{name} must be a positive int, not {k!r}")
 
 
-def _training_copy(texts: list, kind: Optional[str]) -> list:
-    """The training texts as fit keeps them, checked the way predict will read them.
+def _checked_texts(texts: Sequence[Any], name: str, copy_buffers: bool = False) -> list:
+    """The texts, checked now as the C core will read them later, elsewhere.
 
-    A str with a lone surrogate, or a non-contiguous buffer, would otherwise
-    pass fit and fail only at predict, naming the query's argument.  Mutable
-    buffers (bytearray, memoryview, numpy) are copied to bytes: the fitted
-    classifier must not change when the caller's buffer does, and must pickle.
+    For work that runs later or on other machines (a fitted classifier's
+    predict, dask tasks): a str with a lone surrogate or a non-contiguous
+    buffer would fail there, naming a position within a block or the
+    query's argument instead of ``name item i``.  With ``copy_buffers``,
+    buffers other than bytes are copied to bytes, so that what is kept
+    neither changes with the caller's buffer nor fails to pickle.
     """
+    kind = _check_texts(texts, name)
     kept = []
     for i, text in enumerate(texts):
         if kind == "str":
@@ -384,17 +387,18 @@ def _training_copy(texts: list, kind: Optional[str]) -> list:
                     text.encode("utf-8")
                 except UnicodeEncodeError as e:
                     raise ValueError(
-                        f"X item {i}: lone surrogate U+{ord(text[e.start]):04X} at index "
+                        f"{name} item {i}: lone surrogate U+{ord(text[e.start]):04X} at index "
                         f"{e.start} cannot be encoded as UTF-8; encode the texts to bytes "
                         "yourself (for example text.encode('utf-8', 'surrogatepass')) to "
                         "compress them as they are") from None
         elif type(text) is not bytes:
             view = memoryview(text)
             if not view.contiguous:
-                raise TypeError(f"X item {i}: expected str or a contiguous bytes-like object; "
-                                f"{type(text).__name__} is not contiguous (copy it with "
-                                "bytes(...))")
-            text = view.tobytes()
+                raise TypeError(f"{name} item {i}: expected str or a contiguous bytes-like "
+                                f"object; {type(text).__name__} is not contiguous (copy it "
+                                "with bytes(...))")
+            if copy_buffers:
+                text = view.tobytes()
         kept.append(text)
     return kept
 
@@ -578,9 +582,8 @@ class CompressionKNN:
             lone surrogate, or if a parameter is out of range.
         """
         self._check_params()
-        texts = list(_as_texts(X, "X"))
-        kind = _check_texts(texts, "X")
-        texts = _training_copy(texts, kind)
+        texts = _checked_texts(list(_as_texts(X, "X")), "X", copy_buffers=True)
+        kind = _text_kind(texts[0]) if texts else None
         labels = np.asarray(y)
         if labels.ndim != 1:
             raise ValueError(f"y must be one-dimensional, got shape {labels.shape}")

@@ -14,7 +14,7 @@ import sys
 from typing import Optional, Sequence
 
 from . import _tokens
-from ._cli_common import read_input
+from ._cli_common import non_negative_int, read_input
 
 #: Modules that add a subcommand through register(subparsers) and may
 #: contribute a section to the demo through demo_section(titles, texts, out).
@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.set_defaults(func=_run_tokens)
 
     demo = sub.add_parser("demo", help="analyse the sample articles shipped with textkern")
-    demo.add_argument("--preview", type=int, default=12, help="tokens shown per article")
+    demo.add_argument("--preview", type=non_negative_int, default=12,
+                      help="tokens shown per article")
     demo.set_defaults(func=_run_demo)
 
     for module in _area_modules():

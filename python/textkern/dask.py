@@ -28,13 +28,12 @@ Examples
 """
 from __future__ import annotations
 
-import functools
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ._counting import Counts, count
-from ._similarity import ncd_matrix, nearest
+from ._similarity import _check_texts, _checked_texts, _text_kind, ncd_matrix, nearest
 
 __all__ = ["count_bag", "count_partition", "merge_counts", "ncd_matrix_blocks",
            "nearest_blocks"]
@@ -65,6 +64,27 @@ def count_partition(documents: Any, **count_options: Any) -> Counts:
     A module-level function (not a closure) so that it pickles by reference.
     """
     return count(list(documents), **count_options)
+
+
+def _count_numbered_partition(documents: Any, numbers: Any, **count_options: Any) -> List[Counts]:
+    """count_partition for partition ``numbers[0]``: a bad document's error
+    names that partition, since the index the core gives counts from the
+    partition's start."""
+    try:
+        return [count_partition(documents, **count_options)]
+    except (TypeError, ValueError) as error:
+        if not str(error).startswith("item "):
+            raise
+        partition = list(numbers)[0]
+        raise type(error)(f"partition {partition}, {error}") from None
+
+
+def _frozen_options(options: Dict[str, Any]) -> Dict[str, Any]:
+    """Options with one-shot iterators read into tuples, once: every
+    partition (and every worker they are pickled to) must see them all."""
+    return {name: tuple(value) if name in ("stopwords", "kinds") and value is not None
+            and not isinstance(value, (str, bytes)) else value
+            for name, value in options.items()}
 
 
 def merge_counts(parts: Any) -> Counts:
@@ -120,9 +140,11 @@ def count_bag(bag: Any, *, split_every: Optional[int] = None, compute: bool = Tr
     if not isinstance(bag, bag_module.Bag):
         raise TypeError(f"count_bag() needs a dask.bag.Bag, not {type(bag).__name__}; "
                         "wrap documents with dask.bag.from_sequence(docs, npartitions=...)")
-    per_partition = functools.partial(count_partition, **count_options)
-    item = bag.reduction(per_partition, merge_counts, split_every=split_every,
-                         name="textkern-count")
+    numbers = bag_module.from_sequence(range(bag.npartitions), npartitions=bag.npartitions)
+    counted = bag.map_partitions(_count_numbered_partition, numbers,
+                                 **_frozen_options(count_options))
+    item = counted.reduction(merge_counts, merge_counts, split_every=split_every,
+                             name="textkern-count")
     return item.compute() if compute else item
 
 
@@ -137,9 +159,13 @@ def _text_list(texts: Any, name: str) -> List[Any]:
 
 
 def _text_blocks(texts: Any, name: str, block: int) -> List[List[Any]]:
-    if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
+    if isinstance(block, bool) or not isinstance(block, (int, np.integer)):
+        raise TypeError(f"block must be a positive int, not {type(block).__name__} {block!r}")
+    if block < 1:
         raise ValueError(f"block must be a positive int, not {block!r}")
-    values = _text_list(texts, name)
+    # Checked here, where the index is the user's: a task would name its
+    # position within one block (and the blocks of xs as "ys").
+    values = _checked_texts(_text_list(texts, name), name)
     return [values[i:i + block] for i in range(0, len(values), block)]
 
 
@@ -206,6 +232,8 @@ def ncd_matrix_blocks(xs: Sequence[Any], ys: Optional[Sequence[Any]] = None, *, 
         raise ValueError("symmetric=True compares xs with itself: pass ys=None")
     row_blocks = _text_blocks(xs, "xs", block)
     col_blocks = row_blocks if ys is None else _text_blocks(ys, "ys", block)
+    if ys is not None and row_blocks:
+        _check_texts([t for b in col_blocks for t in b], "ys", _text_kind(row_blocks[0][0]))
     n_rows = sum(map(len, row_blocks))
     n_cols = sum(map(len, col_blocks))
     if not row_blocks or not col_blocks:
@@ -282,7 +310,9 @@ def nearest_blocks(queries: Sequence[Any], corpus: Sequence[Any], k: int = 5, *,
         raise TypeError("progress is not supported per block; use dask's own "
                         "(dask.diagnostics.ProgressBar or the distributed dashboard)")
     query_blocks = _text_blocks(queries, "queries", block)
-    corpus_list = _text_list(corpus, "corpus")
+    corpus_list = _checked_texts(_text_list(corpus, "corpus"), "corpus")
+    if query_blocks and corpus_list:
+        _check_texts(corpus_list, "corpus", _text_kind(query_blocks[0][0]))
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"k must be an int, not {type(k).__name__}")
     if not 1 <= k <= len(corpus_list):

@@ -67,7 +67,16 @@ def _label_font(ticks: Any, labels: Sequence[str]) -> None:
             tick.set_fontfamily(family)
 
 
+def _plain(labels: Sequence[str]) -> List[str]:
+    """Labels as plain text: matplotlib reads "$...$" as math, so a term or
+    title with two dollar signs lost them (or failed to draw at all)."""
+    return [label.replace("$", r"\$") for label in labels]
+
+
 def _top_items(counts: Any, k: int) -> List[Tuple[str, float]]:
+    if isinstance(counts, (str, bytes)):
+        raise TypeError("counts must be Counts, a mapping, a pandas Series or (term, count) "
+                        f"pairs, not a single {type(counts).__name__}")
     if hasattr(counts, "most_common"):
         return [(str(t), float(c)) for t, c in counts.most_common(k)]
     if hasattr(counts, "sort_values") and hasattr(counts, "index"):   # a pandas Series
@@ -76,7 +85,11 @@ def _top_items(counts: Any, k: int) -> List[Tuple[str, float]]:
     if isinstance(counts, Mapping):
         pairs = list(counts.items())
     else:
-        pairs = list(counts)
+        try:
+            pairs = [(term, count) for term, count in counts]
+        except (TypeError, ValueError):
+            raise TypeError("counts must be Counts, a mapping, a pandas Series or (term, count) "
+                            f"pairs, not {type(counts).__name__} of other items") from None
     order = sorted(range(len(pairs)), key=lambda i: -pairs[i][1])   # stable: ties keep order
     return [(str(pairs[i][0]), float(pairs[i][1])) for i in order[:k]]
 
@@ -106,6 +119,8 @@ def top_terms(counts: Any, k: int = 20, ax: Any = None, *, color: str = "#4c78a8
     ------
     ImportError
         Without matplotlib (``pip install textkern[plot]``).
+    TypeError
+        If ``counts`` is not one of those, or ``k`` is not an int.
     ValueError
         If ``k`` is not positive.
 
@@ -114,7 +129,9 @@ def top_terms(counts: Any, k: int = 20, ax: Any = None, *, color: str = "#4c78a8
     >>> import textkern, textkern.plot
     >>> ax = textkern.plot.top_terms(textkern.count(textkern.sample_texts()), k=10)
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be a positive int, not {type(k).__name__} {k!r}")
+    if k < 1:
         raise ValueError(f"k must be a positive int, not {k!r}")
     _pyplot()
     items = _top_items(counts, int(k))
@@ -124,7 +141,7 @@ def top_terms(counts: Any, k: int = 20, ax: Any = None, *, color: str = "#4c78a8
     positions = np.arange(len(items))
     ax.barh(positions, values, color=color)
     ax.set_yticks(positions)
-    ax.set_yticklabels(terms)
+    ax.set_yticklabels(_plain(terms))
     _label_font(ax.get_yticklabels(), terms)
     ax.set_xlabel("count")
     ax.set_title(title if title is not None else f"Top {len(items)} terms")
@@ -146,7 +163,7 @@ def _matrix_and_labels(matrix_or_result: Any, labels: Optional[Sequence[Any]]
     else:
         matrix = np.asarray(matrix_or_result, dtype=np.float64)
         names = ([str(i) for i in range(matrix.shape[0])] if labels is None and matrix.ndim == 2
-                 else [str(x) for x in (labels or [])])
+                 else [str(x) for x in ([] if labels is None else labels)])
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"need a square distance matrix, got shape {matrix.shape}")
     if len(names) != matrix.shape[0]:
@@ -243,8 +260,8 @@ def similarity(matrix_or_result: Any, labels: Optional[Sequence[Any]] = None, ax
     image = ax.imshow(matrix, cmap=cmap, interpolation="nearest", vmin=vmin, vmax=vmax)
     ax.set_xticks(np.arange(n))
     ax.set_yticks(np.arange(n))
-    ax.set_xticklabels(names, rotation=90)
-    ax.set_yticklabels(names)
+    ax.set_xticklabels(_plain(names), rotation=90)
+    ax.set_yticklabels(_plain(names))
     _label_font(list(ax.get_xticklabels()) + list(ax.get_yticklabels()), names)
     if annotate is None:
         annotate = n <= 12
@@ -303,7 +320,7 @@ def dendrogram(result: Any, ax: Any = None, *, labels: Optional[Sequence[Any]] =
     size = (7.0, max(2.5, 0.35 * n + 1.0)) if orientation in ("left", "right") \
         else (max(4.0, 0.45 * n + 1.0), 4.0)
     ax = _axes(ax, size)
-    hierarchy.dendrogram(tree, labels=names, ax=ax, orientation=orientation,
+    hierarchy.dendrogram(tree, labels=_plain(names), ax=ax, orientation=orientation,
                          color_threshold=None, above_threshold_color="#4c78a8")
     ticks = ax.get_yticklabels() if orientation in ("left", "right") else ax.get_xticklabels()
     _label_font(ticks, names)
