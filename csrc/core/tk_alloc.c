@@ -83,7 +83,18 @@ void *tk_realloc(void *ptr, size_t size)
     return realloc(ptr, size ? size : 1);
 }
 
-void tk_free(void *ptr) { free(ptr); }
+/* Set in a forked child whose threaded job the fork cut short: see
+ * tk_alloc_keep_freed. */
+static int keep_freed;
+
+void tk_alloc_keep_freed(int keep) { __atomic_store_n(&keep_freed, keep, __ATOMIC_RELAXED); }
+
+void tk_free(void *ptr)
+{
+    if (__atomic_load_n(&keep_freed, __ATOMIC_RELAXED))
+        return;
+    free(ptr);
+}
 
 /* The doubled capacity for need elements, or 0 if its size overflows. */
 static size_t grown_capacity(size_t cap, size_t need, size_t elem_size)

@@ -77,6 +77,14 @@ static inline int tk_reserve_append(void **buf, size_t *cap, size_t need, size_t
         return TK_OK;
     return tk_grow_append(buf, cap, need, elem_size);
 }
+/*
+ * Nonzero makes tk_free keep its blocks (a leak, on purpose).  A child
+ * forked while worker threads were moving blocks between structures
+ * (tk_parallel_run's TK_EFORKED) cannot tell which of them its copy of
+ * those structures still owns: freeing them was a double free.  So it
+ * frees nothing until it next starts a threaded job, which clears this.
+ */
+void tk_alloc_keep_freed(int keep);
 #ifdef TK_ALLOC_FAULTS
 /* Fail the n-th allocation from now (1 = next); n <= 0 disables. */
 void tk_alloc_fail_after(long n);

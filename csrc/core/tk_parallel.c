@@ -155,6 +155,8 @@ int tk_parallel_run(const tk_job *job, int n_threads)
 
     if (job->n_items == 0)
         return TK_OK;
+    /* The cleanup after a job that a fork cut short is over by now. */
+    tk_alloc_keep_freed(0);
     n_threads = tk_resolve_threads(n_threads, job->n_items);
     st.job = job;
     st.chunk = job->chunk;
@@ -205,8 +207,11 @@ int tk_parallel_run(const tk_job *job, int n_threads)
             if (getpid() != pid) {
                 /* poll forked (a callback called fork()) and this is the
                  * child: the workers stayed in the parent, so st.running
-                 * never falls.  Their memory is left alone, not freed. */
+                 * never falls.  They may have been half-way through
+                 * handing a block from one structure to another, so the
+                 * caller's cleanup must not free anything. */
                 record_error(&st, TK_EFORKED);
+                tk_alloc_keep_freed(1);
                 return TK_EFORKED;
             }
             /* The next poll (a Ctrl-C check, say) comes at most one chunk
