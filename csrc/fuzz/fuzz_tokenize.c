@@ -6,10 +6,14 @@
  *   byte 0  case mode (%3), normalization (/3 %3), strip_accents (bit 7;
  *           bits 5-6 %3 then pick marks, ASCII or scikit-learn's unicode)
  *   byte 1  kinds (low 4 bits), errors mode (bits 4-5 %3),
- *           surrogates-as-units (bit 6), reuse scratch across calls (bit 7)
+ *           str input (bit 6), reuse scratch across calls (bit 7)
  *   byte 2  min_len (%6)
  *   byte 3  number of stopwords (%4); each is a length byte (%16) + bytes
- *   rest    the text
+ *   [byte   with str input: 1, 2 or 4 bytes per unit (%3)]
+ *   rest    the text: UTF-8 bytes, or with str input the code units of a
+ *           CPython str of that width, lone surrogates included, which
+ *           tk_utf8_from_ucs encodes as the binding does (surrogates
+ *           counted as units under the errors mode)
  * Invariants: segments tile the text exactly at code point boundaries with
  * consistent code point offsets; tokens are non-empty valid UTF-8, come in
  * text order from in-range spans, respect min_len and the stopwords; the
@@ -129,6 +133,88 @@ static void reference_tokens(const tk_tokenizer_opts *opts, const tk_stopwords *
     tk_scratch_free(&plain);
 }
 
+/* The UTF-8 of one code unit, as a reference for tk_utf8_from_ucs:
+ * a surrogate is U+FFFD under "replace", nothing under "ignore". */
+static size_t reference_unit(uint32_t cp, int errors, uint8_t *out)
+{
+    if (cp >= 0xD800 && cp <= 0xDFFF) {
+        if (errors == TK_UTF8_IGNORE)
+            return 0;
+        cp = 0xFFFD;
+    }
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/*
+ * The rest of the input as the code units of a str of 1, 2 or 4 bytes per
+ * unit, encoded by tk_utf8_from_ucs into *owned (the vector path takes 8
+ * units at a time, so lengths around multiples of 8 matter), checked
+ * against a unit-at-a-time reference.  -1 when strict mode refuses a
+ * surrogate, which the binding turns into a ValueError.
+ */
+static int str_to_utf8(fuzz_input *in, int errors, uint8_t **owned, size_t *len)
+{
+    static const int widths[] = {1, 2, 4};
+    int kind = widths[fuzz_byte(in) % 3], has_surrogate = 0, rc;
+    size_t n = in->size / (size_t)kind, i, want_len = 0;
+    void *units = tk_malloc(n * (size_t)kind + 1);
+    uint8_t *want = tk_malloc(TK_UCS_UTF8_MAX(kind, n) + 1);
+    *owned = tk_malloc(TK_UCS_UTF8_MAX(kind, n) + 1);
+    if (!units || !want || !*owned) {
+        rc = -1;
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t cp;
+        if (kind == 1) {
+            cp = in->data[i];
+            ((uint8_t *)units)[i] = (uint8_t)cp;
+        } else if (kind == 2) {
+            cp = (uint32_t)in->data[2 * i] | (uint32_t)in->data[2 * i + 1] << 8;
+            ((uint16_t *)units)[i] = (uint16_t)cp;
+        } else {
+            memcpy(&cp, in->data + 4 * i, 4);
+            cp %= 0x110000;      /* a str holds nothing above U+10FFFF */
+            ((uint32_t *)units)[i] = cp;
+        }
+        has_surrogate |= cp >= 0xD800 && cp <= 0xDFFF;
+        want_len += reference_unit(cp, errors, want + want_len);
+    }
+    rc = tk_utf8_from_ucs(units, kind, n, errors, *owned, len);
+    if (rc == TK_ESURROGATE) {
+        FUZZ_CHECK(errors == TK_UTF8_STRICT && has_surrogate);
+        rc = -1;
+        goto done;
+    }
+    FUZZ_CHECK(rc == TK_OK);
+    FUZZ_CHECK(*len == want_len && memcmp(*owned, want, want_len) == 0);
+    FUZZ_CHECK(fuzz_is_valid_utf8(*owned, *len));
+    rc = 0;
+done:
+    tk_free(units);
+    tk_free(want);
+    return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_input in = {data, size};
@@ -141,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *text;
     size_t text_len;
     unsigned b0, b1, n_stop, i;
-    int errors, reuse, rc;
+    int errors, from_str, reuse, rc;
 
     memset(&scratch, 0, sizeof scratch);
     memset(&fresh, 0, sizeof fresh);
@@ -159,7 +245,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     opts.kinds = b1 & 0xF;
     opts.min_len = fuzz_byte(&in) % 6;
-    errors = (int)(((b1 >> 4) & 3) % 3);   /* bit 6 is unused */
+    errors = (int)(((b1 >> 4) & 3) % 3);
+    from_str = (b1 >> 6) & 1;
     reuse = (b1 >> 7) & 1;
 
     /* Usually a few stopwords; with the top bit, enough to grow the set. */
@@ -181,8 +268,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    if (fuzz_make_text(in.data, in.size, errors, &owned, &text, &text_len) < 0)
+    if (from_str) {
+        if (str_to_utf8(&in, errors, &owned, &text_len) < 0)
+            goto cleanup;
+        text = owned;
+    } else if (fuzz_make_text(in.data, in.size, errors, &owned, &text, &text_len) < 0) {
         goto cleanup;
+    }
 
     check_segments(text, text_len);
 

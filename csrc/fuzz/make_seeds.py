@@ -55,6 +55,18 @@ def article_snippets():
     return out
 
 
+def as_str_units(text, i):
+    """fuzz_tokenize's str input: a width byte, then the code units of the
+    text as a CPython str of that width (some with a lone surrogate)."""
+    chars = text.decode("utf-8", "replace")
+    if i % 5 == 1:
+        chars = chars[:3] + "\ud800" + chars[3:]
+    top = max(map(ord, chars), default=0)
+    width = 1 if top < 0x100 else 2 if top < 0x10000 else 4
+    return bytes([{1: 0, 2: 1, 4: 2}[width]]) + b"".join(
+        ord(c).to_bytes(width, "little") for c in chars)
+
+
 def write(name, seeds):
     folder = HERE / "corpus" / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -70,13 +82,15 @@ def main():
     texts = EDGE_TEXTS + article_snippets()
     tokenize, ngram, ncd = [], [], []
     for i, text in enumerate(texts):
-        # tokenize: b0 case/norm/strip, b1 kinds/errors/units/reuse, b2 min_len, b3 stopwords
+        # tokenize: b0 case/norm/strip, b1 kinds/errors/str input/reuse, b2 min_len,
+        # b3 stopwords
         b0 = (i * 7) % 256
         b1 = (0x0F if i % 3 else 0x01) | ((i % 3) << 4) | ((i & 1) << 6) | ((i & 2) << 6)
         stop = b"\x01\x03the" if i % 4 == 0 else b"\x00"
         if i % 9 == 5:   # 33 stopwords: the set grows past its first table
             stop = b"\x81" + b"".join(bytes([2]) + b"w" + bytes([65 + k]) for k in range(33))
-        tokenize.append(bytes([b0, b1, i % 3]) + stop + text)
+        tokenize.append(bytes([b0, b1, i % 3]) + stop
+                        + (as_str_units(text, i) if b1 & 0x40 else text))
         # ngram: b0 analyzer/case/norm, b1 lo/hi/strip, b2 kinds/min_len/stopword
         b0 = i % 36
         b1 = (i % 4) | (((i // 4) % 4) << 2) | (0x10 if i % 11 == 0 else 0) | ((i & 1) << 7)

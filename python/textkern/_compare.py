@@ -248,11 +248,11 @@ class SimilarityResult:
         """
         shown = min(len(self), self.HTML_MAX_TEXTS)
         if shown < len(self):
-            head = SimilarityResult(self.matrix[:shown, :shown], self.labels[:shown],
-                                    dict(self.options))
+            first = SimilarityResult(self.matrix[:shown, :shown], self.labels[:shown],
+                                     dict(self.options))
             note = (f"<p style='font-size:12px'>The first {shown} of {len(self)} texts; "
                     "<code>to_pandas()</code> or <code>plot()</code> shows them all.</p>")
-            return head._repr_html_() + note
+            return first._repr_html_() + note
         m = self.matrix
         off = m[~np.eye(len(self), dtype=bool)] if len(self) > 1 else m.ravel()
         finite = off[np.isfinite(off)]
