@@ -133,8 +133,10 @@ static void reference_tokens(const tk_tokenizer_opts *opts, const tk_stopwords *
     tk_scratch_free(&plain);
 }
 
-/* The UTF-8 of one code unit, as a reference for tk_utf8_from_ucs:
- * a surrogate is U+FFFD under "replace", nothing under "ignore". */
+/* The UTF-8 of one code unit, as a reference for tk_utf8_from_ucs, whose
+ * vector path encodes 8 units at a time: a surrogate is U+FFFD under
+ * "replace", nothing under "ignore"; anything else is the plain one-code-
+ * point encoder's output (and must be valid UTF-8, checked below). */
 static size_t reference_unit(uint32_t cp, int errors, uint8_t *out)
 {
     if (cp >= 0xD800 && cp <= 0xDFFF) {
@@ -142,26 +144,7 @@ static size_t reference_unit(uint32_t cp, int errors, uint8_t *out)
             return 0;
         cp = 0xFFFD;
     }
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (cp >> 6));
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (cp >> 12));
-        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (cp >> 18));
-    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
+    return tk_utf8_encode(cp, out);
 }
 
 /*
