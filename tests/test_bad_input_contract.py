@@ -281,6 +281,9 @@ ROWS = [
         Returns("counts the text, like `bytes`", lambda r: r.to_dict() == {"a": 1, "b": 1})),
     Row("count", "non-text", "count([memoryview(b'a b c')[::2]])",
         Raises(TypeError, "item 0: .*contiguous")),
+    # A buffer of str or numbers is not a text (it read UCS-4 bytes or pointers).
+    Row("count", "non-text", "count([b'ok', np.array(['a b'])])",
+        Raises(TypeError, "item 1: expected str or bytes, not numpy.ndarray")),
     # numpy refuses a strided array with ValueError: still this TypeError.
     Row("count", "non-text", "count([b'ok', np.frombuffer(b'a b c', np.uint8)[::2]])",
         Raises(TypeError, "item 1: .*contiguous")),

@@ -413,6 +413,45 @@ def test_knn_works_in_sklearn_model_selection():
     assert sklearn.__version__
 
 
+def test_knn_subclass_params_metadata_routing_and_weighted_score():
+    # Regressions: get_params listed seven fixed names, so clone() reset a
+    # subclass's own parameters; with metadata routing on, pipelines could
+    # not score (no get_metadata_routing, no sample_weight).
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    class LowercasingKNN(CompressionKNN):
+        def __init__(self, k=2, *, lowercase=False, **options):
+            super().__init__(k, **options)
+            self.lowercase = lowercase
+
+    assert clone(LowercasingKNN(k=3, lowercase=True)).get_params()["lowercase"] is True
+    texts = ["good film", "bad film", "great film", "awful film", "good movie", "bad movie"]
+    labels = [1, 0, 1, 0, 1, 0]
+    clf = CompressionKNN(k=1).fit(texts, labels)
+    assert clf.score(texts, labels, sample_weight=[1, 1, 1, 1, 1, 0]) == 1.0
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(FunctionTransformer(), CompressionKNN(k=1))
+        assert pipe.fit(texts, labels).score(texts, labels) == 1.0
+        scores = GridSearchCV(pipe, {"compressionknn__k": [1, 3]}, cv=2).fit(
+            texts, labels).cv_results_["mean_test_score"]
+        assert not np.isnan(scores).any()
+
+
+def test_numpy_arrays_of_objects_are_not_bytes():
+    # Regression: an object array's row passed as bytes, and the classifier
+    # compared heap pointers.
+    rows = np.array(["good film", "bad film"], dtype=object).reshape(-1, 1)
+    with pytest.raises(TypeError, match="X item 0: expected str or bytes"):
+        CompressionKNN(k=1).fit(rows, [1, 0])
+    with pytest.raises(TypeError, match="xs item 0"):
+        ncd_matrix([np.array([1, 2, 3])])
+    assert ncd(np.frombuffer(b"abc", np.uint8), b"abc") == ncd(b"abc", b"abc")
+
+
 def test_knn_fit_checks_texts_as_predict_will_read_them():
     # Regression: fit accepted a non-contiguous buffer or a str with a lone
     # surrogate; predict then failed, naming the wrong argument ("corpus").

@@ -941,3 +941,26 @@ def test_hashing_n_features_of_wrong_type_is_type_error():
         with pytest.raises(ValueError, match="n_features"):
             HashingVectorizer(n_features=bad).transform(["a"])
     assert HashingVectorizer(n_features=np.int64(8)).transform(["a"]).shape == (1, 8)
+
+
+def test_numpy_arrays_of_str_or_numbers_are_not_texts():
+    # Regression: any buffer counted as a bytes-like document, so a 2-D
+    # array of documents (a DataFrame's [["text"]].to_numpy()) gave features
+    # made of UCS-4 bytes, and an object array's rows compared heap pointers.
+    docs = ["the cat sat", "the dog ate", "a cat and a dog"]
+    with pytest.raises(TypeError, match="item 0: expected str or bytes, not numpy.ndarray"):
+        CountVectorizer().fit(np.array(docs).reshape(-1, 1))
+    with pytest.raises(TypeError, match="item 0: .*numpy.int64"):
+        CountVectorizer(analyzer="char").fit(np.array([65, 66]))
+    with pytest.raises(TypeError, match="item 0"):
+        HashingVectorizer().transform(np.array(docs, dtype=object).reshape(-1, 1))
+    # A buffer of bytes still is a text.
+    raw = np.frombuffer(b"the cat", dtype=np.uint8)
+    assert CountVectorizer().fit([raw]).get_feature_names_out().tolist() == ["cat", "the"]
+
+
+def test_hashing_n_features_is_checked_at_fit():
+    # Regression: only transform checked it; scikit-learn checks at fit too.
+    for method in ("fit", "partial_fit"):
+        with pytest.raises(ValueError, match="n_features"):
+            getattr(HashingVectorizer(n_features=-1), method)(["a"])

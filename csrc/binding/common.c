@@ -231,10 +231,31 @@ int tkpy_get_text_buffer(PyObject *obj, Py_ssize_t index, Py_buffer *view)
 {
     PyObject *type, *value, *traceback;
     Py_buffer strided;
-    char where[48];
+    char where[48], item_format[16];
 
-    if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) == 0)
-        return 0;
+    /* PyBUF_ND, not PyBUF_SIMPLE: memoryview refuses a format request
+     * without a shape.  Both ask for one contiguous run. */
+    if (PyObject_GetBuffer(obj, view, PyBUF_ND | PyBUF_FORMAT) == 0) {
+        /* Only a buffer of bytes is a text.  numpy arrays of str, objects
+         * or numbers (a row of a 2-D array of documents, a numpy scalar)
+         * export their memory too, and reading it as text gave features
+         * made of UCS-4 bytes or of heap pointers. */
+        const char *format = view->format;
+        if (format && (*format == '@' || *format == '=' || *format == '<' || *format == '>'
+                       || *format == '!'))
+            format++;
+        if (view->itemsize == 1 && (!format || strcmp(format, "B") == 0
+                                    || strcmp(format, "b") == 0 || strcmp(format, "c") == 0))
+            return 0;
+        PyOS_snprintf(item_format, sizeof item_format, "%s", view->format ? view->format : "B");
+        PyBuffer_Release(view);
+        format_item(where, sizeof where, index);
+        PyErr_Format(PyExc_TypeError,
+                     "%sexpected str or bytes, not %.100s (a buffer of items of format '%s', "
+                     "not of bytes); pass each document as one str", where,
+                     Py_TYPE(obj)->tp_name, item_format);
+        return -1;
+    }
     /* memoryview(b)[::2] refuses with BufferError, a strided numpy array
      * with ValueError: if the object does export strided data, the text is
      * just not one contiguous run.  Other failures (a released view) keep

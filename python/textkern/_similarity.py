@@ -14,6 +14,7 @@ evaluated in Python over those sizes.
 """
 from __future__ import annotations
 
+import inspect
 import numbers
 from typing import Any, Optional, Sequence, Tuple, Union
 
@@ -89,15 +90,23 @@ def _sep_bytes(sep: Any) -> int:
 
 
 def _text_kind(obj: Any) -> Optional[str]:
+    """The kind of a text, "str" or "bytes", or None for what is not one.
+
+    A buffer counts only if it holds bytes, as in the C core: numpy arrays
+    of str, objects or numbers (a row of a 2-D array of documents, a numpy
+    scalar) export their memory too, and comparing that memory compared
+    UCS-4 bytes or heap pointers.
+    """
     if isinstance(obj, str):
         return "str"
-    if isinstance(obj, (bytes, bytearray, memoryview)):
+    if isinstance(obj, (bytes, bytearray)):
         return "bytes"
     try:
-        memoryview(obj)
+        view = memoryview(obj)
     except TypeError:
         return None
-    return "bytes"
+    byte_items = view.itemsize == 1 and view.format.lstrip("@=<>!") in ("B", "b", "c")
+    return "bytes" if byte_items else None
 
 
 def _check_texts(texts: Sequence[Any], name: str, kind: Optional[str] = None) -> Optional[str]:
@@ -535,9 +544,18 @@ class CompressionKNN:
 
     # scikit-learn's clone() and grid search use these two.
     def get_params(self, deep: bool = True) -> dict:
-        """Constructor parameters as a dict (scikit-learn protocol)."""
-        return {"k": self.k, "level": self.level, "format": self.format, "sep": self.sep,
-                "metric": self.metric, "n_threads": self.n_threads, "progress": self.progress}
+        """Constructor parameters as a dict (scikit-learn protocol).
+
+        Read from the signature of ``__init__``, as scikit-learn does, so
+        that a subclass's own parameters survive ``clone``.
+        """
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    @classmethod
+    def _param_names(cls) -> list:
+        signature = inspect.signature(cls.__init__)
+        return [p.name for p in signature.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
 
     def set_params(self, **params: Any) -> "CompressionKNN":
         """Set constructor parameters (scikit-learn protocol)."""
@@ -703,10 +721,37 @@ class CompressionKNN:
             proba /= labels.shape[1]
         return proba
 
-    def score(self, X: Sequence[Text], y: Sequence[Any]) -> float:
-        """Accuracy of ``predict(X)`` against ``y`` (one label per text, no credit for ties)."""
+    def score(self, X: Sequence[Text], y: Sequence[Any], sample_weight: Any = None) -> float:
+        """Accuracy of ``predict(X)`` against ``y`` (one label per text, no credit for ties).
+
+        Parameters
+        ----------
+        X : sequence of str or bytes
+        y : array-like of shape (len(X),)
+        sample_weight : array-like of shape (len(X),), optional
+            Weights of the texts, as in scikit-learn's ``score``.
+
+        Returns
+        -------
+        float
+        """
         y = np.asarray(y)
         predicted = self.predict(X)
         if len(predicted) != len(y):
             raise ValueError(f"X and y have different lengths: {len(predicted)} and {len(y)}")
-        return float(np.mean(predicted == y)) if len(y) else 0.0
+        if not len(y):
+            return 0.0
+        return float(np.average(predicted == y, weights=sample_weight))
+
+    def get_metadata_routing(self) -> Any:
+        """scikit-learn's metadata routing: ``score`` takes ``sample_weight``.
+
+        Asked for by pipelines and grid search when
+        ``sklearn.set_config(enable_metadata_routing=True)``; as for
+        scikit-learn's own classifiers, the weight is used once requested
+        with ``set_score_request``-style configuration of the caller.
+        """
+        from sklearn.utils.metadata_routing import MetadataRequest
+        request = MetadataRequest(owner=type(self).__name__)
+        request.score.add_request(param="sample_weight", alias=None)
+        return request

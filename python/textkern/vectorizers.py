@@ -1344,8 +1344,17 @@ class HashingVectorizer(_TextVectorizerBase):
         tags.input_tags.two_d_array = False
         return tags
 
+    def _checked_n_features(self):
+        nf = self.n_features
+        if isinstance(nf, bool) or not isinstance(nf, numbers.Integral):
+            raise TypeError(f"n_features must be an int, not {type(nf).__name__} ({nf!r})")
+        if nf < 1:
+            raise ValueError(f"n_features must be an int >= 1, not {nf!r}")
+        return nf
+
     def partial_fit(self, X, y=None):
-        """Does nothing (stateless); returns self."""
+        """Validate n_features, as scikit-learn does; returns self (nothing is learned)."""
+        self._checked_n_features()
         return self
 
     def fit(self, X, y=None):
@@ -1353,6 +1362,7 @@ class HashingVectorizer(_TextVectorizerBase):
         if isinstance(X, (str, bytes)):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         self._check_common()
+        self._checked_n_features()
         return self
 
     def transform(self, X):
@@ -1366,11 +1376,7 @@ class HashingVectorizer(_TextVectorizerBase):
         -------
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
         """
-        nf = self.n_features
-        if isinstance(nf, bool) or not isinstance(nf, numbers.Integral):
-            raise TypeError(f"n_features must be an int, not {type(nf).__name__} ({nf!r})")
-        if nf < 1:
-            raise ValueError(f"n_features must be an int >= 1, not {nf!r}")
+        nf = self._checked_n_features()
         if self.norm not in ("l1", "l2", None):
             raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
         dtype = _matrix_dtype(self.dtype, "HashingVectorizer")
