@@ -964,3 +964,56 @@ def test_hashing_n_features_is_checked_at_fit():
     for method in ("fit", "partial_fit"):
         with pytest.raises(ValueError, match="n_features"):
             getattr(HashingVectorizer(n_features=-1), method)(["a"])
+
+
+def test_tfidf_transform_weights_with_the_options_of_the_last_fit_like_sklearn(docs):
+    # Regression: transform read norm, use_idf and sublinear_tf live, so
+    # set_params on a fitted vectorizer changed its output at once (and
+    # use_idf=False at fit, True later, raised NotFittedError); scikit-learn
+    # keeps the fit's options in its inner TfidfTransformer until refit.
+    analyzer = lambda d: ngrams(d, 1)  # noqa: E731
+    later = dict(norm="l1", use_idf=False, sublinear_tf=True, smooth_idf=False)
+    for fit_options in ({}, {"use_idf": False}, {"norm": None, "sublinear_tf": True}):
+        ours = TfidfVectorizer(**fit_options).fit(docs)
+        theirs = SKTfidf(analyzer=analyzer, **fit_options).fit(docs)
+        changed = {**later, "use_idf": not ours.use_idf}
+        ours.set_params(**changed)
+        theirs.set_params(**changed)
+        np.testing.assert_allclose(ours.transform(docs).toarray(),
+                                   theirs.transform(docs).toarray(), rtol=0, atol=1e-12)
+        back = pickle.loads(pickle.dumps(ours))
+        np.testing.assert_array_equal(back.transform(docs).toarray(),
+                                      ours.transform(docs).toarray())
+        # The next fit takes the options of then.
+        np.testing.assert_allclose(ours.fit_transform(docs).toarray(),
+                                   theirs.fit_transform(docs).toarray(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ours.transform(docs).toarray(),
+                                   theirs.transform(docs).toarray(), rtol=0, atol=1e-12)
+
+
+def test_tfidf_idf_setter_keeps_the_options_of_its_time_like_sklearn():
+    texts = ["cat dog sat", "dog dog", "sat"]
+    analyzer = lambda d: ngrams(d, 1)  # noqa: E731
+    for klass, extra in ((TfidfVectorizer, {}), (SKTfidf, {"analyzer": analyzer})):
+        v = klass(vocabulary=["cat", "dog", "sat"], norm=None, **extra)
+        v.idf_ = np.array([1.0, 2.0, 3.0])
+        v.set_params(norm="l1")
+        np.testing.assert_array_equal(v.transform(texts).toarray()[0], [1.0, 2.0, 3.0])
+    ours = TfidfVectorizer(vocabulary=["cat", "dog", "sat"], norm=None)
+    ours.idf_ = np.array([1.0, 2.0, 3.0])
+    ours.set_params(norm="l1")
+    ours.fit(texts)                       # a fit replaces the options...
+    ours.idf_ = np.array([1.0, 2.0, 3.0])  # ...and a later setter keeps the fit's
+    np.testing.assert_allclose(ours.transform(texts).toarray()[0], [1 / 6, 2 / 6, 3 / 6])
+
+
+def test_tfidf_with_an_assigned_vocabulary_pickles_like_sklearn():
+    # Regression: assigning vocabulary_ to a fitted TfidfVectorizer left an
+    # idf_ of another length, which unpickling refused as malformed;
+    # scikit-learn pickles it, and both raise at transform.
+    for klass in (TfidfVectorizer, SKTfidf):
+        v = klass().fit(["the cat sat", "the dog"])
+        v.vocabulary_ = {"cat": 0, "dog": 1}
+        back = pickle.loads(pickle.dumps(v))
+        with pytest.raises(ValueError, match="features"):
+            back.transform(["the cat"])

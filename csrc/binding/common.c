@@ -134,7 +134,7 @@ int tkpy_parse_threads(PyObject *obj, int *n_threads)
     }
     /* Any integer but a bool: numpy's too, which grid searches over
      * np.arange pass (scikit-learn's n_jobs takes them). */
-    if (PyBool_Check(obj) || !PyIndex_Check(obj) || PyFloat_Check(obj)) {
+    if (PyBool_Check(obj) || !PyIndex_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "n_threads must be None or an int, not %.100s",
                      Py_TYPE(obj)->tp_name);
         return -1;

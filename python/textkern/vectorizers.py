@@ -1030,10 +1030,18 @@ class CountVectorizer(_TextVectorizerBase):
             # A fit gives idf >= 1, or +inf (smooth_idf=False and a term of
             # a fixed vocabulary that no document holds); NaN and negative
             # values come from no fit and are refused by the idf_ setter.
-            if (idf.ndim != 1 or idf.dtype.kind != "f" or not _idf_values_ok(idf)
-                    or (vocab is not None and len(idf) != len(vocab))):
-                raise ValueError("malformed vectorizer state: idf_ does not match the "
-                                 "vocabulary")
+            # Its length is checked by transform: assigning vocabulary_ to a
+            # fitted vectorizer may leave the two apart, and such an object
+            # pickles in scikit-learn too.
+            if idf.ndim != 1 or idf.dtype.kind != "f" or not _idf_values_ok(idf):
+                raise ValueError("malformed vectorizer state: idf_ is not a vector of "
+                                 "idf values")
+        options = self.__dict__.get("_tfidf_fitted")
+        if options is not None and (
+                not isinstance(options, dict)
+                or set(options) != {"norm", "use_idf", "sublinear_tf"}
+                or options["norm"] not in ("l1", "l2", None)):
+            raise ValueError("malformed vectorizer state: _tfidf_fitted")
 
 
 def _idf_values_ok(idf):
@@ -1093,6 +1101,11 @@ class TfidfVectorizer(CountVectorizer):
 
     Notes
     -----
+    As in scikit-learn, ``transform`` weights with the ``norm``,
+    ``use_idf`` and ``sublinear_tf`` of the last fit (or of the first
+    ``idf_`` assignment before any fit): ``set_params`` changes them at the
+    next fit.
+
     The differences from scikit-learn listed for :class:`CountVectorizer`
     apply, including that a callable ``analyzer`` must return str features.
     ``fit`` needs at least one document, as in scikit-learn.
@@ -1169,9 +1182,26 @@ class TfidfVectorizer(CountVectorizer):
             if len(table) != len(value):
                 raise ValueError(f"idf length = {len(value)} must be equal to vocabulary size = "
                                  f"{len(table)}")
-            self._install_fit(table, _idf=value)
+            more = {"_idf": value}
+            if "_tfidf_fitted" not in self.__dict__:
+                # As scikit-learn's setter makes its transformer: the weighting
+                # options are those of now, and a later fit replaces them.
+                more["_tfidf_fitted"] = self._tfidf_options()
+            self._install_fit(table, **more)
         else:
             self._idf = value
+
+    def _tfidf_options(self):
+        """The weighting options a fit keeps, checked.
+
+        scikit-learn's ``transform`` weights with the options of the last
+        fit (its inner ``TfidfTransformer``), so ``set_params(norm=...)``
+        on a fitted vectorizer takes effect at the next fit only.
+        """
+        if self.norm not in ("l1", "l2", None):
+            raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
+        return {"norm": self.norm, "use_idf": bool(self.use_idf),
+                "sublinear_tf": bool(self.sublinear_tf)}
 
     def _idf_of(self, X):
         """scikit-learn's idf vector for the counts ``X`` (None without use_idf)."""
@@ -1188,19 +1218,19 @@ class TfidfVectorizer(CountVectorizer):
         idf += 1.0
         return idf
 
-    def _weight(self, X, idf):
-        if self.norm not in ("l1", "l2", None):
-            raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
-        if self.sublinear_tf:
+    @staticmethod
+    def _weight(X, idf, options):
+        if options["sublinear_tf"]:
             np.log(X.data, X.data)
             X.data += 1.0
-        if self.use_idf and idf is not None:
+        if options["use_idf"] and idf is not None:
             if len(idf) != X.shape[1]:
                 raise ValueError(f"idf_ has {len(idf)} entries for {X.shape[1]} features")
             X.data *= idf[X.indices]
-        return _normalize_rows(X, self.norm)
+        return _normalize_rows(X, options["norm"])
 
     def _fit_tfidf(self, raw_documents):
+        options = self._tfidf_options()
         count_dtype, weight_dtype = self._tfidf_dtypes(fitting=True)
         table, X = self._count_fit(raw_documents, count_dtype)
         if X.shape[0] == 0:
@@ -1210,8 +1240,8 @@ class TfidfVectorizer(CountVectorizer):
         idf = self._idf_of(X)
         if X.dtype != weight_dtype:
             X = X.astype(weight_dtype)
-        self._install_fit(table, _idf=idf)
-        return X, idf
+        self._install_fit(table, _idf=idf, _tfidf_fitted=options)
+        return X, idf, options
 
     def fit(self, raw_documents, y=None):
         """Learn the vocabulary and the idf vector.
@@ -1240,8 +1270,8 @@ class TfidfVectorizer(CountVectorizer):
         -------
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
         """
-        X, idf = self._fit_tfidf(raw_documents)
-        return self._weight(X, idf)
+        X, idf, options = self._fit_tfidf(raw_documents)
+        return self._weight(X, idf, options)
 
     def transform(self, raw_documents):
         """Tf-idf matrix of new documents with the fitted vocabulary and idf.
@@ -1258,13 +1288,15 @@ class TfidfVectorizer(CountVectorizer):
         # an idf from the same fit, even while another thread refits.
         state = self.__dict__.copy()
         table, idf = state.get("_vocab"), state.get("_idf")
-        if table is None or (self.use_idf and idf is None):
+        # A state pickled before the options were kept weights as it did then.
+        options = state.get("_tfidf_fitted") or self._tfidf_options()
+        if table is None or (options["use_idf"] and idf is None):
             raise NotFittedError("The TF-IDF vectorizer is not fitted")
         count_dtype, weight_dtype = self._tfidf_dtypes()
         X = self._transform_counts(raw_documents, count_dtype, table)
         if X.dtype != weight_dtype:
             X = X.astype(weight_dtype)
-        return self._weight(X, idf)
+        return self._weight(X, idf, options)
 
 
 class HashingVectorizer(_TextVectorizerBase):
