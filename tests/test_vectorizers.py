@@ -415,8 +415,18 @@ def test_inconsistent_pickled_state_is_rejected(docs):
     state = vec.__getstate__()
     state["_idf"] = state["_idf"][:3]
     clone_ = TfidfVectorizer.__new__(TfidfVectorizer)
+    # An idf_ of another length loads (assigning vocabulary_ makes such a
+    # state, and scikit-learn pickles it too) but cannot weight anything.
+    clone_.__setstate__(state)
+    with pytest.raises(ValueError, match="idf_ has 3 entries"):
+        clone_.transform(docs)
+    state["_idf"] = np.array([1.0, np.nan, 2.0])
     with pytest.raises(ValueError, match="idf"):
-        clone_.__setstate__(state)
+        TfidfVectorizer.__new__(TfidfVectorizer).__setstate__(state)
+    state = vec.__getstate__()
+    state["_tfidf_fitted"] = {"norm": "l3", "use_idf": True, "sublinear_tf": False}
+    with pytest.raises(ValueError, match="_tfidf_fitted"):
+        TfidfVectorizer.__new__(TfidfVectorizer).__setstate__(state)
     state = vec.__getstate__()
     state["_vocab"] = {"a": 0}
     with pytest.raises(ValueError, match="Vocabulary"):
