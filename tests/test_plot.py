@@ -188,3 +188,48 @@ def test_numpy_labels_and_bad_counts():
             plot.top_terms(bad)
     with pytest.raises(TypeError, match="k must be"):
         plot.top_terms({"a": 1}, k=1.5)
+
+
+class _FakeFont:
+    def __init__(self, name):
+        self.name = name
+
+
+@pytest.mark.parametrize("labels, installed, expected", [
+    (["heat", "Жара"], ["Noto Sans Devanagari"], None),
+    (["गर्मी", "बिजली"], ["Lohit Devanagari", "Noto Sans Devanagari"], ["Noto Sans Devanagari"]),
+    (["गर्मी"], ["NanumGothic"], None),
+    (["폭염", "गर्मी", "ความร้อน"], ["FreeSans", "NanumGothic", "Noto Sans Thai"],
+     ["FreeSans", "Noto Sans Thai", "NanumGothic"]),
+    (["猛暑", "電力"], ["Droid Sans Fallback", "Noto Sans CJK JP"], ["Noto Sans CJK JP"]),
+])
+def test_label_fonts_fall_back_per_script(monkeypatch, labels, installed, expected):
+    # Regression: only Hangul, kana and Han got a fallback font, so Hindi
+    # (the sample articles' own language) drew as empty boxes.
+    from matplotlib import font_manager, rcParams
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [_FakeFont(name) for name in installed])
+    family = plot._font_family(labels)
+    if expected is None:
+        assert family is None
+    else:
+        assert family == list(rcParams["font.sans-serif"][:1]) + expected
+
+
+# The alias points at a font file without Devanagari: the glyph warning is expected.
+@pytest.mark.filterwarnings("ignore:Glyph")
+def test_hindi_labels_use_an_installed_devanagari_font(tmp_path, monkeypatch):
+    from matplotlib import font_manager
+    fonts = list(font_manager.fontManager.ttflist)
+    if not fonts:
+        pytest.skip("matplotlib found no fonts")
+    alias = type(fonts[0])(**{**fonts[0].__dict__, "name": "Lohit Devanagari"}) \
+        if hasattr(fonts[0], "__dataclass_fields__") else None
+    if alias is None:
+        pytest.skip("matplotlib's FontEntry is not a dataclass here")
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", fonts + [alias])
+    counts = textkern.count(["गर्मी की लहर से बिजली की मांग बढ़ गई"])
+    ax = plot.top_terms(counts, k=4)
+    families = {tuple(t.get_fontfamily()) for t in ax.get_yticklabels()}
+    assert all("Lohit Devanagari" in fam for fam in families)
+    save_png(ax, tmp_path / "hindi.png")

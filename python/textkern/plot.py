@@ -16,12 +16,31 @@ __all__ = ["top_terms", "similarity", "dendrogram", "linkage"]
 
 _EXTRA = "pip install textkern[plot]"
 
-# Fonts that cover Hangul, kana and Han; the first installed one is added
-# as a fallback so that Korean, Japanese or Chinese labels do not render
-# as empty boxes (matplotlib >= 3.6 falls back glyph by glyph).
+# Fallback fonts per script that matplotlib's default (DejaVu Sans) lacks:
+# the first installed one of each script in the labels is added, so that
+# Korean, Japanese, Chinese, Hindi or Thai labels do not render as empty
+# boxes (matplotlib >= 3.6 falls back glyph by glyph).  Latin, Greek,
+# Cyrillic, Hebrew and Arabic letters are in DejaVu Sans already.
 _CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans KR",
               "NanumGothic", "Source Han Sans", "WenQuanYi Zen Hei", "Droid Sans Fallback",
               "Malgun Gothic", "AppleGothic", "Apple SD Gothic Neo", "MS Gothic")
+_SCRIPT_FONTS = (
+    # (first code point, last code point, fonts to try)
+    (0x0900, 0x097F, ("Noto Sans Devanagari", "Lohit Devanagari", "Kohinoor Devanagari",
+                      "Nirmala UI", "Mangal", "FreeSans")),
+    (0x0980, 0x09FF, ("Noto Sans Bengali", "Lohit Bengali", "Kohinoor Bangla",
+                      "Nirmala UI", "Vrinda", "FreeSans")),
+    (0x0B80, 0x0BFF, ("Noto Sans Tamil", "Lohit Tamil", "Tamil Sangam MN", "Nirmala UI",
+                      "Latha", "FreeSans")),
+    (0x0E00, 0x0E7F, ("Noto Sans Thai", "Loma", "Thonburi", "Leelawadee UI", "Tahoma",
+                      "FreeSerif")),
+    (0x1100, 0x11FF, _CJK_FONTS),
+    (0x2E80, 0x9FFF, _CJK_FONTS),
+    (0xAC00, 0xD7AF, _CJK_FONTS),
+    (0xF900, 0xFAFF, _CJK_FONTS),
+    (0xFF00, 0xFFEF, _CJK_FONTS),
+    (0x20000, 0x3FFFF, _CJK_FONTS),
+)
 
 
 def _pyplot() -> Any:
@@ -49,15 +68,27 @@ def _axes(ax: Any, figsize: Tuple[float, float]) -> Any:
 
 
 def _font_family(labels: Sequence[str]) -> Optional[List[str]]:
-    """A family list with a CJK fallback, when some label needs one and it exists."""
-    if all(ord(ch) < 0x1100 for label in labels for ch in label):
+    """A family list with fallbacks for the scripts the labels need, if installed."""
+    wanted: List[Tuple[str, ...]] = []
+    for ch in {ch for label in labels for ch in label if ord(ch) >= 0x0900}:
+        code = ord(ch)
+        for first, last, fonts in _SCRIPT_FONTS:
+            if first <= code <= last and fonts not in wanted:
+                wanted.append(fonts)
+    if not wanted:
         return None
     from matplotlib import font_manager, rcParams
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    fallback = [name for name in _CJK_FONTS if name in installed]
+    # In _SCRIPT_FONTS order, so that the family does not depend on set order.
+    fallback: List[str] = []
+    for _first, _last, fonts in _SCRIPT_FONTS:
+        if fonts in wanted:
+            found = next((name for name in fonts if name in installed), None)
+            if found is not None and found not in fallback:
+                fallback.append(found)
     if not fallback:
         return None
-    return list(rcParams["font.sans-serif"][:1]) + fallback[:1]
+    return list(rcParams["font.sans-serif"][:1]) + fallback
 
 
 def _label_font(ticks: Any, labels: Sequence[str]) -> None:
