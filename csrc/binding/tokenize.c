@@ -644,9 +644,25 @@ typedef struct batch_utf8 {
     size_t cap;
 } batch_utf8;
 
+/*
+ * A threaded batch goes through the texts in windows of at most this many
+ * documents, one job per window.  Its per-document state (the prepared
+ * texts, the finished token lists, the ready flags: about 140 bytes a
+ * document before any token) then costs O(window) instead of O(n), and
+ * the token lists that the workers finish ahead of the calling thread,
+ * which builds the Python lists more slowly than tiny documents tokenize,
+ * pile up for one window at most: on 4 million 6-byte documents the
+ * whole-sequence arrays and backlog took +1.5 GB peak on two threads
+ * against +0.39 GB on one.  A small backlog also stays in cache: 1 million
+ * such documents took 0.25-0.29 s with windows of 8 Ki or 16 Ki documents,
+ * 0.29-0.45 s with 32 Ki, 0.45-0.48 s as one job.  A window costs a thread
+ * start; the benchmark corpus (5,388 documents) is still one job.
+ */
+#define BATCH_WINDOW ((size_t)1 << 14)
+
 typedef struct batch_ctx {
     const tkpy_tokconf *conf;
-    const tkpy_text *texts;
+    const tkpy_text *texts;  /* the window's texts, window-relative */
     tk_toklist *lists;
     tk_scratch *scratch;     /* one per worker */
     batch_utf8 *utf8;        /* one per worker */
@@ -655,8 +671,9 @@ typedef struct batch_ctx {
     /* Owned by the calling thread (GIL held): */
     tkpy_state *st;
     PyObject *result;
-    size_t converted;        /* lists [0, converted) are in result */
-    size_t n;
+    size_t first;            /* result index of the window's texts[0] */
+    size_t converted;        /* lists [0, converted) of the window are in result */
+    size_t n;                /* texts in the window */
     int offsets;
 } batch_ctx;
 
@@ -695,7 +712,7 @@ static int batch_convert_ready(void *arg)
         if (!tokens)
             return -1;
         batch_untrack(tokens);
-        PyList_SET_ITEM(ctx->result, (Py_ssize_t)i, tokens);
+        PyList_SET_ITEM(ctx->result, (Py_ssize_t)(ctx->first + i), tokens);
         tk_toklist_free(&ctx->lists[i]);
         ctx->converted++;
     }
@@ -767,6 +784,64 @@ static size_t seq_text_bytes(PyObject *seq, Py_ssize_t n, size_t limit)
     return sum;
 }
 
+/*
+ * One window of a threaded batch: items start .. start + ctx->n - 1 of seq
+ * into ctx->result.  texts (ctx->texts, writable), ctx->lists and
+ * ctx->ready have room for the window and come back empty (texts
+ * released, lists freed, flags clear) whether or not it succeeds.
+ * Returns 0, or -1 with an exception set.
+ */
+static int batch_window(TokenizerObject *self, batch_ctx *ctx, tkpy_text *texts, PyObject *seq,
+                        size_t start, int workers, tkpy_job_opts *opts, int *cancel)
+{
+    size_t i, prepared = 0, w = ctx->n;
+    tk_job job;
+    int result = -1;
+
+    for (i = 0; i < w; i++, prepared++) {
+        /* Without offsets a non-ASCII str is encoded by the worker that
+         * tokenizes it, off the calling thread, which is the busier one
+         * (9% of a multilingual batch's time went to encoding up front).
+         * Offsets keep the up-front path, whose UTF-8 maps back to str
+         * indices under every `errors`. */
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, (Py_ssize_t)(start + i));
+        Py_ssize_t index = (Py_ssize_t)(start + i);
+        if ((ctx->offsets ? tkpy_text_from_object(item, self->conf.errors, index, &texts[i])
+                          : tkpy_text_from_object_deferred(item, self->conf.errors, index,
+                                                           &texts[i]))
+            < 0)
+            goto cleanup;
+    }
+    ctx->first = start;
+    ctx->converted = 0;
+    memset(&job, 0, sizeof job);
+    job.run = batch_run;
+    job.ctx = ctx;
+    job.cancel = cancel;
+    job.n_items = w;
+    job.chunk = 16;
+    job.poll_ms = BATCH_POLL_MS;
+    job.caller_helps = 1;
+    opts->done_before = start;
+    if (tkpy_run_job_ex(&job, workers, opts) < 0 || batch_convert_ready(ctx) < 0) {
+        if (ctx->surrogate_error)
+            tkpy_raise_first_surrogate(texts, w, (Py_ssize_t)start, self->conf.errors);
+        goto cleanup;
+    }
+    if (ctx->converted != w) {
+        PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: batch incomplete");
+        goto cleanup;
+    }
+    result = 0;
+cleanup:
+    for (i = 0; i < prepared; i++)
+        tkpy_text_release(&texts[i]);
+    for (i = 0; i < w; i++)
+        tk_toklist_free(&ctx->lists[i]);
+    memset(ctx->ready, 0, w * sizeof *ctx->ready);
+    return result;
+}
+
 static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj, int n_threads,
                                       int offsets, PyObject *progress)
 {
@@ -776,9 +851,9 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     tk_scratch *scratch = NULL;
     batch_utf8 *utf8 = NULL;
     int *ready = NULL;
-    Py_ssize_t n = 0, converted = 0, i;
+    Py_ssize_t n = 0, i;
+    size_t window, start;
     batch_ctx ctx;
-    tk_job job;
     tkpy_job_opts opts;
     int threads, workers, cancel = 0, own_scratch = 0;
     tkpy_state *st = tkpy_state_from_type(Py_TYPE(self));
@@ -815,9 +890,10 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
         return result;
     }
     workers = threads - 1;
-    texts = PyMem_Calloc((size_t)n + 1, sizeof *texts);
-    lists = PyMem_Calloc((size_t)n + 1, sizeof *lists);
-    ready = PyMem_Calloc((size_t)n + 1, sizeof *ready);
+    window = (size_t)n < BATCH_WINDOW ? (size_t)n : BATCH_WINDOW;
+    texts = PyMem_Calloc(window, sizeof *texts);
+    lists = PyMem_Calloc(window, sizeof *lists);
+    ready = PyMem_Calloc(window, sizeof *ready);
     /* workers + 1: the calling thread is the last worker when it helps */
     scratch = PyMem_Calloc((size_t)workers + 1, sizeof *scratch);
     utf8 = PyMem_Calloc((size_t)workers + 1, sizeof *utf8);
@@ -825,27 +901,18 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
         PyErr_NoMemory();
         goto cleanup;
     }
+    for (i = 0; i < (Py_ssize_t)window; i++)   /* tk_toklist_free keeps it */
+        lists[i].want_spans = offsets;
+    result = PyList_New(n);
+    if (!result)
+        goto cleanup;
     /* Worker 0 borrows the Tokenizer's own scratch when no other call
      * holds it, so its mapping memo is warm from earlier calls. */
     own_scratch = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;
     if (own_scratch)
         scratch[0] = self->scratch;
-    for (i = 0; i < n; i++, converted++) {
-        /* Without offsets a non-ASCII str is encoded by the worker that
-         * tokenizes it, off the calling thread, which is the busier one
-         * (9% of a multilingual batch's time went to encoding up front).
-         * Offsets keep the up-front path, whose UTF-8 maps back to str
-         * indices under every `errors`. */
-        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if ((offsets ? tkpy_text_from_object(item, self->conf.errors, i, &texts[i])
-                     : tkpy_text_from_object_deferred(item, self->conf.errors, i, &texts[i]))
-            < 0)
-            goto cleanup;
-        lists[i].want_spans = offsets;
-    }
-    result = PyList_New(n);
-    if (!result)
-        goto cleanup;
+    for (i = 0; i <= workers; i++)
+        scratch[i].cancel = &cancel;
     memset(&ctx, 0, sizeof ctx);
     ctx.conf = &self->conf;
     ctx.texts = texts;
@@ -855,40 +922,22 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     ctx.ready = ready;
     ctx.st = st;
     ctx.result = result;
-    ctx.n = (size_t)n;
     ctx.offsets = offsets;
-    for (i = 0; i <= workers; i++)
-        scratch[i].cancel = &cancel;
-    memset(&job, 0, sizeof job);
-    job.run = batch_run;
-    job.ctx = &ctx;
-    job.cancel = &cancel;
     memset(&opts, 0, sizeof opts);
     opts.progress = progress;
     opts.total = n;
-    job.n_items = (size_t)n;
-    job.chunk = 16;
-    job.poll_ms = BATCH_POLL_MS;
-    job.caller_helps = 1;
     opts.with_gil = batch_convert_ready;
     opts.with_gil_ctx = &ctx;
-    if (tkpy_run_job_ex(&job, workers, &opts) < 0 || batch_convert_ready(&ctx) < 0) {
-        if (ctx.surrogate_error)
-            tkpy_raise_first_surrogate(texts, (size_t)n, 0, self->conf.errors);
-        Py_CLEAR(result);
-    }
-    if (result && ctx.converted != (size_t)n) {
-        PyErr_SetString(PyExc_RuntimeError, "textkern: internal error: batch incomplete");
-        Py_CLEAR(result);
+    for (start = 0; start < (size_t)n; start += window) {
+        ctx.n = (size_t)n - start < window ? (size_t)n - start : window;
+        if (batch_window(self, &ctx, texts, seq, start, workers, &opts, &cancel) < 0) {
+            Py_CLEAR(result);
+            break;
+        }
     }
     if (result)
         batch_track_all(result, n);
 cleanup:
-    for (i = 0; i < converted; i++)
-        tkpy_text_release(&texts[i]);
-    if (lists)
-        for (i = 0; i < n; i++)
-            tk_toklist_free(&lists[i]);
     if (own_scratch) {
         scratch[0].cancel = NULL;
         self->scratch = scratch[0];
