@@ -12,7 +12,7 @@ here, before -> after:
   20 MB of ASCII words    count +208 -> +29 MB, fit +209 -> +31 MB,
                           char_wb +254 -> +20 MB, grapheme +210 -> +32 MB,
                           hashing +1160 -> +40 MB
-  2.7 MB of U+FDFA        count and fit +294 -> +39 MB, hashing +1091 -> +54 MB
+  2.7 MB of U+FDFA        count and fit +294 -> +37 MB, hashing +1091 -> +53 MB
   (30 MB once mapped)
 """
 from __future__ import annotations
@@ -105,7 +105,7 @@ def test_huge_char_document_extra_memory_is_a_few_times_its_size(call):
 
 
 # 900,000 U+FDFA (2.7 MB) are 30 MB, 16.2 million code points, once NFKC
-# maps them: 9.9 times that before (hashing 37), 1.3-1.8 now.
+# maps them: 9.9 times that before (hashing 37), 1.2-1.8 now.
 @needs_proc
 @not_sanitized
 @pytest.mark.parametrize("call", ["count", "fit", "hashing"])
