@@ -119,6 +119,16 @@ TK_ALWAYS_INLINE size_t utf8_step(uint8_t c)
     return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 }
 
+/* The next character's offset after the one at t[i].  ASCII takes a
+ * branch that the CPU predicts, so the next offset does not wait for the
+ * load of t[i]: emission steps two offsets per gram. */
+TK_ALWAYS_INLINE size_t utf8_next(const uint8_t *t, size_t i)
+{
+    if (__builtin_expect(t[i] < 0x80, 1))
+        return i + 1;
+    return i + utf8_step(t[i]);
+}
+
 /* What the char analyzers' text carries from one mapped piece to the next. */
 typedef struct char_state {
     size_t ws_start;   /* char, grapheme: where the current whitespace run's unit starts */
@@ -284,14 +294,31 @@ static int mark_clusters(tk_ngram_buf *buf, const int *cancel)
     return TK_OK;
 }
 
-/* grapheme: the start of the cluster after the one at p (< text_len). */
-TK_ALWAYS_INLINE size_t next_cluster(const uint64_t *marks, size_t p)
+/* grapheme: walks the cluster starts in order.  The bits left of the
+ * current word stay in a register, so a step is a few register operations
+ * and a load every 64 bytes. */
+typedef struct cluster_walk {
+    const uint64_t *marks;
+    size_t word;
+    uint64_t bits;     /* set bits of marks[word] from the current one on */
+} cluster_walk;
+
+/* Start at the cluster that starts at p; returns p. */
+TK_ALWAYS_INLINE size_t walk_start(cluster_walk *c, const uint64_t *marks, size_t p)
 {
-    size_t w = (p + 1) >> 6;
-    uint64_t bits = marks[w] & (~UINT64_C(0) << ((p + 1) & 63));
-    while (!bits)
-        bits = marks[++w];
-    return (w << 6) + (size_t)__builtin_ctzll(bits);
+    c->marks = marks;
+    c->word = p >> 6;
+    c->bits = marks[c->word] & (~UINT64_C(0) << (p & 63));
+    return p;
+}
+
+/* The start of the next cluster (the current one must end before text_len). */
+TK_ALWAYS_INLINE size_t walk_next(cluster_walk *c)
+{
+    c->bits &= c->bits - 1;
+    while (!c->bits)
+        c->bits = c->marks[++c->word];
+    return (c->word << 6) + (size_t)__builtin_ctzll(c->bits);
 }
 
 #define PIECE_BYTES ((size_t)1 << 16)
@@ -516,24 +543,26 @@ int tk_ngram_emit(const tk_ngram_opts *ng, const tk_ngram_buf *buf, tk_ngram_sin
                     return rc;
                 if (q >= len)
                     break;
-                p += utf8_step(text[p]);
-                q += utf8_step(text[q]);
+                p = utf8_next(text, p);
+                q = utf8_next(text, q);
             }
         }
         return TK_OK;
     }
     if (ng->analyzer == TK_ANALYZER_GRAPHEME) {
-        const uint64_t *marks = buf->clusters;
         for (n = ng->lo; n <= ng->hi && n <= buf->n_units; n++) {
-            for (p = 0, q = 0, k = 0; k < n; k++)
-                q = next_cluster(marks, q);
+            cluster_walk from, to;
+            p = walk_start(&from, buf->clusters, 0);
+            q = walk_start(&to, buf->clusters, 0);
+            for (k = 0; k < n; k++)
+                q = walk_next(&to);
             for (;;) {
                 if ((rc = sink(ctx, text + p, q - p)) < 0)
                     return rc;
                 if (q >= len)
                     break;
-                p = next_cluster(marks, p);
-                q = next_cluster(marks, q);
+                p = walk_next(&from);
+                q = walk_next(&to);
             }
         }
         return TK_OK;
@@ -549,8 +578,8 @@ int tk_ngram_emit(const tk_ngram_opts *ng, const tk_ngram_buf *buf, tk_ngram_sin
             if (n >= w_len)   /* a short padded word counts once */
                 break;
             while (q < end) {
-                p += utf8_step(text[p]);
-                q += utf8_step(text[q]);
+                p = utf8_next(text, p);
+                q = utf8_next(text, q);
                 if ((rc = sink(ctx, text + p, q - p)) < 0)
                     return rc;
             }
