@@ -421,10 +421,11 @@ int tk_ngram_map_text(const tk_tokenizer_opts *opts, const uint8_t *text, size_t
  */
 static int reserve_for_rest(tk_ngram_buf *buf, size_t piece_len, size_t done, size_t len)
 {
-    size_t need = buf->text_len + piece_len + 2 + TK_VOCAB_PAD;
+    size_t need;
     double guess;
-    if (piece_len > SIZE_MAX / 2 - buf->text_len - 2 - TK_VOCAB_PAD)
+    if (piece_len > SIZE_MAX / 4 || buf->text_len > SIZE_MAX / 4)
         return TK_EOVERFLOW;
+    need = buf->text_len + piece_len + 2 + TK_VOCAB_PAD;
     if (need <= buf->text_cap)
         return TK_OK;
     guess = (double)(buf->text_len + piece_len) / (double)done * (double)len * 1.0625
