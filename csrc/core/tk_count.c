@@ -15,6 +15,7 @@ void tk_count_scratch_free(tk_count_scratch *scratch)
     tk_free(scratch->stamp);
     tk_free(scratch->pos);
     tk_free(scratch->tmp);
+    tk_free(scratch->sums);
     tk_free(scratch->sort_tmp);
     memset(scratch, 0, sizeof *scratch);
 }
@@ -165,6 +166,8 @@ static int flush_pipe(doc_sink *d)
     return rc;
 }
 
+static int fold_pending(tk_count_scratch *ws, uint64_t n_features);
+
 /* Grams stay valid until the document's emission ends (they point into
  * the prepared buffer), so they can wait in the pipe until flush_pipe. */
 static int sink_gram(void *ctx, const uint8_t *g, size_t len)
@@ -188,6 +191,8 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
                                     sizeof *ws->tmp)) < 0)
             return rc;
         ws->tmp[ws->tmp_len++] = (col << 1) | neg;
+        if (ws->tmp_len >= TK_HASHED_PENDING_MAX)
+            return fold_pending(ws, o->n_features);
         return TK_OK;
     }
     table = o->mode == TK_COUNT_FIXED ? o->fixed : &d->out->vocab;
@@ -323,6 +328,66 @@ static int sort_row_scratch(tk_count_scratch *ws, uint64_t *a, size_t n, unsigne
     return TK_OK;
 }
 
+/*
+ * HASHED: sort and sum the pending (column, sign) pairs into ws->sums,
+ * merging from the back in place; columns whose sum is 0 so far are
+ * dropped (a later pair brings them back, and a column that ends at 0
+ * gets no entry either way).
+ */
+static int fold_pending(tk_count_scratch *ws, uint64_t n_features)
+{
+    const uint64_t *a = ws->tmp;
+    size_t j = ws->tmp_len, distinct = 0, i, w, k;
+    int rc;
+    if ((rc = sort_row_scratch(ws, ws->tmp, ws->tmp_len, 1, tk_column_bits(n_features))) < 0)
+        return rc;
+    for (k = 0; k < j; k++)
+        distinct += k == 0 || a[k] >> 1 != a[k - 1] >> 1;
+    if ((rc = tk_reserve_append((void **)&ws->sums, &ws->sums_cap, ws->n_sums + distinct,
+                                sizeof *ws->sums)) < 0)
+        return rc;
+    /* Slot w - 1 is written only after every sum below i has been read:
+     * w >= i + (distinct columns still to place). */
+    i = ws->n_sums;
+    w = ws->n_sums + distinct;
+    while (j > 0) {
+        uint64_t col = a[j - 1] >> 1;
+        int64_t sum = 0;
+        for (; j > 0 && a[j - 1] >> 1 == col; j--)
+            sum += (a[j - 1] & 1) ? -1 : 1;
+        while (i > 0 && ws->sums[i - 1].col > col)
+            ws->sums[--w] = ws->sums[--i];
+        if (i > 0 && ws->sums[i - 1].col == col)
+            sum += ws->sums[--i].sum;
+        if (sum != 0) {
+            ws->sums[--w].col = col;
+            ws->sums[w].sum = sum;
+        }
+    }
+    /* sums[0, i) stay; sums[w, end) follow them. */
+    k = ws->n_sums + distinct - w;
+    if (w > i && k)
+        memmove(ws->sums + i, ws->sums + w, k * sizeof *ws->sums);
+    ws->n_sums = i + k;
+    ws->tmp_len = 0;
+    return TK_OK;
+}
+
+/* HASHED: append one summed column to the document's row (none if 0). */
+static int put_hashed(tk_count_chunk *out, uint64_t col, int64_t sum)
+{
+    int rc;
+    if (sum == 0)
+        return TK_OK;
+    if (sum > INT32_MAX || sum < INT32_MIN)
+        return TK_EOVERFLOW;
+    if ((rc = tk_reserve_append((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
+                                sizeof *out->entries)) < 0)
+        return rc;
+    out->entries[out->n_entries++] = TK_ENTRY(col, (int32_t)sum);
+    return TK_OK;
+}
+
 /* HASHED: turn a document's (column, sign) pairs into summed, sorted entries. */
 static int flush_hashed_row(doc_sink *d)
 {
@@ -330,6 +395,14 @@ static int flush_hashed_row(doc_sink *d)
     tk_count_chunk *out = d->out;
     size_t i = 0;
     int rc;
+    if (ws->n_sums) {
+        /* A long document: fold in the last pairs, then copy the sums. */
+        rc = fold_pending(ws, d->opts->n_features);
+        for (i = 0; rc == TK_OK && i < ws->n_sums; i++)
+            rc = put_hashed(out, ws->sums[i].col, ws->sums[i].sum);
+        ws->n_sums = 0;
+        return rc;
+    }
     /* The sign is bit 0: equal columns only need to end up together. */
     if ((rc = sort_row_scratch(ws, ws->tmp, ws->tmp_len, 1,
                                tk_column_bits(d->opts->n_features))) < 0)
@@ -339,14 +412,8 @@ static int flush_hashed_row(doc_sink *d)
         int64_t sum = 0;
         for (; i < ws->tmp_len && ws->tmp[i] >> 1 == col; i++)
             sum += (ws->tmp[i] & 1) ? -1 : 1;
-        if (sum == 0)
-            continue;
-        if (sum > INT32_MAX || sum < INT32_MIN)
-            return TK_EOVERFLOW;
-        if ((rc = tk_reserve_append((void **)&out->entries, &out->entries_cap,
-                                    out->n_entries + 1, sizeof *out->entries)) < 0)
+        if ((rc = put_hashed(out, col, sum)) < 0)
             return rc;
-        out->entries[out->n_entries++] = TK_ENTRY(col, (int32_t)sum);
     }
     ws->tmp_len = 0;
     return TK_OK;
@@ -365,6 +432,7 @@ static void sink_init(doc_sink *d, const tk_count_opts *opts, tk_count_scratch *
     d->pipe_head = 0;
     d->pipe_len = 0;
     ws->tmp_len = 0;
+    ws->n_sums = 0;
 }
 
 /* After the grams (rc from emitting them): drain the pipe, finish the row. */

@@ -48,6 +48,17 @@ typedef struct tk_count_chunk {
     size_t n_entries, entries_cap;
 } tk_count_chunk;
 
+/*
+ * HASHED: a document's (column, sign) pairs wait in tmp; once there are
+ * this many, they are sorted and summed into the scratch's sums, so a huge
+ * document holds its distinct columns instead of one pair per gram.
+ */
+#define TK_HASHED_PENDING_MAX ((size_t)1 << 20)
+typedef struct tk_hashed_sum {
+    uint64_t col;
+    int64_t sum;
+} tk_hashed_sum;
+
 /* Per-thread buffers, reused from document to document. */
 typedef struct tk_count_scratch {
     tk_ngram_buf buf;
@@ -56,6 +67,8 @@ typedef struct tk_count_scratch {
     size_t stamp_cap;
     uint64_t *tmp;                     /* HASHED: one document's (column << 1 | sign) */
     size_t tmp_len, tmp_cap;
+    tk_hashed_sum *sums;               /* HASHED: a long document's columns so far, */
+    size_t n_sums, sums_cap;           /* summed and sorted (see TK_HASHED_PENDING_MAX) */
     uint64_t *sort_tmp;                /* FIXED / HASHED: tk_sort_row's scratch */
     size_t sort_tmp_cap;
 } tk_count_scratch;

@@ -43,19 +43,29 @@ typedef struct tk_ngram_opts {
 typedef int (*tk_ngram_sink)(void *ctx, const uint8_t *gram, size_t len);
 
 /* Per-thread reusable buffers; zero-initialize, then tk_ngram_buf_free. */
+/*
+ * The char analyzers keep nothing per code point but the text itself (a
+ * huge document costs about its mapped size once): grams are cut by
+ * stepping through the UTF-8, clusters are marked in a bitmap of one bit
+ * per byte, and char_wb finds its words by their pad spaces (a word holds
+ * no whitespace, so every ' ' in its text is a pad).
+ */
 typedef struct tk_ngram_buf {
     tk_scratch scratch;      /* tokenizer / mapping buffers */
     uint8_t *text;           /* joined tokens, or the whitespace-collapsed text;
                                 text_cap >= text_len + TK_VOCAB_PAD once
                                 prepared, so every gram is padded (tk_vocab.h) */
     size_t text_len, text_cap;
-    size_t *starts;          /* word: token starts; others: unit starts (+ end) */
+    size_t *starts;          /* word: token starts */
     size_t starts_cap;
-    size_t *ends;            /* word: token ends; char_wb: unit index of each pad space */
+    size_t *ends;            /* word: token ends */
     size_t ends_cap;
-    size_t n_units;          /* tokens, code points or clusters */
+    size_t n_units;          /* tokens, code points (char_wb: pads included) or clusters */
     size_t n_words;          /* char_wb: number of words */
-    uint8_t *mapped;         /* char analyzers: the mapped document */
+    uint64_t *clusters;      /* grapheme: bit b set where a cluster starts at text[b],
+                                and at text_len */
+    size_t clusters_cap;
+    uint8_t *mapped;         /* tk_ngram_map_text: the mapped document */
     size_t mapped_len, mapped_cap;
 } tk_ngram_buf;
 
@@ -69,9 +79,12 @@ int tk_ngram_check(const tk_ngram_opts *ng);
 
 /*
  * Prepare buf for text (valid UTF-8) under the analyzer in ng.  Long
- * texts are tokenized / mapped in pieces cut before an ASCII space that
+ * texts are tokenized / mapped in pieces of about 64 KiB, so scratch
+ * memory stays bounded: the word analyzer cuts before an ASCII space that
  * precedes an ASCII character (where no mapping, normalization or word
- * boundary rule reaches across), so scratch memory stays bounded.
+ * boundary rule reaches across), the char analyzers before any character
+ * that tk_map_can_cut_before allows (whitespace runs and words that span
+ * a cut are joined as if there were none).
  */
 int tk_ngram_prepare(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
                      const tk_stopwords *stopwords, const uint8_t *text, size_t len,

@@ -753,11 +753,12 @@ static uint64_t **cm_table(const tk_tokenizer_opts *opts)
 static int starts_clean(utf8proc_int32_t cp, utf8proc_option_t options, int lower,
                         const tk_tokenizer_opts *strip)
 {
-    utf8proc_int32_t parts[8];
+    /* 32 holds every decomposition (the longest, U+FDFA's, has 18). */
+    utf8proc_int32_t parts[32];
     utf8proc_int32_t first;
     int boundclass = 0;
-    utf8proc_ssize_t n = utf8proc_decompose_char(cp, parts, 8, options, &boundclass);
-    if (n <= 0 || n > 8)
+    utf8proc_ssize_t n = utf8proc_decompose_char(cp, parts, 32, options, &boundclass);
+    if (n <= 0 || n > 32)
         return 0;
     first = lower ? utf8proc_tolower(parts[0]) : parts[0];
     if (strip && strip_drops(strip, first))
@@ -983,6 +984,21 @@ static int map_cached(const tk_tokenizer_opts *opts, uint64_t **table, const uin
     *out_len = o;
     *out_cps = cps;
     return TK_OK;
+}
+
+int tk_map_can_cut_before(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratch *scratch)
+{
+    uint64_t **table;
+    /* Python's final sigma looks past case-ignorable characters to the
+     * next cased one, both ways: a cut must stop both scans as the whole
+     * text would. */
+    if (tk_is_cased(cp) || tk_is_case_ignorable(cp))
+        return 0;
+    if (cp < 0x80 || !mapping_changes_text(opts))
+        return 1;
+    if (!(table = cm_table(opts)))
+        return 0;
+    return (cm_entry(opts, table, cp, scratch) & CM_BOUNDARY) != 0;
 }
 
 int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,

@@ -105,6 +105,15 @@ extern const uint32_t tk_cased_ranges[][2], tk_case_ignorable_ranges[][2];
 int tk_map_segment(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,
                    tk_scratch *scratch, const uint8_t **out, size_t *out_len,
                    size_t *out_cps);
+/*
+ * May a text be mapped in two pieces cut just before the character cp
+ * (the pieces' mappings joined equal the whole text's)?  Yes when cp is
+ * neither cased nor case-ignorable (so Python's final-sigma context stops
+ * at it) and starts a boundary of the mapping cache: its mapping begins
+ * with a starter that nothing before composes with.  All ASCII but
+ * letters and ' . : ^ ` qualifies.  Uses scratch like tk_map_segment.
+ */
+int tk_map_can_cut_before(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratch *scratch);
 /* The same mapping done by utf8proc alone, segment at a time: the
  * reference that tk_map_segment and tk_tokenize are tested against. */
 int tk_map_segment_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t len,

@@ -202,6 +202,135 @@ static void test_hashed_mode(void)
     tk_count_scratch_free(&ws);
 }
 
+/* Reference for test_hashed_long: sum every gram's signed count by column. */
+typedef struct dense_sums {
+    int64_t *sums;
+    uint64_t n_features;
+    int alternate_sign;
+} dense_sums;
+
+static int dense_sink(void *ctx, const uint8_t *g, size_t len)
+{
+    dense_sums *d = ctx;
+    uint64_t h = tk_hash_bytes(g, len);
+    d->sums[(h & UINT64_C(0x7fffffffffffffff)) % d->n_features]
+        += (d->alternate_sign && (h >> 63)) ? -1 : 1;
+    return TK_OK;
+}
+
+/* Check the row at c->entries[from, c->n_entries) against dense sums. */
+static void check_hashed_row(const tk_count_chunk *c, size_t from, const int64_t *want,
+                             uint64_t n_features)
+{
+    size_t at = from;
+    uint64_t col;
+    for (col = 0; col < n_features; col++) {
+        if (want[col] == 0)
+            continue;
+        CHECK(at < c->n_entries);
+        if (at >= c->n_entries)
+            return;
+        CHECK_EQ_INT(TK_ENTRY_ID(c->entries[at]), col);
+        CHECK_EQ_INT((int32_t)TK_ENTRY_VALUE(c->entries[at]), want[col]);
+        if (TK_ENTRY_ID(c->entries[at]) != col)
+            return;
+        at++;
+    }
+    CHECK_EQ_INT(at, c->n_entries);
+}
+
+/*
+ * A document with more grams than TK_HASHED_PENDING_MAX folds them into
+ * sums as it goes: the row must equal summing every gram, with few columns
+ * (every column hit often, zero sums dropped) or many, and the next
+ * document must start from nothing.
+ */
+static void test_hashed_long(void)
+{
+    static const uint64_t feature_counts[] = {7, 1000, (uint64_t)1 << 20};
+    tk_tokenizer_opts tok;
+    size_t len = 3 * TK_HASHED_PENDING_MAX / 4 + 12345, i, f;
+    uint8_t *text = malloc(len);
+    uint64_t state = 12345;
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    memset(&tok, 0, sizeof tok);
+    tok.case_mode = TK_CASE_FOLD;
+    tok.norm = TK_NORM_NFKC;
+    for (i = 0; i < len; i++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        text[i] = (uint8_t)("abcdefghij  \xCE\xA3"[(state >> 33) % 14]);
+    }
+    /* no cut UTF-8: make the last byte ASCII and every 0xCE byte a pair */
+    for (i = 0; i + 1 < len; i++)
+        if (text[i] == 0xCE || text[i] == 0xA3) {
+            text[i] = 0xCE;
+            text[i + 1] = 0xA3;
+            i++;
+        }
+    text[len - 1] = 'z';
+    for (f = 0; f < sizeof feature_counts / sizeof *feature_counts; f++) {
+        int sign;
+        for (sign = 0; sign <= 1; sign++) {
+            tk_count_opts o = count_opts(TK_COUNT_HASHED, &tok, 1, 3);
+            tk_count_scratch ws;
+            tk_count_chunk c;
+            tk_ngram_buf buf;
+            dense_sums d;
+            tk_count_doc doc = {1, 1};
+            size_t from;
+            memset(&ws, 0, sizeof ws);
+            memset(&c, 0, sizeof c);
+            memset(&buf, 0, sizeof buf);
+            o.ng.analyzer = TK_ANALYZER_CHAR;
+            o.n_features = feature_counts[f];
+            o.alternate_sign = sign;
+            d.n_features = o.n_features;
+            d.alternate_sign = sign;
+            d.sums = calloc(o.n_features, sizeof *d.sums);
+            CHECK(d.sums != NULL);
+            if (!d.sums)
+                break;
+            CHECK_EQ_INT(tk_ngrams(&o.ng, &tok, NULL, text, len, &buf, dense_sink, &d), TK_OK);
+            CHECK(tk_ngram_count(&o.ng, &buf) > TK_HASHED_PENDING_MAX);
+            CHECK_EQ_INT(tk_count_text(&o, &ws, &c, doc, text, len), TK_OK);
+            check_hashed_row(&c, 0, d.sums, o.n_features);
+            /* the next document, short, after the long one */
+            memset(d.sums, 0, o.n_features * sizeof *d.sums);
+            CHECK_EQ_INT(tk_ngrams(&o.ng, &tok, NULL, text, 100, &buf, dense_sink, &d), TK_OK);
+            from = c.n_entries;
+            doc.stamp = 2;
+            doc.mark = 2;
+            CHECK_EQ_INT(tk_count_text(&o, &ws, &c, doc, text, 100), TK_OK);
+            check_hashed_row(&c, from, d.sums, o.n_features);
+            free(d.sums);
+            tk_ngram_buf_free(&buf);
+            tk_count_chunk_free(&c);
+            tk_count_scratch_free(&ws);
+        }
+    }
+    /* allocation failures inside the folding: an error, never a crash */
+    for (i = 1; i < 12; i++) {
+        tk_count_opts o = count_opts(TK_COUNT_HASHED, &tok, 1, 3);
+        tk_count_scratch ws;
+        tk_count_chunk c;
+        tk_count_doc doc = {1, 1};
+        int rc;
+        memset(&ws, 0, sizeof ws);
+        memset(&c, 0, sizeof c);
+        o.ng.analyzer = TK_ANALYZER_CHAR;
+        o.n_features = 1000;
+        tk_alloc_fail_after((long)i);
+        rc = tk_count_text(&o, &ws, &c, doc, text, len);
+        tk_alloc_fail_after(0);
+        CHECK(rc == TK_OK || rc == TK_ENOMEM);
+        tk_count_chunk_free(&c);
+        tk_count_scratch_free(&ws);
+    }
+    free(text);
+}
+
 static void test_pre_analyzed_terms(void)
 {
     tk_count_opts o = count_opts(TK_COUNT_ROWS, NULL, 1, 2);
@@ -381,6 +510,7 @@ int main(void)
     test_chunk_pack();
     test_fixed_mode();
     test_hashed_mode();
+    test_hashed_long();
     test_pre_analyzed_terms();
     test_cancel();
     test_sort();

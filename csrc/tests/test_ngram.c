@@ -7,6 +7,8 @@
 #include "tk_test.h"
 #include "tk_vocab.h"
 
+#include <utf8proc.h>
+
 typedef struct collected {
     char out[4096];
     size_t len;
@@ -108,9 +110,305 @@ static void test_map_text(void)
     free(text);
 }
 
+/* ------------------------------------------------- long texts in pieces */
+/* Grams as a byte stream: length (4 bytes) then the gram, one after another. */
+typedef struct gram_stream {
+    uint8_t *bytes;
+    size_t len, cap, n;
+} gram_stream;
+
+static int stream_sink(void *ctx, const uint8_t *g, size_t len)
+{
+    gram_stream *s = ctx;
+    uint32_t l = (uint32_t)len;
+    int rc = tk_grow((void **)&s->bytes, &s->cap, s->len + 4 + len, 1);
+    if (rc < 0)
+        return rc;
+    memcpy(s->bytes + s->len, &l, 4);
+    memcpy(s->bytes + s->len + 4, g, len);
+    s->len += 4 + len;
+    s->n++;
+    return TK_OK;
+}
+
+/*
+ * The char analyzers as they were before they mapped in pieces and
+ * dropped their offset arrays: the whole text mapped in one call, unit
+ * starts in an array.  The reference that long texts are checked against.
+ */
+static int reference_grams(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
+                           const uint8_t *text, size_t len, gram_stream *out)
+{
+    tk_scratch scratch;
+    const uint8_t *mapped;
+    size_t mapped_len, mapped_cps, i = 0, n_units = 0, t_len = 0, n, k;
+    uint8_t *t = NULL;
+    size_t *st = NULL, *pads = NULL, n_pads = 0;
+    int rc;
+    memset(&scratch, 0, sizeof scratch);
+    if ((rc = tk_map_segment(opts, text, len, &scratch, &mapped, &mapped_len, &mapped_cps)) < 0)
+        goto cleanup;
+    t = malloc(mapped_len + 2);
+    st = malloc((mapped_len + 3) * sizeof *st);
+    pads = malloc((mapped_len + 3) * sizeof *pads);
+    if (!t || !st || !pads) {
+        rc = TK_ENOMEM;
+        goto cleanup;
+    }
+    while (i < mapped_len) {
+        uint32_t cp;
+        size_t m = tk_utf8_decode_valid(mapped + i, mapped_len - i, &cp);
+        if (!tk_is_py_space(cp)) {
+            if (ng->analyzer == TK_ANALYZER_CHAR_WB && (n_units == 0 || t[t_len - 1] == ' '
+                                                        ? n_pads == 0 : 0)) {
+                pads[n_pads++] = n_units;
+                st[n_units++] = t_len;
+                t[t_len++] = ' ';
+            }
+            st[n_units++] = t_len;
+            memcpy(t + t_len, mapped + i, m);
+            t_len += m;
+            i += m;
+            continue;
+        }
+        if (ng->analyzer == TK_ANALYZER_CHAR_WB) {
+            if (n_units && t[t_len - 1] != ' ') {
+                pads[n_pads++] = n_units;
+                st[n_units++] = t_len;
+                t[t_len++] = ' ';
+            }
+            i += m;
+            continue;
+        }
+        {
+            size_t j = i + m, run = 1;
+            uint32_t cp2;
+            while (j < mapped_len) {
+                size_t m2 = tk_utf8_decode_valid(mapped + j, mapped_len - j, &cp2);
+                if (!tk_is_py_space(cp2))
+                    break;
+                j += m2;
+                run++;
+            }
+            st[n_units++] = t_len;
+            if (run >= 2) {
+                t[t_len++] = ' ';
+            } else {
+                memcpy(t + t_len, mapped + i, m);
+                t_len += m;
+            }
+            i = j;
+        }
+    }
+    if (ng->analyzer == TK_ANALYZER_CHAR_WB && n_units && t[t_len - 1] != ' ') {
+        pads[n_pads++] = n_units;
+        st[n_units++] = t_len;
+        t[t_len++] = ' ';
+    }
+    st[n_units] = t_len;
+    if (ng->analyzer == TK_ANALYZER_GRAPHEME) {
+        int32_t state = 0;
+        utf8proc_int32_t prev = -1;
+        size_t kept = 0;
+        for (i = 0; i < n_units; i++) {
+            uint32_t cp;
+            tk_utf8_decode_valid(t + st[i], t_len - st[i], &cp);
+            if (i == 0 || utf8proc_grapheme_break_stateful(prev, (utf8proc_int32_t)cp, &state))
+                st[kept++] = st[i];
+            prev = (utf8proc_int32_t)cp;
+        }
+        n_units = kept;
+        st[kept] = t_len;
+    }
+    if (ng->analyzer != TK_ANALYZER_CHAR_WB) {
+        for (n = ng->lo; n <= ng->hi && n <= n_units; n++)
+            for (i = 0; i + n <= n_units; i++)
+                if ((rc = stream_sink(out, t + st[i], st[i + n] - st[i])) < 0)
+                    goto cleanup;
+    } else {
+        for (k = 0; k + 1 < n_pads; k++) {
+            size_t first = pads[k], w_len = pads[k + 1] - first + 1;
+            for (n = ng->lo; n <= ng->hi; n++) {
+                size_t off, stop = n < w_len ? n : w_len;
+                if ((rc = stream_sink(out, t + st[first], st[first + stop] - st[first])) < 0)
+                    goto cleanup;
+                if (n >= w_len)
+                    break;
+                for (off = 1; off + n <= w_len; off++)
+                    if ((rc = stream_sink(out, t + st[first + off],
+                                          st[first + off + n] - st[first + off])) < 0)
+                        goto cleanup;
+            }
+        }
+    }
+    rc = TK_OK;
+cleanup:
+    free(t);
+    free(st);
+    free(pads);
+    tk_scratch_free(&scratch);
+    return rc;
+}
+
+/* Characters that test the cuts: whitespace runs, final sigma and its
+ * case-ignorable neighbours, combining marks, characters whose mapping is
+ * long (U+FDFA) or composes (Hangul jamo), clusters, ASCII cut points. */
+static const char *const pieces[] = {
+    "a", "Z", "q", " ", "  ", "\t", "\n", "\xE3\x80\x80", "\xC2\x85", "\xCE\xA3", "\xCE\xA3",
+    "\xC4\xB0", "\xCC\x81", "\xCC\xA3", "\xEF\xB7\xBA", "\xEF\xB7\xBA", "\xEA\xB0\x80",
+    "\xE1\x84\x80", "\xE1\x85\xA1", "\xE4\xB8\xAD", "'", ".", "1", "-", "\xC3\x9F",
+    "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9", "\xCD\x85", "\xE2\x91\xA0",
+    "\xEF\xAC\x81", "e\xCC\x81", "\xE3\x8E\x92", "\xC3\x85", "\xE2\x84\xAB", "\xD7\x90",
+    "\xCF\x82", "\xC2\xAD",
+};
+
+static void check_long(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
+                       const uint8_t *text, size_t len, const char *what)
+{
+    gram_stream want, got;
+    tk_ngram_buf buf;
+    int rc;
+    memset(&want, 0, sizeof want);
+    memset(&got, 0, sizeof got);
+    memset(&buf, 0, sizeof buf);
+    CHECK_EQ_INT(reference_grams(ng, opts, text, len, &want), TK_OK);
+    rc = tk_ngrams(ng, opts, NULL, text, len, &buf, stream_sink, &got);
+    CHECK_EQ_INT(rc, TK_OK);
+    CHECK_EQ_INT(tk_ngram_count(ng, &buf), got.n);
+    if (got.n != want.n || got.len != want.len
+        || (got.len && memcmp(got.bytes, want.bytes, got.len) != 0)) {
+        fprintf(stderr, "%s: analyzer %d (%zu,%zu) case %d norm %d strip %d: %zu grams, "
+                "want %zu\n", what, ng->analyzer, ng->lo, ng->hi, opts->case_mode, opts->norm,
+                opts->strip_accents, got.n, want.n);
+        tk_test_failures++;
+    }
+    free(want.bytes);
+    free(got.bytes);
+    tk_ngram_buf_free(&buf);
+}
+
+/*
+ * Texts over 64 KiB are mapped in pieces; grams must be those of the whole
+ * text mapped at once, with runs, words and clusters that straddle a cut.
+ */
+static void test_long_texts(void)
+{
+    static const int analyzers[] = {TK_ANALYZER_CHAR, TK_ANALYZER_CHAR_WB,
+                                    TK_ANALYZER_GRAPHEME};
+    static const int option_sets[][3] = {
+        {TK_CASE_FOLD, TK_NORM_NFKC, TK_STRIP_NONE}, {TK_CASE_LOWER, TK_NORM_NFC, TK_STRIP_NONE},
+        {TK_CASE_LOWER, TK_NORM_NFKC, TK_STRIP_MARKS}, {TK_CASE_NONE, TK_NORM_NONE, TK_STRIP_NONE},
+        {TK_CASE_FOLD, TK_NORM_NONE, TK_STRIP_ASCII},
+    };
+    const size_t n_pieces = sizeof pieces / sizeof *pieces;
+    size_t cap = 300000, len, seed, a, o;
+    uint8_t *text = malloc(cap + 64);
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    for (seed = 0; seed < 4; seed++) {
+        uint64_t state = seed * 7919 + 1;
+        for (len = 0; len < cap;) {
+            const char *p;
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            /* mostly letters, so that cuts are sometimes far apart */
+            p = (state >> 60) < 6 ? "b" : pieces[(state >> 33) % n_pieces];
+            memcpy(text + len, p, strlen(p));
+            len += strlen(p);
+        }
+        for (a = 0; a < sizeof analyzers / sizeof *analyzers; a++)
+            for (o = 0; o < sizeof option_sets / sizeof *option_sets; o++) {
+                tk_ngram_opts ng;
+                tk_tokenizer_opts opts;
+                memset(&opts, 0, sizeof opts);
+                opts.case_mode = option_sets[o][0];
+                opts.norm = option_sets[o][1];
+                opts.strip_accents = option_sets[o][2];
+                ng.analyzer = analyzers[a];
+                ng.lo = 1 + seed % 2;
+                ng.hi = ng.lo + 2;
+                check_long(&ng, &opts, text, len, "random");
+            }
+    }
+    /* U+FDFA only (NFKC makes 18 code points of it): cut between them, so
+     * the mapping scratch stays small. */
+    {
+        tk_ngram_opts ng = {TK_ANALYZER_CHAR, 3, 5};
+        tk_tokenizer_opts opts;
+        tk_ngram_buf buf;
+        size_t i, n = 100000;
+        memset(&opts, 0, sizeof opts);
+        memset(&buf, 0, sizeof buf);
+        opts.case_mode = TK_CASE_FOLD;
+        opts.norm = TK_NORM_NFKC;
+        for (i = 0; i < n; i++)
+            memcpy(text + 3 * i, "\xEF\xB7\xBA", 3);
+        check_long(&ng, &opts, text, 3 * n, "U+FDFA");
+        CHECK_EQ_INT(tk_ngram_prepare(&ng, &opts, NULL, text, 3 * n, &buf), TK_OK);
+        CHECK_EQ_INT(buf.n_units, 18 * n);
+        /* (mapped whole, 3.3 MB would have needed 4 bytes per input byte) */
+        CHECK(buf.scratch.bytes_cap <= ((size_t)1 << 20));
+        CHECK(buf.scratch.cps_cap <= ((size_t)1 << 16));
+        tk_ngram_buf_free(&buf);
+    }
+    /* a whitespace run and a word that straddle the first cut */
+    {
+        static const char *const tails[] = {"  \t x", "\xE3\x80\x80 y", "1b2\xCC\x81", ".1 ",
+                                            " \xCE\xA3'\xCC\x81" "a"};
+        size_t t, at;
+        for (t = 0; t < sizeof tails / sizeof *tails; t++)
+            for (at = 65534; at <= 65538; at++) {
+                size_t k;
+                tk_tokenizer_opts opts;
+                memset(&opts, 0, sizeof opts);
+                opts.case_mode = TK_CASE_LOWER;
+                opts.norm = TK_NORM_NFKC;
+                memset(text, 'a', at);
+                text[0] = 0xCE;     /* a capital sigma up front */
+                text[1] = 0xA3;
+                memcpy(text + at, tails[t], strlen(tails[t]));
+                len = at + strlen(tails[t]);
+                for (k = 0; k < sizeof analyzers / sizeof *analyzers; k++) {
+                    tk_ngram_opts ng;
+                    ng.analyzer = analyzers[k];
+                    ng.lo = 1;
+                    ng.hi = 3;
+                    check_long(&ng, &opts, text, len, "straddle");
+                }
+            }
+    }
+    free(text);
+}
+
+/* The ASCII shortcut of the char analyzers' cuts agrees with the rule. */
+static void test_cut_rule(void)
+{
+    tk_tokenizer_opts opts;
+    tk_scratch scratch;
+    uint32_t c;
+    memset(&opts, 0, sizeof opts);
+    memset(&scratch, 0, sizeof scratch);
+    opts.case_mode = TK_CASE_LOWER;
+    opts.norm = TK_NORM_NFKC;
+    for (c = 0; c < 0x80; c++) {
+        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        int want = !letter && c != '\'' && c != '.' && c != ':' && c != '^' && c != '`';
+        CHECK_EQ_INT(tk_map_can_cut_before(&opts, c, &scratch), want);
+    }
+    CHECK(tk_map_can_cut_before(&opts, 0xFDFA, &scratch));     /* long mapping */
+    CHECK(tk_map_can_cut_before(&opts, 0x4E2D, &scratch));     /* CJK */
+    CHECK(!tk_map_can_cut_before(&opts, 0x3A3, &scratch));     /* cased */
+    CHECK(!tk_map_can_cut_before(&opts, 0x301, &scratch));     /* a mark */
+    CHECK(!tk_map_can_cut_before(&opts, 0x1161, &scratch));    /* composes with what precedes */
+    CHECK(!tk_map_can_cut_before(&opts, 0xAD, &scratch));      /* case-ignorable */
+    tk_scratch_free(&scratch);
+}
+
 int main(void)
 {
     test_map_text();
+    test_cut_rule();
+    test_long_texts();
     /* char: only runs of 2+ whitespace collapse; a lone newline stays. */
     expect(TK_ANALYZER_CHAR, 2, 3, TK_CASE_NONE, "ab\ncd  e",
            "ab|b\n|\nc|cd|d | e|ab\n|b\nc|\ncd|cd |d e");
