@@ -149,6 +149,121 @@ static inline size_t tk_wordseg_ascii_run(tk_wordseg *it, tk_span *span, int *ha
     return pos - start;
 }
 
+/*
+ * A 64-byte window of segments at once.  Bit i of each mask describes byte
+ * i of the window: ALetter or Numeric (A-Z, a-z, 0-9), ALetter, the ASCII
+ * punctuation that WB6/WB7 and WB11/WB12 may join between letters or
+ * digits (' " . : , ;), and the bytes after which the window cannot decide
+ * (non-ASCII, and "_", which WB13a/b join to anything word-like).
+ * test_segment.c checks the masks against tk_wb_ascii for every byte.
+ */
+typedef struct tk_ascii_window {
+    uint64_t word, letter, joiner, stop;
+} tk_ascii_window;
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define TK_HAVE_ASCII_WINDOW 1
+
+/* p must have 64 readable bytes. */
+static inline void tk_ascii_window_masks(const uint8_t *p, tk_ascii_window *w)
+{
+    const __m128i case_bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a');
+    const __m128i zero = _mm_set1_epi8('0'), z_span = _mm_set1_epi8(25);
+    const __m128i nine_span = _mm_set1_epi8(9), underscore = _mm_set1_epi8('_');
+    uint64_t word = 0, letter = 0, joiner = 0, stop = 0;
+    int k;
+    for (k = 0; k < 4; k++) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        /* Unsigned x <= span as min(x, span) == x: no unsigned compare in SSE2. */
+        __m128i from_a = _mm_sub_epi8(_mm_or_si128(c, case_bit), a);
+        __m128i from_0 = _mm_sub_epi8(c, zero);
+        __m128i is_letter = _mm_cmpeq_epi8(_mm_min_epu8(from_a, z_span), from_a);
+        __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(from_0, nine_span), from_0);
+        __m128i is_joiner = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('\'')),
+                         _mm_cmpeq_epi8(c, _mm_set1_epi8('"'))),
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('.')),
+                                      _mm_cmpeq_epi8(c, _mm_set1_epi8(':'))),
+                         _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8(',')),
+                                      _mm_cmpeq_epi8(c, _mm_set1_epi8(';')))));
+        /* A non-ASCII byte has its top bit set, as the compare results do. */
+        __m128i is_stop = _mm_or_si128(c, _mm_cmpeq_epi8(c, underscore));
+        unsigned shift = 16u * (unsigned)k;
+        letter |= (uint64_t)(unsigned)_mm_movemask_epi8(is_letter) << shift;
+        word |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(is_letter, is_digit))
+                << shift;
+        joiner |= (uint64_t)(unsigned)_mm_movemask_epi8(is_joiner) << shift;
+        stop |= (uint64_t)(unsigned)_mm_movemask_epi8(is_stop) << shift;
+    }
+    w->word = word;
+    w->letter = letter;
+    w->joiner = joiner;
+    w->stop = stop;
+}
+
+/* The 64 bytes at p with A-Z made a-z (every case mapping of ASCII). */
+static inline void tk_ascii_window_lower(const uint8_t *p, uint8_t out[64])
+{
+    const __m128i from_upper = _mm_set1_epi8((char)(0x80 - 'A'));
+    const __m128i past_upper = _mm_set1_epi8((char)(0x80 + 26));
+    int k;
+    for (k = 0; k < 4; k++) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        /* c - 'A' + 0x80, signed, is below -128 + 26 exactly for A-Z. */
+        __m128i upper = _mm_cmplt_epi8(_mm_add_epi8(c, from_upper), past_upper);
+        _mm_storeu_si128((__m128i *)(void *)(out + 16 * k),
+                         _mm_add_epi8(c, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+    }
+}
+
+/*
+ * The segments of the window that a caller dropping every segment other
+ * than words and numbers needs: *runs gets a bit at the first byte and
+ * *run_ends one at the last byte of each run of letters and digits that is
+ * a whole UAX #29 segment, in order, up to the first one the window cannot
+ * decide.  Every byte before the last such run's end that is in no run
+ * belongs to a segment of ASCII punctuation, spaces or controls, never a
+ * word or number.  The window must start at a segment boundary.
+ *
+ * Why the runs are segments: inside a run WB5/WB8-WB10 join every pair.
+ * Before a run's first byte is a boundary (the window's start, or ASCII
+ * that is neither a letter, digit nor "_", which only WB7/WB12 join to a
+ * letter or digit after it, and then the run before it is undecided, see
+ * below).  After its last byte is a boundary unless the next byte is
+ * non-ASCII or "_" (WB4, WB5 and on, WB13a), or is joining punctuation
+ * followed by a letter, digit, "_" or non-ASCII (WB6/WB7, WB11/WB12, with
+ * WB4's Extend and Format): such a run, and one that ends in the last two
+ * bytes, where the next two are unknown, are undecided.
+ */
+static inline void tk_ascii_window_runs(const tk_ascii_window *w, uint64_t *runs,
+                                        uint64_t *run_ends)
+{
+    uint64_t starts = w->word & ~(w->word << 1);
+    uint64_t ends = w->word & ~(w->word >> 1);
+    uint64_t undecided = ends & ((w->stop >> 1)
+                                 | ((w->joiner >> 1) & ((w->word | w->stop) >> 2))
+                                 | UINT64_C(3) << 62);
+    /* The first undecided run, or the first stop byte, ends the window. */
+    uint64_t first_stop = w->stop & (0 - w->stop);
+    uint64_t first_bad = undecided & (0 - undecided);
+    uint64_t keep;
+    if (first_bad) {
+        /* Keep the runs that start before the undecided one does: its
+         * start is the last run start at or below its end. */
+        uint64_t at_or_below = starts & (first_bad | (first_bad - 1));
+        int start_bit = 63 - __builtin_clzll(at_or_below);
+        keep = (UINT64_C(1) << start_bit) - 1;
+    } else {
+        keep = ~UINT64_C(0);
+    }
+    if (first_stop)
+        keep &= first_stop - 1;
+    *runs = starts & keep;
+    *run_ends = ends & keep;
+}
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -1268,6 +1268,75 @@ static int find_table(const tk_tokenizer_opts *opts, tk_scratch *scratch, uint64
     return TK_OK;
 }
 
+/* Emit an ASCII segment that is a whole run of letters and digits; tok is
+ * the run mapped, or NULL to map it here. */
+static int emit_ascii_run(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
+                          const tk_span *span, const uint8_t *run, const uint8_t *tok,
+                          int has_letter, tk_scratch *scratch, tk_token_sink sink,
+                          void *sink_ctx)
+{
+    size_t run_len = span->end - span->start;
+    int rc;
+    if (!((has_letter ? TK_KIND_WORD : TK_KIND_NUMBER) & opts->kinds) || run_len < opts->min_len)
+        return TK_OK;
+    if (!tok && (rc = map_ascii(opts, run, run_len, scratch, &tok)) < 0)
+        return rc;
+    if (stopwords && tk_stopwords_contains(stopwords, tok, run_len))
+        return TK_OK;
+    return sink(sink_ctx, tok, run_len, span);
+}
+
+#ifdef TK_HAVE_ASCII_WINDOW
+/*
+ * The words and numbers among the segments of the 64 bytes at it->pos, for
+ * options whose kinds are words and numbers only, found a window at a time
+ * (tk_ascii_window_runs) instead of one byte and one mispredicted branch at
+ * a time.  Advances past the last run taken and returns how many runs were
+ * taken; 0 leaves the next segment to the general loop.
+ */
+static int ascii_window(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
+                        tk_wordseg *it, tk_scratch *scratch, tk_token_sink sink,
+                        void *sink_ctx)
+{
+    const uint8_t *window = it->text + it->pos, *mapped = window;
+    uint8_t lowered[64];
+    tk_ascii_window masks;
+    uint64_t runs, run_ends;
+    size_t consumed = 0;
+    int taken = 0, rc;
+
+    tk_ascii_window_masks(window, &masks);
+    tk_ascii_window_runs(&masks, &runs, &run_ends);
+    /* Mapping ASCII is lowercasing; a whole window costs about what a
+     * byte loop over one word does. */
+    if (runs && opts->case_mode != TK_CASE_NONE) {
+        tk_ascii_window_lower(window, lowered);
+        mapped = lowered;
+    }
+    while (runs) {
+        unsigned first = (unsigned)__builtin_ctzll(runs);
+        unsigned last = (unsigned)__builtin_ctzll(run_ends);
+        uint64_t run_bits = (UINT64_C(2) << last) - (UINT64_C(1) << first);
+        tk_span span;
+        span.start = it->pos + first;
+        span.end = it->pos + last + 1;
+        span.cp_start = it->cp_pos + first;
+        span.cp_end = it->cp_pos + last + 1;
+        rc = emit_ascii_run(opts, stopwords, &span, window + first, mapped + first,
+                            (masks.letter & run_bits) != 0, scratch, sink, sink_ctx);
+        if (rc < 0)
+            return rc;
+        consumed = last + 1;
+        taken++;
+        runs &= runs - 1;
+        run_ends &= run_ends - 1;
+    }
+    it->pos += consumed;
+    it->cp_pos += consumed;
+    return taken;
+}
+#endif
+
 int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                 const uint8_t *text, size_t len, tk_scratch *scratch,
                 tk_token_sink sink, void *sink_ctx)
@@ -1277,6 +1346,11 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
     unsigned since_check = 0;
     uint64_t **table = NULL;
     int rc, table_known = 0;   /* find_table has run */
+#ifdef TK_HAVE_ASCII_WINDOW
+    /* Only segments of ASCII punctuation lie between the window's runs. */
+    const int windows = !(opts->kinds & ~(unsigned)(TK_KIND_WORD | TK_KIND_NUMBER));
+    uint64_t head;
+#endif
 
     tk_wordseg_init(&it, text, len);
     for (;;) {
@@ -1285,23 +1359,32 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
         unsigned kind;
         int has_letter, before_non_ascii;
 
-        if (++since_check == 4096) {
+        if (++since_check >= 4096) {
             since_check = 0;
             if (scratch->cancel && __atomic_load_n(scratch->cancel, __ATOMIC_RELAXED))
                 return TK_ECANCELLED;
         }
+#ifdef TK_HAVE_ASCII_WINDOW
+        /* (Text that is not ASCII for the next 8 bytes would rarely fill
+         * a window with runs: it goes on one segment at a time.) */
+        if (windows && len - it.pos >= 64 && ascii8(text + it.pos, &head)) {
+            if ((rc = ascii_window(opts, stopwords, &it, scratch, sink, sink_ctx)) < 0)
+                return rc;
+            if (rc > 0) {
+                since_check += (unsigned)rc;
+                continue;
+            }
+        }
+#endif
         /* Spaces are never tokens: most are stepped over without a call. */
         tk_wordseg_skip_space(&it);
         /* Most tokens are runs of ASCII letters and digits: those are
          * found, classified and mapped without the general segmenter. */
         if ((seg_len = tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii)) != 0) {
-            kind = has_letter ? TK_KIND_WORD : TK_KIND_NUMBER;
-            if (!(kind & opts->kinds))
-                continue;
-            if ((rc = map_ascii(opts, text + span.start, seg_len, scratch, &tok)) < 0)
+            if ((rc = emit_ascii_run(opts, stopwords, &span, text + span.start, NULL,
+                                     has_letter, scratch, sink, sink_ctx)) < 0)
                 return rc;
-            tok_len = tok_cps = seg_len;
-            goto emit;
+            continue;
         }
         /* Not after an ASCII run that stopped at joining punctuation
          * ("don't", "3.14"): that would scan it a third time for nothing. */

@@ -4,6 +4,7 @@
 
 #include "tk_segment.h"
 #include "tk_test.h"
+#include "tk_tokenize.h"
 
 #define WORDBREAK_TEST "/usr/share/unicode/auxiliary/WordBreakTest.txt"
 #define EXPECTED_CASES 1823
@@ -514,8 +515,100 @@ static void test_pathological_runs(void)
     free(buf);
 }
 
+#ifdef TK_HAVE_ASCII_WINDOW
+#define JOINER_WB (1u << TK_WB_SINGLE_QUOTE | 1u << TK_WB_DOUBLE_QUOTE | 1u << TK_WB_MIDNUMLET \
+                   | 1u << TK_WB_MIDLETTER | 1u << TK_WB_MIDNUM)
+/* The window's masks agree with the Word_Break table for every byte at
+ * every position, and the ASCII bytes in no mask are ones that no rule
+ * joins to a letter or digit (so the window may step over them). */
+static void test_ascii_window_masks(void)
+{
+    unsigned b, at;
+    for (b = 0; b < 256; b++) {
+        unsigned wb = b < 0x80 ? tk_wb_ascii[b] : TK_WB_OTHER;
+        int word = b < 0x80 && ((1u << wb) & TK_WB_ASCII_RUN);
+        int letter = b < 0x80 && wb == TK_WB_ALETTER;
+        int joiner = b < 0x80 && ((1u << wb) & JOINER_WB);
+        int stop = b >= 0x80 || wb == TK_WB_EXTENDNUMLET;
+        if (b < 0x80 && !word && !joiner && !stop)
+            CHECK((1u << wb) & TK_WB_ASCII_RUN_END);
+        for (at = 0; at < 64; at += 7) {
+            uint8_t window[64], lowered[64];
+            tk_ascii_window w;
+            memset(window, at % 2 ? 'x' : ' ', sizeof window);
+            window[at] = (uint8_t)b;
+            tk_ascii_window_masks(window, &w);
+            CHECK_EQ_INT((w.word >> at) & 1, word);
+            CHECK_EQ_INT((w.letter >> at) & 1, letter);
+            CHECK_EQ_INT((w.joiner >> at) & 1, joiner);
+            CHECK_EQ_INT((w.stop >> at) & 1, stop);
+            tk_ascii_window_lower(window, lowered);
+            CHECK_EQ_INT(lowered[at], b >= 'A' && b <= 'Z' ? b + 32 : b);
+            CHECK_EQ_INT(lowered[(at + 1) % 64], window[(at + 1) % 64]);
+        }
+    }
+}
+
+/* Every run the window reports is a segment of the whole text, and every
+ * other segment before the last run's end is neither word nor number:
+ * random windows of letters, digits, joining punctuation, "_", spaces,
+ * controls and non-ASCII letters, marks and format characters. */
+static void test_ascii_window_runs(void)
+{
+    static const char *const pieces[] = {
+        "a", "Z", "q", "7", "0", "ab", "Xy9", "2024", "_", ".", ",", "'", ":", ";", "\"",
+        "-", "!", " ", "  ", "\n", "\r\n", "\t", "\x01", "\x7f", "\x0b",
+        "\xc3\xa9", "\xcc\x81", "\xc2\xad", "\xe2\x80\x8d", "\xd7\x90", "\xe6\x9d\xb1",
+    };
+    const size_t n_pieces = sizeof pieces / sizeof pieces[0];
+    uint32_t rng = 77;
+    size_t round, taken_total = 0;
+    for (round = 0; round < 20000; round++) {
+        uint8_t text[160];
+        size_t len = 0, end, ends_seen = 0;
+        tk_ascii_window w;
+        uint64_t runs, run_ends;
+        tk_wordseg it;
+        tk_span span;
+        /* Letters and spaces most of the time, as in text. */
+        while (len < 100) {
+            const char *p;
+            rng = rng * 1103515245u + 12345u;
+            p = (rng >> 16) % 3 == 0 ? pieces[(rng >> 8) % n_pieces]
+                                     : (rng >> 20) % 2 ? "word" : " ";
+            memcpy(text + len, p, strlen(p));
+            len += strlen(p);
+        }
+        tk_ascii_window_masks(text, &w);
+        tk_ascii_window_runs(&w, &runs, &run_ends);
+        CHECK_EQ_INT(__builtin_popcountll(runs), __builtin_popcountll(run_ends));
+        end = run_ends ? (size_t)(64 - __builtin_clzll(run_ends)) : 0;
+        tk_wordseg_init(&it, text, len);
+        while (tk_wordseg_next(&it, &span) && span.start < end) {
+            int is_run = span.start < 64 && ((runs >> span.start) & 1);
+            if (is_run) {
+                /* Its end is the first run end from its start on. */
+                CHECK_EQ_INT(__builtin_ctzll(run_ends >> span.start), span.end - 1 - span.start);
+                ends_seen++;
+            } else {
+                CHECK(!(tk_segment_kind(text + span.start, span.end - span.start)
+                        & (TK_KIND_WORD | TK_KIND_NUMBER)));
+            }
+        }
+        CHECK_EQ_INT(ends_seen, __builtin_popcountll(run_ends));
+        taken_total += ends_seen;
+    }
+    /* The windows take runs at all (the text is mostly words). */
+    CHECK(taken_total > 20000);
+}
+#endif
+
 int main(void)
 {
+#ifdef TK_HAVE_ASCII_WINDOW
+    test_ascii_window_masks();
+    test_ascii_window_runs();
+#endif
     test_properties();
     test_skip_space();
     test_ascii_run();

@@ -12,7 +12,7 @@
 #include "tk_test.h"
 #include "tk_tokenize.h"
 
-#define MAX_OUT 8192
+#define MAX_OUT 65536
 
 typedef struct collected {
     char bytes[MAX_OUT];
@@ -458,6 +458,55 @@ static void test_ascii_text_skips_the_mapping_cache(void)
     tk_scratch_free(&scratch);
 }
 
+/*
+ * Long texts of ASCII words, spaces and punctuation with some non-ASCII
+ * pieces, as news text is: the tokenizer takes most of their words a
+ * 64-byte window at a time, and must give exactly the plain pipeline's
+ * tokens and spans around every way a window ends.
+ */
+static void test_long_ascii_text_matches_reference(void)
+{
+    static const char *const words[] = {"the", "Quick", "BROWN", "fox", "x", "2024", "7",
+                                        "a1b2", "Jumps", "over", "lazy", "DOG", "zz9"};
+    static const unsigned kinds[] = {TK_KIND_WORD | TK_KIND_NUMBER, TK_KIND_WORD,
+                                     TK_KIND_NUMBER, TK_KIND_WORD | TK_KIND_PUNCT};
+    const size_t n_words = sizeof words / sizeof words[0];
+    tk_scratch scratch, ref_scratch;
+    static uint8_t text[4096];
+    int round;
+    memset(&scratch, 0, sizeof scratch);
+    memset(&ref_scratch, 0, sizeof ref_scratch);
+    for (round = 0; round < 3000; round++) {
+        static collected got, want;
+        tk_tokenizer_opts opts;
+        size_t len = 0, limit = 60 + next_random() % 1500;
+        while (len < limit) {
+            uint32_t r = next_random();
+            const char *w = words[r % n_words];
+            memcpy(text + len, w, strlen(w));
+            len += strlen(w);
+            /* Mostly a space; sometimes whatever random_text draws. */
+            if ((r >> 8) % 8 == 0)
+                len += random_text(text + len, 3);
+            else
+                text[len++] = (r >> 12) % 16 == 0 ? '\n' : ' ';
+        }
+        memset(&opts, 0, sizeof opts);
+        opts.case_mode = all_cases[round % 3];
+        opts.norm = all_norms[(round / 3) % 3];
+        opts.strip_accents = TK_STRIP_NONE;
+        opts.kinds = kinds[(round / 9) % 4];
+        opts.min_len = 1 + (size_t)(round / 36) % 3;
+        got.len = got.n = want.len = want.n = 0;
+        CHECK_EQ_INT(tk_tokenize(&opts, NULL, text, len, &scratch, collect_sink, &got), TK_OK);
+        CHECK_EQ_INT(reference_tokens(&opts, text, len, &ref_scratch, &want), TK_OK);
+        CHECK_EQ_INT(got.n, want.n);
+        CHECK(got.len == want.len && memcmp(got.bytes, want.bytes, got.len) == 0);
+    }
+    tk_scratch_free(&scratch);
+    tk_scratch_free(&ref_scratch);
+}
+
 int main(void)
 {
     test_ascii_text_skips_the_mapping_cache();
@@ -467,5 +516,6 @@ int main(void)
     test_map_every_code_point();
     test_map_random_text();
     test_matches_reference_pipeline();
+    test_long_ascii_text_matches_reference();
     TEST_MAIN_END();
 }
