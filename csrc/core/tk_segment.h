@@ -89,6 +89,31 @@ static inline void tk_wordseg_skip_space(tk_wordseg *it)
     it->pos = end;
 }
 
+#define TK_WB_ASCII_RUN (1u << TK_WB_ALETTER | 1u << TK_WB_NUMERIC)
+#define TK_WB_ASCII_RUN_END (1u << TK_WB_OTHER | 1u << TK_WB_WSEGSPACE | 1u << TK_WB_CR \
+                             | 1u << TK_WB_LF | 1u << TK_WB_NEWLINE)
+
+/*
+ * Does a segment that has a letter or digit (other than a Hebrew letter)
+ * last end before s[pos], an ASCII character that is neither?  Yes before
+ * a space, newline or other punctuation outside WB6-WB13b; no before "_"
+ * (WB13a); and the punctuation that WB6/WB7 and WB11/WB12 (' " . : , ;)
+ * join only to a letter or digit right after it, or through a non-ASCII
+ * Extend, Format or ZWJ (WB4) or letter, ends it before an ASCII
+ * character that is neither, or at the end ("end.", "a, b").  After a
+ * Hebrew letter WB7a always joins "'".
+ */
+static inline int tk_wb_ascii_ends_word(const uint8_t *s, size_t pos, size_t len)
+{
+    unsigned prop = tk_wb_ascii[s[pos]];
+    if ((1u << prop) & TK_WB_ASCII_RUN_END)
+        return 1;
+    if (prop == TK_WB_EXTENDNUMLET)
+        return 0;
+    return pos + 1 == len
+           || (s[pos + 1] < 0x80 && !((1u << tk_wb_ascii[s[pos + 1]]) & TK_WB_ASCII_RUN));
+}
+
 /*
  * The commonest segment, inline: if the next segment is a run of ASCII
  * letters and digits that ends where no rule can join it to what follows
@@ -102,9 +127,6 @@ static inline void tk_wordseg_skip_space(tk_wordseg *it)
  * digits stopped at a non-ASCII character: the segment may go on there
  * ("Gr" of "Grüße"), which the tokenizer's non-ASCII path can take over.
  */
-#define TK_WB_ASCII_RUN (1u << TK_WB_ALETTER | 1u << TK_WB_NUMERIC)
-#define TK_WB_ASCII_RUN_END (1u << TK_WB_OTHER | 1u << TK_WB_WSEGSPACE | 1u << TK_WB_CR \
-                             | 1u << TK_WB_LF | 1u << TK_WB_NEWLINE)
 static inline size_t tk_wordseg_ascii_run(tk_wordseg *it, tk_span *span, int *has_letter,
                                           int *before_non_ascii)
 {
@@ -116,17 +138,7 @@ static inline size_t tk_wordseg_ascii_run(tk_wordseg *it, tk_span *span, int *ha
     while (pos < len && s[pos] < 0x80) {
         unsigned prop = tk_wb_ascii[s[pos]];
         if (!((1u << prop) & TK_WB_ASCII_RUN)) {
-            /* Punctuation that a rule may join to the run (WB6/WB7 and
-             * WB11/WB12: ' . : , ; ") joins it only to a letter or digit
-             * right after it, or through a non-ASCII Extend, Format or ZWJ
-             * (WB4) or letter.  So before an ASCII character that is
-             * neither, or at the end, the run is the whole segment ("end.",
-             * "a, b").  "_" (WB13a) always joins. */
-            if (!((1u << prop) & TK_WB_ASCII_RUN_END)
-                && (prop == TK_WB_EXTENDNUMLET
-                    || (pos + 1 < len
-                        && (s[pos + 1] >= 0x80
-                            || ((1u << tk_wb_ascii[s[pos + 1]]) & TK_WB_ASCII_RUN)))))
+            if (!tk_wb_ascii_ends_word(s, pos, len))
                 return 0;
             break;
         }

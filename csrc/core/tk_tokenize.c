@@ -1156,7 +1156,8 @@ static unsigned ascii_segment_kind(const uint8_t *seg, size_t len)
  *    (WB4), that ends at the end of the text or before a character that no
  *    rule joins to a letter or digit (WB5-WB13b need a MidLetter, MidNum,
  *    MidNumLet, quote or ExtendNumLet there; ZWJ is left to the general
- *    path for WB3c);
+ *    path for WB3c), or before ASCII joining punctuation that nothing
+ *    word-like follows (tk_wb_ascii_ends_word: "слово.", "단어,");
  *  - a character of Word_Break Other (an ideograph, a kana, an emoji, CJK
  *    punctuation) with no Extend, Format or ZWJ after it: only WB4 joins
  *    anything to such a character.
@@ -1181,7 +1182,7 @@ static size_t fast_segment(const tk_tokenizer_opts *opts, uint64_t **table, tk_w
     const size_t start = it->pos, len = it->len, room = scratch->bytes_cap;
     size_t pos = start, o = 0, cps = 0, n_cp = 0;
     uint8_t *out = scratch->bytes;
-    unsigned seen = 0;
+    unsigned seen = 0, last_letter_wb = TK_WB_OTHER;
     int lower = opts->case_mode != TK_CASE_NONE;
 
     while (pos < len) {
@@ -1197,13 +1198,16 @@ static size_t fast_segment(const tk_tokenizer_opts *opts, uint64_t **table, tk_w
             wb = tk_wb_ascii[c];
             if ((1u << wb) & TK_WB_ASCII_RUN) {
                 seen |= 1u << (wb == TK_WB_ALETTER ? CLS_LETTER : CLS_DIGIT);
+                last_letter_wb = wb;
                 out[o++] = lower ? ascii_lower(c) : c;
                 cps++;
                 n_cp++;
                 pos++;
                 continue;
             }
-            if (n_cp && ((1u << wb) & TK_WB_ASCII_RUN_END))
+            /* Words end before "." or "," as often as before a space. */
+            if (n_cp && tk_wb_ascii_ends_word(s, pos, len)
+                && !(last_letter_wb == TK_WB_HEBREW_LETTER && wb == TK_WB_SINGLE_QUOTE))
                 break;
             return 0;
         }
@@ -1228,6 +1232,8 @@ static size_t fast_segment(const tk_tokenizer_opts *opts, uint64_t **table, tk_w
         entry = cm_entry(opts, table, cp, scratch);
         if (!(entry & CM_FAST))
             return 0;
+        if ((1u << wb) & FAST_RUN_WORD)
+            last_letter_wb = wb;
         out[o] = (uint8_t)entry;
         out[o + 1] = (uint8_t)(entry >> 8);
         out[o + 2] = (uint8_t)(entry >> 16);
