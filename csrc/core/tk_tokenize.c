@@ -680,6 +680,8 @@ int tk_map_segment_utf8proc(const tk_tokenizer_opts *opts, const uint8_t *seg, s
 #define CM_LEN(e)    ((size_t)((e) >> 32) & 7u)
 #define CM_CPS(e)    ((size_t)((e) >> 35) & 7u)
 #define CM_CLASS(e)  ((unsigned)((e) >> 38) & 7u)
+#define CM_WB_SHIFT  43                      /* the Word_Break value, TK_WB_MASK */
+#define CM_WB(e)     ((unsigned)((e) >> CM_WB_SHIFT) & TK_WB_MASK)
 #define CM_BLOCK_BITS 8
 #define CM_BLOCKS (0x110000u >> CM_BLOCK_BITS)
 #define CM_OPTION_SETS 36                    /* 3 case modes x 3 forms x 4 strip modes */
@@ -777,7 +779,8 @@ static uint64_t cm_compute(const tk_tokenizer_opts *opts, uint32_t cp, tk_scratc
     uint8_t utf8[4];
     size_t n = tk_utf8_encode(cp, utf8), out_len, out_cps, i;
     const uint8_t *out;
-    uint64_t entry = CM_FILLED | ((uint64_t)classify_cp(cp) << 38);
+    uint64_t entry = CM_FILLED | ((uint64_t)classify_cp(cp) << 38)
+                     | ((uint64_t)(tk_wb_byte(cp) & TK_WB_MASK) << CM_WB_SHIFT);
     /* Each pass that composes must start cleanly at cp: the first on cp
      * itself, the stripping one on the first code point of what the first
      * made of cp.  A pass that only decomposes maps each character on its
@@ -1212,14 +1215,21 @@ static size_t fast_segment(const tk_tokenizer_opts *opts, uint64_t **table, tk_w
             return 0;
         }
         n = tk_utf8_decode_valid(s + pos, len - pos, &cp);
-        wb = tk_wb_byte(cp) & TK_WB_MASK;
+        /* The entry holds the Word_Break value too: one lookup for both.
+         * (A cache miss maps the character in scratch->cps, not here.) */
+        entry = cm_entry(opts, table, cp, scratch);
+        if (!entry)
+            return 0;
+        wb = CM_WB(entry);
         if (n_cp == 0 && wb == TK_WB_OTHER) {
             /* A lone character, unless something attaches to it. */
             if (pos + n < len && s[pos + n] >= 0x80) {
                 uint32_t next;
+                uint64_t next_entry;
                 tk_utf8_decode_valid(s + pos + n, len - pos - n, &next);
-                if ((1u << (tk_wb_byte(next) & TK_WB_MASK))
-                    & (FAST_RUN_ATTACHED | 1u << TK_WB_ZWJ))
+                next_entry = cm_entry(opts, table, next, scratch);
+                if (!next_entry
+                    || ((1u << CM_WB(next_entry)) & (FAST_RUN_ATTACHED | 1u << TK_WB_ZWJ)))
                     return 0;
             }
         } else if (!(((1u << wb) & FAST_RUN_WORD)
@@ -1228,8 +1238,6 @@ static size_t fast_segment(const tk_tokenizer_opts *opts, uint64_t **table, tk_w
                 break;
             return 0;
         }
-        /* (A cache miss maps the character in scratch->cps, not here.) */
-        entry = cm_entry(opts, table, cp, scratch);
         if (!(entry & CM_FAST))
             return 0;
         if ((1u << wb) & FAST_RUN_WORD)
