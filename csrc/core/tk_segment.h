@@ -115,6 +115,29 @@ static inline int tk_wb_ascii_ends_word(const uint8_t *s, size_t pos, size_t len
 }
 
 /*
+ * Step over the next segment if it is one ASCII character other than a
+ * letter, digit or "_" that an ASCII character or the end follows.  At a
+ * segment boundary such a character is a segment of its own, or the first
+ * of a run of spaces (WB3d) or of CR LF (WB3), whose rest is again such a
+ * segment: only letters and digits before it join punctuation to what
+ * follows (WB6/WB7, WB11/WB12, WB7b/WB7c), and before it is a boundary;
+ * only "_" joins what follows (WB13b); and only Extend, Format and ZWJ
+ * characters, never ASCII, attach to it (WB4).  Returns whether it did.
+ */
+static inline int tk_wordseg_skip_ascii_punct(tk_wordseg *it)
+{
+    const uint8_t *s = it->text;
+    size_t pos = it->pos;
+    if (pos >= it->len || s[pos] >= 0x80
+        || ((1u << tk_wb_ascii[s[pos]]) & (TK_WB_ASCII_RUN | 1u << TK_WB_EXTENDNUMLET))
+        || (pos + 1 < it->len && s[pos + 1] >= 0x80))
+        return 0;
+    it->pos++;
+    it->cp_pos++;
+    return 1;
+}
+
+/*
  * The commonest segment, inline: if the next segment is a run of ASCII
  * letters and digits that ends where no rule can join it to what follows
  * (an ASCII space, newline or other punctuation outside WB6-WB13b; joining

@@ -1392,6 +1392,11 @@ int tk_tokenize(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
 #endif
         /* Spaces are never tokens: most are stepped over without a call. */
         tk_wordseg_skip_space(&it);
+#ifdef TK_HAVE_ASCII_WINDOW
+        /* Nor is ASCII punctuation, which is where windows stop most. */
+        if (windows && tk_wordseg_skip_ascii_punct(&it))
+            continue;
+#endif
         /* Most tokens are runs of ASCII letters and digits: those are
          * found, classified and mapped without the general segmenter. */
         if ((seg_len = tk_wordseg_ascii_run(&it, &span, &has_letter, &before_non_ascii)) != 0) {

@@ -173,6 +173,62 @@ static void test_skip_space(void)
 }
 
 /*
+ * tk_wordseg_skip_ascii_punct against tk_wordseg_next: each ASCII byte at
+ * a segment boundary (after a word, a space, or at the start), followed by
+ * each ASCII byte, the end, or non-ASCII characters that attach (a mark,
+ * ZWJ, a format character) or not.  A step must cover exactly the
+ * segmenter's segment, or the first of its run of spaces or CR LF, and
+ * must be taken wherever the next byte is ASCII or the text ends.
+ */
+static void test_skip_ascii_punct(void)
+{
+    static const char *const befores[] = {"", "word ", "a", "7"};
+    static const char *const afters[] = {"\xcc\x81", "\xe2\x80\x8d", "\xc2\xad", "\xd0\x9f",
+                                         "\xe4\xb8\xad", ""};
+    size_t b, f, k, n_after = sizeof afters / sizeof afters[0];
+    for (b = 0; b < sizeof befores / sizeof befores[0]; b++)
+        for (k = 1; k < 128; k++)
+            for (f = 0; f < 128 + n_after; f++) {
+                char text[32];
+                size_t len, at;
+                tk_wordseg it, seg_it;
+                tk_span span;
+                int stepped, joins_next;
+                strcpy(text, befores[b]);
+                at = strlen(text);
+                text[at] = (char)k;
+                text[at + 1] = '\0';
+                if (f < 128) {
+                    text[at + 1] = (char)f;
+                    text[at + 2] = '\0';
+                } else {
+                    strcat(text, afters[f - 128]);
+                }
+                len = f == 0 ? at + 1 : strlen(text);
+                /* The tokenizer only asks at a boundary: find the one at "at". */
+                tk_wordseg_init(&seg_it, (const uint8_t *)text, len);
+                while (seg_it.pos < at && tk_wordseg_next(&seg_it, &span))
+                    ;
+                if (seg_it.pos != at)
+                    continue;
+                it = seg_it;
+                stepped = tk_wordseg_skip_ascii_punct(&it);
+                CHECK(tk_wordseg_next(&seg_it, &span));
+                if (!stepped) {
+                    CHECK_EQ_INT(it.pos, at);
+                    /* Declined only for letters, digits, "_" or before non-ASCII. */
+                    CHECK(((1u << tk_wb_ascii[k]) & (TK_WB_ASCII_RUN | 1u << TK_WB_EXTENDNUMLET))
+                          || (at + 1 < len && (uint8_t)text[at + 1] >= 0x80));
+                    continue;
+                }
+                CHECK_EQ_INT(it.pos, at + 1);
+                CHECK_EQ_INT(it.cp_pos, at + 1);
+                joins_next = (k == ' ' && f == ' ') || (k == '\r' && f == '\n');
+                CHECK_EQ_INT(span.end, joins_next ? at + 2 : at + 1);
+            }
+}
+
+/*
  * tk_wordseg_ascii_run against tk_wordseg_next: every run of a few shapes
  * followed by every ASCII byte, some non-ASCII characters that join or
  * break, or the end of the text.  Where the helper takes a segment it must
@@ -611,6 +667,7 @@ int main(void)
 #endif
     test_properties();
     test_skip_space();
+    test_skip_ascii_punct();
     test_ascii_run();
     test_ascii_run_before_joining_punctuation();
     test_conformance_file();
