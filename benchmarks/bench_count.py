@@ -3,7 +3,7 @@
 All peers run in this one process, side by side, on the same real-language
 multilingual corpus (benchmarks/corpus.py, at least 10 MB of UTF-8), each
 over the same list of documents. Prints MB/s (UTF-8 input bytes per second,
-best of --repeat runs), the ratio of textkern to each peer, textkern's
+best of --repeat runs, the libraries taking turns), the ratio of textkern to each peer, textkern's
 scaling from 1 to 2 threads, and the peak memory of each library measured
 in a fresh process per library (so that one library's heap never inflates
 another's figure).
@@ -45,21 +45,28 @@ VECTORIZER_JOBS = {
 }
 
 
-def best_time(fn, repeat):
-    """Best wall time and best process CPU time over repeat runs.
+def best_times(jobs, repeat):
+    """Best wall time and best process CPU time of each (name, fn, runs) job.
 
-    CPU time is printed too because a shared machine's load inflates wall
-    times; for single-threaded runs it is the better estimate of the time
-    on an idle machine.
+    The runs take turns: round r runs every job that has more than r runs,
+    so that a spell in which this virtual machine runs slow (timings here
+    drift by 10-20% within minutes) slows textkern and its peers alike
+    instead of whichever happened to be measured then.  CPU time is printed
+    too because a shared machine's load inflates wall times; for
+    single-threaded runs it is the better estimate of the time on an idle
+    machine.
     """
-    best_wall = best_cpu = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        best_wall = min(best_wall, time.perf_counter() - start)
-        best_cpu = min(best_cpu, time.process_time() - start_cpu)
-    return best_wall, best_cpu
+    best = {name: (float("inf"), float("inf")) for name, _, _ in jobs}
+    for r in range(repeat):
+        for name, fn, runs in jobs:
+            if r >= runs:
+                continue
+            gc.collect()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+    return best
 
 
 def counting_peers(docs):
@@ -193,26 +200,31 @@ def main():
 
     for job, params in VECTORIZER_JOBS.items():
         sk = sklearn_vectorizer(params)
-        sk_time = best_time(lambda: sk.fit_transform(docs), max(1, args.repeat - 1)) if sk else None
+        jobs = [("tk1", lambda: CountVectorizer(n_threads=1, **params).fit_transform(docs),
+                 args.repeat),
+                ("tk2", lambda: CountVectorizer(n_threads=2, **params).fit_transform(docs),
+                 args.repeat)]
+        if sk:
+            jobs.insert(0, ("sk", lambda: sk.fit_transform(docs), max(1, args.repeat - 1)))
+        times = best_times(jobs, args.repeat)
+        sk_time = times.get("sk")
         if sk_time:
             report(job, "scikit-learn CountVectorizer", sk_time)
-        t1 = best_time(lambda: CountVectorizer(n_threads=1, **params).fit_transform(docs),
-                       args.repeat)
-        t2 = best_time(lambda: CountVectorizer(n_threads=2, **params).fit_transform(docs),
-                       args.repeat)
+        t1, t2 = times["tk1"], times["tk2"]
         report(job, "textkern CountVectorizer", t1, sk_time, "1")
         report(job, "textkern CountVectorizer", t2, sk_time, "2")
         print(f"  {job:15s} thread scaling 2 vs 1 (wall): {t1[0] / t2[0]:.2f}x", flush=True)
 
     job = "word counting"
-    peer_times = []
-    for name, fn in counting_peers(docs):
-        t = best_time(fn, args.repeat)
-        peer_times.append((name, t))
+    peers = counting_peers(docs)
+    times = best_times([(name, fn, args.repeat) for name, fn in peers]
+                       + [("tk1", lambda: count(docs, n_threads=1), args.repeat),
+                          ("tk2", lambda: count(docs, n_threads=2), args.repeat)], args.repeat)
+    peer_times = [(name, times[name]) for name, _ in peers]
+    for name, t in peer_times:
         report(job, name, t)
     base = peer_times[0][1]
-    t1 = best_time(lambda: count(docs, n_threads=1), args.repeat)
-    t2 = best_time(lambda: count(docs, n_threads=2), args.repeat)
+    t1, t2 = times["tk1"], times["tk2"]
     report(job, "textkern count()", t1, base, "1")
     report(job, "textkern count()", t2, base, "2")
     for name, t in peer_times[1:]:

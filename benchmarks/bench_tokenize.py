@@ -2,7 +2,8 @@
 
 All peers run in this one process on the same real-language multilingual
 corpus (see benchmarks/corpus.py), each over the same list of documents.
-Prints MB/s (UTF-8 bytes of input per second, best of --repeat runs) and
+Prints MB/s (UTF-8 bytes of input per second, best of --repeat rounds, each
+of which runs every tokenizer once) and
 the ratio of textkern to each peer; then textkern.map_text against the
 same whole-text mapping in Python, with identical outputs asserted.
 
@@ -24,18 +25,29 @@ import corpus  # noqa: E402
 import textkern  # noqa: E402
 
 
-def best_time(fn, repeat):
-    best = float("inf")
-    result = None
+def best_times(jobs, repeat, keep=()):
+    """Best time of each (name, fn) over repeat rounds; the first result of each name in keep.
+
+    The rounds take turns: each round runs every job once, so that a spell
+    in which this virtual machine runs slow (timings here drift by 10-20%
+    within minutes) slows textkern and its peers alike instead of whichever
+    happened to be measured then.
+    """
+    best = {name: float("inf") for name, _ in jobs}
+    results = {}
     for _ in range(repeat):
-        # Every run starts from the same heap: the last run's result (a
-        # list per document) is freed first, not while the next is built.
-        result = None
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        for name, fn in jobs:
+            # Every run starts from the same heap: the last run's result (a
+            # list per document) is freed first, not while the next is built.
+            result = None
+            gc.collect()
+            start = time.perf_counter()
+            result = fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+            if name in keep:
+                results.setdefault(name, result)
+            result = None
+    return best, results
 
 
 def peers(docs):
@@ -78,18 +90,18 @@ def run_suite(title, docs, repeat):
     mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
     print(f"\n== {title}: {corpus.describe(docs)}")
     tok = textkern.Tokenizer()
-    rows = []
-    t_single, tokens_single = best_time(lambda: [textkern.tokenize(d) for d in docs], repeat)
-    rows.append(("textkern.tokenize (1 thread)", t_single))
-    t_b1, batch1 = best_time(lambda: tok.batch(docs, n_threads=1), repeat)
-    rows.append(("textkern Tokenizer.batch, 1 thread", t_b1))
-    t_b2, batch2 = best_time(lambda: tok.batch(docs, n_threads=2), repeat)
-    rows.append(("textkern Tokenizer.batch, 2 threads", t_b2))
+    single = "textkern.tokenize (1 thread)"
+    jobs = [(single, lambda: [textkern.tokenize(d) for d in docs]),
+            ("textkern Tokenizer.batch, 1 thread", lambda: tok.batch(docs, n_threads=1)),
+            ("textkern Tokenizer.batch, 2 threads", lambda: tok.batch(docs, n_threads=2))]
+    ours = [name for name, _ in jobs]
+    jobs += peers(docs)
+    best, results = best_times(jobs, repeat, keep=ours)
+    rows = [(name, best[name]) for name, _ in jobs]
+    t_single, tokens_single = best[single], results[single]
+    t_b1, t_b2 = best[ours[1]], best[ours[2]]
     # The batch must give exactly what the single calls give.
-    assert batch1 == tokens_single and batch2 == tokens_single
-    for name, fn in peers(docs):
-        t, _ = best_time(fn, repeat)
-        rows.append((name, t))
+    assert results[ours[1]] == tokens_single and results[ours[2]] == tokens_single
 
     print(f"{'tokenizer':42s} {'MB/s':>8s} {'tokenize is':>14s}")
     for name, t in rows:
@@ -115,11 +127,12 @@ def mapping_suite(docs, repeat):
     ]
     print(f"{'mapping':22s} {'textkern MB/s':>14s} {'peer':38s} {'MB/s':>8s} {'ratio':>7s}")
     for title, ours, peer_name, peer in jobs:
-        t_ours, got = best_time(lambda: [ours(d) for d in docs], repeat)
-        t_peer, want = best_time(lambda: [peer(d) for d in docs], repeat)
-        assert got == want, f"{title}: map_text differs from {peer_name}"
-        print(f"{title:22s} {mb / t_ours:14.1f} {peer_name:38s} {mb / t_peer:8.1f} "
-              f"{t_peer / t_ours:6.2f}x")
+        best, results = best_times([("ours", lambda: [ours(d) for d in docs]),
+                                    ("peer", lambda: [peer(d) for d in docs])],
+                                   repeat, keep=("ours", "peer"))
+        assert results["ours"] == results["peer"], f"{title}: map_text differs from {peer_name}"
+        print(f"{title:22s} {mb / best['ours']:14.1f} {peer_name:38s} {mb / best['peer']:8.1f} "
+              f"{best['peer'] / best['ours']:6.2f}x")
 
 
 def main(argv=None):
