@@ -103,6 +103,37 @@ void tk_alloc_fail_after(long n);
  * inline.  Forced inlining keeps the prefetch in the caller. */
 #define TK_PREFETCH_HELPER TK_ALWAYS_INLINE
 
+/*
+ * memcpy for the short strings of the hot paths (a token, a gram), inline:
+ * from 4 to 16 bytes two possibly overlapping word copies, which read and
+ * write only [src, src + len) and [dst, dst + len); longer ones call
+ * memcpy.  A libc call per token was 3-4% of counting.
+ */
+TK_ALWAYS_INLINE void tk_copy_short(uint8_t *dst, const uint8_t *src, size_t len)
+{
+    if (len >= 8 && len <= 16) {
+        uint64_t head, tail;
+        memcpy(&head, src, 8);
+        memcpy(&tail, src + len - 8, 8);
+        memcpy(dst, &head, 8);
+        memcpy(dst + len - 8, &tail, 8);
+    } else if (len >= 4 && len < 8) {
+        uint32_t head, tail;
+        memcpy(&head, src, 4);
+        memcpy(&tail, src + len - 4, 4);
+        memcpy(dst, &head, 4);
+        memcpy(dst + len - 4, &tail, 4);
+    } else if (len > 0 && len < 4) {
+        /* 1, 2 or 3 bytes: first, middle and last cover them all. */
+        uint8_t first = src[0], middle = src[len / 2], last = src[len - 1];
+        dst[0] = first;
+        dst[len / 2] = middle;
+        dst[len - 1] = last;
+    } else if (len > 16) {
+        memcpy(dst, src, len);
+    }
+}
+
 /* A hint that p will be read soon (no effect on results). */
 TK_PREFETCH_HELPER void tk_prefetch(const void *p)
 {

@@ -41,7 +41,7 @@ int tk_ngram_check(const tk_ngram_opts *ng)
 }
 
 /* ---------------------------------------------------------------- word */
-static int push_token(tk_ngram_buf *buf, const uint8_t *tok, size_t len)
+TK_ALWAYS_INLINE int push_token(tk_ngram_buf *buf, const uint8_t *tok, size_t len)
 {
     size_t need;
     int rc;
@@ -59,8 +59,7 @@ static int push_token(tk_ngram_buf *buf, const uint8_t *tok, size_t len)
     if (buf->n_units)
         buf->text[buf->text_len++] = ' ';
     buf->starts[buf->n_units] = buf->text_len;
-    if (len)
-        memcpy(buf->text + buf->text_len, tok, len);
+    tk_copy_short(buf->text + buf->text_len, tok, len);
     buf->text_len += len;
     buf->ends[buf->n_units] = buf->text_len;
     buf->n_units++;

@@ -1284,7 +1284,7 @@ static int find_table(const tk_tokenizer_opts *opts, tk_scratch *scratch, uint64
 
 /* Emit an ASCII segment that is a whole run of letters and digits; tok is
  * the run mapped, or NULL to map it here. */
-static int emit_ascii_run(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
+TK_ALWAYS_INLINE int emit_ascii_run(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
                           const tk_span *span, const uint8_t *run, const uint8_t *tok,
                           int has_letter, tk_scratch *scratch, tk_token_sink sink,
                           void *sink_ctx)
@@ -1487,7 +1487,7 @@ int tk_toklist_sink(void *ctx, const uint8_t *tok, size_t tok_len, const tk_span
             return rc;
         list->spans[list->n] = *span;
     }
-    memcpy(list->bytes + list->bytes_len, tok, tok_len);
+    tk_copy_short(list->bytes + list->bytes_len, tok, tok_len);
     list->bytes_len += tok_len;
     list->ends[list->n++] = list->bytes_len;
     return TK_OK;

@@ -404,8 +404,28 @@ static void test_cut_rule(void)
     tk_scratch_free(&scratch);
 }
 
+/* tk_copy_short copies exactly len bytes for every length, at every
+ * offset, and touches nothing around them. */
+static void test_copy_short(void)
+{
+    uint8_t src[64], dst[64];
+    size_t len, off, i;
+    for (i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i * 37 + 11);
+    for (len = 0; len <= 40; len++)
+        for (off = 0; off < 8; off++) {
+            memset(dst, 0xEE, sizeof dst);
+            tk_copy_short(dst + off, src + 3, len);
+            for (i = 0; i < sizeof dst; i++) {
+                int inside = i >= off && i < off + len;
+                CHECK_EQ_INT(dst[i], inside ? src[3 + i - off] : 0xEE);
+            }
+        }
+}
+
 int main(void)
 {
+    test_copy_short();
     test_map_text();
     test_cut_rule();
     test_long_texts();
