@@ -94,8 +94,8 @@ static inline void tk_wordseg_skip_space(tk_wordseg *it)
                              | 1u << TK_WB_LF | 1u << TK_WB_NEWLINE)
 
 /*
- * Does a segment that has a letter or digit (other than a Hebrew letter)
- * last end before s[pos], an ASCII character that is neither?  Yes before
+ * Does a word whose last letter or digit is not a Hebrew letter end before
+ * s[pos], an ASCII character that is neither a letter nor a digit?  Yes before
  * a space, newline or other punctuation outside WB6-WB13b; no before "_"
  * (WB13a); and the punctuation that WB6/WB7 and WB11/WB12 (' " . : , ;)
  * join only to a letter or digit right after it, or through a non-ASCII

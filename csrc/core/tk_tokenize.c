@@ -1284,10 +1284,10 @@ static int find_table(const tk_tokenizer_opts *opts, tk_scratch *scratch, uint64
 
 /* Emit an ASCII segment that is a whole run of letters and digits; tok is
  * the run mapped, or NULL to map it here. */
-TK_ALWAYS_INLINE int emit_ascii_run(const tk_tokenizer_opts *opts, const tk_stopwords *stopwords,
-                          const tk_span *span, const uint8_t *run, const uint8_t *tok,
-                          int has_letter, tk_scratch *scratch, tk_token_sink sink,
-                          void *sink_ctx)
+TK_ALWAYS_INLINE int emit_ascii_run(const tk_tokenizer_opts *opts,
+                                    const tk_stopwords *stopwords, const tk_span *span,
+                                    const uint8_t *run, const uint8_t *tok, int has_letter,
+                                    tk_scratch *scratch, tk_token_sink sink, void *sink_ctx)
 {
     size_t run_len = span->end - span->start;
     int rc;
