@@ -428,9 +428,14 @@ def test_fork_in_a_progress_callback_fails_in_the_child_only(call):
     # Regression: the forked child kept waiting for worker threads that only
     # the parent has, for ever (Ctrl-C could not stop it).  Now the child's
     # call raises RuntimeError at once and the parent finishes as usual.
+    # The fork must come while the workers still run: the first progress
+    # report waits for the first poll, and 400 sample articles, which this
+    # test counted until the seventeenth session, were counted before it
+    # in one run of six once the tokenizer got faster (the child then
+    # finished the call and exited with 4).  4,000 leave a wide margin.
     script = f"""
 import os, sys, textkern as tk
-texts = tk.sample_texts() * 40
+texts = tk.sample_texts() * 400
 calls = {{"count": lambda p: tk.count(texts, n_threads=2, progress=p),
           "batch": lambda p: tk.Tokenizer().batch(texts, n_threads=2, progress=p),
           "ncd_matrix": lambda p: tk.ncd_matrix(texts[:60], n_threads=2, progress=p)}}
