@@ -3,10 +3,10 @@
 All peers run in this one process, side by side, on the same real-language
 multilingual corpus (benchmarks/corpus.py, at least 10 MB of UTF-8), each
 over the same list of documents. Prints MB/s (UTF-8 input bytes per second,
-best of --repeat runs, the libraries taking turns), the ratio of textkern to each peer, textkern's
-scaling from 1 to 2 threads, and the peak memory of each library measured
-in a fresh process per library (so that one library's heap never inflates
-another's figure).
+best of --repeat runs, the libraries taking turns), the ratio of textkern to
+each peer, textkern's scaling from 1 to 2 threads, and the peak memory of
+each library measured in a fresh process per library (so that one
+library's heap never inflates another's figure).
 
     python benchmarks/bench_count.py [--mb 10] [--repeat 3] [--no-memory]
 

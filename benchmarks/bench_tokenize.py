@@ -3,9 +3,9 @@
 All peers run in this one process on the same real-language multilingual
 corpus (see benchmarks/corpus.py), each over the same list of documents.
 Prints MB/s (UTF-8 bytes of input per second, best of --repeat rounds, each
-of which runs every tokenizer once) and
-the ratio of textkern to each peer; then textkern.map_text against the
-same whole-text mapping in Python, with identical outputs asserted.
+of which runs every tokenizer once) and the ratio of textkern to each peer;
+then textkern.map_text against the same whole-text mapping in Python, with
+identical outputs asserted.
 
     python benchmarks/bench_tokenize.py [--mb 10] [--repeat 3]
 """
