@@ -98,6 +98,13 @@ void tk_alloc_fail_after(long n);
 #else
 #define TK_ALWAYS_INLINE static inline
 #endif
+/* For a branch taken rarely, so the compiler lays out the usual way
+ * straight and may use conditional moves around it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define TK_UNLIKELY(x) (x)
+#endif
 /* For prefetch helpers: GCC judges a function whose only effect is
  * __builtin_prefetch to be pure, and deletes calls to it that it did not
  * inline.  Forced inlining keeps the prefetch in the caller. */

@@ -124,6 +124,10 @@ static inline uint64_t term_key(const uint8_t *t, size_t len)
 static inline void cursor_load(run_cursor *c, const tk_term_run *run)
 {
     const uint8_t *t = run->bytes + c->off;
+    /* The merge reads a dozen runs at once, each a step at a time: more
+     * streams than the hardware prefetcher follows. */
+    tk_prefetch(run->lens + c->pos + 64);
+    tk_prefetch(t + 384);
     c->len = run->lens[c->pos];
     c->key = term_key(t, c->len);
     c->key2 = c->len > 8 ? term_key(t + 8, c->len - 8) : 0;
@@ -176,17 +180,29 @@ static uint32_t tree_build(uint32_t *tree, size_t ns, size_t node, tk_term_run *
     return a;
 }
 
-/* Run w's term changed: play its matches from its leaf to the root. */
+/* Run w's term changed: play its matches from its leaf to the root.
+ * Which term wins a match is as good as random, so a branch on it would
+ * mispredict half the time: unless the first 16 bytes tie, masks pick the
+ * winner, and the winner's keys ride along instead of being loaded again.
+ * (A used-up run has both keys at UINT64_MAX, so a live term ties with it
+ * only if its first 16 bytes are all 0xFF, and cursor_before settles it.) */
 static inline void tree_replay(uint32_t *tree, size_t ns, uint32_t w, tk_term_run *const *runs,
                                const run_cursor *cur)
 {
     size_t node;
-    for (node = (ns + w) / 2; node > 0; node /= 2)
-        if (cursor_before(runs, cur, tree[node], w)) {
-            uint32_t t = tree[node];
-            tree[node] = w;
-            w = t;
-        }
+    uint64_t kw = cur[w].key, kw2 = cur[w].key2;
+    for (node = (ns + w) / 2; node > 0; node /= 2) {
+        uint32_t t = tree[node];
+        uint64_t kt = cur[t].key, kt2 = cur[t].key2, t_wins;
+        int t_first = (kt < kw) | ((kt == kw) & (kt2 < kw2));
+        if (TK_UNLIKELY((kt == kw) & (kt2 == kw2)))
+            t_first = cursor_before(runs, cur, t, w);
+        t_wins = 0 - (uint64_t)t_first;   /* all ones when t goes on up */
+        tree[node] = (uint32_t)((w & t_wins) | (t & ~t_wins));
+        w = (uint32_t)((t & t_wins) | (w & ~t_wins));
+        kw = (kt & t_wins) | (kw & ~t_wins);
+        kw2 = (kt2 & t_wins) | (kw2 & ~t_wins);
+    }
     tree[0] = w;
 }
 
@@ -353,7 +369,7 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         cur[s].pos = p0[s];
         cur[s].off = o0[s];
         cur[s].done = p0[s] >= p1[s];
-        cur[s].key = UINT64_MAX;
+        cur[s].key = cur[s].key2 = UINT64_MAX;
         if (!cur[s].done)
             cursor_load(&cur[s], run);
     }
@@ -380,6 +396,7 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         do {
             const tk_term_run *run = m->runs[w];
             run_cursor *c = &cur[w];
+            tk_prefetch(m->maps[w] + c->pos + 64);
             m->maps[w][c->pos] = (uint32_t)g;
             if (out->tf) {
                 out->tf[g] += run->counts[c->pos];
@@ -390,7 +407,7 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
                 cursor_load(c, run);
             } else {
                 c->done = 1;
-                c->key = UINT64_MAX;
+                c->key = c->key2 = UINT64_MAX;
             }
             tree_replay(tree, ns, w, m->runs, cur);
             w = tree[0];

@@ -237,6 +237,77 @@ static void test_without_stats(void)
     tk_vocab_free(&v);
 }
 
+/*
+ * Terms whose first 8 bytes are all 0xFF have the largest possible key,
+ * the key a used-up run compares with, and must still come out, in
+ * order, whatever the used-up run's other fields hold: an empty run
+ * (used up from the start) and runs that end at different times.
+ */
+static void test_largest_keys(void)
+{
+    static const char *const run_terms[4][4] = {
+        {NULL},
+        {"\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF" "a",
+         "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", NULL},
+        {"\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF" "a",
+         "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF",
+         "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", NULL},
+        {"a", "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", NULL},
+    };
+    /* the distinct terms in byte order, as lengths: 1 ("a"), then 0xFF x 8,
+     * 0xFF x 8 + "a", 0xFF x 9, 0xFF x 16, 0xFF x 17 */
+    static const size_t want_len[] = {1, 8, 9, 9, 16, 17};
+    tk_vocab v[4];
+    tk_term_run runs_store[4], *runs[4];
+    uint32_t rank[4][4], map[4][4], *maps[4];
+    tk_run_merge m;
+    size_t s, i, n_ranges;
+    for (n_ranges = 1; n_ranges <= 3; n_ranges++) {
+        size_t start = 0, g = 0, r;
+        for (s = 0; s < 4; s++) {
+            tk_vocab_init(&v[s]);
+            for (i = 0; run_terms[s][i]; i++)
+                CHECK_EQ_INT(tk_vocab_add(&v[s], (const uint8_t *)run_terms[s][i],
+                                          strlen(run_terms[s][i]), 1, NULL),
+                             TK_OK);
+            CHECK_EQ_INT(tk_term_run_pack(&v[s], 0, &runs_store[s], rank[s]), TK_OK);
+            runs[s] = &runs_store[s];
+            maps[s] = map[s];
+        }
+        CHECK_EQ_INT(tk_run_merge_init(&m, runs, maps, 4, n_ranges, 0), TK_OK);
+        for (r = 0; r < n_ranges; r++)
+            CHECK_EQ_INT(tk_run_merge_range(&m, r), TK_OK);
+        CHECK_EQ_INT(tk_run_merge_finish(&m), 6);
+        for (r = 0; r < n_ranges; r++) {
+            tk_run_merge_globalize(&m, r);
+            for (i = 0; i < m.parts[r].n; i++, g++) {
+                size_t end = m.parts[r].ends[i];
+                CHECK_EQ_INT(end - start, want_len[g]);
+                CHECK(end - start == 0 || m.parts[r].bytes[start] == (g == 0 ? 'a' : 0xFF));
+                if (g == 2)   /* 0xFF x 8 + "a" before 0xFF x 9 */
+                    CHECK(m.parts[r].bytes[end - 1] == 'a');
+                start = end;
+            }
+            start = 0;
+        }
+        CHECK_EQ_INT(g, 6);
+        /* each run's terms map to their place among the six */
+        for (s = 1; s < 4; s++)
+            for (i = 0; run_terms[s][i]; i++) {
+                size_t len = strlen(run_terms[s][i]), want;
+                uint32_t got = map[s][rank[s][i]];
+                want = len == 1 ? 0 : len == 8 ? 1 : len == 16 ? 4 : len == 17 ? 5
+                     : run_terms[s][i][8] == 'a' ? 2 : 3;
+                CHECK_EQ_INT(got, want);
+            }
+        tk_run_merge_free(&m);
+        for (s = 0; s < 4; s++) {
+            tk_term_run_free(&runs_store[s]);
+            tk_vocab_free(&v[s]);
+        }
+    }
+}
+
 /* Every allocation failure is TK_ENOMEM, leaves nothing behind (valgrind
  * checks the leaks in `make valgrind`) and frees cleanly. */
 static void test_alloc_failures(void)
@@ -291,6 +362,7 @@ int main(void)
     test_pack_and_merge(500, 7);
     test_pack_and_merge(400, 13);
     test_without_stats();
+    test_largest_keys();
     test_alloc_failures();
     TEST_MAIN_END();
 }
