@@ -81,6 +81,15 @@ def test_thread_independence_property(docs, threads):
     assert a.to_dict() == dict(reference(docs, (1, 2), "char_wb"))
 
 
+@pytest.mark.parametrize("threads", [2, 3, 8])
+def test_uneven_documents_do_not_change_anything(threads, uneven_corpora):
+    for name, docs in uneven_corpora.items():
+        one = count(docs, ngram_range=(1, 2), n_threads=1)
+        many = count(docs, ngram_range=(1, 2), n_threads=threads)
+        want = list(reference(docs, (1, 2)).items())
+        assert list(one.items()) == list(many.items()) == want, name
+
+
 def test_large_generator_is_consumed_in_batches():
     n = 200_000
     c = count(("doc %d common" % (i % 7) for i in range(n)), n_threads=2)

@@ -269,6 +269,19 @@ def test_threads_give_identical_matrices(docs, threads):
     assert np.array_equal(a.data, b.data)
 
 
+@pytest.mark.parametrize("threads", [2, 3, 8])
+def test_uneven_documents_give_identical_matrices(threads, uneven_corpora):
+    for name, corpus in uneven_corpora.items():
+        if not any(corpus):
+            continue   # an empty vocabulary: ValueError either way
+        a = CountVectorizer(ngram_range=(1, 2), n_threads=1).fit(corpus)
+        b = CountVectorizer(ngram_range=(1, 2), n_threads=threads).fit(corpus)
+        assert a.vocabulary_ == b.vocabulary_, name
+        assert_same_matrix(a.transform(corpus), b.transform(corpus))
+        assert_same_matrix(CountVectorizer(ngram_range=(1, 2), n_threads=1).fit_transform(corpus),
+                           CountVectorizer(ngram_range=(1, 2), n_threads=threads).fit_transform(corpus))
+
+
 def test_generator_input(docs):
     a = CountVectorizer().fit_transform(docs)
     b = CountVectorizer().fit_transform(d for d in docs)

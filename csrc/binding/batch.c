@@ -46,7 +46,7 @@ typedef struct batch_job {
     const size_t *ends;            /* pre-analyzed input: term ends */
     size_t n_docs;
     size_t doc_base;               /* global index of docs[0] */
-    size_t chunk;
+    size_t *bounds;                /* chunk c is docs [bounds[c], bounds[c + 1]) */
     chunk_out *chunks;
     size_t n_chunks;
     pthread_mutex_t lock;
@@ -88,7 +88,8 @@ void tkpy_accum_free(accum *acc)
     memset(acc, 0, sizeof *acc);
 }
 
-static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t i)
+/* Document i, the (i - first)-th of its chunk. */
+static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t i, size_t first)
 {
     accum *acc = job->acc;
     const doc_in *doc = &job->docs[i];
@@ -98,7 +99,7 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
     int rc;
 
     where.stamp = job->doc_base + i + 1;
-    where.mark = (uint32_t)(i % job->chunk + 1);
+    where.mark = (uint32_t)(i - first + 1);
     if (acc->input == INPUT_TEXT) {
         const uint8_t *data;
         size_t len;
@@ -117,7 +118,7 @@ static int process_doc(batch_job *job, chunk_out *out, worker_state *ws, size_t 
     if (rc < 0)
         return rc;
     if (acc->mode != TK_COUNT_TERMS)
-        out->row_nnz[i % job->chunk] = counts->n_entries - start;
+        out->row_nnz[i - first] = counts->n_entries - start;
     return TK_OK;
 }
 
@@ -125,8 +126,7 @@ static int merge_chunk(batch_job *job, size_t c)
 {
     accum *acc = job->acc;
     chunk_out *out = &job->chunks[c];
-    size_t n_docs = (c + 1) * job->chunk <= job->n_docs ? job->chunk
-                                                         : job->n_docs - c * job->chunk;
+    size_t n_docs = job->bounds[c + 1] - job->bounds[c];
     segment *seg;
     int rc = TK_OK;
 
@@ -199,11 +199,25 @@ static int finish_chunk(batch_job *job, size_t c)
     return rc;
 }
 
+/* The chunk that starts at document begin. */
+static size_t chunk_at(const batch_job *job, size_t begin)
+{
+    size_t lo = 0, hi = job->n_chunks - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (job->bounds[mid] <= begin)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
 static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
 {
     batch_job *job = ctx;
     accum *acc = job->acc;
-    size_t c = begin / job->chunk, i;
+    size_t c = chunk_at(job, begin), i;
     chunk_out *out = &job->chunks[c];
     worker_state *ws = &acc->workers[worker];
     int rc;
@@ -220,7 +234,7 @@ static int run_chunk(void *ctx, size_t begin, size_t end, int worker)
         tk_vocab_init(&ws->spare);
     }
     for (i = begin; i < end; i++) {
-        if ((rc = process_doc(job, out, ws, i)) < 0)
+        if ((rc = process_doc(job, out, ws, i, begin)) < 0)
             return rc;
         /* Per document, so that a single-threaded batch (one chunk) still
          * moves the bar; skipped when nobody watches. */
@@ -242,7 +256,63 @@ static void batch_chunks_free(batch_job *job)
         tk_term_run_free(&job->chunks[i].run);
     }
     tk_free(job->chunks);
+    tk_free(job->bounds);
     job->chunks = NULL;
+    job->bounds = NULL;
+}
+
+/* What a document costs to count, roughly: its size as stored. */
+static size_t doc_weight(const doc_in *doc, int input)
+{
+    return 1 + (input == INPUT_TEXT ? tkpy_text_size(doc->text) : doc->n_terms);
+}
+
+/*
+ * Cut job's documents into up to `wanted` chunks (job->bounds,
+ * job->n_chunks), by weight rather than by count: chunks of equal document
+ * counts of the benchmark corpus took 20 to 45 ms each to count, so one
+ * thread often ran the last chunk alone.  With taper, chunk c gets a share
+ * that falls as wanted - c: count() merges each chunk into the global
+ * vocabulary in order, and a small last chunk ends the call soon after
+ * the other threads' work, with a short merge (2-thread count() of the
+ * corpus: the two threads finished 3-7 ms apart instead of 8-25).  A
+ * document is never split, so one that outweighs a chunk makes the chunks
+ * fewer.  Results do not depend on the cut.
+ */
+static int plan_chunks(batch_job *job, int input, size_t wanted, int taper)
+{
+    size_t i, k = 0, n = job->n_docs, crossed = 0;
+    double total = 0, so_far = 0, all;
+    if (wanted > n)
+        wanted = n;
+    if (wanted == 0)
+        wanted = 1;
+    job->bounds = tk_malloc((wanted + 1) * sizeof *job->bounds);
+    if (!job->bounds)
+        return -1;
+    job->bounds[0] = 0;
+    if (wanted > 1)
+        for (i = 0; i < n; i++)
+            total += (double)doc_weight(&job->docs[i], input);
+    /* the shares' sum: wanted + (wanted - 1) + ... + 1, or wanted ones */
+    all = taper ? (double)wanted * (double)(wanted + 1) / 2 : (double)wanted;
+    for (i = 0; wanted > 1 && i + 1 < n; i++) {
+        so_far += (double)doc_weight(&job->docs[i], input);
+        /* Chunk crossed + 1 starts once the first crossed + 1 shares are
+         * used up; the share of chunk c is wanted - c (or 1). */
+        for (;;) {
+            double c1 = (double)(crossed + 1);
+            double shares = taper ? c1 * (double)wanted - c1 * (c1 - 1) / 2 : c1;
+            if (crossed + 1 >= wanted || so_far < total * shares / all)
+                break;
+            crossed++;
+            if (job->bounds[k] != i + 1)
+                job->bounds[++k] = i + 1;
+        }
+    }
+    job->bounds[++k] = n;
+    job->n_chunks = k;
+    return 0;
 }
 
 /* Run one batch of about n_bytes bytes (GIL held on entry and exit). */
@@ -293,15 +363,16 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
      * chunks. */
     {
         size_t per_thread = acc->mode == TK_COUNT_TERMS ? 2 : 6;
-        job.chunk = threads > 1 ? (n_docs + (size_t)threads * per_thread - 1)
-                                      / ((size_t)threads * per_thread)
-                                : n_docs;
+        if (plan_chunks(&job, acc->input, threads > 1 ? (size_t)threads * per_thread : 1,
+                        acc->mode == TK_COUNT_TERMS)
+            < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
     }
-    if (job.chunk == 0)
-        job.chunk = 1;
-    job.n_chunks = (n_docs + job.chunk - 1) / job.chunk;
     job.chunks = tk_calloc(job.n_chunks, sizeof *job.chunks);
     if (!job.chunks) {
+        tk_free(job.bounds);
         PyErr_NoMemory();
         return -1;
     }
@@ -310,7 +381,8 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     pthread_mutex_init(&job.lock, NULL);
     memset(&tj, 0, sizeof tj);
     tj.n_items = n_docs;
-    tj.chunk = job.chunk;
+    tj.bounds = job.bounds;
+    tj.n_chunks = job.n_chunks;
     tj.run = run_chunk;
     tj.ctx = &job;
     /* A Ctrl-C raises job.cancel, which the n-gram sink reads, so that

@@ -281,6 +281,12 @@ typedef struct tk_job {
      * (with __atomic_fetch_add) while inside a chunk; poll then reports it
      * instead of whole chunks, so one long chunk still moves a bar. */
     size_t *items_done;
+    /* Optional: chunks of chosen sizes instead of `chunk` items each.
+     * Chunk k is items [bounds[k], bounds[k + 1]) for k < n_chunks;
+     * bounds[0] is 0, bounds[n_chunks] is n_items, and bounds rise.
+     * Chunks are handed out in order, like fixed ones. */
+    const size_t *bounds;
+    size_t n_chunks;
 } tk_job;
 int tk_parallel_run(const tk_job *job, int n_threads);
 /* Number of online CPUs (>= 1). */

@@ -102,10 +102,19 @@ static int run_next_chunk(shared_state *st, int worker)
     int rc;
     if (__atomic_load_n(&st->error, __ATOMIC_RELAXED))
         return 0;
-    begin = __atomic_fetch_add(&st->next, st->chunk, __ATOMIC_RELAXED);
-    if (begin >= job->n_items)
-        return 0;
-    end = job->n_items - begin < st->chunk ? job->n_items : begin + st->chunk;
+    if (job->bounds) {
+        /* st->next counts chunks here */
+        size_t k = __atomic_fetch_add(&st->next, 1, __ATOMIC_RELAXED);
+        if (k >= job->n_chunks)
+            return 0;
+        begin = job->bounds[k];
+        end = job->bounds[k + 1];
+    } else {
+        begin = __atomic_fetch_add(&st->next, st->chunk, __ATOMIC_RELAXED);
+        if (begin >= job->n_items)
+            return 0;
+        end = job->n_items - begin < st->chunk ? job->n_items : begin + st->chunk;
+    }
     rc = job->run(job->ctx, begin, end, worker);
     if (rc < 0) {
         record_error(st, rc);
@@ -157,7 +166,7 @@ int tk_parallel_run(const tk_job *job, int n_threads)
         return TK_OK;
     /* The cleanup after a job that a fork cut short is over by now. */
     tk_alloc_keep_freed(0);
-    n_threads = tk_resolve_threads(n_threads, job->n_items);
+    n_threads = tk_resolve_threads(n_threads, job->bounds ? job->n_chunks : job->n_items);
     st.job = job;
     st.chunk = job->chunk;
     if (st.chunk == 0) {

@@ -178,6 +178,90 @@ static void test_threads_that_fail_to_start(void)
     tk_thread_fail_after(-1);
 }
 
+/* Chunks of chosen sizes (tk_job.bounds): every item runs once, in the
+ * chunk the bounds give it, also with more threads than chunks, a chunk of
+ * one item, and a failing chunk. */
+typedef struct bounds_state {
+    int seen[N_ITEMS];
+    int chunk_ok;             /* 0 once a chunk was not one of the bounds' */
+    int fail_at;
+    const size_t *bounds;
+    size_t n_chunks;
+} bounds_state;
+
+static int run_bounded(void *ctx, size_t begin, size_t end, int worker)
+{
+    bounds_state *bs = ctx;
+    size_t k, i;
+    int found = 0;
+    (void)worker;
+    for (k = 0; k < bs->n_chunks; k++)
+        if (bs->bounds[k] == begin && bs->bounds[k + 1] == end)
+            found = 1;
+    if (!found)
+        __atomic_store_n(&bs->chunk_ok, 0, __ATOMIC_SEQ_CST);
+    for (i = begin; i < end; i++) {
+        if ((int)i == bs->fail_at)
+            return TK_EINVAL;
+        __atomic_fetch_add(&bs->seen[i], 1, __ATOMIC_SEQ_CST);
+    }
+    return TK_OK;
+}
+
+static void test_chunk_bounds(void)
+{
+    static const size_t uneven[] = {0, 1, 2, 300, 301, 590, N_ITEMS};
+    static const size_t whole[] = {0, N_ITEMS};
+    static bounds_state bs;
+    static job_state polls;   /* answers 0: go on */
+    const size_t *plans[2] = {uneven, whole};
+    size_t n_chunks[2] = {6, 1};
+    int p, threads, i, helps;
+    for (p = 0; p < 2; p++)
+        for (threads = 1; threads <= 8; threads *= 2)
+            for (helps = 0; helps <= 1; helps++) {
+                tk_job job;
+                memset(&bs, 0, sizeof bs);
+                bs.chunk_ok = 1;
+                bs.fail_at = -1;
+                bs.bounds = plans[p];
+                bs.n_chunks = n_chunks[p];
+                memset(&job, 0, sizeof job);
+                job.n_items = N_ITEMS;
+                job.chunk = 7;   /* ignored: the bounds decide */
+                job.bounds = plans[p];
+                job.n_chunks = n_chunks[p];
+                job.run = run_bounded;
+                job.ctx = &bs;
+                if (helps) {
+                    job.poll = poll_answer;
+                    job.poll_ctx = &polls;
+                    job.poll_ms = 1;
+                    job.caller_helps = 1;
+                }
+                CHECK_EQ_INT(tk_parallel_run(&job, threads), TK_OK);
+                CHECK(bs.chunk_ok);
+                for (i = 0; i < N_ITEMS; i++)
+                    CHECK_EQ_INT(bs.seen[i], 1);
+            }
+    {
+        tk_job job;
+        memset(&bs, 0, sizeof bs);
+        bs.chunk_ok = 1;
+        bs.fail_at = 300;   /* the first item of a chunk */
+        bs.bounds = uneven;
+        bs.n_chunks = 6;
+        memset(&job, 0, sizeof job);
+        job.n_items = N_ITEMS;
+        job.bounds = uneven;
+        job.n_chunks = 6;
+        job.run = run_bounded;
+        job.ctx = &bs;
+        CHECK_EQ_INT(tk_parallel_run(&job, 2), TK_EINVAL);
+        CHECK_EQ_INT(bs.seen[300], 0);
+    }
+}
+
 int main(void)
 {
     test_inline_and_started_threads();
@@ -185,5 +269,6 @@ int main(void)
     test_every_item_once();
     test_stop_and_errors();
     test_caller_helps();
+    test_chunk_bounds();
     TEST_MAIN_END();
 }
