@@ -151,6 +151,15 @@ TK_PREFETCH_HELPER void tk_prefetch(const void *p)
 #endif
 }
 
+/* A hint that the byte `offset` bytes past p will be read soon, where
+ * that may lie beyond the end of p's block: the address is computed as an
+ * integer, since a pointer out of its block would be undefined behaviour,
+ * and a prefetch of any address is harmless. */
+TK_PREFETCH_HELPER void tk_prefetch_ahead(const void *p, size_t offset)
+{
+    tk_prefetch((const void *)((uintptr_t)p + offset));
+}
+
 /* Terms and segments are short: an inlined word-wise compare beats a
  * memcmp call. */
 static inline int tk_bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)

@@ -126,8 +126,8 @@ static inline void cursor_load(run_cursor *c, const tk_term_run *run)
     const uint8_t *t = run->bytes + c->off;
     /* The merge reads a dozen runs at once, each a step at a time: more
      * streams than the hardware prefetcher follows. */
-    tk_prefetch(run->lens + c->pos + 64);
-    tk_prefetch(t + 384);
+    tk_prefetch_ahead(run->lens + c->pos, 64 * sizeof *run->lens);
+    tk_prefetch_ahead(t, 384);
     c->len = run->lens[c->pos];
     c->key = term_key(t, c->len);
     c->key2 = c->len > 8 ? term_key(t + 8, c->len - 8) : 0;
@@ -396,7 +396,7 @@ int tk_run_merge_range(tk_run_merge *m, size_t r)
         do {
             const tk_term_run *run = m->runs[w];
             run_cursor *c = &cur[w];
-            tk_prefetch(m->maps[w] + c->pos + 64);
+            tk_prefetch_ahead(m->maps[w] + c->pos, 64 * sizeof **m->maps);
             m->maps[w][c->pos] = (uint32_t)g;
             if (out->tf) {
                 out->tf[g] += run->counts[c->pos];
