@@ -224,6 +224,33 @@ def test_hypothesis_corpora_equal_sklearn(corpus, rng, max_features):
     assert_same_matrix(X, Y)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("aab  b\ncé中🙂"), max_size=30),
+                min_size=1, max_size=20),
+       st.sampled_from([(1, 2), (2, 3), (3, 5), (1, 9), (2, 11), (4, 4)]),
+       st.sampled_from([{}, {"min_df": 2}, {"max_df": 0.5}, {"max_features": 7}]),
+       st.sampled_from([1, 2, 3]))
+def test_hypothesis_char_fits_equal_sklearn(corpus, rng, pruning, threads):
+    # A char fit counts each document's longest grams and derives the
+    # shorter ones at its end (ranges up to 8 wide); documents shorter than
+    # the range, repeated grams and end grams that equal an earlier gram's
+    # prefix must give scikit-learn's vocabulary and matrix all the same.
+    ours = CountVectorizer(analyzer="char", ngram_range=rng, case="lower", normalize=None,
+                           n_threads=threads, **pruning)
+    theirs = SKCount(analyzer="char", ngram_range=rng, **pruning)
+    try:
+        Y = theirs.fit_transform(corpus)
+    except ValueError:
+        with pytest.raises(ValueError):
+            ours.fit_transform(corpus)
+        return
+    X = ours.fit_transform(corpus)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert_same_matrix(X, Y)
+    unseen = corpus[::-1] + ["aab cé中"]
+    assert_same_matrix(ours.transform(unseen), theirs.transform(unseen))
+
+
 @pytest.mark.parametrize("n_words", [3000, 300_000])
 def test_rows_of_every_length_are_sorted_like_sklearn(n_words):
     # A fit sorts each row by column three ways by length: a comparison

@@ -17,6 +17,8 @@ void tk_count_scratch_free(tk_count_scratch *scratch)
     tk_free(scratch->tmp);
     tk_free(scratch->sums);
     tk_free(scratch->sort_tmp);
+    tk_free(scratch->prefix_ids);
+    tk_free(scratch->new_tops);
     memset(scratch, 0, sizeof *scratch);
 }
 
@@ -30,10 +32,20 @@ typedef char tk_vocab_pad_covers_hash_pad[TK_VOCAB_PAD >= TK_HASH_PAD ? 1 : -1];
 /* Below this many hash slots (64 KB of slots, about 100 KB of records at
  * most half full), counting skips the pipe. */
 #define PIPE_MIN_SLOTS 8192
+/* What counting a gram does (ROWS; other modes count every gram PLAIN). */
+enum gram_kind {
+    GRAM_PLAIN = 0,   /* once more, in the table and the row */
+    GRAM_TOP = 1,     /* the same, and a new term gets its prefixes looked up */
+    GRAM_PREFIX = 2   /* in the table only, count 0: its id goes to prefix_ids[dest] */
+};
+#define GRAM_KIND_BITS 2
+#define GRAM_TAG(kind, dest) (((uint64_t)(dest) << GRAM_KIND_BITS) | (uint64_t)(kind))
+
 typedef struct pending_gram {
     const uint8_t *gram;
     size_t len;
     uint64_t hash;
+    uint64_t tag;                  /* GRAM_TAG */
 } pending_gram;
 
 /* One document being counted. */
@@ -44,6 +56,7 @@ typedef struct doc_sink {
     tk_count_doc doc;
     size_t row_start;              /* first entry of the document's row */
     int padded;                    /* grams are in the n-gram buffer (TK_VOCAB_PAD) */
+    size_t n_prefixes;             /* nested: hi - lo prefixes per hi-gram, else 0 */
     size_t since_check;            /* grams since the last look at opts->cancel */
     pending_gram pipe[PIPE_LEN];
     size_t pipe_head, pipe_len;
@@ -70,22 +83,22 @@ static int ensure_stamps(tk_count_scratch *ws, size_t need)
  * *pos when the row already has it (seen), else append one and record its
  * position in *pos.  The callers keep "seen" in different places.
  */
-static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos)
+static int row_bump(doc_sink *d, uint32_t id, int seen, uint32_t *pos, uint32_t add)
 {
     tk_count_chunk *out = d->out;
     int rc;
     if (seen) {
         uint64_t *e = &out->entries[d->row_start + *pos];
-        if (TK_ENTRY_VALUE(*e) == UINT32_MAX)
+        if (TK_ENTRY_VALUE(*e) > UINT32_MAX - add)
             return TK_EOVERFLOW;
-        (*e)++;
+        *e += add;
         return TK_OK;
     }
     if ((rc = tk_reserve_append((void **)&out->entries, &out->entries_cap, out->n_entries + 1,
                                 sizeof *out->entries)) < 0)
         return rc;
     *pos = (uint32_t)(out->n_entries - d->row_start);
-    out->entries[out->n_entries++] = TK_ENTRY(id, 1);
+    out->entries[out->n_entries++] = TK_ENTRY(id, add);
     return TK_OK;
 }
 
@@ -96,7 +109,7 @@ static int row_add(doc_sink *d, uint32_t id)
     int rc;
     if (id >= ws->stamp_cap && (rc = ensure_stamps(ws, (size_t)id + 1)) < 0)
         return rc;
-    rc = row_bump(d, id, ws->stamp[id] == d->doc.stamp, &ws->pos[id]);
+    rc = row_bump(d, id, ws->stamp[id] == d->doc.stamp, &ws->pos[id], 1);
     if (rc == TK_OK)
         ws->stamp[id] = d->doc.stamp;
     return rc;
@@ -106,29 +119,57 @@ static int row_add(doc_sink *d, uint32_t id)
  * ROWS: "seen" is kept in the chunk's own term record (just brought into
  * cache by the lookup) instead of a separate array.
  */
-static int row_add_local(doc_sink *d, uint32_t id)
+static int row_add_local(doc_sink *d, uint32_t id, uint32_t add)
 {
     tk_term *t = &d->out->vocab.terms[id];
-    int rc = row_bump(d, id, t->mark == d->doc.mark, &t->aux);
+    int rc = row_bump(d, id, t->mark == d->doc.mark, &t->aux, add);
     if (rc == TK_OK)
         t->mark = d->doc.mark;
     return rc;
 }
 
-static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h)
+/* Nested ROWS: a term new to the chunk gets its prefix_ids entry. */
+static int note_new_term(doc_sink *d, uint32_t id, const uint8_t *g, size_t kind)
 {
+    tk_count_scratch *ws = d->ws;
+    int rc;
+    if ((rc = tk_reserve_append((void **)&ws->prefix_ids, &ws->prefix_cap,
+                                ((size_t)id + 1) * d->n_prefixes, sizeof *ws->prefix_ids)) < 0)
+        return rc;
+    ws->prefix_ids[(size_t)id * d->n_prefixes] = TK_NOT_TOP;
+    if (kind != GRAM_TOP)
+        return TK_OK;
+    if ((rc = tk_reserve_append((void **)&ws->new_tops, &ws->new_tops_cap, ws->n_new_tops + 1,
+                                sizeof *ws->new_tops)) < 0)
+        return rc;
+    ws->new_tops[ws->n_new_tops].gram = g;
+    ws->new_tops[ws->n_new_tops++].id = id;
+    return TK_OK;
+}
+
+static int count_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h, uint64_t tag)
+{
+    const size_t kind = (size_t)(tag & ((1u << GRAM_KIND_BITS) - 1));
+    tk_vocab *v = &d->out->vocab;
+    const size_t n_before = v->n;
     uint32_t id;
     int rc;
     switch (d->opts->mode) {
     case TK_COUNT_TERMS:
-        return d->padded ? tk_vocab_add_padded(&d->out->vocab, g, len, h, 1, NULL)
-                         : tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, NULL);
+        return d->padded ? tk_vocab_add_padded(v, g, len, h, 1, NULL)
+                         : tk_vocab_add_hashed(v, g, len, h, 1, NULL);
     case TK_COUNT_ROWS:
-        rc = d->padded ? tk_vocab_add_padded(&d->out->vocab, g, len, h, 1, &id)
-                       : tk_vocab_add_hashed(&d->out->vocab, g, len, h, 1, &id);
+        rc = d->padded ? tk_vocab_add_padded(v, g, len, h, kind != GRAM_PREFIX, &id)
+                       : tk_vocab_add_hashed(v, g, len, h, kind != GRAM_PREFIX, &id);
         if (rc < 0)
             return rc;
-        return row_add_local(d, id);
+        if (d->n_prefixes && v->n != n_before && (rc = note_new_term(d, id, g, kind)) < 0)
+            return rc;
+        if (kind == GRAM_PREFIX) {
+            d->ws->prefix_ids[(size_t)(tag >> GRAM_KIND_BITS)] = id;
+            return TK_OK;
+        }
+        return row_add_local(d, id, 1);
     case TK_COUNT_FIXED: {
         long long found = tk_vocab_find_hashed(d->opts->fixed, g, len, h);
         if (found < 0)
@@ -150,7 +191,7 @@ TK_ALWAYS_INLINE pending_gram *pipe_at(doc_sink *d, size_t i)
 TK_ALWAYS_INLINE int count_oldest(doc_sink *d)
 {
     pending_gram *p = &d->pipe[d->pipe_head];
-    int rc = count_gram(d, p->gram, p->len, p->hash);
+    int rc = count_gram(d, p->gram, p->len, p->hash, p->tag);
     if (rc < 0)
         return rc;
     d->pipe_head = (d->pipe_head + 1) % PIPE_LEN;
@@ -168,14 +209,47 @@ static int flush_pipe(doc_sink *d)
 
 static int fold_pending(tk_count_scratch *ws, uint64_t n_features);
 
+/* Count a gram of the given tag, now or through the pipe. */
+TK_ALWAYS_INLINE int enqueue_gram(doc_sink *d, const uint8_t *g, size_t len, uint64_t h,
+                                  uint64_t tag)
+{
+    const tk_count_opts *o = d->opts;
+    const tk_vocab *table = o->mode == TK_COUNT_FIXED ? o->fixed : &d->out->vocab;
+    int rc;
+    /* A table this small stays in cache: the pipe would only add work.
+     * (Grams already waiting go first, so the order is kept.) */
+    if (table->mask < PIPE_MIN_SLOTS && d->pipe_len == 0)
+        return count_gram(d, g, len, h, tag);
+    tk_vocab_prefetch(table, h);
+    if (d->pipe_len == PIPE_LEN && (rc = count_oldest(d)) < 0)
+        return rc;
+    {
+        pending_gram *q = pipe_at(d, d->pipe_len);
+        q->gram = g;
+        q->len = len;
+        q->hash = h;
+        q->tag = tag;
+        d->pipe_len++;
+    }
+    /* PIPE_STAGE grams later the slot is cached: fetch the term record;
+     * PIPE_STAGE grams after that, a long term's bytes in the arena. */
+    if (d->pipe_len > PIPE_STAGE)
+        tk_vocab_prefetch_term(table, pipe_at(d, d->pipe_len - 1 - PIPE_STAGE)->hash);
+    if (d->pipe_len > 2 * PIPE_STAGE) {
+        const pending_gram *p = pipe_at(d, d->pipe_len - 1 - 2 * PIPE_STAGE);
+        if (p->len > TK_TERM_HEAD)
+            tk_vocab_prefetch_tail(table, p->hash);
+    }
+    return TK_OK;
+}
+
 /* Grams stay valid until the document's emission ends (they point into
  * the prepared buffer), so they can wait in the pipe until flush_pipe. */
-static int sink_gram(void *ctx, const uint8_t *g, size_t len)
+TK_ALWAYS_INLINE int sink_kind(void *ctx, const uint8_t *g, size_t len, size_t kind)
 {
     doc_sink *d = ctx;
     const tk_count_opts *o = d->opts;
     uint64_t h = d->padded ? tk_hash_padded(g, len) : tk_hash_bytes(g, len);
-    const tk_vocab *table;
     int rc;
 
     /* One huge document is one work item: look for Ctrl-C inside it too. */
@@ -195,31 +269,17 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
             return fold_pending(ws, o->n_features);
         return TK_OK;
     }
-    table = o->mode == TK_COUNT_FIXED ? o->fixed : &d->out->vocab;
-    /* A table this small stays in cache: the pipe would only add work.
-     * (Grams already waiting go first, so the order is kept.) */
-    if (table->mask < PIPE_MIN_SLOTS && d->pipe_len == 0)
-        return count_gram(d, g, len, h);
-    tk_vocab_prefetch(table, h);
-    if (d->pipe_len == PIPE_LEN && (rc = count_oldest(d)) < 0)
-        return rc;
-    {
-        pending_gram *q = pipe_at(d, d->pipe_len);
-        q->gram = g;
-        q->len = len;
-        q->hash = h;
-        d->pipe_len++;
-    }
-    /* PIPE_STAGE grams later the slot is cached: fetch the term record;
-     * PIPE_STAGE grams after that, a long term's bytes in the arena. */
-    if (d->pipe_len > PIPE_STAGE)
-        tk_vocab_prefetch_term(table, pipe_at(d, d->pipe_len - 1 - PIPE_STAGE)->hash);
-    if (d->pipe_len > 2 * PIPE_STAGE) {
-        const pending_gram *p = pipe_at(d, d->pipe_len - 1 - 2 * PIPE_STAGE);
-        if (p->len > TK_TERM_HEAD)
-            tk_vocab_prefetch_tail(table, p->hash);
-    }
-    return TK_OK;
+    return enqueue_gram(d, g, len, h, GRAM_TAG(kind, 0));
+}
+
+static int sink_gram(void *ctx, const uint8_t *g, size_t len)
+{
+    return sink_kind(ctx, g, len, GRAM_PLAIN);
+}
+
+static int sink_top(void *ctx, const uint8_t *g, size_t len)
+{
+    return sink_kind(ctx, g, len, GRAM_TOP);
 }
 
 /* Rows are short: insertion sort below 24, else an inlined quicksort. */
@@ -420,10 +480,12 @@ static int flush_hashed_row(doc_sink *d)
 }
 
 static void sink_init(doc_sink *d, const tk_count_opts *opts, tk_count_scratch *ws,
-                      tk_count_chunk *out, tk_count_doc doc, int padded)
+                      tk_count_chunk *out, tk_count_doc doc, int padded, int nested)
 {
     d->opts = opts;
     d->padded = padded;
+    d->n_prefixes = nested ? opts->ng.hi - opts->ng.lo : 0;
+    ws->n_new_tops = 0;
     d->ws = ws;
     d->out = out;
     d->doc = doc;
@@ -435,11 +497,78 @@ static void sink_init(doc_sink *d, const tk_count_opts *opts, tk_count_scratch *
     ws->n_sums = 0;
 }
 
+/* Nested ROWS, once the document's grams are counted: look up the
+ * prefixes of its new hi-grams, through the pipe like any gram. */
+static int find_new_prefixes(doc_sink *d)
+{
+    tk_count_scratch *ws = d->ws;
+    const size_t lo = d->opts->ng.lo;
+    size_t i, k;
+    int rc;
+    for (i = 0; i < ws->n_new_tops; i++) {
+        const tk_new_top top = ws->new_tops[i];
+        size_t len = tk_ngram_prefix_len(top.gram, lo);
+        for (k = 0; k < d->n_prefixes; k++) {
+            rc = enqueue_gram(d, top.gram, len, tk_hash_padded(top.gram, len),
+                              GRAM_TAG(GRAM_PREFIX, (size_t)top.id * d->n_prefixes + k));
+            if (rc < 0)
+                return rc;
+            len += tk_ngram_prefix_len(top.gram + len, 1);
+        }
+    }
+    ws->n_new_tops = 0;
+    return flush_pipe(d);
+}
+
+/* How far ahead expand_row fetches an entry's prefix ids, and then the
+ * term records they name. */
+#define EXPAND_AHEAD 16
+
+/* Nested ROWS: each hi-gram of the row stands for its prefixes as often
+ * as it occurs; count them in the table and the row. */
+static int expand_row(doc_sink *d)
+{
+    tk_count_chunk *out = d->out;
+    tk_vocab *v = &out->vocab;
+    const uint32_t *prefix_ids = d->ws->prefix_ids;
+    const size_t w = d->n_prefixes, end = out->n_entries;
+    size_t i, k;
+    int rc;
+    for (i = d->row_start; i < end; i++) {
+        const uint32_t *ids = prefix_ids + (size_t)TK_ENTRY_ID(out->entries[i]) * w;
+        const uint32_t add = TK_ENTRY_VALUE(out->entries[i]);
+        if (i + 2 * EXPAND_AHEAD < end)
+            tk_prefetch(prefix_ids + (size_t)TK_ENTRY_ID(out->entries[i + 2 * EXPAND_AHEAD]) * w);
+        if (i + EXPAND_AHEAD < end) {
+            const uint32_t *ahead = prefix_ids + (size_t)TK_ENTRY_ID(out->entries[i + EXPAND_AHEAD]) * w;
+            if (ahead[0] != TK_NOT_TOP)
+                for (k = 0; k < w; k++)
+                    tk_prefetch(&v->terms[ahead[k]]);
+        }
+        if (ids[0] == TK_NOT_TOP)
+            continue;
+        for (k = 0; k < w; k++) {
+            tk_term *t = &v->terms[ids[k]];
+            if ((int64_t)add > INT64_MAX - t->count || (int64_t)add > INT64_MAX - v->total)
+                return TK_EOVERFLOW;
+            t->count += add;
+            v->total += add;
+            if ((rc = row_add_local(d, ids[k], add)) < 0)
+                return rc;
+        }
+    }
+    return TK_OK;
+}
+
 /* After the grams (rc from emitting them): drain the pipe, finish the row. */
 static int sink_finish(doc_sink *d, int rc)
 {
     if (rc == TK_OK)
         rc = flush_pipe(d);
+    if (rc == TK_OK && d->n_prefixes)
+        rc = find_new_prefixes(d);
+    if (rc == TK_OK && d->n_prefixes)
+        rc = expand_row(d);
     if (rc == TK_OK && d->opts->mode == TK_COUNT_HASHED)
         rc = flush_hashed_row(d);
     /* Columns are final: sort here, on the counting thread.  (An empty
@@ -454,12 +583,19 @@ static int sink_finish(doc_sink *d, int rc)
 int tk_count_text(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count_chunk *chunk,
                   tk_count_doc doc, const uint8_t *text, size_t len)
 {
+    /* A fit's char grams are counted nested (tk_ngram_emit_nested): the
+     * table is looked up once per position instead of once per gram, and
+     * the shorter grams are counted once per document from the longest. */
+    const int nested = opts->mode == TK_COUNT_ROWS && !opts->plain && tk_ngram_nests(&opts->ng)
+                       && opts->ng.hi - opts->ng.lo <= TK_NEST_MAX_PREFIXES;
     doc_sink d;
     int rc;
-    sink_init(&d, opts, scratch, chunk, doc, 1);
+    sink_init(&d, opts, scratch, chunk, doc, 1, nested);
     rc = tk_ngram_prepare_cancellable(&opts->ng, opts->tok, opts->stopwords, text, len,
                                       &scratch->buf, opts->cancel);
-    if (rc == TK_OK)
+    if (rc == TK_OK && nested)
+        rc = tk_ngram_emit_nested(&opts->ng, &scratch->buf, sink_top, sink_gram, &d);
+    else if (rc == TK_OK)
         rc = tk_ngram_emit(&opts->ng, &scratch->buf, sink_gram, &d);
     return sink_finish(&d, rc);
 }
@@ -471,7 +607,7 @@ int tk_count_terms(const tk_count_opts *opts, tk_count_scratch *scratch, tk_coun
     doc_sink d;
     int rc = TK_OK;
     /* Terms given as they are live in the caller's buffer, unpadded. */
-    sink_init(&d, opts, scratch, chunk, doc, make_grams);
+    sink_init(&d, opts, scratch, chunk, doc, make_grams, 0);
     if (make_grams) {
         rc = tk_ngram_prepare_tokens(&scratch->buf, data, ends, n_terms);
         if (rc == TK_OK)

@@ -40,6 +40,8 @@ typedef struct tk_count_opts {
     uint64_t n_features;               /* TK_COUNT_HASHED */
     int alternate_sign;                /* TK_COUNT_HASHED */
     const int *cancel;                 /* read atomically; nonzero stops with TK_ECANCELLED */
+    int plain;                         /* ROWS: never derive short grams from long ones
+                                          (for tests and benchmarks; see tk_count_text) */
 } tk_count_opts;
 
 typedef struct tk_count_chunk {
@@ -60,6 +62,18 @@ typedef struct tk_hashed_sum {
 } tk_hashed_sum;
 
 /* Per-thread buffers, reused from document to document. */
+/* Nested counting keeps hi - lo prefix ids per term: only for ranges up
+ * to this wide (wider ones count every gram, as before). */
+#define TK_NEST_MAX_PREFIXES 8
+
+/* A hi-gram first seen in the current document: its prefixes are looked
+ * up once, when the document ends. */
+typedef struct tk_new_top {
+    const uint8_t *gram;               /* in the document's n-gram buffer */
+    uint32_t id;
+} tk_new_top;
+#define TK_NOT_TOP UINT32_MAX
+
 typedef struct tk_count_scratch {
     tk_ngram_buf buf;
     size_t *stamp;                     /* FIXED: last document (+1) that had a column */
@@ -71,6 +85,11 @@ typedef struct tk_count_scratch {
     size_t n_sums, sums_cap;           /* summed and sorted (see TK_HASHED_PENDING_MAX) */
     uint64_t *sort_tmp;                /* FIXED / HASHED: tk_sort_row's scratch */
     size_t sort_tmp_cap;
+    uint32_t *prefix_ids;              /* ROWS, nested: per chunk term id, (hi - lo) ids of
+                                          its prefixes, or TK_NOT_TOP first */
+    size_t prefix_cap;
+    struct tk_new_top *new_tops;       /* the document's hi-grams new to the chunk */
+    size_t n_new_tops, new_tops_cap;
 } tk_count_scratch;
 
 void tk_count_chunk_free(tk_count_chunk *chunk);

@@ -589,6 +589,58 @@ int tk_ngram_emit(const tk_ngram_opts *ng, const tk_ngram_buf *buf, tk_ngram_sin
     return TK_OK;
 }
 
+int tk_ngram_nests(const tk_ngram_opts *ng)
+{
+    return ng->analyzer == TK_ANALYZER_CHAR && ng->hi > ng->lo;
+}
+
+int tk_ngram_emit_nested(const tk_ngram_opts *ng, const tk_ngram_buf *buf, tk_ngram_sink top,
+                         tk_ngram_sink rest, void *ctx)
+{
+    const uint8_t *text = buf->text;
+    const size_t len = buf->text_len, hi = ng->hi;
+    /* the first code point with fewer than hi from it to the end */
+    const size_t first_short = buf->n_units >= hi ? buf->n_units - hi + 1 : 0;
+    size_t i, k, n, p = 0, q;
+    int rc;
+
+    if (!tk_ngram_nests(ng))
+        return TK_EINVAL;
+    if (first_short > 0) {
+        for (q = 0, k = 0; k < hi; k++)
+            q += utf8_step(text[q]);
+        for (;;) {
+            if ((rc = top(ctx, text + p, q - p)) < 0)
+                return rc;
+            p = utf8_next(text, p);
+            if (q >= len)
+                break;
+            q = utf8_next(text, q);
+        }
+    }
+    /* p is at code point first_short */
+    for (i = first_short; i + ng->lo <= buf->n_units; i++, p = utf8_next(text, p)) {
+        for (q = p, k = 0; k < ng->lo; k++)
+            q += utf8_step(text[q]);
+        for (n = ng->lo;; n++) {
+            if ((rc = rest(ctx, text + p, q - p)) < 0)
+                return rc;
+            if (i + n == buf->n_units)
+                break;
+            q += utf8_step(text[q]);
+        }
+    }
+    return TK_OK;
+}
+
+size_t tk_ngram_prefix_len(const uint8_t *gram, size_t n)
+{
+    size_t q = 0, k;
+    for (k = 0; k < n; k++)
+        q += utf8_step(gram[q]);
+    return q;
+}
+
 size_t tk_ngram_count(const tk_ngram_opts *ng, const tk_ngram_buf *buf)
 {
     size_t n, k, i, total = 0;

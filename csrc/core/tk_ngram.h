@@ -117,6 +117,26 @@ int tk_ngram_prepare_tokens(tk_ngram_buf *buf, const uint8_t *bytes, const size_
 int tk_ngram_emit(const tk_ngram_opts *ng, const tk_ngram_buf *buf, tk_ngram_sink sink,
                   void *ctx);
 
+/*
+ * Nested emission, for counting that derives short grams from long ones:
+ * a char gram of n code points is a prefix of the hi-gram that starts
+ * where it does, unless fewer than hi code points follow its start.  So
+ * `top` gets every hi-gram, in text order, each standing for itself and
+ * its prefixes of lo..hi-1 code points, and then `rest` gets the grams
+ * whose start has fewer than hi code points left (at most (hi - 1)^2 of
+ * them).  Together they stand for exactly the grams of tk_ngram_emit.
+ * Only where tk_ngram_nests(ng): char, hi > lo (char_wb's padded words and
+ * short-word rule break the nesting; a word or grapheme gram's unit count
+ * cannot be read back from its bytes, since a token may hold a space);
+ * TK_EINVAL elsewhere.
+ */
+int tk_ngram_nests(const tk_ngram_opts *ng);
+int tk_ngram_emit_nested(const tk_ngram_opts *ng, const tk_ngram_buf *buf, tk_ngram_sink top,
+                         tk_ngram_sink rest, void *ctx);
+/* The byte length of the first n code points of valid UTF-8 (n at most
+ * its code points). */
+size_t tk_ngram_prefix_len(const uint8_t *gram, size_t n);
+
 /* Number of n-grams tk_ngram_emit would produce (for sizing outputs). */
 size_t tk_ngram_count(const tk_ngram_opts *ng, const tk_ngram_buf *buf);
 

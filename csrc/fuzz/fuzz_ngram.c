@@ -17,8 +17,8 @@
  * lo..hi in order; char grams have exactly n code points, char_wb grams
  * at most n; word n-grams over a token list equal those over the text;
  * the vocabulary's total, ids, lookups, sort order and merge agree;
- * counting the text with tk_count_text (totals, rows, a fixed vocabulary,
- * hashed columns) agrees with that vocabulary, and two packed runs of it
+ * counting the text with tk_count_text (totals, rows, char rows counted
+ * nested, a fixed vocabulary, hashed columns) agrees with that vocabulary, and two packed runs of it
  * merge back to its terms in sorted order with summed frequencies.
  */
 #include "fuzz_common.h"
@@ -188,6 +188,36 @@ static void check_same_vocab(const tk_vocab *got, const tk_vocab *v)
     }
 }
 
+/* Nested char counting (short grams derived from the longest at each
+ * document's end) gives every document the same terms and counts as v,
+ * in some order, and the chunk twice v's counts. */
+static void check_nested_rows(const tk_count_opts *co, tk_count_scratch *ws, const uint8_t *text,
+                              size_t len, const tk_vocab *v)
+{
+    tk_count_chunk nested;
+    tk_count_doc docs[2] = {{1, 1}, {2, 2}};
+    size_t d, i, tl;
+    memset(&nested, 0, sizeof nested);
+    for (d = 0; d < 2; d++) {
+        size_t start = nested.n_entries;
+        FUZZ_CHECK(tk_count_text(co, ws, &nested, docs[d], text, len) == TK_OK);
+        FUZZ_CHECK(nested.n_entries - start == v->n);
+        for (i = start; i < nested.n_entries; i++) {
+            const uint8_t *t = tk_vocab_term(&nested.vocab, TK_ENTRY_ID(nested.entries[i]), &tl);
+            long long id = tk_vocab_find(v, t, tl);
+            FUZZ_CHECK(id >= 0);
+            FUZZ_CHECK((int64_t)TK_ENTRY_VALUE(nested.entries[i]) == VOCAB_COUNT(v, id));
+        }
+    }
+    FUZZ_CHECK(nested.vocab.n == v->n && nested.vocab.total == 2 * v->total);
+    for (i = 0; i < nested.vocab.n; i++) {
+        const uint8_t *t = tk_vocab_term(&nested.vocab, i, &tl);
+        long long id = tk_vocab_find(v, t, tl);
+        FUZZ_CHECK(id >= 0 && VOCAB_COUNT(&nested.vocab, i) == 2 * VOCAB_COUNT(v, id));
+    }
+    tk_count_chunk_free(&nested);
+}
+
 /* The core's counting loop and term runs agree with the vocabulary v the
  * emitted grams built (one document counted twice, as documents 1 and 2). */
 static void check_counting(const tk_ngram_opts *ng, const tk_tokenizer_opts *opts,
@@ -226,8 +256,10 @@ static void check_counting(const tk_ngram_opts *ng, const tk_tokenizer_opts *opt
     FUZZ_CHECK(tk_count_text(&co, &ws, &terms, first, text, len) == TK_OK);
     check_same_vocab(&terms.vocab, v);
 
-    /* Rows: one entry per distinct term and document, ids in first-seen order. */
+    /* Rows: one entry per distinct term and document, ids in first-seen
+     * order (plain counting; nested below). */
     co.mode = TK_COUNT_ROWS;
+    co.plain = 1;
     FUZZ_CHECK(tk_count_text(&co, &ws, &rows, first, text, len) == TK_OK);
     FUZZ_CHECK(rows.n_entries == v->n);
     FUZZ_CHECK(tk_count_text(&co, &ws, &rows, second, text, len) == TK_OK);
@@ -237,6 +269,9 @@ static void check_counting(const tk_ngram_opts *ng, const tk_tokenizer_opts *opt
         FUZZ_CHECK(id == i % (v->n ? v->n : 1));
         FUZZ_CHECK((int64_t)TK_ENTRY_VALUE(rows.entries[i]) == VOCAB_COUNT(v, id));
     }
+    co.plain = 0;
+    if (tk_ngram_nests(ng))
+        check_nested_rows(&co, &ws, text, len, v);
 
     /* Two runs of the same terms merge to them, sorted, with summed tf and df. */
     rank = tk_malloc(n * sizeof *rank);

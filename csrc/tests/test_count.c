@@ -468,14 +468,166 @@ static void test_sort_row(void)
 
 /* Every allocation failure is an error code, never a crash or a leak
  * (valgrind checks leaks in `make valgrind`). */
+/* A document's row and the chunk's counts as text, terms sorted, for
+ * comparing two countings whose ids differ. */
+typedef struct row_text {
+    char *s;
+    size_t len, cap;
+} row_text;
+
+static void text_append(row_text *t, const char *bytes, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        t->cap = (t->len + n + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+        if (!t->s)
+            abort();
+    }
+    memcpy(t->s + t->len, bytes, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+typedef struct term_line {
+    const uint8_t *bytes;
+    size_t len;
+    long long value;
+} term_line;
+
+static int line_cmp(const void *a, const void *b)
+{
+    const term_line *x = a, *y = b;
+    return tk_bytes_cmp(x->bytes, x->len, y->bytes, y->len);
+}
+
+/* "term=value;" for each (term, value) pair, in term order. */
+static void describe_lines(row_text *t, term_line *lines, size_t n)
+{
+    size_t i;
+    char num[32];
+    qsort(lines, n, sizeof *lines, line_cmp);
+    for (i = 0; i < n; i++) {
+        text_append(t, (const char *)lines[i].bytes, lines[i].len);
+        snprintf(num, sizeof num, "=%lld;", lines[i].value);
+        text_append(t, num, strlen(num));
+    }
+    text_append(t, "\n", 1);
+}
+
+/* Count docs into one chunk (ROWS, char grams lo..hi), nested or plain, and
+ * describe every row and the chunk's term counts. */
+static void count_described(const char *const *docs, size_t n_docs, size_t lo, size_t hi,
+                            int plain, row_text *out)
+{
+    tk_tokenizer_opts tok = word_opts();
+    tk_count_opts o = count_opts(TK_COUNT_ROWS, &tok, lo, hi);
+    tk_count_scratch ws;
+    tk_count_chunk c;
+    term_line *lines = NULL;
+    size_t d, k, start;
+    memset(&ws, 0, sizeof ws);
+    memset(&c, 0, sizeof c);
+    o.ng.analyzer = TK_ANALYZER_CHAR;
+    o.plain = plain;
+    for (d = 0; d < n_docs; d++) {
+        start = c.n_entries;
+        CHECK_EQ_INT(count_str(&o, &ws, &c, d + 1, (uint32_t)d + 1, docs[d]), TK_OK);
+        lines = realloc(lines, (c.n_entries - start + 1) * sizeof *lines);
+        for (k = start; k < c.n_entries; k++) {
+            term_line *l = &lines[k - start];
+            l->bytes = tk_vocab_term(&c.vocab, TK_ENTRY_ID(c.entries[k]), &l->len);
+            l->value = TK_ENTRY_VALUE(c.entries[k]);
+        }
+        describe_lines(out, lines, c.n_entries - start);
+    }
+    lines = realloc(lines, (c.vocab.n + 1) * sizeof *lines);
+    for (k = 0; k < c.vocab.n; k++) {
+        lines[k].bytes = tk_vocab_term(&c.vocab, k, &lines[k].len);
+        lines[k].value = c.vocab.terms[k].count;
+    }
+    describe_lines(out, lines, c.vocab.n);
+    {
+        char total[48];
+        snprintf(total, sizeof total, "total=%lld\n", (long long)c.vocab.total);
+        text_append(out, total, strlen(total));
+    }
+    free(lines);
+    tk_count_chunk_free(&c);
+    tk_count_scratch_free(&ws);
+}
+
+/*
+ * A fit's char grams are counted nested: each document's longest grams in
+ * the table, the shorter ones derived from them when the document ends.
+ * Every row (its terms and counts) and the chunk's term counts must equal
+ * plain counting's, for documents shorter than hi, grams that repeat
+ * inside a document, end grams that equal a prefix of an earlier gram,
+ * multi-byte characters, and a table large enough for the pipe.
+ */
+static void test_nested_rows(void)
+{
+    static const char *const pieces[] = {"a", "b", "ab", " ", "\xC3\xA9", "\xE4\xB8\xAD",
+                                         "\xF0\x9F\x99\x82", "aaa", "\n"};
+    static const char *const fixed_docs[] = {"", "a", "ab", "abc", "aaaaaaa", "abcabcab",
+                                             "\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x99\x82x", "ab ab"};
+    static char random_docs[40][200];
+    static char big[40000];
+    const char *docs[64];
+    size_t lo, hi, d, k, n_docs = 0;
+    unsigned seed = 12345;
+    for (d = 0; d < sizeof fixed_docs / sizeof *fixed_docs; d++)
+        docs[n_docs++] = fixed_docs[d];
+    for (d = 0; d < 40; d++) {
+        size_t len = 0, want;
+        seed = seed * 1103515245u + 12345u;
+        want = (seed >> 16) % 40;
+        random_docs[d][0] = '\0';
+        for (k = 0; k < want; k++) {
+            const char *piece;
+            seed = seed * 1103515245u + 12345u;
+            piece = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+            memcpy(random_docs[d] + len, piece, strlen(piece) + 1);
+            len += strlen(piece);
+        }
+        docs[n_docs++] = random_docs[d];
+    }
+    /* over 8192 hash slots of distinct grams: counted through the pipe */
+    for (k = 0; k + 1 < sizeof big; k++) {
+        seed = seed * 1103515245u + 12345u;
+        big[k] = (char)('a' + (seed >> 16) % 26);
+    }
+    big[sizeof big - 1] = '\0';
+    docs[n_docs++] = big;
+    docs[n_docs++] = fixed_docs[4];
+    for (lo = 1; lo <= 4; lo++)
+        for (hi = lo + 1; hi <= lo + 3; hi++) {
+            row_text nested, plain;
+            memset(&nested, 0, sizeof nested);
+            memset(&plain, 0, sizeof plain);
+            count_described(docs, n_docs, lo, hi, 0, &nested);
+            count_described(docs, n_docs, lo, hi, 1, &plain);
+            CHECK(nested.len > 0 && nested.len == plain.len
+                  && memcmp(nested.s, plain.s, nested.len) == 0);
+            if (nested.len != plain.len || memcmp(nested.s, plain.s, nested.len) != 0)
+                fprintf(stderr, "nested counting differs for (%zu, %zu)\n", lo, hi);
+            free(nested.s);
+            free(plain.s);
+        }
+}
+
 static void test_alloc_failures(void)
 {
     tk_tokenizer_opts tok = word_opts();
     long n;
     int mode;
-    for (mode = TK_COUNT_TERMS; mode <= TK_COUNT_HASHED; mode++)
-        for (n = 1; n < 30; n++) {
+    for (mode = TK_COUNT_TERMS; mode <= TK_COUNT_HASHED + 1; mode++)
+        for (n = 1; n < 60; n++) {
             tk_count_opts o = count_opts(mode, &tok, 1, 2);
+            /* ROWS twice: word grams, then char grams counted nested */
+            if (mode == TK_COUNT_HASHED + 1) {
+                o = count_opts(TK_COUNT_ROWS, &tok, 2, 4);
+                o.ng.analyzer = TK_ANALYZER_CHAR;
+            }
             tk_count_scratch ws;
             tk_count_chunk c;
             tk_vocab fixed;
@@ -490,7 +642,7 @@ static void test_alloc_failures(void)
             rc = count_str(&o, &ws, &c, 1, 1, "a b c d e f a b c d e f g h");
             if (rc == TK_OK)
                 rc = count_str(&o, &ws, &c, 2, 2, "b b b \xc3\xa9t\xc3\xa9 b");
-            if (rc == TK_OK && mode == TK_COUNT_ROWS) {
+            if (rc == TK_OK && o.mode == TK_COUNT_ROWS) {
                 tk_term_run run;
                 rc = tk_count_chunk_pack(&c, 1, &run);
                 tk_term_run_free(&run);
@@ -507,6 +659,7 @@ int main(void)
 {
     test_terms_mode();
     test_rows_mode();
+    test_nested_rows();
     test_chunk_pack();
     test_fixed_mode();
     test_hashed_mode();

@@ -423,8 +423,80 @@ static void test_copy_short(void)
         }
 }
 
+/* Nested emission: the hi-grams, then the grams too near the end to be
+ * a hi-gram's prefix (test_count.c checks counting with it against plain
+ * counting on random text). */
+typedef struct two_collected {
+    collected top, rest;
+} two_collected;
+
+static int collect_top(void *ctx, const uint8_t *g, size_t len)
+{
+    return collect(&((two_collected *)ctx)->top, g, len);
+}
+
+static int collect_rest(void *ctx, const uint8_t *g, size_t len)
+{
+    return collect(&((two_collected *)ctx)->rest, g, len);
+}
+
+static void expect_nested(size_t lo, size_t hi, const char *text, const char *want_top,
+                          const char *want_rest)
+{
+    tk_ngram_opts ng;
+    tk_tokenizer_opts opts;
+    tk_ngram_buf buf;
+    two_collected c;
+    memset(&buf, 0, sizeof buf);
+    memset(&c, 0, sizeof c);
+    memset(&opts, 0, sizeof opts);
+    opts.norm = TK_NORM_NONE;
+    ng.analyzer = TK_ANALYZER_CHAR;
+    ng.lo = lo;
+    ng.hi = hi;
+    CHECK_EQ_INT(tk_ngram_prepare(&ng, &opts, NULL, (const uint8_t *)text, strlen(text), &buf),
+                 TK_OK);
+    CHECK_EQ_INT(tk_ngram_emit_nested(&ng, &buf, collect_top, collect_rest, &c), TK_OK);
+    if (strcmp(c.top.out, want_top) != 0 || strcmp(c.rest.out, want_rest) != 0) {
+        fprintf(stderr, "nested (%zu,%zu) on \"%s\": got \"%s\" + \"%s\"\n", lo, hi, text,
+                c.top.out, c.rest.out);
+        tk_test_failures++;
+    }
+    tk_ngram_buf_free(&buf);
+}
+
+static void test_nested(void)
+{
+    tk_ngram_opts ng = {TK_ANALYZER_CHAR, 2, 2};
+    tk_ngram_buf buf;
+    two_collected c;
+    expect_nested(2, 3, "abcd", "abc|bcd", "cd");
+    expect_nested(1, 3, "abcd", "abc|bcd", "c|cd|d");
+    /* shorter than hi: every gram is a rest gram */
+    expect_nested(2, 4, "ab\xC3\xA9", "", "ab|ab\xC3\xA9|b\xC3\xA9");
+    expect_nested(3, 5, "ab", "", "");
+    expect_nested(2, 3, "", "", "");
+    expect_nested(1, 2, "\xE4\xB8\xAD\xF0\x9F\x99\x82", "\xE4\xB8\xAD\xF0\x9F\x99\x82",
+                  "\xF0\x9F\x99\x82");
+    CHECK_EQ_INT(tk_ngram_prefix_len((const uint8_t *)"\xC3\xA9" "a\xF0\x9F\x99\x82", 3), 7);
+    /* only char grams with hi > lo nest */
+    memset(&buf, 0, sizeof buf);
+    memset(&c, 0, sizeof c);
+    CHECK(!tk_ngram_nests(&ng));
+    CHECK_EQ_INT(tk_ngram_emit_nested(&ng, &buf, collect_top, collect_rest, &c), TK_EINVAL);
+    ng.hi = 3;
+    CHECK(tk_ngram_nests(&ng));
+    ng.analyzer = TK_ANALYZER_CHAR_WB;
+    CHECK(!tk_ngram_nests(&ng));
+    ng.analyzer = TK_ANALYZER_WORD;
+    CHECK(!tk_ngram_nests(&ng));
+    ng.analyzer = TK_ANALYZER_GRAPHEME;
+    CHECK(!tk_ngram_nests(&ng));
+}
+
 int main(void)
 {
+    test_nested();
     test_copy_short();
     test_map_text();
     test_cut_rule();
