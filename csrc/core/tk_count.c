@@ -144,6 +144,7 @@ static int note_new_term(doc_sink *d, uint32_t id, const uint8_t *g, size_t kind
         return rc;
     ws->new_tops[ws->n_new_tops].gram = g;
     ws->new_tops[ws->n_new_tops++].id = id;
+    d->out->nested_new++;
     return TK_OK;
 }
 
@@ -279,6 +280,7 @@ static int sink_gram(void *ctx, const uint8_t *g, size_t len)
 
 static int sink_top(void *ctx, const uint8_t *g, size_t len)
 {
+    ((doc_sink *)ctx)->out->nested_tops++;
     return sink_kind(ctx, g, len, GRAM_TOP);
 }
 
@@ -586,7 +588,8 @@ int tk_count_text(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count
     /* A fit's char grams are counted nested (tk_ngram_emit_nested): the
      * table is looked up once per position instead of once per gram, and
      * the shorter grams are counted once per document from the longest. */
-    const int nested = opts->mode == TK_COUNT_ROWS && !opts->plain && tk_ngram_nests(&opts->ng)
+    const int nested = opts->mode == TK_COUNT_ROWS && !opts->plain && !chunk->nesting_off
+                       && tk_ngram_nests(&opts->ng)
                        && opts->ng.hi - opts->ng.lo <= TK_NEST_MAX_PREFIXES;
     doc_sink d;
     int rc;
@@ -597,7 +600,13 @@ int tk_count_text(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count
         rc = tk_ngram_emit_nested(&opts->ng, &scratch->buf, sink_top, sink_gram, &d);
     else if (rc == TK_OK)
         rc = tk_ngram_emit(&opts->ng, &scratch->buf, sink_gram, &d);
-    return sink_finish(&d, rc);
+    rc = sink_finish(&d, rc);
+    /* Only ever from nested to plain: a term first counted plain has no
+     * prefix ids, so no later document may count it nested. */
+    if (nested && chunk->nested_tops >= TK_NEST_CHECK_AFTER
+        && chunk->nested_new * 100 > chunk->nested_tops * TK_NEST_MAX_NEW_PERCENT)
+        chunk->nesting_off = 1;
+    return rc;
 }
 
 int tk_count_terms(const tk_count_opts *opts, tk_count_scratch *scratch, tk_count_chunk *chunk,

@@ -517,7 +517,7 @@ static void describe_lines(row_text *t, term_line *lines, size_t n)
 /* Count docs into one chunk (ROWS, char grams lo..hi), nested or plain, and
  * describe every row and the chunk's term counts. */
 static void count_described(const char *const *docs, size_t n_docs, size_t lo, size_t hi,
-                            int plain, row_text *out)
+                            int plain, row_text *out, int *nesting_off)
 {
     tk_tokenizer_opts tok = word_opts();
     tk_count_opts o = count_opts(TK_COUNT_ROWS, &tok, lo, hi);
@@ -546,6 +546,7 @@ static void count_described(const char *const *docs, size_t n_docs, size_t lo, s
         lines[k].value = c.vocab.terms[k].count;
     }
     describe_lines(out, lines, c.vocab.n);
+    *nesting_off = c.nesting_off;
     {
         char total[48];
         snprintf(total, sizeof total, "total=%lld\n", (long long)c.vocab.total);
@@ -597,15 +598,22 @@ static void test_nested_rows(void)
         big[k] = (char)('a' + (seed >> 16) % 26);
     }
     big[sizeof big - 1] = '\0';
+    /* From hi = 4 on its hi-grams are nearly all new: the chunk's later
+     * documents count plain, and must count the same. */
     docs[n_docs++] = big;
     docs[n_docs++] = fixed_docs[4];
+    for (d = 0; d < 10; d++)
+        docs[n_docs++] = random_docs[d];
     for (lo = 1; lo <= 4; lo++)
         for (hi = lo + 1; hi <= lo + 3; hi++) {
             row_text nested, plain;
+            int nested_off, plain_off;
             memset(&nested, 0, sizeof nested);
             memset(&plain, 0, sizeof plain);
-            count_described(docs, n_docs, lo, hi, 0, &nested);
-            count_described(docs, n_docs, lo, hi, 1, &plain);
+            count_described(docs, n_docs, lo, hi, 0, &nested, &nested_off);
+            count_described(docs, n_docs, lo, hi, 1, &plain, &plain_off);
+            /* 26^hi possible: below hi = 4 the letters repeat (676, 17,576) */
+            CHECK(nested_off == (hi >= 4) && plain_off == 0);
             CHECK(nested.len > 0 && nested.len == plain.len
                   && memcmp(nested.s, plain.s, nested.len) == 0);
             if (nested.len != plain.len || memcmp(nested.s, plain.s, nested.len) != 0)
@@ -613,6 +621,25 @@ static void test_nested_rows(void)
             free(nested.s);
             free(plain.s);
         }
+    /* Natural text repeats its hi-grams: the chunk keeps counting nested. */
+    {
+        static char repetitive[2100];
+        const char *copies[20];
+        row_text nested, plain;
+        int nested_off, plain_off;
+        for (k = 0; k + 1 < sizeof repetitive; k++)
+            repetitive[k] = "the cat sat on the mat, and the dog sat on the log. "[k % 52];
+        for (d = 0; d < 20; d++)
+            copies[d] = repetitive;
+        memset(&nested, 0, sizeof nested);
+        memset(&plain, 0, sizeof plain);
+        count_described(copies, 20, 3, 5, 0, &nested, &nested_off);
+        count_described(copies, 20, 3, 5, 1, &plain, &plain_off);
+        CHECK(nested_off == 0);
+        CHECK(nested.len == plain.len && memcmp(nested.s, plain.s, nested.len) == 0);
+        free(nested.s);
+        free(plain.s);
+    }
 }
 
 static void test_alloc_failures(void)
