@@ -428,29 +428,36 @@ def test_fork_in_a_progress_callback_fails_in_the_child_only(call):
     # Regression: the forked child kept waiting for worker threads that only
     # the parent has, for ever (Ctrl-C could not stop it).  Now the child's
     # call raises RuntimeError at once and the parent finishes as usual.
-    # The fork must come while the workers still run: the first progress
-    # report waits for the first poll, and 400 sample articles, which this
-    # test counted until the seventeenth session, were counted before it
-    # in one run of six once the tokenizer got faster (the child then
-    # finished the call and exited with 4).  4,000 leave a wide margin.
+    # The fork must come while the workers still run.  The first report
+    # waits for the first poll, and in one CI run of the nineteenth session
+    # it came when the workers of a count of 4,000 sample articles had
+    # finished (the child then finished the call alone and exited with 4).
+    # So the callback forks only on a report with at least half of the work
+    # left, and a call that ends without forking is repeated on 4x the
+    # texts, whose first report comes earlier in the work.
     script = f"""
 import os, sys, textkern as tk
-texts = tk.sample_texts() * 400
-calls = {{"count": lambda p: tk.count(texts, n_threads=2, progress=p),
-          "batch": lambda p: tk.Tokenizer().batch(texts, n_threads=2, progress=p),
-          "ncd_matrix": lambda p: tk.ncd_matrix(texts[:60], n_threads=2, progress=p)}}
 forked = []
 def progress(done, total):
-    if not forked:
+    if not forked and 2 * done <= total:
         forked.append(os.fork())
-try:
-    result = calls[{call!r}](progress)
-except RuntimeError as error:
+for copies in (400, 1600, 6400, 25600):
+    texts = tk.sample_texts() * copies
+    calls = {{"count": lambda p: tk.count(texts, n_threads=2, progress=p),
+              "batch": lambda p: tk.Tokenizer().batch(texts, n_threads=2, progress=p),
+              "ncd_matrix": lambda p: tk.ncd_matrix(texts[:60 * int((copies // 400) ** 0.5)],
+                                                    n_threads=2, progress=p)}}
+    try:
+        result = calls[{call!r}](progress)
+    except RuntimeError as error:
+        if forked == [0]:
+            os._exit(0 if "forked" in str(error) else 3)
+        raise
     if forked == [0]:
-        os._exit(0 if "forked" in str(error) else 3)
-    raise
-if forked == [0]:
-    os._exit(4)
+        os._exit(4)
+    if forked:
+        break
+    print("no report with half of the work left on", copies, "copies", file=sys.stderr)
 _, status = os.waitpid(forked[0], 0)
 print("child", os.waitstatus_to_exitcode(status))
 fresh = calls[{call!r}](None)
@@ -458,7 +465,7 @@ same = (result == fresh).all() if hasattr(result, "all") else result == fresh
 print("parent", bool(same))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["child", "0", "parent", "True"], done.stdout + done.stderr
 
