@@ -8,13 +8,7 @@
 
 static tk_tokenizer_opts word_opts(void)
 {
-    tk_tokenizer_opts o;
-    memset(&o, 0, sizeof o);
-    o.case_mode = TK_CASE_LOWER;
-    o.norm = TK_NORM_NONE;
-    o.kinds = TK_KIND_WORD | TK_KIND_NUMBER;
-    o.min_len = 1;
-    return o;
+    return tk_test_unnormalized(TK_CASE_LOWER);
 }
 
 static tk_count_opts count_opts(int mode, const tk_tokenizer_opts *tok, size_t lo, size_t hi)

@@ -33,21 +33,13 @@ static int collect(void *ctx, const uint8_t *g, size_t len)
 static void expect(int analyzer, size_t lo, size_t hi, int case_mode, const char *text,
                    const char *want)
 {
-    tk_ngram_opts ng;
-    tk_tokenizer_opts opts;
+    tk_ngram_opts ng = {analyzer, lo, hi};
+    tk_tokenizer_opts opts = tk_test_unnormalized(case_mode);
     tk_ngram_buf buf;
     collected c;
     int rc;
     memset(&buf, 0, sizeof buf);
     memset(&c, 0, sizeof c);
-    memset(&opts, 0, sizeof opts);
-    opts.case_mode = case_mode;
-    opts.norm = TK_NORM_NONE;
-    opts.kinds = TK_KIND_WORD | TK_KIND_NUMBER;
-    opts.min_len = 1;
-    ng.analyzer = analyzer;
-    ng.lo = lo;
-    ng.hi = hi;
     rc = tk_ngrams(&ng, &opts, NULL, (const uint8_t *)text, strlen(text), &buf, collect, &c);
     CHECK_EQ_INT(rc, TK_OK);
     CHECK_EQ_INT(tk_ngram_count(&ng, &buf), c.n);
@@ -443,17 +435,12 @@ static int collect_rest(void *ctx, const uint8_t *g, size_t len)
 static void expect_nested(size_t lo, size_t hi, const char *text, const char *want_top,
                           const char *want_rest)
 {
-    tk_ngram_opts ng;
-    tk_tokenizer_opts opts;
+    tk_ngram_opts ng = {TK_ANALYZER_CHAR, lo, hi};
+    tk_tokenizer_opts opts = tk_test_unnormalized(TK_CASE_NONE);
     tk_ngram_buf buf;
     two_collected c;
     memset(&buf, 0, sizeof buf);
     memset(&c, 0, sizeof c);
-    memset(&opts, 0, sizeof opts);
-    opts.norm = TK_NORM_NONE;
-    ng.analyzer = TK_ANALYZER_CHAR;
-    ng.lo = lo;
-    ng.hi = hi;
     CHECK_EQ_INT(tk_ngram_prepare(&ng, &opts, NULL, (const uint8_t *)text, strlen(text), &buf),
                  TK_OK);
     CHECK_EQ_INT(tk_ngram_emit_nested(&ng, &buf, collect_top, collect_rest, &c), TK_OK);

@@ -16,4 +16,19 @@ static int tk_test_failures = 0;
 #define TEST_MAIN_END() do { if (tk_test_failures) { \
     fprintf(stderr, "%d check(s) failed\n", tk_test_failures); return 1; } \
     printf("ok\n"); return 0; } while (0)
+
+#include "tk_tokenize.h"
+
+/* Words and numbers, no normalization: expected tokens and grams stay
+ * readable in the tests. */
+static inline tk_tokenizer_opts tk_test_unnormalized(int case_mode)
+{
+    tk_tokenizer_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.case_mode = case_mode;
+    opts.norm = TK_NORM_NONE;
+    opts.kinds = TK_KIND_WORD | TK_KIND_NUMBER;
+    opts.min_len = 1;
+    return opts;
+}
 #endif
