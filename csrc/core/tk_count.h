@@ -63,7 +63,6 @@ typedef struct tk_hashed_sum {
     int64_t sum;
 } tk_hashed_sum;
 
-/* Per-thread buffers, reused from document to document. */
 /* Nested counting keeps hi - lo prefix ids per term: only for ranges up
  * to this wide (wider ones count every gram, as before). */
 #define TK_NEST_MAX_PREFIXES 8
@@ -82,6 +81,7 @@ typedef struct tk_new_top {
 } tk_new_top;
 #define TK_NOT_TOP UINT32_MAX
 
+/* Per-thread buffers, reused from document to document. */
 typedef struct tk_count_scratch {
     tk_ngram_buf buf;
     size_t *stamp;                     /* FIXED: last document (+1) that had a column */
