@@ -2,6 +2,7 @@
 import gzip
 import pickle
 import random
+import sys
 import zlib
 
 import numpy as np
@@ -578,3 +579,29 @@ def test_knn_pickles_and_refuses_inconsistent_state():
         fresh = CompressionKNN.__new__(CompressionKNN)
         with pytest.raises((ValueError, TypeError)):
             fresh.__setstate__(dict(state, **{key: bad}))
+
+
+# ---------------------------------------------------------------- session 20 review
+def test_a_generator_exception_passes_unchanged():
+    def texts():
+        yield "abc"
+        raise KeyError("from the generator")
+    with pytest.raises(KeyError, match="from the generator"):
+        ncd_matrix(texts())
+    with pytest.raises(TypeError, match="must be a sequence of str or bytes"):
+        ncd_matrix(5)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="Python classes export buffers from 3.12")
+def test_a_buffer_method_that_shrinks_the_list_does_not_crash():
+    # Reading the first item's buffer empties the caller's list: the C loop
+    # reads a snapshot (it read freed memory and crashed before).
+    for call in (lambda xs: ncd_matrix(xs), lambda xs: nearest([b"aaaa"], xs, k=1)):
+        xs = []
+
+        class Shrinking:
+            def __buffer__(self, flags):
+                xs.clear()
+                return memoryview(b"evil")
+        xs.extend([Shrinking(), b"aaaa", b"bbbb", b"cccc"])
+        call(xs)

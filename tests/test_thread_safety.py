@@ -480,3 +480,28 @@ def test_numpy_integer_thread_counts():
     for bad in (True, 2.0, np.float64(2)):
         with pytest.raises(TypeError, match="n_threads"):
             textkern.count(texts, n_threads=bad)
+
+
+# ---------------------------------------------------------------- session 20 review
+@pytest.mark.parametrize("docs, error, message", [
+    (["\ud800", b"\xff"], ValueError, "item 0: lone surrogate"),
+    (["ok", "é\ud800", 5], ValueError, "item 1: lone surrogate"),
+    (["é", b"\xff", "\ud800"], ValueError, "item 1: invalid UTF-8"),
+    (["é", 5, "\ud800"], TypeError, "item 1: expected str or bytes"),
+])
+def test_batch_reports_the_first_bad_item_for_every_thread_count(docs, error, message):
+    tok = textkern.Tokenizer()
+    for n_threads in (1, 2, 3):
+        with pytest.raises(error, match=message):
+            tok.batch(docs, n_threads=n_threads)
+
+
+def test_numpy_scalars_are_not_texts():
+    tok = textkern.Tokenizer()
+    for scalar in (np.uint8(65), np.int8(65)):
+        with pytest.raises(TypeError, match="a scalar"):
+            tok(scalar)
+    with pytest.raises(TypeError, match="item 0: expected str or bytes"):
+        textkern.count(np.array([65, 66], dtype=np.uint8))
+    # A 1-D array of bytes is still a bytes-like text.
+    assert tok(np.frombuffer(b"abc def", dtype=np.uint8)) == ["abc", "def"]

@@ -469,16 +469,22 @@ static void batch_in_free(batch_in *b)
 /* Append the str items of a list-like feature/token sequence. */
 static int batch_add_terms(batch_in *b, PyObject *item, Py_ssize_t index, doc_in *doc)
 {
-    PyObject *seq = PySequence_Fast(item, "");
+    PyObject *seq;
     Py_ssize_t k, n;
     size_t start = b->bytes_len;
     int rc;
-    if (!seq) {
+    /* Only a result that cannot be iterated gets this message: iterating
+     * one (a generator) runs the user's code, whose own exceptions, a
+     * KeyboardInterrupt among them, must pass unchanged. */
+    if (!Py_TYPE(item)->tp_iter && !PySequence_Check(item)) {
         PyErr_Format(PyExc_TypeError,
                      "item %zd: the analyzer must return a list of str, not %.100s", index,
                      Py_TYPE(item)->tp_name);
         return -1;
     }
+    seq = PySequence_Fast(item, "");
+    if (!seq)
+        return -1;
     n = PySequence_Fast_GET_SIZE(seq);
     for (k = 0; k < n; k++) {
         PyObject *t = PySequence_Fast_GET_ITEM(seq, k);
@@ -576,7 +582,7 @@ int tkpy_accum_feed(accum *acc, PyObject *obj, int n_threads, PyObject *progress
     batch_in b;
     PyObject *iter = NULL, *item;
     Py_ssize_t index = 0;
-    int errors = acc->conf ? acc->conf->errors : TK_UTF8_STRICT, rc = -1;
+    int errors = acc->conf ? acc->conf->errors : TK_UTF8_STRICT, rc = -1, read_failed = 0;
 
     memset(&b, 0, sizeof b);
     if (progress && progress != Py_None) {
@@ -612,17 +618,24 @@ int tkpy_accum_feed(accum *acc, PyObject *obj, int n_threads, PyObject *progress
     while ((item = PyIter_Next(iter))) {
         int r = batch_add(&b, item, index, acc->input, errors);
         Py_DECREF(item);
-        if (r < 0)
+        if (r < 0) {
+            read_failed = 1;
             goto cleanup;
+        }
         index++;
         if ((b.n >= BATCH_MAX_DOCS || b.total_bytes >= BATCH_MAX_BYTES)
             && batch_run(acc, &b, n_threads, index - (Py_ssize_t)b.n) < 0)
             goto cleanup;
     }
-    if (PyErr_Occurred())
+    if (PyErr_Occurred()) {
+        read_failed = 1;
         goto cleanup;
+    }
     rc = batch_run(acc, &b, n_threads, index - (Py_ssize_t)b.n);
 cleanup:
+    /* The documents read before the failure come first, as one by one. */
+    if (read_failed && b.texts)
+        tkpy_prefer_earlier_surrogate(b.texts, b.n, index - (Py_ssize_t)b.n, errors);
     Py_XDECREF(iter);
     batch_in_free(&b);
     return rc;

@@ -113,6 +113,24 @@ int tkpy_text_encode(const tkpy_text *t, int errors, uint8_t **buf, size_t *cap,
  */
 void tkpy_raise_first_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t first_index,
                                 int errors);
+/*
+ * The items of obj (any iterable) as a list or tuple that no other code
+ * holds, so that Python code run while reading them (a progress callback,
+ * an item's __buffer__, another thread) cannot change their number.  A
+ * new reference, or NULL with an exception: not_iterable is the TypeError
+ * message for an object that cannot be iterated, and exceptions raised by
+ * the iteration itself pass unchanged.
+ */
+PyObject *tkpy_sequence_snapshot(PyObject *obj, const char *not_iterable);
+
+/*
+ * Reading a batch stopped with an exception at the item after texts[0..n):
+ * if one of those texts, read but not yet encoded, holds a lone surrogate
+ * under "strict", that is the error a one-by-one run meets first, so it
+ * replaces the pending exception (the same error for every thread count).
+ */
+void tkpy_prefer_earlier_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t first_index,
+                                   int errors);
 
 /* Bytes a text occupies now (its UTF-8, or a deferred str's storage), for
  * sizing batches. */

@@ -239,21 +239,28 @@ int tkpy_get_text_buffer(PyObject *obj, Py_ssize_t index, Py_buffer *view)
         /* Only a buffer of bytes is a text.  numpy arrays of str, objects
          * or numbers (a row of a 2-D array of documents, a numpy scalar)
          * export their memory too, and reading it as text gave features
-         * made of UCS-4 bytes or of heap pointers. */
+         * made of UCS-4 bytes or of heap pointers.  A 0-dimensional one is
+         * a scalar: np.uint8(65), an item of a label array, is a number,
+         * not the text "A". */
         const char *format = view->format;
         if (format && (*format == '@' || *format == '=' || *format == '<' || *format == '>'
                        || *format == '!'))
             format++;
-        if (view->itemsize == 1 && (!format || strcmp(format, "B") == 0
-                                    || strcmp(format, "b") == 0 || strcmp(format, "c") == 0))
+        if (view->itemsize == 1 && view->ndim != 0
+            && (!format || strcmp(format, "B") == 0 || strcmp(format, "b") == 0
+                || strcmp(format, "c") == 0))
             return 0;
         PyOS_snprintf(item_format, sizeof item_format, "%s", view->format ? view->format : "B");
-        PyBuffer_Release(view);
         format_item(where, sizeof where, index);
-        PyErr_Format(PyExc_TypeError,
-                     "%sexpected str or bytes, not %.100s (a buffer of items of format '%s', "
-                     "not of bytes); pass each document as one str", where,
-                     Py_TYPE(obj)->tp_name, item_format);
+        if (view->ndim == 0)
+            PyErr_Format(PyExc_TypeError, "%sexpected str or bytes, not %.100s (a scalar)",
+                         where, Py_TYPE(obj)->tp_name);
+        else
+            PyErr_Format(PyExc_TypeError,
+                         "%sexpected str or bytes, not %.100s (a buffer of items of format "
+                         "'%s', not of bytes); pass each document as one str", where,
+                         Py_TYPE(obj)->tp_name, item_format);
+        PyBuffer_Release(view);
         return -1;
     }
     /* memoryview(b)[::2] refuses with BufferError, a strided numpy array
@@ -428,6 +435,32 @@ void tkpy_raise_first_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t fir
         tkpy_text_release(&again);
     }
     tkpy_raise(TK_ESURROGATE);
+}
+
+void tkpy_prefer_earlier_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t first_index,
+                                   int errors)
+{
+    size_t i;
+    if (errors != TK_UTF8_STRICT)
+        return;
+    for (i = 0; i < n; i++)
+        /* Latin-1 data cannot hold a surrogate. */
+        if (texts[i].ucs_kind > 1 && first_surrogate_index(texts[i].keep) >= 0) {
+            tkpy_raise_first_surrogate(&texts[i], 1,
+                                       first_index < 0 ? -1 : first_index + (Py_ssize_t)i,
+                                       errors);
+            return;
+        }
+}
+
+PyObject *tkpy_sequence_snapshot(PyObject *obj, const char *not_iterable)
+{
+    PyObject *seq = PySequence_Fast(obj, not_iterable);
+    /* PySequence_Fast hands back the caller's own list (or tuple, which
+     * cannot change); anything else it has already copied. */
+    if (seq && seq == obj && PyList_Check(seq))
+        Py_SETREF(seq, PyList_GetSlice(seq, 0, PY_SSIZE_T_MAX));
+    return seq;
 }
 
 void tkpy_text_release(tkpy_text *t)

@@ -167,12 +167,17 @@ static int text_list_from_object(PyObject *obj, const char *what, int *kind, tex
                      what, Py_TYPE(obj)->tp_name);
         return -1;
     }
-    l->seq = PySequence_Fast(obj, "");
-    if (!l->seq) {
+    if (!Py_TYPE(obj)->tp_iter && !PySequence_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "%s must be a sequence of str or bytes, not %.100s", what,
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
+    /* A snapshot: reading an item's buffer can run Python code (a
+     * __buffer__ method, from Python 3.12 on) that shrinks the caller's
+     * list under the loop below. */
+    l->seq = tkpy_sequence_snapshot(obj, "expected a sequence of str or bytes");
+    if (!l->seq)
+        return -1;
     l->n = PySequence_Fast_GET_SIZE(l->seq);
     l->texts = tk_calloc((size_t)l->n, sizeof *l->texts);
     l->bytes = tk_calloc((size_t)l->n, sizeof *l->bytes);

@@ -803,14 +803,17 @@ static int batch_window(TokenizerObject *self, batch_ctx *ctx, tkpy_text *texts,
          * tokenizes it, off the calling thread, which is the busier one
          * (9% of a multilingual batch's time went to encoding up front).
          * Offsets keep the up-front path, whose UTF-8 maps back to str
-         * indices under every `errors`. */
+         * indices (under "ignore", of the text without its lone
+         * surrogates, as tokenize() documents). */
         PyObject *item = PySequence_Fast_GET_ITEM(seq, (Py_ssize_t)(start + i));
         Py_ssize_t index = (Py_ssize_t)(start + i);
         if ((ctx->offsets ? tkpy_text_from_object(item, self->conf.errors, index, &texts[i])
                           : tkpy_text_from_object_deferred(item, self->conf.errors, index,
                                                            &texts[i]))
-            < 0)
+            < 0) {
+            tkpy_prefer_earlier_surrogate(texts, i, (Py_ssize_t)start, self->conf.errors);
             goto cleanup;
+        }
     }
     ctx->first = start;
     ctx->converted = 0;
@@ -858,17 +861,11 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     int threads, workers, cancel = 0, own_scratch = 0;
     tkpy_state *st = tkpy_state_from_type(Py_TYPE(self));
 
-    seq = PySequence_Fast(texts_obj, "batch() expects an iterable of str or bytes");
+    /* A progress callback or another thread (the GIL is released around
+     * each text) may shrink the caller's list under the loops below. */
+    seq = tkpy_sequence_snapshot(texts_obj, "batch() expects an iterable of str or bytes");
     if (!seq)
         return NULL;
-    if (PyList_Check(seq)) {
-        /* PySequence_Fast hands back the caller's own list, which a
-         * progress callback or another thread (the GIL is released around
-         * each text) may shrink under the loops below: they read a copy. */
-        Py_SETREF(seq, PyList_GetSlice(seq, 0, PY_SSIZE_T_MAX));
-        if (!seq)
-            return NULL;
-    }
     n = PySequence_Fast_GET_SIZE(seq);
     /* n_threads counts every thread at work, the calling one included:
      * with two or more, the calling thread builds the Python lists (the
