@@ -354,3 +354,61 @@ def test_repr_html_cuts_long_terms():
     assert len(page) < 2_000
     assert "x" * 80 + "&hellip; <i>(100,000 characters)</i>" in page
     assert "&lt;b&gt;" in page
+
+
+# ---------------------------------------------------------------- session 20 review
+def test_update_that_overflows_leaves_counts_unchanged():
+    c = Counts({"a": 1, "z": 2**62})
+    with pytest.raises(OverflowError):
+        c.update(Counts({"a": 5, "new": 1, "z": 2**62}))
+    assert dict(c) == {"a": 1, "z": 2**62}
+    assert c.total() == 2**62 + 1
+
+
+def test_update_with_a_bad_value_leaves_counts_unchanged():
+    c = Counts({"a": 1})
+    with pytest.raises(TypeError):
+        c.update({"b": 1, "c": "x"})
+    with pytest.raises(TypeError):
+        c.update(["b", 5])
+    assert dict(c) == {"a": 1}
+    c.update({"b": 2}, ["a"])
+    assert dict(c) == {"a": 2, "b": 2}
+
+
+def test_update_none_adds_nothing_like_counter():
+    c = Counts({"a": 1})
+    c.update(None)
+    assert dict(c) == {"a": 1}
+
+
+def test_integer_like_values_are_counts_but_bool_and_float_are_not():
+    np = pytest.importorskip("numpy")
+    assert dict(Counts({"a": np.int64(3), "b": np.uint8(2)})) == {"a": 3, "b": 2}
+    for bad in (True, 1.0):
+        with pytest.raises(TypeError, match="values must be int"):
+            Counts({"a": bad})
+
+
+def test_most_common_with_a_huge_k_returns_everything():
+    c = Counts({"a": 2, "b": 1})
+    assert c.most_common(2**70) == [("a", 2), ("b", 1)]
+    assert c.most_common(-2**70) == []
+
+
+def test_a_non_text_item_after_a_surrogate_reports_the_surrogate_first():
+    # The earlier document's error comes first, whatever the thread count.
+    for n_threads in (1, 2):
+        for docs in (["ok", "\ud800x", 5], ["\ud800", b"\xff"]):
+            with pytest.raises(ValueError, match="item %d: lone surrogate" % docs.index(
+                    next(d for d in docs if isinstance(d, str) and "\ud800" in d))):
+                count(docs, n_threads=n_threads)
+
+
+def test_a_generator_that_fails_after_a_surrogate_reports_the_surrogate():
+    def docs():
+        yield "ok"
+        yield "é\ud800"
+        raise RuntimeError("the generator broke")
+    with pytest.raises(ValueError, match="item 1: lone surrogate"):
+        count(docs())

@@ -1,4 +1,4 @@
-/* ngrams(), count() and the Counts type (a read-only Mapping kept in C). */
+/* ngrams(), count() and the Counts type (a Mapping kept in C; only update() changes it). */
 #include "counting.h"
 
 static PyObject *new_counts(PyTypeObject *type)
@@ -227,11 +227,12 @@ static void Counts_dealloc(PyObject *self)
     Py_DECREF(tp);
 }
 
-static int counts_add_pair(CountsObject *self, PyObject *key, PyObject *value)
+static int counts_add_pair(tk_vocab *v, PyObject *key, PyObject *value)
 {
     size_t len;
     const uint8_t *s;
     long long c;
+    PyObject *as_int;
     int rc;
     if (!PyUnicode_Check(key)) {
         PyErr_Format(PyExc_TypeError, "Counts keys must be str, not %.100s",
@@ -243,19 +244,25 @@ static int counts_add_pair(CountsObject *self, PyObject *key, PyObject *value)
         PyErr_SetString(PyExc_ValueError, "Counts keys cannot contain lone surrogates");
         return -1;
     }
-    if (!PyLong_Check(value) || PyBool_Check(value)) {
+    /* Any integer type (numpy's too, through __index__), as n_threads and
+     * n-gram bounds take them; bool is refused, as a count it is a slip. */
+    if (!PyIndex_Check(value) || PyBool_Check(value)) {
         PyErr_Format(PyExc_TypeError, "Counts values must be int, not %.100s",
                      Py_TYPE(value)->tp_name);
         return -1;
     }
-    c = PyLong_AsLongLong(value);
+    as_int = PyNumber_Index(value);
+    if (!as_int)
+        return -1;
+    c = PyLong_AsLongLong(as_int);
+    Py_DECREF(as_int);
     if (c == -1 && PyErr_Occurred())
         return -1;
     if (c < 0) {
         PyErr_Format(PyExc_ValueError, "Counts values must be >= 0, not %lld", c);
         return -1;
     }
-    rc = tk_vocab_add(&self->v, s, len, (int64_t)c, NULL);
+    rc = tk_vocab_add(v, s, len, (int64_t)c, NULL);
     if (rc < 0) {
         tkpy_raise(rc);
         return -1;
@@ -263,23 +270,15 @@ static int counts_add_pair(CountsObject *self, PyObject *key, PyObject *value)
     return 0;
 }
 
-/* Add other (Counts, Mapping[str, int] or iterable of str) to self. */
-static int counts_update_from(CountsObject *self, PyObject *other, PyTypeObject *counts_type)
+/* Add (Mapping[str, int] or iterable of str) other's counts to v. */
+static int counts_stage(tk_vocab *v, PyObject *other)
 {
     PyObject *iter, *item;
-    if (PyObject_TypeCheck(other, counts_type)) {
-        int rc = tk_vocab_merge(&self->v, &((CountsObject *)other)->v, NULL);
-        if (rc < 0) {
-            tkpy_raise(rc);
-            return -1;
-        }
-        return 0;
-    }
     if (PyDict_Check(other)) {
-        PyObject *k, *v;
+        PyObject *k, *value;
         Py_ssize_t pos = 0;
-        while (PyDict_Next(other, &pos, &k, &v))
-            if (counts_add_pair(self, k, v) < 0)
+        while (PyDict_Next(other, &pos, &k, &value))
+            if (counts_add_pair(v, k, value) < 0)
                 return -1;
         return 0;
     }
@@ -293,7 +292,7 @@ static int counts_update_from(CountsObject *self, PyObject *other, PyTypeObject 
         for (i = 0; i < n; i++) {
             PyObject *pair = PyList_GET_ITEM(items, i);
             if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2
-                || counts_add_pair(self, PyTuple_GET_ITEM(pair, 0),
+                || counts_add_pair(v, PyTuple_GET_ITEM(pair, 0),
                                    PyTuple_GET_ITEM(pair, 1)) < 0) {
                 if (!PyErr_Occurred())
                     PyErr_SetString(PyExc_TypeError, "items() must yield pairs");
@@ -314,7 +313,7 @@ static int counts_update_from(CountsObject *self, PyObject *other, PyTypeObject 
         return -1;
     while ((item = PyIter_Next(iter))) {
         PyObject *one = PyLong_FromLong(1);
-        int rc = one ? counts_add_pair(self, item, one) : -1;
+        int rc = one ? counts_add_pair(v, item, one) : -1;
         Py_XDECREF(one);
         Py_DECREF(item);
         if (rc < 0) {
@@ -324,6 +323,38 @@ static int counts_update_from(CountsObject *self, PyObject *other, PyTypeObject 
     }
     Py_DECREF(iter);
     return PyErr_Occurred() ? -1 : 0;
+}
+
+/*
+ * Add other (Counts, Mapping[str, int] or iterable of str) to self, all
+ * or nothing: other's counts are checked (a mapping's or an iterable's in
+ * a staging vocabulary) before self changes, so that a bad item or an
+ * overflow leaves self as it was.
+ */
+static int counts_update_from(CountsObject *self, PyObject *other, PyTypeObject *counts_type)
+{
+    tk_vocab staged;
+    const tk_vocab *src = &staged;
+    int rc = -1;
+
+    tk_vocab_init(&staged);
+    if (PyObject_TypeCheck(other, counts_type))
+        src = &((CountsObject *)other)->v;
+    else if (counts_stage(&staged, other) < 0)
+        goto cleanup;
+    /* Every count is at most its vocabulary's total: if the totals add
+     * up, so does every term's count, and the merge cannot stop halfway. */
+    if (src->total > INT64_MAX - self->v.total) {
+        PyErr_SetString(PyExc_OverflowError, "Counts total would pass 2**63 - 1");
+        goto cleanup;
+    }
+    if ((rc = tk_vocab_merge(&self->v, src, NULL)) < 0) {
+        tkpy_raise(rc);
+        rc = -1;
+    }
+cleanup:
+    tk_vocab_free(&staged);
+    return rc;
 }
 
 static PyObject *Counts_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
@@ -505,7 +536,8 @@ static PyObject *Counts_most_common(PyObject *self, PyObject *args, PyObject *kw
     if (karg == Py_None) {
         k = (Py_ssize_t)v->n;
     } else {
-        k = PyNumber_AsSsize_t(karg, PyExc_OverflowError);
+        /* Clipped: a k past every term means all of them, as in Counter. */
+        k = PyNumber_AsSsize_t(karg, NULL);
         if (k == -1 && PyErr_Occurred())
             return NULL;
         if (k < 0)
@@ -569,7 +601,9 @@ static PyObject *Counts_update(PyObject *self, PyObject *const *args, Py_ssize_t
 {
     Py_ssize_t i;
     for (i = 0; i < nargs; i++)
-        if (counts_update_from((CountsObject *)self, args[i], Py_TYPE(self)) < 0)
+        /* None adds nothing, as in Counter.update(None). */
+        if (args[i] != Py_None
+            && counts_update_from((CountsObject *)self, args[i], Py_TYPE(self)) < 0)
             return NULL;
     Py_RETURN_NONE;
 }
@@ -848,8 +882,8 @@ static PyMethodDef Counts_methods[] = {
 
 static PyType_Slot Counts_slots[] = {
     {Py_tp_doc, "Counts(counts=None)\n--\n\n"
-                "Term counts stored in C: a read-only Mapping[str, int] in order of first "
-                "appearance.\n\nMade by textkern.count(); can also be built from a mapping "
+                "Term counts stored in C: a Mapping[str, int] in order of first appearance, "
+                "without item assignment (update() adds in place).\n\nMade by textkern.count(); can also be built from a mapping "
                 "or an iterable of terms.  Supports most_common(), total(), +, update(), ==, "
                 "pickling, to_dict() and to_pandas()."},
     {Py_tp_new, Counts_new},

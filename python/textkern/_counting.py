@@ -28,7 +28,8 @@ __all__ = ["ngrams", "count", "Counts", "ANALYZERS"]
 #: The built-in analyzers.
 ANALYZERS = ("word", "char", "char_wb", "grapheme")
 
-#: Term counts stored in C; a read-only ``Mapping[str, int]``.
+#: Term counts stored in C: a ``Mapping[str, int]`` without item assignment
+#: (``update()`` adds in place).
 Counts = _core.Counts
 Mapping.register(Counts)
 
