@@ -530,3 +530,8 @@ def test_reused_tokenizer_buffers_never_leak_between_calls():
     for offsets in (False, True, False):
         for text in texts:
             assert tok(text, offsets=offsets) == tk.Tokenizer()(text, offsets=offsets)
+
+
+def test_tokenize_takes_the_english_stop_list_by_name():
+    # As count() and ngrams() do (session 20 review).
+    assert tk.tokenize("The cat and the hat", stopwords="english") == ["cat", "hat"]

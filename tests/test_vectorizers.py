@@ -450,7 +450,7 @@ def test_input_filename_file_and_encoding(tmp_path):
 @pytest.mark.parametrize("params", [dict(token_pattern=r"\w+"), dict(tokenizer=str.split),
                                     dict(analyzer=str.split), dict(preprocessor=str.upper)])
 def test_python_paths_name_the_bad_item(params):
-    with pytest.raises(TypeError, match="item 1"):
+    with pytest.raises(TypeError, match="item 1: expected str or bytes, not NoneType"):
         CountVectorizer(**params).fit(["a b", None])
 
 
@@ -1071,3 +1071,113 @@ def test_tfidf_with_an_assigned_vocabulary_pickles_like_sklearn():
         back = pickle.loads(pickle.dumps(v))
         with pytest.raises(ValueError, match="features"):
             back.transform(["the cat"])
+
+
+# ---------------------------------------------------------------- session 20 review
+PRETOKENIZED = [["the", "cat", "sat"], ["the", "dog"], []]
+
+
+def _identity(x):
+    return x
+
+
+@pytest.mark.parametrize("options", [
+    dict(analyzer=_identity),
+    dict(tokenizer=_identity, preprocessor=_identity),
+    dict(tokenizer=_identity, lowercase=False),
+    dict(preprocessor=" ".join),
+])
+def test_pretokenized_documents_go_to_the_user_callables(options):
+    # scikit-learn's idiom for text that is already tokenized.
+    ours = CountVectorizer(**options).fit(PRETOKENIZED)
+    theirs = sklearn_text.CountVectorizer(**options).fit(PRETOKENIZED)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert (ours.transform(PRETOKENIZED) != theirs.transform(PRETOKENIZED)).nnz == 0
+    assert TfidfVectorizer(**options).fit_transform(PRETOKENIZED).shape == (3, 4)
+    assert HashingVectorizer(**options).transform(PRETOKENIZED).nnz == 5
+
+
+def test_a_document_textkern_reads_itself_must_still_be_text():
+    with pytest.raises(TypeError, match="item 0: expected str or bytes, not list"):
+        CountVectorizer(tokenizer=_identity).fit(PRETOKENIZED)
+    with pytest.raises(TypeError, match="item 0: expected str or bytes, not list"):
+        CountVectorizer().fit(PRETOKENIZED)
+    with pytest.raises(ValueError, match="item 1: np.nan is an invalid document"):
+        CountVectorizer(analyzer=_identity).fit(["a", np.nan])
+
+
+def test_analyzer_exceptions_pass_unchanged():
+    def analyzer(doc):
+        yield "a"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        CountVectorizer(analyzer=analyzer).fit(["x"])
+
+    def failing(doc):
+        raise KeyError("the user's own")
+    with pytest.raises(KeyError, match="the user's own") as info:
+        CountVectorizer(analyzer=failing).fit(["x"])
+    assert info.value.__notes__ == ["(textkern: raised while analysing item 0 of the corpus)"]
+    with pytest.raises(KeyError) as info:
+        CountVectorizer(preprocessor=failing).fit(["x", "y"])
+    assert "item 0" in info.value.__notes__[0]
+    with pytest.raises(TypeError, match="the analyzer must return a list of str, not int"):
+        CountVectorizer(analyzer=lambda doc: 5).fit(["x"])
+
+
+def test_build_analyzer_decodes_before_the_preprocessor():
+    v = CountVectorizer(preprocessor=str.lower)
+    assert v.build_analyzer()(b"Hello World") == ["hello", "world"]
+    assert sorted(v.fit([b"Hello World"]).vocabulary_) == ["hello", "world"]
+
+
+def test_built_analyzers_pickle_and_keep_their_options():
+    for v in (CountVectorizer(ngram_range=(1, 2)),
+              CountVectorizer(token_pattern=r"\w+", stop_words="english"),
+              CountVectorizer(analyzer="char_wb", ngram_range=(2, 3)),
+              TfidfVectorizer(), HashingVectorizer()):
+        analyzer = v.build_analyzer()
+        expected = analyzer("The big World, the end")
+        assert pickle.loads(pickle.dumps(analyzer))("The big World, the end") == expected
+    v = CountVectorizer()
+    analyzer = v.build_analyzer()
+    v.set_params(ngram_range=(1, 2))
+    assert analyzer("x y") == ["x", "y"]
+
+
+def _drop_e_accents(text):
+    return text.replace("é", "e")
+
+
+def test_a_callable_strip_accents_runs_after_lowercasing_as_in_sklearn():
+    docs = ["café Été", "ÉTÉ cafés"]
+    theirs = sklearn_text.CountVectorizer(strip_accents=_drop_e_accents).fit(docs)
+    ours = CountVectorizer(strip_accents=_drop_e_accents).fit(docs)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    python_path = CountVectorizer(strip_accents=_drop_e_accents,
+                                  token_pattern=r"(?u)\b\w\w+\b").fit(docs)
+    assert python_path.vocabulary_ == theirs.vocabulary_
+    v = CountVectorizer(strip_accents=_drop_e_accents)
+    assert v.build_preprocessor()("Café") == "cafe"
+    assert pickle.loads(pickle.dumps(v.build_analyzer()))("Café x") == ["cafe", "x"]
+    # A preprocessor replaces it, as in scikit-learn.
+    assert CountVectorizer(strip_accents=_drop_e_accents,
+                           preprocessor=_identity).build_analyzer()("é") == ["é"]
+
+
+@pytest.mark.parametrize("vectorizer, name", [
+    (CountVectorizer, "lowercase"), (CountVectorizer, "binary"), (TfidfVectorizer, "use_idf"),
+    (TfidfVectorizer, "smooth_idf"), (TfidfVectorizer, "sublinear_tf"),
+    (HashingVectorizer, "alternate_sign")])
+def test_flags_must_be_bools_as_in_sklearn(vectorizer, name):
+    with pytest.raises(ValueError, match=f"{name} must be True or False, not 'no'"):
+        vectorizer(**{name: "no"}).fit_transform(["a b"])
+    vectorizer(**{name: np.bool_(False)}).fit_transform(["a b"])
+
+
+def test_a_fixed_vocabulary_still_checks_the_df_parameters():
+    with pytest.raises(ValueError, match="min_df=1.5"):
+        CountVectorizer(vocabulary=["a"], min_df=1.5).fit(["a b"])
+    with pytest.raises(ValueError, match="max_features"):
+        CountVectorizer(vocabulary=["a"], max_features=0).fit(["a b"])

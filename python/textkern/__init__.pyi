@@ -58,7 +58,7 @@ _Analyzer: TypeAlias = Literal["word", "char", "char_wb", "grapheme"]
 _Format: TypeAlias = Literal["zlib", "gzip", "deflate"]
 _Metric: TypeAlias = Literal["ncd", "cdm"]
 _NGram: TypeAlias = int | tuple[int, int]
-_Stopwords: TypeAlias = Iterable[str] | None
+_Stopwords: TypeAlias = Iterable[str] | Literal["english"] | None
 _Progress: TypeAlias = bool | Literal["auto"] | Callable[[int, int], object]
 _TokenOffsets: TypeAlias = tuple[str, int, int]
 _FloatArray: TypeAlias = npt.NDArray[np.float64]
@@ -156,7 +156,7 @@ class _VectorizerBase:
     input: str
     encoding: str
     decode_error: _Errors
-    strip_accents: str | bool | None
+    strip_accents: str | bool | Callable[[str], str] | None
     lowercase: bool
     preprocessor: Callable[[str], str] | None
     tokenizer: Callable[[str], list[str]] | None
@@ -195,7 +195,7 @@ class CountVectorizer(_VectorizerBase):
         input: Literal["content", "filename", "file"] = "content",
         encoding: str = "utf-8",
         decode_error: _Errors = "strict",
-        strip_accents: Literal["unicode", "ascii"] | bool | None = None,
+        strip_accents: Literal["unicode", "ascii"] | bool | Callable[[str], str] | None = None,
         lowercase: bool = True,
         preprocessor: Callable[[str], str] | None = None,
         tokenizer: Callable[[str], list[str]] | None = None,
@@ -235,7 +235,7 @@ class TfidfVectorizer(CountVectorizer):
         input: Literal["content", "filename", "file"] = "content",
         encoding: str = "utf-8",
         decode_error: _Errors = "strict",
-        strip_accents: Literal["unicode", "ascii"] | bool | None = None,
+        strip_accents: Literal["unicode", "ascii"] | bool | Callable[[str], str] | None = None,
         lowercase: bool = True,
         preprocessor: Callable[[str], str] | None = None,
         tokenizer: Callable[[str], list[str]] | None = None,
@@ -275,7 +275,7 @@ class HashingVectorizer(_VectorizerBase):
         input: Literal["content", "filename", "file"] = "content",
         encoding: str = "utf-8",
         decode_error: _Errors = "strict",
-        strip_accents: Literal["unicode", "ascii"] | bool | None = None,
+        strip_accents: Literal["unicode", "ascii"] | bool | Callable[[str], str] | None = None,
         lowercase: bool = True,
         preprocessor: Callable[[str], str] | None = None,
         tokenizer: Callable[[str], list[str]] | None = None,

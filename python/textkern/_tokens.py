@@ -18,6 +18,12 @@ DEFAULT_KINDS = ("word", "number")
 Tokenizer = _core.Tokenizer
 
 
+@functools.lru_cache(maxsize=1)
+def _english_stopwords():
+    from ._stopwords import ENGLISH_STOP_WORDS
+    return tuple(sorted(ENGLISH_STOP_WORDS))
+
+
 @functools.lru_cache(maxsize=8, typed=True)
 def _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords, errors):
     # A Tokenizer per distinct (hashable) option set: options are parsed
@@ -114,9 +120,10 @@ def tokenize(
         ``"punct"``: any other visible segment (punctuation and symbols).
     min_len : int, default 1
         Drop tokens shorter than this many code points after mapping.
-    stopwords : iterable of str, optional
+    stopwords : iterable of str or "english", optional
         Words to drop. They are mapped with the same options first, so
         ``stopwords=["The"]`` also drops "the" under case folding.
+        ``"english"`` is textkern's own list, as in :func:`textkern.count`.
     offsets : bool, default False
         Return ``(token, start, end)`` tuples where ``text[start:end]`` is
         the original segment, in Python str indices. For bytes input the
@@ -157,6 +164,9 @@ def tokenize(
         if offsets is False:
             return _default_tokenizer(text)
         return _default_tokenizer(text, offsets=offsets)
+    if isinstance(stopwords, str) and stopwords == "english":
+        # The name, as count() and ngrams() take it (a tuple: the cache's key).
+        stopwords = _english_stopwords()
     try:
         tokenizer = _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords,
                                       errors)

@@ -17,6 +17,7 @@ else a ``csr_matrix``); without it they provide ``get_params``/
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import inspect
 import numbers
@@ -176,11 +177,18 @@ def _normalize_rows(X, norm):
     return X
 
 
+#: Parameters that scikit-learn takes as bools only.
+_FLAG_PARAMETERS = ("lowercase", "binary", "use_idf", "smooth_idf", "sublinear_tf",
+                    "alternate_sign")
+
+
 def _python_preprocess(doc, lowercase, strip_accents):
     """scikit-learn's preprocessing in Python (custom tokenizer / pattern)."""
     if lowercase:
         doc = doc.lower()
-    if strip_accents is True:
+    if callable(strip_accents):
+        doc = strip_accents(doc)
+    elif strip_accents is True:
         # textkern's own: nonspacing marks only, recomposed
         doc = unicodedata.normalize("NFC", "".join(
             c for c in unicodedata.normalize("NFD", doc)
@@ -191,6 +199,80 @@ def _python_preprocess(doc, lowercase, strip_accents):
         if strip_accents == "ascii":
             doc = doc.encode("ascii", "ignore").decode("ascii")
     return doc
+
+
+def _accents_then_map(doc, accents, tokenizer):
+    """The Python step for a callable ``strip_accents``, then textkern's mapping."""
+    return _core.map_text(accents(doc), tokenizer=tokenizer)
+
+
+class _BuiltAnalyzer:
+    """What ``build_analyzer`` returns: a class at module level, so that it pickles."""
+
+    def __init__(self, vectorizer):
+        # A shallow copy keeps the options as they are now, as the callable
+        # that scikit-learn builds does.
+        self._vectorizer = copy.copy(vectorizer)
+        self._prepare()
+
+    def _prepare(self):
+        v = self._vectorizer
+        if callable(v.analyzer):
+            return
+        self._lo, self._hi = v._check_common()
+        if v._python_word_path():
+            v._analysis([])          # compiles token_pattern, sets the stop set
+        else:
+            self._tokenizer = v._tokenizer(word_stopwords=v.analyzer == "word")
+            pre = v.preprocessor if v.preprocessor is not None else v._accent_function()
+            self._pre = pre
+
+    def __getstate__(self):
+        return {"_vectorizer": self._vectorizer}
+
+    def __setstate__(self, state):
+        self._vectorizer = state["_vectorizer"]
+        self._prepare()
+
+    def __call__(self, doc):
+        v = self._vectorizer
+        if callable(v.analyzer):
+            return v.analyzer(v.decode(doc))
+        if v._python_word_path():
+            if doc is np.nan:
+                v.decode(doc)        # scikit-learn's ValueError for a missing value
+            tokens = v._python_tokens(doc)
+            out = []
+            for n in range(self._lo, self._hi + 1):
+                out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+            return out
+        if self._pre is not None:
+            # Decoded first, as fit does it: the preprocessor gets a str.
+            doc = self._pre(v.decode(doc))
+        else:
+            doc = v._decode(doc)
+        return _core.ngrams(doc, self._tokenizer, v.analyzer, self._lo, self._hi)
+
+
+_TEXT_TYPES = (str, bytes, bytearray, memoryview)
+
+
+def _failed_on(exc, doc, index):
+    """The exception to raise when a user callable failed on document ``index``.
+
+    On a text, the callable's own exception, with a note naming the item.
+    A document that is not text (``None``, a number) can only go to a
+    callable because lists of tokens may: if the callable could not take
+    it, that is the corpus's error, a ``TypeError`` naming the item (its
+    cause is the callable's exception).
+    """
+    if isinstance(doc, _TEXT_TYPES):
+        exc.add_note(f"(textkern: raised while analysing item {index} of the corpus)")
+        return exc
+    error = TypeError(f"item {index}: expected str or bytes, not {type(doc).__name__}, "
+                      f"which the callable could not take ({type(exc).__name__}: {exc})")
+    error.__cause__ = exc
+    return error
 
 
 class _FeatureFeed:
@@ -213,7 +295,10 @@ class _FeatureFeed:
     def __iter__(self):
         for index, doc in enumerate(self._items):
             self.analyzed = False
-            terms = self._analyze(doc)
+            try:
+                terms = self._analyze(doc)
+            except Exception as exc:
+                raise _failed_on(exc, doc, index)
             self.index, self.analyzed = index, True
             yield terms
         self.analyzed = False
@@ -262,6 +347,11 @@ class _TextVectorizerBase(_EstimatorBase):
         # Checked at fit time too, so that a bad norm never waits for transform.
         if getattr(self, "norm", None) not in (None, "l1", "l2"):
             raise ValueError(f"norm must be 'l1', 'l2' or None, not {self.norm!r}")
+        # scikit-learn refuses other values for its flags ("no" would be true).
+        for name in _FLAG_PARAMETERS:
+            value = getattr(self, name, False)
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, not {value!r}")
         return lo, hi
 
     def _stop_word_list(self):
@@ -280,13 +370,27 @@ class _TextVectorizerBase(_EstimatorBase):
             return False
         if sa is True:
             return True
-        if sa in ("unicode", "ascii"):
+        if callable(sa) or sa in ("unicode", "ascii"):
             return sa
         raise ValueError(f'Invalid value for "strip_accents": {sa!r}')
+
+    def _accent_function(self):
+        """For a callable ``strip_accents``: the Python step the C path runs first, or None.
+
+        scikit-learn's order: ``str.lower`` (under ``lowercase``), then the
+        callable; the C mapping follows.  Like scikit-learn's, the step is
+        replaced by a ``preprocessor``.
+        """
+        sa = self.strip_accents
+        if not callable(sa) or self.preprocessor is not None:
+            return None
+        return functools.partial(_python_preprocess, lowercase=self.lowercase, strip_accents=sa)
 
     def _tokenizer(self, word_stopwords=True):
         case = self.case if self.lowercase else None
         accents = self._accents()
+        if callable(accents):
+            accents = False       # applied in Python first (_accent_function)
         if self.preprocessor is not None:
             # A custom preprocessor replaces lowercasing and accent stripping,
             # as in scikit-learn's build_preprocessor; normalize still applies.
@@ -316,11 +420,32 @@ class _TextVectorizerBase(_EstimatorBase):
             doc = bytes(doc).decode("utf-8", self.decode_error)
         return doc
 
+    def _reads_raw_documents(self):
+        """Whether a user callable, not textkern, receives each decoded document.
+
+        Then a document may be anything that callable takes (a list of
+        tokens, say), as in scikit-learn; otherwise it must be text.
+        """
+        if callable(self.analyzer) or self.preprocessor is not None:
+            return True
+        if self._python_word_path():
+            # scikit-learn's preprocessing is the identity then, and the
+            # document goes to the tokenizer (or the accent function) as is.
+            return not self.lowercase and (self.tokenizer is not None
+                                           or callable(self.strip_accents))
+        return self._accent_function() is not None
+
     def _checked(self, raw_documents):
-        """Documents for the Python paths, with the C path's type check."""
+        """Documents for the Python paths, with the C path's type check where it applies."""
+        any_type = self._reads_raw_documents()
         for index, doc in enumerate(raw_documents):
-            if self.input == "content" and not isinstance(doc, (str, bytes, bytearray, memoryview)):
-                raise TypeError(f"item {index}: expected str or bytes, not {type(doc).__name__}")
+            if self.input == "content" and not isinstance(doc, _TEXT_TYPES):
+                if doc is np.nan:
+                    raise ValueError(f"item {index}: np.nan is an invalid document, expected "
+                                     "byte or unicode string.")
+                if not any_type:
+                    raise TypeError(f"item {index}: expected str or bytes, not "
+                                    f"{type(doc).__name__}")
             yield doc
 
     def _python_tokens(self, doc):
@@ -416,9 +541,14 @@ class _TextVectorizerBase(_EstimatorBase):
             # The options as they are now, as scikit-learn's partial has them.
             return functools.partial(_python_preprocess, lowercase=self.lowercase,
                                      strip_accents=self._accents())
+        accents = self._accents()
         tokenizer = _core.Tokenizer(case=self.case if self.lowercase else None,
-                                    normalize=self.normalize, strip_accents=self._accents(),
+                                    normalize=self.normalize,
+                                    strip_accents=False if callable(accents) else accents,
                                     errors=self.decode_error)
+        if callable(accents):
+            return functools.partial(_accents_then_map, accents=self._accent_function(),
+                                     tokenizer=tokenizer)
         return functools.partial(_core.map_text, tokenizer=tokenizer)
 
     def build_tokenizer(self):
@@ -480,16 +610,19 @@ class _TextVectorizerBase(_EstimatorBase):
             docs = _FeatureFeed(self._checked(raw_documents), self._python_tokens)
             return docs, None, "word", lo, hi, _INPUT_TOKENS
         docs = raw_documents
-        if not simple_input or self.preprocessor is not None:
-            pre = self.preprocessor
+        pre = self.preprocessor if self.preprocessor is not None else self._accent_function()
+        if not simple_input or pre is not None:
 
             def prepared(items):
-                for d in self._checked(items):
+                for index, d in enumerate(self._checked(items)):
                     d = self._decode(d)
                     if pre is not None:
                         if isinstance(d, (bytes, bytearray, memoryview)):
                             d = bytes(d).decode("utf-8", self.decode_error)
-                        d = pre(d)
+                        try:
+                            d = pre(d)
+                        except Exception as exc:
+                            raise _failed_on(exc, d, index)
                     yield d
             docs = prepared(raw_documents)
         tokenizer = self._tokenizer(word_stopwords=analyzer == "word")
@@ -521,13 +654,15 @@ class CountVectorizer(_TextVectorizerBase):
         Encoding of bytes input.
     decode_error : {"strict", "ignore", "replace"}, default "strict"
         What to do with undecodable bytes.
-    strip_accents : {None, "unicode", "ascii", True, False}, default None
+    strip_accents : {None, "unicode", "ascii", True, False} or callable, default None
         ``"unicode"`` and ``"ascii"`` are scikit-learn's: NFKD, then every
         character with a nonzero combining class, or every non-ASCII one,
         is dropped (recomposed only under ``normalize``; with
         ``normalize=None`` the result equals scikit-learn's).  ``True`` is
         textkern's own: drop the nonspacing marks (Mn) and recompose, so
-        spacing vowel signs of Indic scripts stay.
+        spacing vowel signs of Indic scripts stay.  A callable runs in
+        Python, as in scikit-learn: after ``str.lower`` (under
+        ``lowercase``) and before textkern's own mapping.
     lowercase : bool, default True
         Apply the ``case`` mapping; ``False`` means ``case=None``.
     preprocessor : callable or None
@@ -818,6 +953,9 @@ class CountVectorizer(_TextVectorizerBase):
     def _count_fit(self, raw_documents, dtype=None):
         dtype = self._count_dtype() if dtype is None else dtype
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
+        # Checked with a fixed vocabulary too, which ignores them, as
+        # scikit-learn checks every parameter at fit.
+        self._check_df()
         table = self._validate_vocabulary()
         if table is not None:
             self._warn_upper_case_vocabulary(table)
@@ -826,7 +964,6 @@ class CountVectorizer(_TextVectorizerBase):
                 parts = _core.transform_matrix(docs, table, tok, analyzer, lo, hi, self.n_threads,
                                                kind, bool(self.binary), progress=bar.callback)
             return table, _csr(parts, dtype)
-        self._check_df()
         limit = self.max_features
         # The core's int64 totals rank terms as scikit-learn does for these
         # dtypes; for the others the matrix itself is summed after counting.
@@ -979,30 +1116,23 @@ class CountVectorizer(_TextVectorizerBase):
                 for i in range(X.shape[0])]
 
     def build_analyzer(self):
-        """A callable that returns the features of one document."""
-        if callable(self.analyzer):
-            return lambda doc: self.analyzer(self._decode_str(doc))
-        lo, hi = self._check_common()
-        if self._python_word_path():
-            self._analysis([])
+        """Return the callable that turns one document into its features.
 
-            def analyze(doc):
-                tokens = self._python_tokens(doc)
-                out = []
-                for n in range(lo, hi + 1):
-                    out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
-                return out
-            return analyze
-        tok = self._tokenizer(word_stopwords=self.analyzer == "word")
-        analyzer = self.analyzer
-        pre = self.preprocessor
+        Returns
+        -------
+        callable
+            Takes one document, as ``fit`` does (decoded first), and returns
+            the list of features that ``fit`` counts for it. It keeps the
+            options as they are now (a later ``set_params`` does not change
+            it) and pickles whenever this vectorizer's own callables do, so
+            that ``multiprocessing`` can send it to other processes.
 
-        def analyze(doc):
-            doc = self._decode(doc)
-            if pre is not None:
-                doc = pre(doc)
-            return _core.ngrams(doc, tok, analyzer, lo, hi)
-        return analyze
+        Raises
+        ------
+        ValueError
+            For an invalid option value.
+        """
+        return _BuiltAnalyzer(self)
 
     def __getstate__(self):
         parent = getattr(super(), "__getstate__", None)
