@@ -1181,3 +1181,12 @@ def test_a_fixed_vocabulary_still_checks_the_df_parameters():
         CountVectorizer(vocabulary=["a"], min_df=1.5).fit(["a b"])
     with pytest.raises(ValueError, match="max_features"):
         CountVectorizer(vocabulary=["a"], max_features=0).fit(["a b"])
+
+
+def test_hashing_vectorizer_tags_say_transformer_as_sklearns_do():
+    get_tags = pytest.importorskip("sklearn.utils").get_tags
+    ours = get_tags(HashingVectorizer())
+    theirs = get_tags(sklearn_text.HashingVectorizer())
+    assert ours.transformer_tags == theirs.transformer_tags
+    assert ours.requires_fit == theirs.requires_fit
+    assert ours.input_tags.string == theirs.input_tags.string

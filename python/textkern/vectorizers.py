@@ -1504,6 +1504,11 @@ class HashingVectorizer(_TextVectorizerBase):
         tags.requires_fit = False
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
+        if tags.transformer_tags is None:
+            # scikit-learn's HashingVectorizer is a TransformerMixin: its
+            # tags say it is a transformer of float64 output.
+            from sklearn.utils import TransformerTags
+            tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
         return tags
 
     def _checked_n_features(self):
