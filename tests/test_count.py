@@ -412,3 +412,23 @@ def test_a_generator_that_fails_after_a_surrogate_reports_the_surrogate():
         raise RuntimeError("the generator broke")
     with pytest.raises(ValueError, match="item 1: lone surrogate"):
         count(docs())
+
+
+def test_repr_cuts_long_terms_too():
+    # A notebook stores the text repr beside the HTML: a 5 MB term made a
+    # 5 MB repr.
+    text = repr(Counts({"x" * 5_000_000: 2, "b": 1}))
+    assert len(text) < 300
+    assert "'" + "x" * 80 + "'... (5000000 characters): 2" in text
+    assert "'b': 1" in text
+
+
+def test_repr_html_shows_whitespace_and_no_bar_for_zero():
+    page = count(["an a"], analyzer="char_wb", ngram_range=2)._repr_html_()
+    assert "white-space:pre" in page
+    for term in (">an<", "> a<", ">n <", ">a <"):
+        assert term in page
+    page = Counts({"a\nb": 1, "a b": 1})._repr_html_()
+    assert ">a\\nb<" in page and ">a b<" in page
+    page = Counts({"a": 3, "z": 0})._repr_html_()
+    assert page.count("width:0%") == 1 and "width:100%" in page

@@ -220,3 +220,16 @@ def test_without_dask_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.array", None)
     with pytest.raises(ImportError, match=r"textkern\[dask\]"):
         tkdask.ncd_matrix_blocks(["a"])
+
+
+def test_count_bag_shows_no_bar_per_partition(client):
+    # A bar (or progress callback) per partition showed parts, each with its
+    # own total; dask's own progress reporting covers the whole bag.
+    bag = db.from_sequence(["a b", "b c", "c d"], npartitions=3)
+    with pytest.raises(TypeError, match="progress is not supported per partition"):
+        tkdask.count_bag(bag, progress=True)
+    calls = []
+    assert tkdask.count_partition(["a b"], progress=lambda done, total: calls.append(done)) \
+        == textkern.count(["a b"])
+    assert calls
+    assert tkdask.count_partition(["a b"]) == textkern.count(["a b"])

@@ -683,6 +683,9 @@ COUNTS_HELPER_METHOD(Counts_items, "_CountsItemsView")
 COUNTS_HELPER_METHOD(Counts_to_pandas, "_counts_to_pandas")
 COUNTS_HELPER_METHOD(Counts_repr_html, "_counts_repr_html")
 
+/* The characters of a term that repr shows (_HTML_TERM_CHARS in _counting.py). */
+#define REPR_TERM_CHARS 80
+
 static PyObject *Counts_repr(PyObject *self)
 {
     const tk_vocab *v = &((CountsObject *)self)->v;
@@ -703,8 +706,19 @@ static PyObject *Counts_repr(PyObject *self)
     parts = PyList_New(0);
     for (i = 0; parts && i < n; i++) {
         PyObject *pair = PyList_GET_ITEM(top, i);
-        PyObject *s = PyUnicode_FromFormat("%R: %S", PyTuple_GET_ITEM(pair, 0),
-                                           PyTuple_GET_ITEM(pair, 1));
+        PyObject *term = PyTuple_GET_ITEM(pair, 0), *s = NULL;
+        Py_ssize_t chars = PyUnicode_GET_LENGTH(term);
+        if (chars > REPR_TERM_CHARS) {
+            /* A notebook stores the repr beside the HTML view: one 50 MB
+             * token would be 50 MB of it (the HTML view cuts terms too). */
+            PyObject *head = PyUnicode_Substring(term, 0, REPR_TERM_CHARS);
+            if (head)
+                s = PyUnicode_FromFormat("%R... (%zd characters): %S", head, chars,
+                                         PyTuple_GET_ITEM(pair, 1));
+            Py_XDECREF(head);
+        } else {
+            s = PyUnicode_FromFormat("%R: %S", term, PyTuple_GET_ITEM(pair, 1));
+        }
         if (!s || PyList_Append(parts, s) < 0)
             Py_CLEAR(parts);
         Py_XDECREF(s);

@@ -243,12 +243,18 @@ def _counts_to_pandas(counts):
 _HTML_TERM_CHARS = 80
 
 
+def _visible(term: str) -> str:
+    # As repr shows it, without the quotes: "\n" and other invisible
+    # characters escaped, so that "a\nb" and "a b" look different.
+    return html.escape(repr(term)[1:-1])
+
+
 def _html_term(term: str) -> str:
     # One 50 MB token would otherwise be 50 MB of HTML in the notebook.
     if len(term) > _HTML_TERM_CHARS:
-        return (html.escape(term[:_HTML_TERM_CHARS]) + "&hellip; <i>(" + f"{len(term):,}"
+        return (_visible(term[:_HTML_TERM_CHARS]) + "&hellip; <i>(" + f"{len(term):,}"
                 + " characters)</i>")
-    return html.escape(term)
+    return _visible(term)
 
 
 def _counts_repr_html(counts, k: int = 20) -> str:
@@ -256,9 +262,10 @@ def _counts_repr_html(counts, k: int = 20) -> str:
     peak = top[0][1] if top else 0
     rows = []
     for term, n in top:
-        width = 0 if peak == 0 else max(1, round(100 * n / peak))
+        width = 0 if n == 0 else max(1, round(100 * n / peak))
         rows.append(
-            "<tr><td style='text-align:left;font-family:monospace'>{}</td>"
+            # white-space:pre: the spaces that start and end char n-grams show.
+            "<tr><td style='text-align:left;font-family:monospace;white-space:pre'>{}</td>"
             "<td style='text-align:right'>{:,}</td>"
             "<td style='width:160px'><div style='background:#4c78a8;height:0.8em;"
             "width:{}%'></div></td></tr>".format(_html_term(term), n, width))

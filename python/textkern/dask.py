@@ -62,7 +62,11 @@ def count_partition(documents: Any, **count_options: Any) -> Counts:
     """Count one partition: ``textkern.count(list(documents), **count_options)``.
 
     A module-level function (not a closure) so that it pickles by reference.
+    Without bars: a partition's bar (``count``'s default ``"auto"``) would
+    show one of many parts, each with its own total, interleaved with the
+    others on threaded schedulers.
     """
+    count_options.setdefault("progress", False)
     return count(list(documents), **count_options)
 
 
@@ -125,7 +129,8 @@ def count_bag(bag: Any, *, split_every: Optional[int] = None, compute: bool = Tr
     Raises
     ------
     TypeError
-        If ``bag`` is not a ``dask.bag.Bag`` (use ``dask.bag.from_sequence``).
+        If ``bag`` is not a ``dask.bag.Bag`` (use ``dask.bag.from_sequence``),
+        or for ``progress=`` (a bar per partition; use dask's own).
     ImportError
         Without dask (``pip install textkern[dask]``).
 
@@ -140,6 +145,9 @@ def count_bag(bag: Any, *, split_every: Optional[int] = None, compute: bool = Tr
     if not isinstance(bag, bag_module.Bag):
         raise TypeError(f"count_bag() needs a dask.bag.Bag, not {type(bag).__name__}; "
                         "wrap documents with dask.bag.from_sequence(docs, npartitions=...)")
+    if "progress" in count_options:
+        raise TypeError("progress is not supported per partition; use dask's own "
+                        "(dask.diagnostics.ProgressBar or the distributed dashboard)")
     numbers = bag_module.from_sequence(range(bag.npartitions), npartitions=bag.npartitions)
     counted = bag.map_partitions(_count_numbered_partition, numbers,
                                  **_frozen_options(count_options))
