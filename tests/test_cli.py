@@ -1,5 +1,7 @@
 """The textkern command line: tokens, demo, and the entry points."""
+import argparse
 import json
+import os
 import subprocess
 import sys
 
@@ -117,3 +119,35 @@ def test_closed_stdin_and_bad_preview_are_usage_errors():
     assert done.returncode == 2 and b"standard input is closed" in done.stderr, done.stderr
     done = run_cli("demo", "--preview", "-1")
     assert done.returncode == 2 and b"expected an integer >= 0" in done.stderr
+
+
+# ---------------------------------------------------------------- session 20 review
+def test_closed_stdout_and_ctrl_c_are_one_line(monkeypatch, capsys):
+    done = subprocess.run([sys.executable, "-m", "textkern", "demo"], capture_output=False,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, close_fds=True,
+                          preexec_fn=lambda: __import__("os").close(1))
+    assert done.returncode == 2 and done.stderr == b"textkern: error: standard output is closed\n"
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+    parser = cli.build_parser()
+    args = parser.parse_args(["demo"])
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(parser, "parse_args", lambda argv: argparse.Namespace(
+        **{**vars(args), "func": interrupted}))
+    assert cli.main(["demo"]) == 130
+    assert capsys.readouterr().err == "textkern: interrupted\n"
+
+
+def test_non_utf8_file_names_print_as_valid_utf8(tmp_path):
+    name = os.fsencode(str(tmp_path)) + b"/caf\xe9.txt"
+    with open(name, "wb") as handle:
+        handle.write(b"hi there")
+    path = os.fsdecode(name)
+    env = dict(os.environ, PYTHONIOENCODING="utf-8:strict")
+    for args in (["tokens", "--json", path], ["terms", "--json", path, path],
+                 ["terms", "--csv", path], ["similar", path, path]):
+        done = subprocess.run([sys.executable, "-m", "textkern", *args], capture_output=True,
+                              env=env, check=False)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "caf\ufffd.txt" in done.stdout.decode("utf-8")

@@ -4,7 +4,34 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["read_input", "positive_int"]
+__all__ = ["read_input", "read_input_bytes", "display_path", "positive_int"]
+
+
+def read_input_bytes(path: str) -> bytes:
+    """Read a file (or stdin for "-") as it is.
+
+    Parameters
+    ----------
+    path : str
+        A file path, or ``"-"`` for standard input.
+
+    Returns
+    -------
+    bytes
+        The file's bytes.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read, or stdin is closed.
+    """
+    if path == "-":
+        if sys.stdin is None:
+            # Started with stdin closed (`textkern tokens - <&-`).
+            raise OSError("standard input is closed: pass a file name instead of '-'")
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def read_input(path: str) -> str:
@@ -20,13 +47,27 @@ def read_input(path: str) -> str:
     str
         The text; undecodable bytes become U+FFFD so every file can be used.
     """
-    if path == "-":
-        if sys.stdin is None:
-            # Started with stdin closed (`textkern tokens - <&-`).
-            raise OSError("standard input is closed: pass a file name instead of '-'")
-        return sys.stdin.buffer.read().decode("utf-8", "replace")
-    with open(path, "rb") as handle:
-        return handle.read().decode("utf-8", "replace")
+    return read_input_bytes(path).decode("utf-8", "replace")
+
+
+def display_path(path: str) -> str:
+    """A file name as the output shows it: always valid UTF-8.
+
+    Python keeps the bytes of a non-UTF-8 file name as lone surrogates
+    (``surrogateescape``), which a strict stdout cannot encode and which
+    would make ``--json`` and ``--csv`` output invalid UTF-8; they are
+    shown as U+FFFD.
+
+    Parameters
+    ----------
+    path : str
+        The path as given on the command line.
+
+    Returns
+    -------
+    str
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _int_at_least(value: str, lowest: int, what: str) -> int:

@@ -12,7 +12,7 @@ from typing import IO, List, Sequence
 
 import numpy as np
 
-from ._cli_common import positive_int, read_input
+from ._cli_common import display_path, positive_int, read_input_bytes
 from . import _similarity
 
 __all__ = ["register", "run", "demo_section"]
@@ -65,13 +65,17 @@ def run(args: argparse.Namespace, out: IO[str] = None) -> int:
 
 
 def _run(args: argparse.Namespace, out: IO[str]) -> int:
-    paths: List[str] = list(args.files)
-    texts = [read_input(path) for path in paths]
+    paths: List[str] = [display_path(path) for path in args.files]
+    # The bytes as they are: decoding with replacement made different
+    # non-UTF-8 files alike (every bad byte one U+FFFD).
+    texts = [read_input_bytes(path) for path in args.files]
     options = dict(level=args.level, format=args.format, sep=args.sep, metric=args.metric,
                    n_threads=args.threads)
     if args.matrix:
         matrix = _similarity.ncd_matrix(texts, **options)
-        names = [os.path.basename(p) for p in paths]
+        # Numbered like the columns: files of the same name in different
+        # folders stay apart.
+        names = [f"{i:>3}  {os.path.basename(p)}" for i, p in enumerate(paths)]
         width = max(len(n) for n in names)
         out.write(" " * width + "".join(f"  {i:>6}" for i in range(len(names))) + "\n")
         for i, name in enumerate(names):

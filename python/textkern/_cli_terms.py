@@ -12,7 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, List, Sequence
 
-from ._cli_common import positive_int, read_input
+from ._cli_common import display_path, positive_int, read_input
 from ._counting import ANALYZERS, count
 
 __all__ = ["register", "run", "demo_section"]
@@ -99,6 +99,7 @@ def run(args: argparse.Namespace, out: IO[str] = None) -> int:
         writer.writerow(["file", "rank", "term", "count"])
     for path, counts in results:
         top = counts.most_common(args.top)
+        path = display_path(path) if path is not None else None
         label = path if path is not None else "*"
         if args.json:
             out.write(json.dumps({"file": path, "all_files": path is None,

@@ -14,7 +14,7 @@ import sys
 from typing import Optional, Sequence
 
 from . import _tokens
-from ._cli_common import non_negative_int, read_input
+from ._cli_common import display_path, non_negative_int, read_input
 
 #: Modules that add a subcommand through register(subparsers) and may
 #: contribute a section to the demo through demo_section(titles, texts, out).
@@ -52,10 +52,11 @@ def _run_tokens(args: argparse.Namespace) -> int:
         text = read_input(path)
         if args.json:
             tokens = tokenizer(text, offsets=args.offsets)
-            out.write(json.dumps({"file": path, "tokens": tokens}, ensure_ascii=False) + "\n")
+            out.write(json.dumps({"file": display_path(path), "tokens": tokens},
+                                 ensure_ascii=False) + "\n")
             continue
         if len(args.files) > 1:
-            out.write(f"==> {path} <==\n")
+            out.write(f"==> {display_path(path)} <==\n")
         for item in tokenizer(text, offsets=args.offsets):
             out.write(("%s\t%d\t%d" % item if args.offsets else item) + "\n")
     return 0
@@ -119,10 +120,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``textkern`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if sys.stdout is None:
+        # Started with stdout closed (`textkern tokens a.txt >&-`).
+        parser.exit(2, "textkern: error: standard output is closed\n")
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `textkern tokens big.txt | head`
         return 0
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, and the shell's status for SIGINT.
+        if sys.stderr is not None:
+            sys.stderr.write("textkern: interrupted\n")
+        return 130
     except (OSError, ValueError, TypeError) as exc:
         parser.exit(2, f"textkern: error: {exc}\n")
 
