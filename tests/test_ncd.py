@@ -605,3 +605,39 @@ def test_a_buffer_method_that_shrinks_the_list_does_not_crash():
                 return memoryview(b"evil")
         xs.extend([Shrinking(), b"aaaa", b"bbbb", b"cccc"])
         call(xs)
+
+
+def test_knn_set_score_request_routes_sample_weight():
+    # Regression (session 20 review): with routing on, sample_weight could
+    # not reach score: there was no set_score_request.
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    from sklearn.model_selection import StratifiedKFold
+
+    texts = ["good film", "bad film", "great film", "awful film", "good movie", "bad movie",
+             "fine film", "poor film", "nice movie", "dull movie", "good show", "bad show"]
+    labels = [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0]
+    weights = np.arange(1.0, 13.0)
+    expected = []
+    for train, test in StratifiedKFold(2).split(texts, labels):
+        fold = CompressionKNN(k=1).fit([texts[i] for i in train], [labels[i] for i in train])
+        expected.append(fold.score([texts[i] for i in test], [labels[i] for i in test],
+                                   sample_weight=weights[test]))
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(Exception, match="sample_weight"):
+            cross_val_score(CompressionKNN(k=1), texts, labels, cv=2,
+                            params={"sample_weight": np.ones(12)})
+        requested = CompressionKNN(k=1).set_score_request(sample_weight=True)
+        assert clone(requested).get_metadata_routing().score.requests == {"sample_weight": True}
+        assert pickle.loads(pickle.dumps(requested)).get_metadata_routing().score.requests == {
+            "sample_weight": True}
+        scores = cross_val_score(requested, texts, labels, cv=2,
+                                 params={"sample_weight": weights})
+        assert list(scores) == expected
+    with pytest.raises(ValueError, match="alias"):
+        CompressionKNN().set_score_request(sample_weight=5)
+    state = CompressionKNN().__getstate__() if hasattr(CompressionKNN, "__getstate__") else {}
+    with pytest.raises(ValueError, match="_metadata_request"):
+        CompressionKNN().__setstate__(dict(state, _metadata_request="junk"))

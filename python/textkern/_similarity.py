@@ -643,6 +643,10 @@ class CompressionKNN:
             if state.get("_kind", kind) != kind:
                 raise ValueError("CompressionKNN state: _kind does not match the training texts")
             state = dict(state, _kind=kind)
+        request = state.get("_metadata_request")
+        if request is not None and type(request).__name__ != "MetadataRequest":
+            raise ValueError("CompressionKNN state: _metadata_request must be a "
+                             "scikit-learn MetadataRequest")
         self.__dict__.update(state)
 
     def _check_fitted(self) -> None:
@@ -748,10 +752,47 @@ class CompressionKNN:
 
         Asked for by pipelines and grid search when
         ``sklearn.set_config(enable_metadata_routing=True)``; as for
-        scikit-learn's own classifiers, the weight is used once requested
-        with ``set_score_request``-style configuration of the caller.
+        scikit-learn's own classifiers, the weight is passed once requested
+        with :meth:`set_score_request`.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRequest
         """
+        import copy
+
+        request = self.__dict__.get("_metadata_request")
+        if request is not None:
+            return copy.deepcopy(request)
         from sklearn.utils.metadata_routing import MetadataRequest
         request = MetadataRequest(owner=type(self).__name__)
         request.score.add_request(param="sample_weight", alias=None)
         return request
+
+    def set_score_request(self, *, sample_weight: Union[bool, None, str] = None
+                          ) -> "CompressionKNN":
+        """Say whether metadata routing passes ``sample_weight`` to ``score``.
+
+        As scikit-learn's classifiers' method of the same name: ``True``
+        passes it, ``False`` does not, ``None`` (the default) raises if it
+        is given, and a str passes the metadata of that name instead.
+        ``sklearn.base.clone`` keeps the request.
+
+        Parameters
+        ----------
+        sample_weight : bool, None or str
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            For a value that is none of these.
+        """
+        request = self.get_metadata_routing()
+        request.score.add_request(param="sample_weight", alias=sample_weight)
+        # The attribute scikit-learn's clone copies to the new estimator.
+        self._metadata_request = request
+        return self
