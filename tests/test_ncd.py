@@ -641,3 +641,17 @@ def test_knn_set_score_request_routes_sample_weight():
     state = CompressionKNN().__getstate__() if hasattr(CompressionKNN, "__getstate__") else {}
     with pytest.raises(ValueError, match="_metadata_request"):
         CompressionKNN().__setstate__(dict(state, _metadata_request="junk"))
+
+
+def test_set_score_request_without_metadata_routing_says_which_sklearn(monkeypatch):
+    # scikit-learn before 1.3 has no sklearn.utils.metadata_routing.
+    import builtins
+    real_import = builtins.__import__
+
+    def no_routing(name, *args, **kwargs):
+        if name.startswith("sklearn.utils.metadata_routing"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_routing)
+    with pytest.raises(ImportError, match="scikit-learn 1.3 or newer"):
+        CompressionKNN().set_score_request(sample_weight=True)

@@ -791,7 +791,11 @@ class CompressionKNN:
         ValueError
             For a value that is none of these.
         """
-        request = self.get_metadata_routing()
+        try:
+            request = self.get_metadata_routing()
+        except ImportError:
+            raise ImportError("set_score_request needs scikit-learn 1.3 or newer, which "
+                              "has metadata routing: pip install -U scikit-learn") from None
         request.score.add_request(param="sample_weight", alias=sample_weight)
         # The attribute scikit-learn's clone copies to the new estimator.
         self._metadata_request = request
