@@ -432,3 +432,10 @@ def test_repr_html_shows_whitespace_and_no_bar_for_zero():
     assert ">a\\nb<" in page and ">a b<" in page
     page = Counts({"a": 3, "z": 0})._repr_html_()
     assert page.count("width:0%") == 1 and "width:100%" in page
+
+
+def test_stopwords_with_a_char_analyzer_warn_that_they_are_unused():
+    with pytest.warns(UserWarning, match="stopwords are not used"):
+        assert count(["the cat"], analyzer="char", stopwords="english")["t"] == 2
+    with pytest.warns(UserWarning, match="stopwords are not used"):
+        ngrams("the cat", 2, analyzer="grapheme", stopwords=["the"])

@@ -1190,3 +1190,26 @@ def test_hashing_vectorizer_tags_say_transformer_as_sklearns_do():
     assert ours.transformer_tags == theirs.transformer_tags
     assert ours.requires_fit == theirs.requires_fit
     assert ours.input_tags.string == theirs.input_tags.string
+
+
+@pytest.mark.parametrize("options, unused", [
+    (dict(analyzer="char", stop_words="english"), "stop_words"),
+    (dict(analyzer="char_wb", tokenizer=str.split), "tokenizer"),
+    (dict(analyzer=str.split, preprocessor=str.lower), "preprocessor"),
+    (dict(analyzer=str.split, ngram_range=(1, 2)), "ngram_range"),
+    (dict(tokenizer=str.split, token_pattern=r"\w+"), "token_pattern"),
+])
+def test_ignored_parameters_warn_as_in_sklearn(options, unused):
+    with pytest.warns(UserWarning, match=f"{unused} is not used"):
+        CountVectorizer(**options).fit(["the cat sat"])
+    with pytest.warns(UserWarning, match=f"{unused} is not used"):
+        CountVectorizer(**options).build_analyzer()
+
+
+def test_used_parameters_do_not_warn():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CountVectorizer(stop_words="english", ngram_range=(1, 2)).fit(["the cat sat"])
+        CountVectorizer(tokenizer=str.split, lowercase=False).fit(["the cat sat"])
+        CountVectorizer(analyzer="char").build_analyzer()

@@ -22,6 +22,7 @@ from . import _core
 from ._progress import ProgressArg, corpus_progress
 from ._stopwords import ENGLISH_STOP_WORDS
 from ._tokens import _default_tokenizer
+from ._warn import warn_user
 
 __all__ = ["ngrams", "count", "Counts", "ANALYZERS"]
 
@@ -79,10 +80,15 @@ def _make_tokenizer(options: dict):
     return _core.Tokenizer(**options)
 
 
-def _check_analyzer(analyzer) -> str:
+def _check_analyzer(analyzer, tokenize_options: dict) -> str:
     if analyzer not in ANALYZERS:
         raise ValueError(f"analyzer must be one of {', '.join(map(repr, ANALYZERS))}, "
                          f"not {analyzer!r}")
+    if analyzer != "word" and tokenize_options.get("stopwords") is not None:
+        # Stop words are words: the char and grapheme analyzers cut the
+        # mapped text as it is (scikit-learn warns alike).
+        warn_user(f"stopwords are not used because analyzer={analyzer!r} is not 'word'",
+                  UserWarning)
     return analyzer
 
 
@@ -134,7 +140,7 @@ def ngrams(text, n: Union[int, Tuple[int, int]] = 2, *, analyzer: str = "word",
     [' hi', 'hi ', ' yo', 'you', 'ou ']
     """
     lo, hi = _ngram_bounds(n)
-    _check_analyzer(analyzer)
+    _check_analyzer(analyzer, tokenize_options)
     return _core.ngrams(text, _make_tokenizer(tokenize_options), analyzer, lo, hi)
 
 
@@ -189,7 +195,7 @@ def count(text_or_iterable, *, ngram_range: Union[int, Tuple[int, int]] = (1, 1)
     [('the', 2), ('cat', 2)]
     """
     lo, hi = _ngram_bounds(ngram_range, "ngram_range")
-    _check_analyzer(analyzer)
+    _check_analyzer(analyzer, tokenize_options)
     tokenizer = _make_tokenizer(tokenize_options)
     if (isinstance(text_or_iterable, (str, bytes))
             and (progress is None or progress is False

@@ -217,12 +217,14 @@ class _BuiltAnalyzer:
 
     def _prepare(self):
         v = self._vectorizer
-        if callable(v.analyzer):
-            return
         self._lo, self._hi = v._check_common()
+        if callable(v.analyzer):
+            v._warn_unused_parameters(self._lo, self._hi)
+            return
         if v._python_word_path():
             v._analysis([])          # compiles token_pattern, sets the stop set
         else:
+            v._warn_unused_parameters(self._lo, self._hi)
             self._tokenizer = v._tokenizer(word_stopwords=v.analyzer == "word")
             pre = v.preprocessor if v.preprocessor is not None else v._accent_function()
             self._pre = pre
@@ -588,11 +590,35 @@ class _TextVectorizerBase(_EstimatorBase):
         return _core.Tokenizer(case=None, normalize=None, strip_accents=False, kinds=self.kinds,
                                min_len=self.min_len, errors=self.decode_error)
 
+    def _warn_unused_parameters(self, lo, hi):
+        """Warn about set parameters that the analysis ignores, as scikit-learn does."""
+        analyzer = self.analyzer
+        unused = []
+        if self.tokenizer is not None and self.token_pattern is not None:
+            unused.append(("token_pattern", "tokenizer is set"))
+        if callable(analyzer):
+            if self.preprocessor is not None:
+                unused.append(("preprocessor", "analyzer is a callable"))
+            if (lo, hi) != (1, 1):
+                unused.append(("ngram_range", "analyzer is a callable"))
+        if callable(analyzer) or analyzer != "word":
+            reason = "analyzer is not 'word'"
+            if self.stop_words is not None:
+                unused.append(("stop_words", reason))
+            if self.token_pattern is not None:
+                unused.append(("token_pattern", reason))
+            if self.tokenizer is not None:
+                unused.append(("tokenizer", reason))
+        for name, reason in unused:
+            warn_user(f"{type(self).__name__}: {name} is not used because {reason}",
+                      UserWarning)
+
     def _analysis(self, raw_documents):
         """Return (docs, tokenizer, analyzer name, lo, hi, input kind)."""
         if isinstance(raw_documents, (str, bytes)):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         lo, hi = self._check_common()
+        self._warn_unused_parameters(lo, hi)
         analyzer = self.analyzer
         simple_input = self.input == "content" and self.encoding.lower().replace(
             "-", "").replace("_", "") == "utf8"
