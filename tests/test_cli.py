@@ -151,3 +151,12 @@ def test_non_utf8_file_names_print_as_valid_utf8(tmp_path):
                               env=env, check=False)
         assert done.returncode == 0, (args, done.stderr)
         assert "caf\ufffd.txt" in done.stdout.decode("utf-8")
+
+
+def test_terms_prints_warnings_as_one_line(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("the cat sat")
+    done = run_cli("terms", "--analyzer", "char", "--stopwords", "english", str(path))
+    assert done.returncode == 0
+    assert done.stderr == (b"textkern: warning: stopwords are not used because "
+                           b"analyzer='char' is not 'word'\n")

@@ -3,8 +3,39 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+from typing import Any, Callable
 
-__all__ = ["read_input", "read_input_bytes", "display_path", "positive_int"]
+__all__ = ["read_input", "read_input_bytes", "display_path", "positive_int",
+           "with_plain_warnings"]
+
+
+def with_plain_warnings(run: Callable[..., int], *args: Any) -> int:
+    """Call ``run(*args)``, then print its warnings as one plain line each.
+
+    A command line shows a warning as ``textkern: warning: ...`` on stderr,
+    not as Python's file, line and source code (which would point into the
+    interpreter, the only frame outside textkern).
+
+    Parameters
+    ----------
+    run : callable
+        The subcommand's work; returns the exit status.
+    *args
+        Its arguments.
+
+    Returns
+    -------
+    int
+        The exit status ``run`` returned.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status = run(*args)
+    for warning in caught:
+        if sys.stderr is not None:
+            sys.stderr.write(f"textkern: warning: {warning.message}\n")
+    return status
 
 
 def read_input_bytes(path: str) -> bytes:

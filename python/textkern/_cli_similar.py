@@ -7,12 +7,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
 from typing import IO, List, Sequence
 
 import numpy as np
 
-from ._cli_common import display_path, positive_int, read_input_bytes
+from ._cli_common import display_path, positive_int, read_input_bytes, with_plain_warnings
 from . import _similarity
 
 __all__ = ["register", "run", "demo_section"]
@@ -55,13 +54,7 @@ def register(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace, out: IO[str] = None) -> int:
     """Carry out ``textkern similar`` with parsed arguments."""
-    # A command line shows warnings as one plain line, not as source code.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", _similarity.LongTextWarning)
-        status = _run(args, out if out is not None else sys.stdout)
-    for warning in caught:
-        sys.stderr.write(f"textkern: warning: {warning.message}\n")
-    return status
+    return with_plain_warnings(_run, args, out if out is not None else sys.stdout)
 
 
 def _run(args: argparse.Namespace, out: IO[str]) -> int:

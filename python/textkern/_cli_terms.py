@@ -12,7 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, List, Sequence
 
-from ._cli_common import display_path, positive_int, read_input
+from ._cli_common import display_path, positive_int, read_input, with_plain_warnings
 from ._counting import ANALYZERS, count
 
 __all__ = ["register", "run", "demo_section"]
@@ -72,7 +72,10 @@ def _options(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace, out: IO[str] = None) -> int:
     """Carry out ``textkern terms`` with parsed arguments."""
-    out = out if out is not None else sys.stdout
+    return with_plain_warnings(_run, args, out if out is not None else sys.stdout)
+
+
+def _run(args: argparse.Namespace, out: IO[str]) -> int:
     paths: List[str] = list(args.files)
     options = _options(args)
 
