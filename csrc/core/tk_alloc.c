@@ -8,17 +8,26 @@
 #include "tk_core.h"
 
 #ifdef TK_ALLOC_FAULTS
-/* Test builds only: a countdown shared by all threads, so tests that use
- * it run single-threaded. */
+/* Test builds only: a countdown shared by all threads.  Atomic, because a
+ * "one-thread" job can still allocate on two (a polled job's worker and
+ * its calling thread, which helps): ThreadSanitizer saw the plain counter
+ * race there, which could fail two allocations or none. */
 static long fail_countdown = 0;
 
-void tk_alloc_fail_after(long n) { fail_countdown = n > 0 ? n : 0; }
+void tk_alloc_fail_after(long n)
+{
+    __atomic_store_n(&fail_countdown, n > 0 ? n : 0, __ATOMIC_RELAXED);
+}
 
 static int should_fail(void)
 {
-    if (fail_countdown <= 0)
-        return 0;
-    return --fail_countdown == 0;
+    long left = __atomic_load_n(&fail_countdown, __ATOMIC_RELAXED);
+    /* Exactly one allocation takes the count from 1 to 0, and fails. */
+    while (left > 0)
+        if (__atomic_compare_exchange_n(&fail_countdown, &left, left - 1, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            return left == 1;
+    return 0;
 }
 #else
 #define should_fail() 0
