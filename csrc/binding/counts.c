@@ -897,9 +897,10 @@ static PyMethodDef Counts_methods[] = {
 static PyType_Slot Counts_slots[] = {
     {Py_tp_doc, "Counts(counts=None)\n--\n\n"
                 "Term counts stored in C: a Mapping[str, int] in order of first appearance, "
-                "without item assignment (update() adds in place).\n\nMade by textkern.count(); can also be built from a mapping "
-                "or an iterable of terms.  Supports most_common(), total(), +, update(), ==, "
-                "pickling, to_dict() and to_pandas()."},
+                "without item assignment (update() adds in place).\n\nMade by "
+                "textkern.count(); can also be built from a mapping or an iterable of "
+                "terms.  Supports most_common(), total(), +, update(), ==, pickling, "
+                "to_dict() and to_pandas()."},
     {Py_tp_new, Counts_new},
     {Py_tp_dealloc, Counts_dealloc},
     {Py_tp_repr, Counts_repr},
