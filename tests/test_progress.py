@@ -156,14 +156,18 @@ def test_compare_reports_to_a_callable_and_is_unchanged():
     seen = []
     result = compare(texts, progress=lambda d, t: seen.append((d, t)))
     assert np.array_equal(result.matrix, compare(texts, progress=False).matrix)
+    assert seen, "compare() never reported progress"
     for done, total in seen:
         assert 0 <= done <= total
+    assert seen[-1][0] == seen[-1][1]
 
 
-def test_compare_with_a_real_bar():
+def test_compare_with_a_real_bar(capsys):
     pytest.importorskip("tqdm")
     texts = textkern.sample_texts()
     assert compare(texts, progress=True) == compare(texts, progress=False)
+    # progress=True shows the bar even on a non-terminal stderr.
+    assert "compare: 100%" in capsys.readouterr().err
 
 
 def test_progress_class_direct():
