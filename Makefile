@@ -79,7 +79,7 @@ TEST_UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 VALGRIND      ?= valgrind
 VALGRIND_ARGS ?= --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: fuzz fuzz-build fuzz-replay test-asan valgrind test-alloc-faults
+.PHONY: fuzz fuzz-build fuzz-replay test-asan valgrind test-alloc-faults test-other-pythons
 
 # libFuzzer binaries (clang).
 $(FUZZ_BIN)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DEPS)
@@ -147,6 +147,26 @@ valgrind: $(CTESTS) $(addprefix $(FUZZ_BIN)/vgreplay_,$(FUZZ_NAMES))
 	  $(VALGRIND) $(VALGRIND_ARGS) $$t; done; \
 	for n in $(FUZZ_NAMES); do echo "== valgrind fuzz corpus $$n"; \
 	  $(VALGRIND) $(VALGRIND_ARGS) $(FUZZ_BIN)/vgreplay_$$n $(FUZZ_DIR)/corpus/$$n; done
+
+# The suites whose code paths depend on the CPython version (the buffer
+# protocol, str internals, the C API) on each newer CPython this machine
+# has: pyenv's, if any (Python classes export buffers only from 3.12, and
+# tests/test_ncd.py checks that such a buffer cannot crash ncd_matrix).
+OTHER_PYS      ?= $(wildcard $(HOME)/.pyenv/versions/3.1[2-9].*/bin/python3)
+OTHER_PY_TESTS ?= tests/test_ncd.py tests/test_tokenize.py tests/test_count.py \
+                  tests/test_thread_safety.py tests/test_bad_input_contract.py
+test-other-pythons:
+	@set -e; [ -n "$(strip $(OTHER_PYS))" ] || echo "test-other-pythons: no other CPython found"; \
+	for py in $(OTHER_PYS); do \
+	  v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	  venv=.venv-py$$v; echo "== CPython $$v ($$py)"; \
+	  [ -x $$venv/bin/python ] || $$py -m venv $$venv; \
+	  rm -rf $$venv/src && mkdir -p $$venv/src; \
+	  tar -cf - --exclude=./build --exclude='./.venv*' --exclude=./.git \
+	    --exclude=./csrc/fuzz/bin --exclude=./csrc/tests/bin . | tar -xf - -C $$venv/src; \
+	  (cd $$venv/src && ../bin/python -m pip install -q ".[test]"); \
+	  $$venv/bin/python -m pytest -q -p no:cacheprovider $(OTHER_PY_TESTS); \
+	done
 
 # Allocation-failure injection: _core._fail_alloc_after exists only here.
 test-alloc-faults:
