@@ -476,7 +476,7 @@ static int batch_add_terms(batch_in *b, PyObject *item, Py_ssize_t index, doc_in
     /* Only a result that cannot be iterated gets this message: iterating
      * one (a generator) runs the user's code, whose own exceptions, a
      * KeyboardInterrupt among them, must pass unchanged. */
-    if (!Py_TYPE(item)->tp_iter && !PySequence_Check(item)) {
+    if (!tkpy_can_iterate(item)) {
         PyErr_Format(PyExc_TypeError,
                      "item %zd: the analyzer must return a list of str, not %.100s", index,
                      Py_TYPE(item)->tp_name);

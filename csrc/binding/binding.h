@@ -124,6 +124,13 @@ void tkpy_raise_first_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t fir
 PyObject *tkpy_sequence_snapshot(PyObject *obj, const char *not_iterable);
 
 /*
+ * Whether obj can be iterated at all (iter() would not refuse it), without
+ * running any of its code: a caller can then name the type in its own
+ * TypeError and let the exceptions of an actual iteration pass unchanged.
+ */
+int tkpy_can_iterate(PyObject *obj);
+
+/*
  * Reading a batch stopped with an exception at the item after texts[0..n):
  * if one of those texts, read but not yet encoded, holds a lone surrogate
  * under "strict", that is the error a one-by-one run meets first, so it

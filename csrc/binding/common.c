@@ -453,6 +453,11 @@ void tkpy_prefer_earlier_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t 
         }
 }
 
+int tkpy_can_iterate(PyObject *obj)
+{
+    return Py_TYPE(obj)->tp_iter != NULL || PySequence_Check(obj);
+}
+
 PyObject *tkpy_sequence_snapshot(PyObject *obj, const char *not_iterable)
 {
     PyObject *seq = PySequence_Fast(obj, not_iterable);

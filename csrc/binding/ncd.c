@@ -167,7 +167,7 @@ static int text_list_from_object(PyObject *obj, const char *what, int *kind, tex
                      what, Py_TYPE(obj)->tp_name);
         return -1;
     }
-    if (!Py_TYPE(obj)->tp_iter && !PySequence_Check(obj)) {
+    if (!tkpy_can_iterate(obj)) {
         PyErr_Format(PyExc_TypeError, "%s must be a sequence of str or bytes, not %.100s", what,
                      Py_TYPE(obj)->tp_name);
         return -1;
