@@ -390,6 +390,35 @@ def test_integer_like_values_are_counts_but_bool_and_float_are_not():
             Counts({"a": bad})
 
 
+class _CountThatEmptiesItsDict:
+    """A count whose __index__ deletes every entry of the dict holding it."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __index__(self):
+        self.owner.clear()
+        # Reuse the memory of the key the clear freed.
+        _CountThatEmptiesItsDict.filler = ["Z" * 40 + str(i) for i in range(2000)]
+        return 1
+
+
+@pytest.mark.parametrize("how", ["constructor", "update"])
+def test_a_value_that_deletes_its_key_does_not_free_the_term_being_read(how):
+    # Counts read the key's UTF-8 before the value's __index__ ran; the dict
+    # held the only reference, so the term was copied from freed memory.
+    d = {}
+    key = "".join(["k"] * 40) + "0"    # built at run time: not interned
+    d[key] = _CountThatEmptiesItsDict(d)
+    del key
+    if how == "constructor":
+        c = Counts(d)
+    else:
+        c = Counts()
+        c.update(d)
+    assert dict(c) == {"k" * 40 + "0": 1}
+
+
 def test_most_common_with_a_huge_k_returns_everything():
     c = Counts({"a": 2, "b": 1})
     assert c.most_common(2**70) == [("a", 2), ("b", 1)]

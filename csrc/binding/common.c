@@ -148,8 +148,9 @@ int tkpy_parse_threads(PyObject *obj, int *n_threads)
     }
     if (n == -1 && PyErr_Occurred())
         return -1;
-    if (n < 1 || n > 1024) {
-        PyErr_Format(PyExc_ValueError, "n_threads must be None or between 1 and 1024, not %ld", n);
+    if (n < 1 || n > TK_MAX_THREADS) {
+        PyErr_Format(PyExc_ValueError, "n_threads must be None or between 1 and %d, not %ld",
+                     TK_MAX_THREADS, n);
         return -1;
     }
     *n_threads = (int)n;

@@ -277,9 +277,18 @@ static int counts_stage(tk_vocab *v, PyObject *other)
     if (PyDict_Check(other)) {
         PyObject *k, *value;
         Py_ssize_t pos = 0;
-        while (PyDict_Next(other, &pos, &k, &value))
-            if (counts_add_pair(v, k, value) < 0)
+        while (PyDict_Next(other, &pos, &k, &value)) {
+            int rc;
+            /* PyDict_Next lends its references, and a value's __index__
+             * may delete the entry: hold both while the pair is read. */
+            Py_INCREF(k);
+            Py_INCREF(value);
+            rc = counts_add_pair(v, k, value);
+            Py_DECREF(k);
+            Py_DECREF(value);
+            if (rc < 0)
                 return -1;
+        }
         return 0;
     }
     if (PyMapping_Check(other) && PyObject_HasAttrString(other, "items")

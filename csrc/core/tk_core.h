@@ -268,6 +268,8 @@ void tk_utf8_to_ucs(const uint8_t *s, size_t len, int kind, void *out);
  */
 typedef int (*tk_run_fn)(void *ctx, size_t begin, size_t end, int worker);
 typedef int (*tk_poll_fn)(void *poll_ctx, size_t items_done, size_t n_items);
+/* The most threads one job runs on; larger requests are clamped. */
+#define TK_MAX_THREADS 1024
 typedef struct tk_job {
     size_t n_items;
     size_t chunk;            /* items per grab; 0 = choose */
@@ -296,6 +298,10 @@ typedef struct tk_job {
      * Chunks are handed out in order, like fixed ones. */
     const size_t *bounds;
     size_t n_chunks;
+    /* Optional: nonzero caps the threads (and so the worker numbers run()
+     * sees) for a job whose per-worker state was sized in advance, which a
+     * later tk_resolve_threads of "all CPUs" must not outgrow. */
+    int max_threads;
 } tk_job;
 int tk_parallel_run(const tk_job *job, int n_threads);
 /* Number of online CPUs (>= 1). */
@@ -303,7 +309,8 @@ int tk_cpu_count(void);
 /* Threads tk_parallel_run has started in this process so far: lets tests
  * check that a job ran on the calling thread. */
 size_t tk_threads_started(void);
-/* Clamp a requested thread count: <= 0 means all CPUs; never more than items. */
+/* Clamp a requested thread count: <= 0 means all CPUs; never more than
+ * items, nor than TK_MAX_THREADS. */
 int tk_resolve_threads(int requested, size_t n_items);
 #ifdef TK_ALLOC_FAULTS
 /* Test builds only: thread starts after the first n of each job fail, as

@@ -508,7 +508,7 @@ int tk_ncd_batch_new(const tk_ncd_options *opts, int task, const tk_bytes *xs, s
     b->k = k;
     b->out_dist = out_dist;
     b->out_index = out_index;
-    b->n_workers = n_threads > 0 ? n_threads : tk_cpu_count();
+    b->n_workers = tk_resolve_threads(n_threads, SIZE_MAX);
 
     b->cx = tk_calloc(n_x ? n_x : 1, sizeof *b->cx);
     if (!b->cx) {
@@ -651,6 +651,7 @@ void tk_ncd_batch_sizes_job(tk_ncd_batch *b, tk_job *job)
     job->chunk = 1;
     job->run = run_sizes;
     job->ctx = b;
+    job->max_threads = b->n_workers;
 }
 
 /* Raw size of a + sep + c, directly or after the prefix a (already set). */
@@ -835,6 +836,7 @@ void tk_ncd_batch_pairs_job(tk_ncd_batch *b, tk_job *job)
     job->chunk = 1;
     job->run = run_tiles;
     job->ctx = b;
+    job->max_threads = b->n_workers;
 }
 
 uint64_t tk_ncd_batch_checksum(const tk_ncd_batch *b)

@@ -26,7 +26,7 @@ int tk_cpu_count(void)
     if (c && now - __atomic_load_n(&cached_at, __ATOMIC_RELAXED) < CPU_COUNT_TTL_NS)
         return c;
     n = sysconf(_SC_NPROCESSORS_ONLN);
-    c = n >= 1 ? (int)(n > 1024 ? 1024 : n) : 1;
+    c = n >= 1 ? (int)(n > TK_MAX_THREADS ? TK_MAX_THREADS : n) : 1;
     __atomic_store_n(&cached_at, now, __ATOMIC_RELAXED);
     __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
     return c;
@@ -63,6 +63,8 @@ static int start_thread(pthread_t *thread, void *(*main)(void *), void *arg, int
 int tk_resolve_threads(int requested, size_t n_items)
 {
     int n = requested > 0 ? requested : tk_cpu_count();
+    if (n > TK_MAX_THREADS)
+        n = TK_MAX_THREADS;
     if (n_items < (size_t)n)
         n = n_items ? (int)n_items : 1;
     return n;
@@ -156,8 +158,8 @@ static void deadline_after(struct timespec *ts, unsigned ms)
 int tk_parallel_run(const tk_job *job, int n_threads)
 {
     shared_state st;
-    pthread_t threads[1024];
-    worker_arg args[1024];
+    pthread_t threads[TK_MAX_THREADS];
+    worker_arg args[TK_MAX_THREADS];
     int started = 0, i, rc = TK_OK, helped = 0;
     unsigned poll_ms = job->poll_ms ? job->poll_ms : 100;
     pid_t pid = getpid();
@@ -167,6 +169,8 @@ int tk_parallel_run(const tk_job *job, int n_threads)
     /* The cleanup after a job that a fork cut short is over by now. */
     tk_alloc_keep_freed(0);
     n_threads = tk_resolve_threads(n_threads, job->bounds ? job->n_chunks : job->n_items);
+    if (job->max_threads > 0 && n_threads > job->max_threads)
+        n_threads = job->max_threads;
     st.job = job;
     st.chunk = job->chunk;
     if (st.chunk == 0) {

@@ -260,7 +260,8 @@ int tk_run_merge_init(tk_run_merge *m, tk_term_run *const *runs, uint32_t *const
     int rc = TK_OK;
 
     memset(m, 0, sizeof *m);
-    if (n_ranges == 0)
+    /* With no runs there is nothing to cut (the pivots read runs[0]). */
+    if (n_ranges == 0 || n_runs == 0)
         n_ranges = 1;
     m->n_runs = n_runs;
     m->n_ranges = n_ranges;

@@ -262,8 +262,46 @@ static void test_chunk_bounds(void)
     }
 }
 
+/* Records the highest worker number a job's chunks ran on. */
+static int note_worker(void *ctx, size_t begin, size_t end, int worker)
+{
+    int *highest = ctx, seen = __atomic_load_n(highest, __ATOMIC_SEQ_CST);
+    (void)begin;
+    (void)end;
+    while (worker > seen
+           && !__atomic_compare_exchange_n(highest, &seen, worker, 0, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST))
+        ;
+    return TK_OK;
+}
+
+/* A C caller may ask for any count: it is clamped to TK_MAX_THREADS (the
+ * runner's thread arrays; 1100 used to write past them) and to a job's
+ * max_threads (per-worker state sized before "all CPUs" was read again). */
+static void test_thread_caps(void)
+{
+    tk_job job;
+    int highest = -1;
+    CHECK_EQ_INT(tk_resolve_threads(TK_MAX_THREADS + 76, 5000), TK_MAX_THREADS);
+    CHECK_EQ_INT(tk_resolve_threads(TK_MAX_THREADS + 76, 7), 7);
+    CHECK_EQ_INT(tk_resolve_threads(3, 5000), 3);
+    CHECK(tk_resolve_threads(0, 5000) == tk_cpu_count());
+    memset(&job, 0, sizeof job);
+    job.n_items = 2000;
+    job.chunk = 1;
+    job.run = note_worker;
+    job.ctx = &highest;
+    CHECK_EQ_INT(tk_parallel_run(&job, TK_MAX_THREADS + 76), TK_OK);
+    CHECK(highest >= 0 && highest < TK_MAX_THREADS);
+    highest = -1;
+    job.max_threads = 2;
+    CHECK_EQ_INT(tk_parallel_run(&job, 8), TK_OK);
+    CHECK(highest >= 0 && highest < 2);
+}
+
 int main(void)
 {
+    test_thread_caps();
     test_inline_and_started_threads();
     test_threads_that_fail_to_start();
     test_every_item_once();
