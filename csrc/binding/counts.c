@@ -878,27 +878,76 @@ static PyObject *py_counts_from_state(PyObject *module, PyObject *state)
 
 static PyMethodDef Counts_methods[] = {
     {"keys", Counts_keys, METH_NOARGS,
-     "A set-like view of the terms, in order of first appearance (like dict.keys())."},
-    {"values", Counts_values, METH_NOARGS, "A view of the counts, in key order."},
+     "Return a set-like view of the terms, in order of first appearance.\n\n"
+     "Returns\n"
+     "-------\n"
+     "collections.abc.KeysView\n"
+     "    The terms, like dict.keys().\n"},
+    {"values", Counts_values, METH_NOARGS,
+     "Return a view of the counts, in key order.\n\n"
+     "Returns\n"
+     "-------\n"
+     "collections.abc.ValuesView\n"
+     "    The counts, like dict.values().\n"},
     {"items", Counts_items, METH_NOARGS,
-     "A set-like view of (term, count) pairs, in key order (like dict.items())."},
+     "Return a set-like view of (term, count) pairs, in key order.\n\n"
+     "Returns\n"
+     "-------\n"
+     "collections.abc.ItemsView\n"
+     "    The pairs, like dict.items().\n"},
     {"_keys_list", Counts_keys_list, METH_NOARGS, "The terms as a new list (built in C)."},
     {"_values_list", Counts_values_list, METH_NOARGS, "The counts as a new list."},
     {"_items_list", Counts_items_list, METH_NOARGS, "The (term, count) pairs as a new list."},
     {"get", (PyCFunction)(void (*)(void))Counts_get, METH_FASTCALL,
-     "get(term, default=None): the count of term, or default."},
-    {"total", Counts_total, METH_NOARGS, "Sum of all counts."},
+     "Return the count of a term, or a default when the term is absent.\n\n"
+     "Called as get(term, default=None): the count of term, or default.\n\n"
+     "Returns\n"
+     "-------\n"
+     "int or object\n"
+     "    The count of term, or default (None unless given).\n"},
+    {"total", Counts_total, METH_NOARGS,
+     "Return the sum of all counts.\n\n"
+     "Returns\n"
+     "-------\n"
+     "int\n"
+     "    The sum of all counts.\n"},
     {"most_common", (PyCFunction)(void (*)(void))Counts_most_common,
      METH_VARARGS | METH_KEYWORDS,
-     "most_common(k=None): the k most frequent (term, count) pairs; ties are broken "
-     "by first appearance."},
-    {"to_dict", Counts_to_dict, METH_NOARGS, "A dict {term: count} in first-appearance order."},
+     "Return the k most frequent (term, count) pairs.\n\n"
+     "Called as most_common(k=None): the k most frequent (term, count)\n"
+     "pairs, most frequent first; ties are broken by first appearance.\n"
+     "k=None gives every pair, and a k past the number of terms gives all\n"
+     "of them, as in collections.Counter.\n\n"
+     "Returns\n"
+     "-------\n"
+     "list of tuple of (str, int)\n"
+     "    The pairs, most frequent first.\n"},
+    {"to_dict", Counts_to_dict, METH_NOARGS,
+     "Return a dict {term: count} in first-appearance order.\n\n"
+     "Returns\n"
+     "-------\n"
+     "dict\n"
+     "    The counts as a new dict.\n"},
     {"to_pandas", Counts_to_pandas, METH_NOARGS,
-     "A pandas Series of counts indexed by term, most frequent first (needs pandas)."},
+     "Return a pandas Series of counts indexed by term, most frequent first.\n\n"
+     "Needs pandas (pip install textkern[pandas]).\n\n"
+     "Returns\n"
+     "-------\n"
+     "pandas.Series\n"
+     "    The counts (int64, named \"count\"), indexed by term (index named\n"
+     "    \"term\").\n"},
     {"_repr_html_", Counts_repr_html, METH_NOARGS, NULL},
-    {"copy", Counts_copy, METH_NOARGS, "A copy of these counts."},
+    {"copy", Counts_copy, METH_NOARGS,
+     "Return a copy of these counts.\n\n"
+     "Returns\n"
+     "-------\n"
+     "Counts\n"
+     "    A new Counts with the same terms, counts and order.\n"},
     {"update", (PyCFunction)(void (*)(void))Counts_update, METH_FASTCALL,
-     "update(*others): add the counts of Counts, mappings or iterables of terms in place."},
+     "Add the counts of Counts, mappings or iterables of terms in place.\n\n"
+     "Called as update(*others): each of others is added in turn; None adds\n"
+     "nothing. A count or total that would pass 2**63 - 1 raises\n"
+     "OverflowError.\n"},
     {"__reduce__", Counts_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -909,7 +958,13 @@ static PyType_Slot Counts_slots[] = {
                 "without item assignment (update() adds in place).\n\nMade by "
                 "textkern.count(); can also be built from a mapping or an iterable of "
                 "terms.  Supports most_common(), total(), +, update(), ==, pickling, "
-                "to_dict() and to_pandas()."},
+                "to_dict() and to_pandas().\n\n"
+                "Parameters\n"
+                "----------\n"
+                "counts : Counts, mapping or iterable of str, optional\n"
+                "    Initial counts: a Counts or a mapping of term -> count, or an\n"
+                "    iterable of terms, each counted once per occurrence. None (the\n"
+                "    default) gives empty counts.\n"},
     {Py_tp_new, Counts_new},
     {Py_tp_dealloc, Counts_dealloc},
     {Py_tp_repr, Counts_repr},

@@ -1048,13 +1048,30 @@ static PyMethodDef Tokenizer_methods[] = {
     {"batch", (PyCFunction)(void (*)(void))Tokenizer_batch, METH_VARARGS | METH_KEYWORDS,
      "batch($self, texts, n_threads=None, *, offsets=False, progress=None)\n--\n\n"
      "Tokenize many texts on C threads with the GIL released; one list per text.\n\n"
-     "n_threads counts every thread at work (None: one per core, or the calling\n"
-     "thread alone for texts under 32 KiB in all). With 2 or more,\n"
-     "n_threads - 1 C threads tokenize while the calling thread builds the Python\n"
-     "lists from the texts already done; with 1 it is a loop of Tokenizer calls\n"
-     "(each releasing the GIL around its C work) on one core.\n"
-     "Results do not depend on n_threads. progress: callable(done, total) called\n"
-     "about ten times a second with texts done."},
+     "Results do not depend on n_threads.\n\n"
+     "Parameters\n"
+     "----------\n"
+     "texts : iterable of str or bytes-like\n"
+     "    The texts, tokenized as a call of this Tokenizer would. A single str\n"
+     "    or bytes is a TypeError: call the Tokenizer directly for one text.\n"
+     "n_threads : int or None, default None\n"
+     "    The number of threads at work, the calling thread included (None:\n"
+     "    one per core, or the calling thread alone for texts under 32 KiB in\n"
+     "    all). With 2 or more, n_threads - 1 C threads tokenize while the\n"
+     "    calling thread builds the Python lists from the texts already done;\n"
+     "    with 1 it is a loop of Tokenizer calls (each releasing the GIL\n"
+     "    around its C work) on one core.\n"
+     "offsets : bool, default False\n"
+     "    Give (token, start, end) tuples instead of tokens, as a call of\n"
+     "    this Tokenizer with offsets=True does.\n"
+     "progress : callable or None, default None\n"
+     "    Called as progress(done, total) about ten times a second, with the\n"
+     "    number of texts done.\n\n"
+     "Returns\n"
+     "-------\n"
+     "list of list\n"
+     "    One list per text, in the order of texts: its tokens, or its\n"
+     "    (token, start, end) tuples with offsets=True.\n"},
     {"__reduce__", (PyCFunction)Tokenizer_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -1076,7 +1093,30 @@ static PyType_Slot Tokenizer_slots[] = {
     {Py_tp_hash, PyObject_HashNotImplemented},
     {Py_tp_doc, (void *)"Tokenizer(case='fold', normalize='NFKC', strip_accents=False, "
                         "kinds=('word', 'number'), min_len=1, stopwords=None, errors='strict')\n--\n\n"
-                        "A reusable, picklable tokenizer with fixed options; see textkern.tokenize."},
+                        "A reusable, picklable tokenizer with fixed options; "
+                        "see textkern.tokenize.\n\n"
+                        "Calling it, tokenizer(text, *, offsets=False), tokenizes one text as\n"
+                        "textkern.tokenize does with these options; batch() tokenizes many\n"
+                        "texts on C threads.\n\n"
+                        "Parameters\n"
+                        "----------\n"
+                        "case : {\"fold\", \"lower\", None}, default \"fold\"\n"
+                        "    Case mapping, as in textkern.tokenize.\n"
+                        "normalize : {\"NFKC\", \"NFC\", None}, default \"NFKC\"\n"
+                        "    Unicode normalization form, as in textkern.tokenize.\n"
+                        "strip_accents : bool or {\"unicode\", \"ascii\"}, default False\n"
+                        "    Accent stripping, as in textkern.tokenize.\n"
+                        "kinds : iterable of {\"word\", \"number\", \"emoji\", \"punct\"}, "
+                        "default (\"word\", \"number\")\n"
+                        "    Which segments to keep, as in textkern.tokenize.\n"
+                        "min_len : int, default 1\n"
+                        "    Drop tokens shorter than this many code points after mapping.\n"
+                        "stopwords : iterable of str, optional\n"
+                        "    Words to drop, mapped with the same options first. A single str\n"
+                        "    is a TypeError (textkern.tokenize takes the name \"english\",\n"
+                        "    this class does not).\n"
+                        "errors : {\"strict\", \"replace\", \"ignore\"}, default \"strict\"\n"
+                        "    Handling of invalid UTF-8 (bytes) or lone surrogates (str).\n"},
     {0, NULL},
 };
 

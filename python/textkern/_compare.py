@@ -118,7 +118,28 @@ class SimilarityResult:
     __hash__ = None  # type: ignore[assignment]  # mutable, like an ndarray
 
     def distance(self, a: Union[int, str], b: Union[int, str]) -> float:
-        """Distance between two texts given by label or position."""
+        """Distance between two texts given by label or position.
+
+        Parameters
+        ----------
+        a : str or int
+            The first text (the row): its label, or its position (negative
+            positions count from the end).
+        b : str or int
+            The second text (the column), given the same way.
+
+        Returns
+        -------
+        float
+            The matrix entry of row ``a`` and column ``b``.
+
+        Raises
+        ------
+        KeyError
+            For an unknown label or a position out of range.
+        TypeError
+            For a key that is neither str nor int.
+        """
         return float(self.matrix[self._index(a), self._index(b)])
 
     def _index(self, key: Union[int, str]) -> int:
@@ -152,13 +173,25 @@ class SimilarityResult:
         ``ncd_matrix`` keeps ``ncd(x, x)`` (small but not 0, since a
         compressor does not see a repeat for free).  A zero diagonal is what
         clustering and scipy's condensed form need.
+
+        Returns
+        -------
+        numpy.ndarray
+            A new symmetric float64 array of shape ``(n, n)``.
         """
         m = np.minimum(self.matrix, self.matrix.T)
         np.fill_diagonal(m, 0.0)
         return m
 
     def condensed(self) -> np.ndarray:
-        """Upper triangle of :meth:`symmetrized` as scipy's condensed distance vector."""
+        """Upper triangle of :meth:`symmetrized` as scipy's condensed distance vector.
+
+        Returns
+        -------
+        numpy.ndarray
+            The distances of the pairs ``i < j``, row by row: ``n * (n - 1) / 2``
+            values.
+        """
         n = len(self)
         rows, cols = np.triu_indices(n, k=1)
         return self.symmetrized()[rows, cols]
@@ -217,6 +250,12 @@ class SimilarityResult:
     def to_pandas(self) -> Any:
         """The matrix as a ``pandas.DataFrame`` indexed and labelled by ``labels``.
 
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of the matrix; its index is named ``"text"`` and its
+            columns ``"other"``.
+
         Raises
         ------
         ImportError
@@ -232,7 +271,13 @@ class SimilarityResult:
                             columns=pd.Index(self.labels, name="other"))
 
     def to_numpy(self) -> np.ndarray:
-        """A copy of the matrix."""
+        """A copy of the matrix.
+
+        Returns
+        -------
+        numpy.ndarray
+            A float64 copy of ``matrix``, of shape ``(n, n)``.
+        """
         return self.matrix.copy()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -282,12 +327,38 @@ class SimilarityResult:
                 f"<tbody>{''.join(rows)}</tbody></table>")
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Heatmap ordered by clustering; see :func:`textkern.plot.similarity`."""
+        """Heatmap ordered by clustering; see :func:`textkern.plot.similarity`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure by default.
+        **kwargs
+            Passed on to :func:`textkern.plot.similarity`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         from . import plot
         return plot.similarity(self, ax=ax, **kwargs)
 
     def dendrogram(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Clustering tree; see :func:`textkern.plot.dendrogram`."""
+        """Clustering tree; see :func:`textkern.plot.dendrogram`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure by default.
+        **kwargs
+            Passed on to :func:`textkern.plot.dendrogram`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         from . import plot
         return plot.dendrogram(self, ax=ax, **kwargs)
 
@@ -332,11 +403,13 @@ def compare(texts: Union[Sequence[Text], Mapping[Any, Text]], labels: Optional[S
         One label per text (converted with ``str``).  By default, the first
         words of each text (``"#i"`` for bytes or empty texts).
     level : int, default 6
-        zlib level, -1 to 9.
+        The zlib level, -1 to 9.
     format : {"zlib", "gzip", "deflate"}, default "zlib"
+        Which compressed size to count, as in :func:`textkern.ncd`.
     sep : str or bytes, default ""
         Put between the two texts of a pair.
     metric : {"ncd", "cdm"}, default "ncd"
+        The distance, as in :func:`textkern.ncd`.
     symmetric : bool, default True
         Make ``[i, j] == [j, i]`` (the smaller of both orders), as
         :func:`textkern.ncd_matrix` does with ``symmetric=True``.

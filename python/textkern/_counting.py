@@ -132,6 +132,7 @@ def ngrams(text, n: Union[int, Tuple[int, int]] = 2, *, analyzer: str = "word",
     Returns
     -------
     list of str
+        The n-grams, in the order described for each analyzer.
 
     Raises
     ------

@@ -145,7 +145,7 @@ def compressed_size(data: Text, *, level: int = 6, format: str = "zlib") -> int:
         A str is encoded as UTF-8 (a lone surrogate raises ``ValueError``);
         any bytes-like object is compressed as it is.
     level : int, default 6
-        zlib compression level, -1 (zlib's default, which is 6) to 9.
+        The zlib compression level, -1 (zlib's default, which is 6) to 9.
     format : {"zlib", "gzip", "deflate"}, default "zlib"
         ``"zlib"`` gives ``len(zlib.compress(data, level))``, ``"gzip"``
         gives ``len(gzip.compress(data, level, mtime=0))`` (the raw size plus
@@ -155,6 +155,7 @@ def compressed_size(data: Text, *, level: int = 6, format: str = "zlib") -> int:
     Returns
     -------
     int
+        The compressed length in bytes.
 
     Examples
     --------
@@ -252,7 +253,13 @@ def ncd_matrix(xs: Sequence[Text], ys: Optional[Sequence[Text]] = None, *, level
         bytes-like; anything else raises ``TypeError`` naming the item.
     ys : sequence of str or bytes, optional
         Column texts; ``None`` compares ``xs`` with itself.
-    level, format, sep, metric
+    level : int, default 6
+        As in :func:`ncd`.
+    format : {"zlib", "gzip", "deflate"}, default "zlib"
+        As in :func:`ncd`.
+    sep : str or bytes, default ""
+        As in :func:`ncd`.
+    metric : {"ncd", "cdm"}, default "ncd"
         As in :func:`ncd`.
     symmetric : bool, default False
         Only with ``ys=None``.  Schedules only the upper triangle
@@ -327,7 +334,17 @@ def nearest(queries: Sequence[Text], corpus: Sequence[Text], k: int = 5, *, leve
         All str or all bytes-like, as in :func:`ncd_matrix`.
     k : int, default 5
         Neighbours per query, from 1 to ``len(corpus)``.
-    level, format, sep, metric, n_threads, progress
+    level : int, default 6
+        As in :func:`ncd_matrix`.
+    format : {"zlib", "gzip", "deflate"}, default "zlib"
+        As in :func:`ncd_matrix`.
+    sep : str or bytes, default ""
+        As in :func:`ncd_matrix`.
+    metric : {"ncd", "cdm"}, default "ncd"
+        As in :func:`ncd_matrix`.
+    n_threads : int, optional
+        As in :func:`ncd_matrix`.
+    progress : bool, "auto" or callable, default False
         As in :func:`ncd_matrix`.
 
     Returns
@@ -431,7 +448,7 @@ def _fair_vote(labels: np.ndarray) -> np.ndarray:
 
 
 class CompressionKNN:
-    """k-nearest-neighbour classifier on compression distances (gzip-kNN).
+    """A k-nearest-neighbour classifier on compression distances (gzip-kNN).
 
     scikit-learn style: ``fit(texts, labels)``, ``predict``,
     ``predict_proba``, ``score``, ``kneighbors``.  The distance from a query
@@ -449,11 +466,13 @@ class CompressionKNN:
     k : int, default 2
         Neighbours that vote.
     level : int, default 9
-        zlib level, -1 to 9.
+        The zlib level, -1 to 9.
     format : {"gzip", "zlib", "deflate"}, default "gzip"
+        Which compressed size to count, as in :func:`ncd`.
     sep : str or bytes, default " "
         Put between the query and the training text.
     metric : {"ncd", "cdm"}, default "ncd"
+        The distance, as in :func:`ncd`.
     n_threads : int, optional
         C threads; ``None`` uses every CPU (the calling thread alone for a
         small job, which threads would only slow down).
@@ -476,7 +495,7 @@ class CompressionKNN:
 
     See Also
     --------
-    CompressionKNN.paper : the distance of Jiang et al. (2023).
+    CompressionKNN.paper : The distance of Jiang et al. (2023).
 
     Examples
     --------
@@ -515,13 +534,16 @@ class CompressionKNN:
         Parameters
         ----------
         k : int, default 2
+            As on :class:`CompressionKNN`.
         n_threads : int, optional
+            As on :class:`CompressionKNN`.
         progress : bool, "auto" or callable, default "auto"
             As on :class:`CompressionKNN`.
 
         Returns
         -------
         CompressionKNN
+            An unfitted classifier with the paper's distance settings.
         """
         return cls(k=k, level=9, format="gzip", sep=" ", metric="ncd", n_threads=n_threads,
                    progress=progress)
@@ -548,6 +570,16 @@ class CompressionKNN:
 
         Read from the signature of ``__init__``, as scikit-learn does, so
         that a subclass's own parameters survive ``clone``.
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Ignored; present for scikit-learn API compatibility.
+
+        Returns
+        -------
+        dict
+            Parameter name -> current value.
         """
         return {name: getattr(self, name) for name in self._param_names()}
 
@@ -558,7 +590,23 @@ class CompressionKNN:
                 if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
 
     def set_params(self, **params: Any) -> "CompressionKNN":
-        """Set constructor parameters (scikit-learn protocol)."""
+        """Set constructor parameters (scikit-learn protocol).
+
+        Parameters
+        ----------
+        **params
+            New values, by constructor parameter name.
+
+        Returns
+        -------
+        CompressionKNN
+            This classifier (``self``).
+
+        Raises
+        ------
+        ValueError
+            For a name that is not a constructor parameter.
+        """
         valid = self.get_params()
         for name, value in params.items():
             if name not in valid:
@@ -587,7 +635,8 @@ class CompressionKNN:
 
         Returns
         -------
-        self
+        CompressionKNN
+            This classifier (``self``), fitted.
 
         Raises
         ------
@@ -687,6 +736,7 @@ class CompressionKNN:
         n_neighbors : int, optional
             Defaults to ``k``.
         return_distance : bool, default True
+            Also return the distances (before the indices).
 
         Returns
         -------
@@ -704,7 +754,18 @@ class CompressionKNN:
         return (distances, indices) if return_distance else indices
 
     def predict(self, X: Sequence[Text]) -> np.ndarray:
-        """Predicted label of each text, by the fair vote (see the class docstring)."""
+        """Predicted label of each text, by the fair vote (see the class docstring).
+
+        Parameters
+        ----------
+        X : sequence of str or bytes
+            Query texts, of the same kind (str or bytes) as the training texts.
+
+        Returns
+        -------
+        numpy.ndarray
+            One label of ``classes_`` per text.
+        """
         texts, encoded, classes, kind = self._fitted_state()
         indices, _ = self._neighbor_indices(X, self.k, texts, kind)
         labels = encoded[indices]
@@ -714,7 +775,18 @@ class CompressionKNN:
         return classes[labels[np.arange(len(labels)), winners]]
 
     def predict_proba(self, X: Sequence[Text]) -> np.ndarray:
-        """Share of the ``k`` neighbours' votes per class, columns ordered as ``classes_``."""
+        """Share of the ``k`` neighbours' votes per class, columns ordered as ``classes_``.
+
+        Parameters
+        ----------
+        X : sequence of str or bytes
+            Query texts, of the same kind (str or bytes) as the training texts.
+
+        Returns
+        -------
+        numpy.ndarray
+            Vote shares (float64) of shape ``(len(X), len(classes_))``.
+        """
         texts, encoded, classes, kind = self._fitted_state()
         indices, _ = self._neighbor_indices(X, self.k, texts, kind)
         labels = encoded[indices]
@@ -731,13 +803,17 @@ class CompressionKNN:
         Parameters
         ----------
         X : sequence of str or bytes
+            Query texts.
         y : array-like of shape (len(X),)
+            Their true labels.
         sample_weight : array-like of shape (len(X),), optional
             Weights of the texts, as in scikit-learn's ``score``.
 
         Returns
         -------
         float
+            The (weighted) share of texts whose predicted label is right;
+            0.0 when there are no texts.
         """
         y = np.asarray(y)
         predicted = self.predict(X)
@@ -748,7 +824,7 @@ class CompressionKNN:
         return float(np.average(predicted == y, weights=sample_weight))
 
     def get_metadata_routing(self) -> Any:
-        """scikit-learn's metadata routing: ``score`` takes ``sample_weight``.
+        """Return scikit-learn's metadata routing: ``score`` takes ``sample_weight``.
 
         Asked for by pipelines and grid search when
         ``sklearn.set_config(enable_metadata_routing=True)``; as for
@@ -758,6 +834,8 @@ class CompressionKNN:
         Returns
         -------
         sklearn.utils.metadata_routing.MetadataRequest
+            A copy of the request that :meth:`set_score_request` stored, else
+            a new one with the default (``None``) request for ``sample_weight``.
         """
         import copy
 
@@ -781,10 +859,12 @@ class CompressionKNN:
         Parameters
         ----------
         sample_weight : bool, None or str
+            The request, one of the values above.
 
         Returns
         -------
-        self
+        CompressionKNN
+            This classifier (``self``).
 
         Raises
         ------

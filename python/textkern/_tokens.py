@@ -136,6 +136,7 @@ def tokenize(
     Returns
     -------
     list of str, or list of (str, int, int) with ``offsets=True``
+        The tokens in text order, or their ``(token, start, end)`` tuples.
 
     Raises
     ------
@@ -147,7 +148,7 @@ def tokenize(
 
     See Also
     --------
-    Tokenizer : the same options, fixed once; adds ``batch`` on C threads.
+    Tokenizer : The same options, fixed once; adds ``batch`` on C threads.
 
     Examples
     --------

@@ -65,6 +65,18 @@ def count_partition(documents: Any, **count_options: Any) -> Counts:
     Without bars: a partition's bar (``count``'s default ``"auto"``) would
     show one of many parts, each with its own total, interleaved with the
     others on threaded schedulers.
+
+    Parameters
+    ----------
+    documents : iterable of str or bytes
+        The documents of one partition.
+    **count_options
+        Options of :func:`textkern.count`; ``progress`` is False unless given.
+
+    Returns
+    -------
+    Counts
+        The partition's counts.
     """
     count_options.setdefault("progress", False)
     return count(list(documents), **count_options)
@@ -92,7 +104,18 @@ def _frozen_options(options: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def merge_counts(parts: Any) -> Counts:
-    """Sum Counts in order; the order of first appearance follows the parts' order."""
+    """Sum Counts in order; the order of first appearance follows the parts' order.
+
+    Parameters
+    ----------
+    parts : iterable of Counts
+        The counts to add up.
+
+    Returns
+    -------
+    Counts
+        A new Counts holding the sum.
+    """
     total = Counts()
     for part in parts:
         total.update(part)
@@ -283,7 +306,9 @@ def nearest_blocks(queries: Sequence[Any], corpus: Sequence[Any], k: int = 5, *,
     Parameters
     ----------
     queries : sequence of str or bytes
+        Query texts: all str or all bytes-like, as in :func:`textkern.nearest`.
     corpus : sequence of str or bytes
+        The texts to search, of the same kind as the queries.
     k : int, default 5
         Neighbours per query, 1 to ``len(corpus)``.
     block : int, default 1024
@@ -293,8 +318,10 @@ def nearest_blocks(queries: Sequence[Any], corpus: Sequence[Any], k: int = 5, *,
 
     Returns
     -------
-    indices, distances : dask.array.Array
-        int64 and float64, shape ``(len(queries), k)``; computing both
+    indices : dask.array.Array
+        Corpus indices (int64), shape ``(len(queries), k)``.
+    distances : dask.array.Array
+        Distances (float64), shape ``(len(queries), k)``.  Computing both
         (``dask.compute(indices, distances)``) equals
         ``textkern.nearest(queries, corpus, k, ...)``.
 

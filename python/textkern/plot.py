@@ -145,6 +145,7 @@ def top_terms(counts: Any, k: int = 20, ax: Any = None, *, color: str = "#4c78a8
     Returns
     -------
     matplotlib.axes.Axes
+        The axes drawn on.
 
     Raises
     ------
@@ -211,11 +212,13 @@ def _condensed(matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def linkage(matrix_or_result: Any, method: str = "average") -> npt.NDArray[np.float64]:
-    """scipy linkage of the texts, from the symmetrized condensed distances.
+    """Compute the scipy linkage of the texts, from the symmetrized condensed distances.
 
     Parameters
     ----------
     matrix_or_result : SimilarityResult or square array
+        Distances; non-symmetric matrices use the smaller of ``[i, j]`` and
+        ``[j, i]``.
     method : str, default "average"
         Any of :func:`scipy.cluster.hierarchy.linkage`'s methods that take
         arbitrary distances ("single", "complete", "average", "weighted").
@@ -224,6 +227,11 @@ def linkage(matrix_or_result: Any, method: str = "average") -> npt.NDArray[np.fl
     -------
     numpy.ndarray
         The linkage matrix.
+
+    Raises
+    ------
+    ValueError
+        For fewer than two texts.
     """
     matrix, _ = _matrix_and_labels(matrix_or_result, None)
     if matrix.shape[0] < 2:
@@ -256,11 +264,15 @@ def similarity(matrix_or_result: Any, labels: Optional[Sequence[Any]] = None, ax
     annotate : bool, optional
         Write the values in the cells; by default for up to 12 texts.
     colorbar : bool, default True
+        Draw a colour bar, labelled "distance", beside the heatmap.
     title : str, optional
+        Axes title; by default the metric of a result's ``options`` ("NCD"
+        otherwise), with " (clustered)" when the rows were reordered.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The axes drawn on.
 
     Raises
     ------
@@ -324,17 +336,20 @@ def dendrogram(result: Any, ax: Any = None, *, labels: Optional[Sequence[Any]] =
         Distances; non-symmetric matrices use the smaller of ``[i, j]`` and
         ``[j, i]``.
     ax : matplotlib Axes, optional
+        Where to draw; a new figure by default.
     labels : sequence, optional
         Leaf labels; taken from ``result`` by default.
     method : str, default "average"
-        scipy linkage method.
+        The scipy linkage method.
     orientation : {"left", "right", "top", "bottom"}, default "left"
         Where the root is drawn; ``"left"`` keeps long labels readable.
     title : str, optional
+        Axes title; by default "Clustering (method linkage)".
 
     Returns
     -------
     matplotlib.axes.Axes
+        The axes drawn on.
 
     Raises
     ------

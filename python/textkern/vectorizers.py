@@ -57,9 +57,38 @@ except ImportError:  # pragma: no cover - exercised without scikit-learn
                           if p.name != "self" and p.kind != p.VAR_KEYWORD)
 
         def get_params(self, deep=True):
+            """Return the constructor parameters and their current values.
+
+            Parameters
+            ----------
+            deep : bool, default True
+                Ignored; present for scikit-learn API compatibility.
+
+            Returns
+            -------
+            dict
+                Parameter name -> value.
+            """
             return {name: getattr(self, name) for name in self._get_param_names()}
 
         def set_params(self, **params):
+            """Set constructor parameters by name.
+
+            Parameters
+            ----------
+            **params
+                New values, by constructor parameter name.
+
+            Returns
+            -------
+            object
+                This estimator (``self``).
+
+            Raises
+            ------
+            ValueError
+                For a name that is not a constructor parameter.
+            """
             valid = self._get_param_names()
             for key, value in params.items():
                 if key not in valid:
@@ -734,7 +763,7 @@ class CountVectorizer(_TextVectorizerBase):
         ``max_features`` ranks terms by the column sums of the matrix in
         this dtype (a bool matrix counts documents, int8 counts wrap).
     case : {"fold", "lower", None}, default "fold"
-        textkern case mapping (full case folding by default).
+        Case mapping of textkern (full case folding by default).
     normalize : {"NFKC", "NFC", None}, default "NFKC"
         Unicode normalization.
     kinds : tuple of str, default ("word", "number")
@@ -1020,11 +1049,13 @@ class CountVectorizer(_TextVectorizerBase):
         ----------
         raw_documents : iterable of str or bytes
             The corpus (any iterable, generators included).
-        y : ignored
+        y : None
+            Ignored; present for scikit-learn API compatibility.
 
         Returns
         -------
-        self
+        CountVectorizer
+            This vectorizer (``self``), fitted.
         """
         self.fit_transform(raw_documents)
         return self
@@ -1035,7 +1066,9 @@ class CountVectorizer(_TextVectorizerBase):
         Parameters
         ----------
         raw_documents : iterable of str or bytes
-        y : ignored
+            The corpus (any iterable, generators included).
+        y : None
+            Ignored; present for scikit-learn API compatibility.
 
         Returns
         -------
@@ -1059,10 +1092,13 @@ class CountVectorizer(_TextVectorizerBase):
         Parameters
         ----------
         raw_documents : iterable of str or bytes
+            The documents to count.
 
         Returns
         -------
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
+            Counts (or 1s with ``binary=True``) of the vocabulary's terms,
+            one row per document.
 
         Raises
         ------
@@ -1117,16 +1153,28 @@ class CountVectorizer(_TextVectorizerBase):
         return frame
 
     def get_feature_names_out(self, input_features=None):
-        """Feature names (terms) in column order, as an object array."""
+        """Return the feature names (terms) in column order, as an object array.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; present for scikit-learn API compatibility.
+
+        Returns
+        -------
+        numpy.ndarray of object
+            The terms, one per column of the document-term matrix.
+        """
         self._check_fitted()
         return np.asarray(self._vocab.terms(), dtype=object)
 
     def inverse_transform(self, X):
-        """Terms with nonzero entries in each row of X.
+        """Return the terms with nonzero entries in each row of X.
 
         Parameters
         ----------
         X : array-like or scipy sparse matrix of shape (n_documents, n_features)
+            A document-term matrix with this vectorizer's columns.
 
         Returns
         -------
@@ -1230,17 +1278,67 @@ class TfidfVectorizer(CountVectorizer):
 
     Parameters
     ----------
-    norm : {"l2", "l1", None}, default "l2"
-    use_idf : bool, default True
-    smooth_idf : bool, default True
-    sublinear_tf : bool, default False
+    input : {"content", "filename", "file"}, default "content"
+        As in :class:`CountVectorizer`.
+    encoding : str, default "utf-8"
+        As in :class:`CountVectorizer`.
+    decode_error : {"strict", "ignore", "replace"}, default "strict"
+        As in :class:`CountVectorizer`.
+    strip_accents : {None, "unicode", "ascii", True, False} or callable, default None
+        As in :class:`CountVectorizer`.
+    lowercase : bool, default True
+        As in :class:`CountVectorizer`.
+    preprocessor : callable or None, default None
+        As in :class:`CountVectorizer`.
+    tokenizer : callable or None, default None
+        As in :class:`CountVectorizer`.
+    stop_words : {"english"}, list or None, default None
+        As in :class:`CountVectorizer`.
+    token_pattern : str or None, default None
+        As in :class:`CountVectorizer`.
+    ngram_range : (int, int), default (1, 1)
+        As in :class:`CountVectorizer`.
+    analyzer : {"word", "char", "char_wb", "grapheme"} or callable, default "word"
+        As in :class:`CountVectorizer`.
+    max_df : float in [0, 1] or int >= 1, default 1.0
+        As in :class:`CountVectorizer`.
+    min_df : float in [0, 1] or int >= 1, default 1
+        As in :class:`CountVectorizer`.
+    max_features : int or None, default None
+        As in :class:`CountVectorizer`.
+    vocabulary : mapping or iterable or None, default None
+        As in :class:`CountVectorizer`.
+    binary : bool, default False
+        As in :class:`CountVectorizer`: presence (1) replaces each count
+        before the weighting.
     dtype : numpy float dtype, default numpy.float64
-        float64 or float32.  Other dtypes that scipy.sparse holds give
-        float64 with a ``UserWarning`` at fit, as in scikit-learn, but the
-        counts are first made in ``dtype`` (bool counts are 1, int8 counts
-        wrap around) and ``max_features`` ranks those, as scikit-learn does;
-        complex, float16, string and object dtypes are a ``ValueError``.
-    **other parameters
+        The dtype of the weights: float64 or float32.  Other dtypes that
+        scipy.sparse holds give float64 with a ``UserWarning`` at fit, as in
+        scikit-learn, but the counts are first made in ``dtype`` (bool
+        counts are 1, int8 counts wrap around) and ``max_features`` ranks
+        those, as scikit-learn does; complex, float16, string and object
+        dtypes are a ``ValueError``.
+    norm : {"l2", "l1", None}, default "l2"
+        Scale each row to unit l2 or l1 norm; ``None`` leaves the rows as
+        they are.
+    use_idf : bool, default True
+        Multiply the term frequencies by ``idf_``, learned at fit.
+    smooth_idf : bool, default True
+        Add 1 to every document frequency and to the number of documents
+        (the first idf formula above).
+    sublinear_tf : bool, default False
+        Use ``1 + ln(tf)`` in place of each term frequency ``tf``.
+    case : {"fold", "lower", None}, default "fold"
+        As in :class:`CountVectorizer`.
+    normalize : {"NFKC", "NFC", None}, default "NFKC"
+        As in :class:`CountVectorizer`.
+    kinds : tuple of str, default ("word", "number")
+        As in :class:`CountVectorizer`.
+    min_len : int, default 1
+        As in :class:`CountVectorizer`.
+    n_threads : int or None, default None
+        As in :class:`CountVectorizer`.
+    progress : bool, "auto" or callable, default "auto"
         As in :class:`CountVectorizer`.
 
     Attributes
@@ -1405,11 +1503,14 @@ class TfidfVectorizer(CountVectorizer):
         Parameters
         ----------
         raw_documents : iterable of str or bytes
-        y : ignored
+            The corpus (any iterable, generators included).
+        y : None
+            Ignored; present for scikit-learn API compatibility.
 
         Returns
         -------
-        self
+        TfidfVectorizer
+            This vectorizer (``self``), fitted.
         """
         self._fit_tfidf(raw_documents)
         return self
@@ -1420,11 +1521,14 @@ class TfidfVectorizer(CountVectorizer):
         Parameters
         ----------
         raw_documents : iterable of str or bytes
-        y : ignored
+            The corpus (any iterable, generators included).
+        y : None
+            Ignored; present for scikit-learn API compatibility.
 
         Returns
         -------
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
+            The tf-idf weights of the documents.
         """
         X, idf, options = self._fit_tfidf(raw_documents)
         return self._weight(X, idf, options)
@@ -1435,10 +1539,13 @@ class TfidfVectorizer(CountVectorizer):
         Parameters
         ----------
         raw_documents : iterable of str or bytes
+            The documents to weight.
 
         Returns
         -------
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
+            The tf-idf weights, with the ``norm``, ``use_idf`` and
+            ``sublinear_tf`` of the last fit.
         """
         # One copy of the instance dict (one C call) gives a vocabulary and
         # an idf from the same fit, even while another thread refits.
@@ -1466,20 +1573,61 @@ class HashingVectorizer(_TextVectorizerBase):
     is *not* scikit-learn's MurmurHash3, so columns differ from
     scikit-learn's.  Entries that cancel to zero are dropped.
 
+    The other parameters are those of :class:`CountVectorizer` (no
+    vocabulary, df or max_features).
+
     Parameters
     ----------
+    input : {"content", "filename", "file"}, default "content"
+        As in :class:`CountVectorizer`.
+    encoding : str, default "utf-8"
+        As in :class:`CountVectorizer`.
+    decode_error : {"strict", "ignore", "replace"}, default "strict"
+        As in :class:`CountVectorizer`.
+    strip_accents : {None, "unicode", "ascii", True, False} or callable, default None
+        As in :class:`CountVectorizer`.
+    lowercase : bool, default True
+        As in :class:`CountVectorizer`.
+    preprocessor : callable or None, default None
+        As in :class:`CountVectorizer`.
+    tokenizer : callable or None, default None
+        As in :class:`CountVectorizer`.
+    stop_words : {"english"}, list or None, default None
+        As in :class:`CountVectorizer`.
+    token_pattern : str or None, default None
+        As in :class:`CountVectorizer`.
+    ngram_range : (int, int), default (1, 1)
+        As in :class:`CountVectorizer`.
+    analyzer : {"word", "char", "char_wb", "grapheme"} or callable, default "word"
+        As in :class:`CountVectorizer`.
     n_features : int, default 2**20
+        Number of columns; a term's column is its hash modulo
+        ``n_features`` (see above).
     binary : bool, default False
         Set every nonzero value to 1 (before normalization).
     norm : {"l2", "l1", None}, default "l2"
+        Scale each row to unit l2 or l1 norm; ``None`` leaves the rows as
+        they are.
     alternate_sign : bool, default True
+        Give a term's value the sign ``-`` when bit 63 of its hash is set
+        (see above); ``False`` adds every term with ``+``.
     dtype : numpy dtype, default numpy.float64
         As in :class:`CountVectorizer`; with ``norm`` set, integer values
         are normalized as float64.  An unsigned dtype with
         ``alternate_sign=True``, or a complex one with ``norm`` set, is a
         ``ValueError`` (scikit-learn fails on both as well).
-    **other parameters
-        As in :class:`CountVectorizer` (no vocabulary, df or max_features).
+    case : {"fold", "lower", None}, default "fold"
+        As in :class:`CountVectorizer`.
+    normalize : {"NFKC", "NFC", None}, default "NFKC"
+        As in :class:`CountVectorizer`.
+    kinds : tuple of str, default ("word", "number")
+        As in :class:`CountVectorizer`.
+    min_len : int, default 1
+        As in :class:`CountVectorizer`.
+    n_threads : int or None, default None
+        As in :class:`CountVectorizer`.
+    progress : bool, "auto" or callable, default "auto"
+        As in :class:`CountVectorizer`.
 
     Notes
     -----
@@ -1546,12 +1694,38 @@ class HashingVectorizer(_TextVectorizerBase):
         return nf
 
     def partial_fit(self, X, y=None):
-        """Validate n_features, as scikit-learn does; returns self (nothing is learned)."""
+        """Validate n_features, as scikit-learn does; returns self (nothing is learned).
+
+        Parameters
+        ----------
+        X : iterable of str or bytes
+            Ignored: nothing is learned from the documents.
+        y : None
+            Ignored; present for scikit-learn API compatibility.
+
+        Returns
+        -------
+        HashingVectorizer
+            This vectorizer (``self``).
+        """
         self._checked_n_features()
         return self
 
     def fit(self, X, y=None):
-        """Validate the parameters; returns self (nothing is learned)."""
+        """Validate the parameters; returns self (nothing is learned).
+
+        Parameters
+        ----------
+        X : iterable of str or bytes
+            The documents; only checked not to be a single str or bytes.
+        y : None
+            Ignored; present for scikit-learn API compatibility.
+
+        Returns
+        -------
+        HashingVectorizer
+            This vectorizer (``self``).
+        """
         if isinstance(X, (str, bytes)):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         self._check_common()
@@ -1564,10 +1738,13 @@ class HashingVectorizer(_TextVectorizerBase):
         Parameters
         ----------
         X : iterable of str or bytes
+            The documents to hash.
 
         Returns
         -------
         scipy.sparse.csr_matrix of shape (n_documents, n_features)
+            The documents' n-gram counts by hashed column, with the sign,
+            ``binary`` and ``norm`` handling described above.
         """
         nf = self._checked_n_features()
         if self.norm not in ("l1", "l2", None):
@@ -1594,11 +1771,31 @@ class HashingVectorizer(_TextVectorizerBase):
         return X
 
     def fit_transform(self, X, y=None):
-        """Same as ``transform`` (stateless)."""
+        """Same as ``transform`` (stateless).
+
+        Parameters
+        ----------
+        X : iterable of str or bytes
+            The documents to hash.
+        y : None
+            Ignored; present for scikit-learn API compatibility.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_documents, n_features)
+            What ``transform(X)`` returns.
+        """
         return self.fit(X).transform(X)
 
     def build_analyzer(self):
-        """A callable that returns the features of one document."""
+        """Return a callable that gives the features of one document.
+
+        Returns
+        -------
+        callable
+            The ``build_analyzer()`` of a :class:`CountVectorizer` with the
+            parameters that it shares with this vectorizer.
+        """
         return CountVectorizer(**{k: v for k, v in self.get_params().items()
                                   if k in inspect.signature(CountVectorizer).parameters}
                                ).build_analyzer()
