@@ -468,3 +468,37 @@ def test_stopwords_with_a_char_analyzer_warn_that_they_are_unused():
         assert count(["the cat"], analyzer="char", stopwords="english")["t"] == 2
     with pytest.warns(UserWarning, match="stopwords are not used"):
         ngrams("the cat", 2, analyzer="grapheme", stopwords=["the"])
+
+
+# ------------------------------------------- Counter semantics, zero counts
+_small_counts = st.dictionaries(st.sampled_from(["a", "b", "ß", "서울", "", "a b"]),
+                                st.integers(0, 3), max_size=6)
+
+
+@given(_small_counts, _small_counts)
+@settings(max_examples=300, deadline=None)
+def test_counts_follow_counter_with_zero_counts(a, b):
+    # Counter treats a zero count as a missing term in == between Counters,
+    # and its + keeps only positive counts; update keeps zeros.
+    ca, cb = collections.Counter(a), collections.Counter(b)
+    assert (Counts(a) == Counts(b)) == (ca == cb)
+    assert (Counts(a) != Counts(b)) == (ca != cb)
+    assert (Counts(a) == cb) == (ca == cb)
+    assert (cb == Counts(a)) == (cb == ca)
+    # A plain dict compares as a dict, for Counter and Counts alike.
+    assert (Counts(a) == dict(b)) == (ca == dict(b))
+    assert list((Counts(a) + Counts(b)).items()) == list((ca + cb).items())
+    updated = Counts(a)
+    updated.update(b)
+    ca.update(b)
+    assert list(updated.items()) == list(ca.items())
+    assert updated.most_common() == ca.most_common()
+    assert updated.total() == ca.total() and len(updated) == len(ca)
+
+
+def test_zero_counts_examples():
+    zero = Counts({"x": 0, "y": 2})
+    assert zero == Counts({"y": 2}) and zero == collections.Counter(y=2)
+    assert zero != {"y": 2} and zero == {"x": 0, "y": 2}
+    assert dict(zero + Counts({"z": 0})) == {"y": 2}
+    assert zero != collections.Counter(y=2, q=-1)

@@ -617,6 +617,39 @@ static PyObject *Counts_update(PyObject *self, PyObject *const *args, Py_ssize_t
     Py_RETURN_NONE;
 }
 
+static size_t n_nonzero(const tk_vocab *v)
+{
+    size_t i, n = 0;
+    for (i = 0; i < v->n; i++)
+        n += v->terms[i].count != 0;
+    return n;
+}
+
+/* Rebuild v without its zero counts, keeping the order of the rest. */
+static int drop_zero_counts(tk_vocab *v)
+{
+    tk_vocab kept;
+    size_t i;
+    int rc = TK_OK;
+    if (n_nonzero(v) == v->n)
+        return TK_OK;
+    tk_vocab_init(&kept);
+    for (i = 0; i < v->n && rc == TK_OK; i++) {
+        size_t len;
+        const uint8_t *t = tk_vocab_term(v, i, &len);
+        if (v->terms[i].count)
+            rc = tk_vocab_add_hashed(&kept, t, len, v->terms[i].hash, v->terms[i].count, NULL);
+    }
+    if (rc < 0) {
+        tk_vocab_free(&kept);
+        return rc;
+    }
+    tk_vocab_free(v);
+    *v = kept;
+    return TK_OK;
+}
+
+/* As Counter's +: the sum keeps only positive counts (here, drops zeros). */
 static PyObject *Counts_add(PyObject *a, PyObject *b)
 {
     PyObject *out;
@@ -627,12 +660,16 @@ static PyObject *Counts_add(PyObject *a, PyObject *b)
     if (!out)
         return NULL;
     rc = tk_vocab_merge(&((CountsObject *)out)->v, &((CountsObject *)b)->v, NULL);
+    if (rc == TK_OK)
+        rc = drop_zero_counts(&((CountsObject *)out)->v);
     if (rc < 0) {
         Py_DECREF(out);
         return tkpy_raise(rc);
     }
     return out;
 }
+
+static PyObject *call_helper(const char *name, PyObject *self, PyObject *arg);
 
 static PyObject *Counts_richcompare(PyObject *self, PyObject *other, int op)
 {
@@ -641,15 +678,30 @@ static PyObject *Counts_richcompare(PyObject *self, PyObject *other, int op)
     if (op != Py_EQ && op != Py_NE)
         Py_RETURN_NOTIMPLEMENTED;
     if (Py_TYPE(other)->tp_dealloc == Counts_dealloc) {
+        /* As Counter compares Counters: a zero count equals a missing term. */
         const tk_vocab *w = &((CountsObject *)other)->v;
         size_t i;
-        equal = v->n == w->n && v->total == w->total;
+        equal = v->total == w->total && n_nonzero(v) == n_nonzero(w);
         for (i = 0; equal && i < v->n; i++) {
             size_t len;
-            const uint8_t *t = tk_vocab_term(v, i, &len);
-            long long j = tk_vocab_find_hashed(w, t, len, v->terms[i].hash);
+            const uint8_t *t;
+            long long j;
+            if (v->terms[i].count == 0)
+                continue;
+            t = tk_vocab_term(v, i, &len);
+            j = tk_vocab_find_hashed(w, t, len, v->terms[i].hash);
             equal = j >= 0 && w->terms[j].count == v->terms[i].count;
         }
+    } else if (PyDict_Check(other) && !PyDict_CheckExact(other)) {
+        /* A Counter is compared as a Counter would be (a dict subclass
+         * that is not a Counter, as a dict). */
+        PyObject *r = call_helper("_counts_equal_dict", self, other);
+        if (!r)
+            return NULL;
+        equal = PyObject_IsTrue(r);
+        Py_DECREF(r);
+        if (equal < 0)
+            return NULL;
     } else if (PyDict_Check(other)) {
         PyObject *d = Counts_to_dict(self, NULL);
         if (!d)

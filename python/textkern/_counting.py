@@ -8,13 +8,16 @@ arena until you ask for Python objects.
 ``Counts`` is registered as a ``collections.abc.Mapping``.  Iteration
 follows first appearance; ``keys()``, ``values()`` and ``items()`` return
 dict-like views in that order.  ``update()`` adds in place; a count or
-total that would pass 2**63 - 1 raises ``OverflowError``.
+total that would pass 2**63 - 1 raises ``OverflowError``.  As with
+``Counter``, a zero count equals a missing term when two ``Counts`` (or a
+``Counts`` and a ``Counter``) are compared, and ``+`` drops zero counts.
 """
 from __future__ import annotations
 
 import html
 import numbers
 import operator
+from collections import Counter
 from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from typing import Optional, Tuple, Union
 
@@ -241,6 +244,15 @@ class _CountsItemsView(ItemsView):
 
     def __iter__(self):
         return iter(self._mapping._items_list())
+
+
+def _counts_equal_dict(counts, other) -> bool:
+    """``counts == other`` for a dict subclass: a Counter compares as
+    Counters do (a missing term equals a zero count), any other as a dict."""
+    if isinstance(other, Counter):
+        return (all(other[term] == n for term, n in counts._items_list())
+                and all(counts.get(term, 0) == n for term, n in other.items()))
+    return counts.to_dict() == other
 
 
 def _counts_to_pandas(counts):
