@@ -502,3 +502,83 @@ def test_zero_counts_examples():
     assert zero != {"y": 2} and zero == {"x": 0, "y": 2}
     assert dict(zero + Counts({"z": 0})) == {"y": 2}
     assert zero != collections.Counter(y=2, q=-1)
+
+
+# -------------------------------------- user code running inside a Counts call
+class _ListItemsMapping:
+    """A mapping whose items() returns a list it keeps (so Python hands the
+    binding that very list), and which a value can empty."""
+
+    def __init__(self):
+        self.pairs = []
+
+    def __getitem__(self, key):
+        return dict(self.pairs)[key]
+
+    def __len__(self):
+        return len(self.pairs)
+
+    def __iter__(self):
+        return iter([k for k, _ in self.pairs])
+
+    def items(self):
+        return self.pairs
+
+
+@pytest.mark.parametrize("how", ["replace the pair", "clear the list"])
+def test_a_value_that_empties_its_mappings_items_list_is_harmless(how):
+    # The pair list was read in place: the key's bytes were freed while
+    # being copied, and a cleared list was read past its end (a segfault).
+    m = _ListItemsMapping()
+
+    class Count:
+        def __index__(self):
+            if how == "clear the list":
+                m.pairs.clear()
+            else:
+                m.pairs[0] = None
+            # Reuse the memory of the key just freed.
+            Count.filler = ["Z" * 63 + str(i) for i in range(2000)]
+            return 1
+
+    key = "".join(["k"] * 64)    # built at run time: the list holds the only reference
+    m.pairs = [(key, Count()), ("b", 2)]
+    del key
+    assert dict(Counts(m)) == {"k" * 64: 1, "b": 2}
+
+
+def test_finalizers_that_update_counts_while_their_items_are_listed():
+    # Listing the pairs makes tuples, and on 3.11 a tuple can start a
+    # collection at once; a finalizer that adds terms used to make the
+    # listing write past the end of its list.
+    import gc
+    c = Counts({"a": 1, "b": 2, "c": 3})
+    fired = []
+
+    class Bomb:
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            if len(fired) < 20:
+                fired.append(1)
+                c.update(["new%d" % len(fired)])
+                Bomb()          # garbage for the next collection too
+
+    thresholds = gc.get_threshold()
+    Bomb()
+    try:
+        gc.set_threshold(1, 1, 1)
+        pairs = list(c.items())
+        keys = list(c.keys())
+        values = list(c.values())
+        as_dict = c.to_dict()
+    finally:
+        gc.set_threshold(*thresholds)
+        fired.extend([1] * 20)   # disarm
+        gc.collect()
+    now = c._items_list()
+    assert pairs == now[:len(pairs)] and len(pairs) >= 3
+    assert keys == [k for k, _ in now[:len(keys)]]
+    assert values == [v for _, v in now[:len(values)]]
+    assert list(as_dict.items()) == now[:len(as_dict)]

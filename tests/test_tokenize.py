@@ -1,4 +1,5 @@
 """Tokenization: hand-checked examples, properties and bad input."""
+import gc
 import pickle
 import subprocess
 import sys
@@ -359,6 +360,30 @@ def test_batch_progress_reaches_the_end_in_order():
     assert seen[-1] == (len(docs), len(docs))
     done = [d for d, _ in seen]
     assert done == sorted(done)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("input_type", [list, iter])
+def test_batch_lists_in_progress_are_out_of_reach_of_gc_get_objects(n_threads, input_type):
+    # A progress callback found the batch's own lists (its copy of the
+    # input, and the result it fills by index) through gc.get_objects();
+    # emptying one crashed the batch.
+    texts = ["hello world %d" % i for i in range(4000)]
+    given = input_type(texts)
+    emptied = []
+
+    def progress(done, total):
+        for obj in gc.get_objects():
+            if (type(obj) is list and len(obj) == len(texts) and obj is not texts
+                    and obj is not given):
+                emptied.append(len(obj))
+                obj.clear()
+
+    tok = tk.Tokenizer()
+    out = tok.batch(given, n_threads=n_threads, progress=progress)
+    assert emptied == []
+    assert out == [tok(t) for t in texts]
+    assert gc.is_tracked(out)
 
 
 # -------------------------------------------------------------- bad input

@@ -466,6 +466,11 @@ PyObject *tkpy_sequence_snapshot(PyObject *obj, const char *not_iterable)
      * cannot change); anything else it has already copied. */
     if (seq && seq == obj && PyList_Check(seq))
         Py_SETREF(seq, PyList_GetSlice(seq, 0, PY_SSIZE_T_MAX));
+    /* A list of our own stays out of the cyclic GC, and so out of
+     * gc.get_objects(), through which a callback could still empty it.
+     * Nothing refers to it, so it is in no cycle. */
+    if (seq && seq != obj)
+        PyObject_GC_UnTrack(seq);
     return seq;
 }
 

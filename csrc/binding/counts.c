@@ -297,9 +297,15 @@ static int counts_stage(tk_vocab *v, PyObject *other)
         Py_ssize_t i, n;
         if (!items)
             return -1;
-        n = PyList_GET_SIZE(items);
+        /* items() may return a list it keeps, which a value's __index__
+         * could empty, freeing the pair (and key) being read: a tuple of
+         * our own holds every pair until the loop ends. */
+        Py_SETREF(items, PyList_AsTuple(items));
+        if (!items)
+            return -1;
+        n = PyTuple_GET_SIZE(items);
         for (i = 0; i < n; i++) {
-            PyObject *pair = PyList_GET_ITEM(items, i);
+            PyObject *pair = PyTuple_GET_ITEM(items, i);
             if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2
                 || counts_add_pair(v, PyTuple_GET_ITEM(pair, 0),
                                    PyTuple_GET_ITEM(pair, 1)) < 0) {
@@ -409,13 +415,20 @@ static int Counts_contains(PyObject *self, PyObject *key)
     return counts_lookup((CountsObject *)self, key) >= 0;
 }
 
+/*
+ * The list builders below read v->n once: making an object can start a
+ * garbage collection whose finalizers may update() these counts, and the
+ * list has the length it was made with.  (Ids only grow, and each item
+ * re-reads v's arrays, so the first n stay valid.)
+ */
 static PyObject *counts_keys_list(const tk_vocab *v)
 {
-    PyObject *list = PyList_New((Py_ssize_t)v->n);
+    const size_t n = v->n;
+    PyObject *list = PyList_New((Py_ssize_t)n);
     size_t i;
     if (!list)
         return NULL;
-    for (i = 0; i < v->n; i++) {
+    for (i = 0; i < n; i++) {
         PyObject *s = term_to_str(v, i);
         if (!s) {
             Py_DECREF(list);
@@ -445,12 +458,13 @@ static PyObject *Counts_keys_list(PyObject *self, PyObject *unused)
 static PyObject *Counts_values_list(PyObject *self, PyObject *unused)
 {
     const tk_vocab *v = &((CountsObject *)self)->v;
-    PyObject *list = PyList_New((Py_ssize_t)v->n);
+    const size_t n = v->n;
+    PyObject *list = PyList_New((Py_ssize_t)n);
     size_t i;
     (void)unused;
     if (!list)
         return NULL;
-    for (i = 0; i < v->n; i++) {
+    for (i = 0; i < n; i++) {
         PyObject *c = PyLong_FromLongLong(v->terms[i].count);
         if (!c) {
             Py_DECREF(list);
@@ -480,12 +494,13 @@ static PyObject *pair_at(const tk_vocab *v, size_t id)
 static PyObject *Counts_items_list(PyObject *self, PyObject *unused)
 {
     const tk_vocab *v = &((CountsObject *)self)->v;
-    PyObject *list = PyList_New((Py_ssize_t)v->n);
+    const size_t n = v->n;
+    PyObject *list = PyList_New((Py_ssize_t)n);
     size_t i;
     (void)unused;
     if (!list)
         return NULL;
-    for (i = 0; i < v->n; i++) {
+    for (i = 0; i < n; i++) {
         PyObject *t = pair_at(v, i);
         if (!t) {
             Py_DECREF(list);
@@ -579,9 +594,10 @@ static PyObject *Counts_to_dict(PyObject *self, PyObject *unused)
 {
     const tk_vocab *v = &((CountsObject *)self)->v;
     PyObject *d = PyDict_New();
+    const size_t n = v->n;
     size_t i;
     (void)unused;
-    for (i = 0; d && i < v->n; i++) {
+    for (i = 0; d && i < n; i++) {
         PyObject *s = term_to_str(v, i), *c = s ? PyLong_FromLongLong(v->terms[i].count) : NULL;
         if (!c || PyDict_SetItem(d, s, c) < 0)
             Py_CLEAR(d);

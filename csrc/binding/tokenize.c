@@ -620,7 +620,10 @@ static PyObject *Tokenizer_call(TokenizerObject *self, PyObject *args, PyObject 
  * of the cyclic GC until the end spares the collections that thousands of
  * new lists trigger from traversing every token again and again (9% of
  * a batch's time); the end of the batch tracks them all at once, so a
- * cycle the caller makes later is still collected.
+ * cycle the caller makes later is still collected.  The result list stays
+ * untracked while it fills too: gc.get_objects() in a progress callback
+ * would otherwise hand user code a list whose empty slots the batch is
+ * about to fill by index (clearing it crashed the batch).
  */
 static void batch_untrack(PyObject *tokens)
 {
@@ -636,6 +639,8 @@ static void batch_track_all(PyObject *result, Py_ssize_t n)
         if (tokens && !PyObject_GC_IsTracked(tokens))
             PyObject_GC_Track(tokens);
     }
+    if (!PyObject_GC_IsTracked(result))
+        PyObject_GC_Track(result);
 }
 
 /* A worker's UTF-8 of its current text, when that is a deferred str. */
@@ -742,6 +747,8 @@ static PyObject *batch_serial(TokenizerObject *self, PyObject *seq, Py_ssize_t n
     double next_report = 0.0;
     Py_ssize_t i;
 
+    if (result)
+        batch_untrack(result);
     for (i = 0; result && i < n; i++) {
         PyObject *tokens = NULL;
         if (PyErr_CheckSignals() == 0)
@@ -903,6 +910,7 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     result = PyList_New(n);
     if (!result)
         goto cleanup;
+    batch_untrack(result);
     /* Worker 0 borrows the Tokenizer's own scratch when no other call
      * holds it, so its mapping memo is warm from earlier calls. */
     own_scratch = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;
