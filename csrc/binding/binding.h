@@ -124,6 +124,17 @@ void tkpy_raise_first_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t fir
 PyObject *tkpy_sequence_snapshot(PyObject *obj, const char *not_iterable);
 
 /*
+ * A list of n empty slots for the caller to fill with PyList_SET_ITEM,
+ * kept out of the cyclic GC (and so out of gc.get_objects()) until
+ * tkpy_list_filled: Python code that runs while it fills (a collection's
+ * finalizers or callbacks, a signal handler, a progress callback) must
+ * not find its empty slots.  Either may be given NULL (after a failure)
+ * and pass it on; a list dropped half-filled is freed as usual.
+ */
+PyObject *tkpy_list_to_fill(Py_ssize_t n);
+PyObject *tkpy_list_filled(PyObject *list);
+
+/*
  * Whether obj can be iterated at all (iter() would not refuse it), without
  * running any of its code: a caller can then name the type in its own
  * TypeError and let the exceptions of an actual iteration pass unchanged.

@@ -454,6 +454,21 @@ void tkpy_prefer_earlier_surrogate(const tkpy_text *texts, size_t n, Py_ssize_t 
         }
 }
 
+PyObject *tkpy_list_to_fill(Py_ssize_t n)
+{
+    PyObject *list = PyList_New(n);
+    if (list)
+        PyObject_GC_UnTrack(list);
+    return list;
+}
+
+PyObject *tkpy_list_filled(PyObject *list)
+{
+    if (list && !PyObject_GC_IsTracked(list))
+        PyObject_GC_Track(list);
+    return list;
+}
+
 int tkpy_can_iterate(PyObject *obj)
 {
     return Py_TYPE(obj)->tp_iter != NULL || PySequence_Check(obj);

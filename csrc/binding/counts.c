@@ -424,7 +424,7 @@ static int Counts_contains(PyObject *self, PyObject *key)
 static PyObject *counts_keys_list(const tk_vocab *v)
 {
     const size_t n = v->n;
-    PyObject *list = PyList_New((Py_ssize_t)n);
+    PyObject *list = tkpy_list_to_fill((Py_ssize_t)n);
     size_t i;
     if (!list)
         return NULL;
@@ -436,7 +436,7 @@ static PyObject *counts_keys_list(const tk_vocab *v)
         }
         PyList_SET_ITEM(list, (Py_ssize_t)i, s);
     }
-    return list;
+    return tkpy_list_filled(list);
 }
 
 static PyObject *Counts_iter(PyObject *self)
@@ -459,7 +459,7 @@ static PyObject *Counts_values_list(PyObject *self, PyObject *unused)
 {
     const tk_vocab *v = &((CountsObject *)self)->v;
     const size_t n = v->n;
-    PyObject *list = PyList_New((Py_ssize_t)n);
+    PyObject *list = tkpy_list_to_fill((Py_ssize_t)n);
     size_t i;
     (void)unused;
     if (!list)
@@ -472,7 +472,7 @@ static PyObject *Counts_values_list(PyObject *self, PyObject *unused)
         }
         PyList_SET_ITEM(list, (Py_ssize_t)i, c);
     }
-    return list;
+    return tkpy_list_filled(list);
 }
 
 static PyObject *pair_at(const tk_vocab *v, size_t id)
@@ -495,7 +495,7 @@ static PyObject *Counts_items_list(PyObject *self, PyObject *unused)
 {
     const tk_vocab *v = &((CountsObject *)self)->v;
     const size_t n = v->n;
-    PyObject *list = PyList_New((Py_ssize_t)n);
+    PyObject *list = tkpy_list_to_fill((Py_ssize_t)n);
     size_t i;
     (void)unused;
     if (!list)
@@ -508,7 +508,7 @@ static PyObject *Counts_items_list(PyObject *self, PyObject *unused)
         }
         PyList_SET_ITEM(list, (Py_ssize_t)i, t);
     }
-    return list;
+    return tkpy_list_filled(list);
 }
 
 static PyObject *Counts_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -577,7 +577,7 @@ static PyObject *Counts_most_common(PyObject *self, PyObject *args, PyObject *kw
         items[i].id = (uint32_t)i;
     }
     qsort(items, v->n, sizeof *items, cmp_rank);
-    list = PyList_New(k);
+    list = tkpy_list_to_fill(k);
     for (i = 0; list && i < (size_t)k; i++) {
         PyObject *t = pair_at(v, items[i].id);
         if (!t) {
@@ -587,7 +587,7 @@ static PyObject *Counts_most_common(PyObject *self, PyObject *args, PyObject *kw
         PyList_SET_ITEM(list, (Py_ssize_t)i, t);
     }
     tk_free(items);
-    return list;
+    return tkpy_list_filled(list);
 }
 
 static PyObject *Counts_to_dict(PyObject *self, PyObject *unused)

@@ -223,7 +223,7 @@ static int tokconf_init(tkpy_tokconf *conf, PyObject *case_, PyObject *normalize
 
 static PyObject *token_list_to_python(tkpy_state *st, const tk_toklist *list, int offsets)
 {
-    PyObject *result = PyList_New((Py_ssize_t)list->n);
+    PyObject *result = tkpy_list_to_fill((Py_ssize_t)list->n);
     /* Each token's hash is computed once, PREFETCH_DISTANCE tokens ahead,
      * and kept here until its own lookup. */
     uint64_t ahead[PREFETCH_DISTANCE];
@@ -263,7 +263,7 @@ static PyObject *token_list_to_python(tkpy_state *st, const tk_toklist *list, in
         PyList_SET_ITEM(result, (Py_ssize_t)i, tok);
         start = end;
     }
-    return result;
+    return tkpy_list_filled(result);
 }
 
 static int tokenize_text(const tkpy_tokconf *conf, const tkpy_text *text, tk_scratch *scratch,
@@ -384,7 +384,7 @@ static PyObject *segment_impl(PyObject *text_obj, int errors)
         PyErr_NoMemory();
         goto cleanup;
     }
-    result = PyList_New((Py_ssize_t)ctx.n);
+    result = tkpy_list_to_fill((Py_ssize_t)ctx.n);
     if (!result)
         goto cleanup;
     for (i = 0; i < ctx.n; i++) {
@@ -408,7 +408,7 @@ static PyObject *segment_impl(PyObject *text_obj, int errors)
 cleanup:
     tk_free(ctx.ends);
     tkpy_text_release(&text);
-    return result;
+    return tkpy_list_filled(result);
 }
 
 static PyObject *segment_wrapper(PyObject *module, PyObject *args, PyObject *kwargs)
@@ -526,9 +526,14 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwa
         return NULL;
     option_defaults(st, &case_, &normalize, &kinds, &min_len);
     /* The stopwords are read twice below (the C set, then the sorted tuple
-     * that options, repr and pickling keep): a one-shot iterator would be
-     * empty the second time, and the pickled copy would drop them. */
-    if (stopwords != Py_None && PyIter_Check(stopwords)) {
+     * that options, repr and pickling keep).  Anything but a plain list,
+     * tuple or set is read once into a list first: a one-shot iterator
+     * would be empty the second time, and any other iterable may yield
+     * other words, leaving the Tokenizer at odds with its own pickle.
+     * (A str, and what cannot be iterated, get their own errors below.) */
+    if (stopwords != Py_None && !PyList_CheckExact(stopwords) && !PyTuple_CheckExact(stopwords)
+        && !PyAnySet_CheckExact(stopwords) && !PyUnicode_Check(stopwords)
+        && !PyBytes_Check(stopwords) && tkpy_can_iterate(stopwords)) {
         stop_list = PySequence_List(stopwords);
         if (!stop_list)
             return NULL;
@@ -620,10 +625,8 @@ static PyObject *Tokenizer_call(TokenizerObject *self, PyObject *args, PyObject 
  * of the cyclic GC until the end spares the collections that thousands of
  * new lists trigger from traversing every token again and again (9% of
  * a batch's time); the end of the batch tracks them all at once, so a
- * cycle the caller makes later is still collected.  The result list stays
- * untracked while it fills too: gc.get_objects() in a progress callback
- * would otherwise hand user code a list whose empty slots the batch is
- * about to fill by index (clearing it crashed the batch).
+ * cycle the caller makes later is still collected.  The result list fills
+ * out of the GC's reach too (tkpy_list_to_fill), and joins it here.
  */
 static void batch_untrack(PyObject *tokens)
 {
@@ -639,8 +642,7 @@ static void batch_track_all(PyObject *result, Py_ssize_t n)
         if (tokens && !PyObject_GC_IsTracked(tokens))
             PyObject_GC_Track(tokens);
     }
-    if (!PyObject_GC_IsTracked(result))
-        PyObject_GC_Track(result);
+    tkpy_list_filled(result);
 }
 
 /* A worker's UTF-8 of its current text, when that is a deferred str. */
@@ -743,12 +745,10 @@ static PyObject *batch_serial(TokenizerObject *self, PyObject *seq, Py_ssize_t n
     int own = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;
     tk_scratch *scratch = own ? &self->scratch : &local_scratch;
     tk_toklist *list = own ? &self->tokens : &local_list;
-    PyObject *result = PyList_New(n);
+    PyObject *result = tkpy_list_to_fill(n);
     double next_report = 0.0;
     Py_ssize_t i;
 
-    if (result)
-        batch_untrack(result);
     for (i = 0; result && i < n; i++) {
         PyObject *tokens = NULL;
         if (PyErr_CheckSignals() == 0)
@@ -907,10 +907,9 @@ static PyObject *Tokenizer_batch_impl(TokenizerObject *self, PyObject *texts_obj
     }
     for (i = 0; i < (Py_ssize_t)window; i++)   /* tk_toklist_free keeps it */
         lists[i].want_spans = offsets;
-    result = PyList_New(n);
+    result = tkpy_list_to_fill(n);
     if (!result)
         goto cleanup;
-    batch_untrack(result);
     /* Worker 0 borrows the Tokenizer's own scratch when no other call
      * holds it, so its mapping memo is warm from earlier calls. */
     own_scratch = PyThread_acquire_lock(self->scratch_lock, NOWAIT_LOCK) == PY_LOCK_ACQUIRED;

@@ -181,7 +181,7 @@ static PyObject *vocabulary_str(const VocabularyObject *v, size_t i)
 static PyObject *Vocabulary_terms(PyObject *self, PyObject *unused)
 {
     const VocabularyObject *v = (VocabularyObject *)self;
-    PyObject *list = PyList_New((Py_ssize_t)v->n);
+    PyObject *list = tkpy_list_to_fill((Py_ssize_t)v->n);
     size_t i;
     (void)unused;
     for (i = 0; list && i < v->n; i++) {
@@ -192,7 +192,7 @@ static PyObject *Vocabulary_terms(PyObject *self, PyObject *unused)
         }
         PyList_SET_ITEM(list, (Py_ssize_t)i, s);
     }
-    return list;
+    return tkpy_list_filled(list);
 }
 
 static PyObject *Vocabulary_iter(PyObject *self)

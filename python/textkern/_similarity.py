@@ -125,7 +125,9 @@ def _check_texts(texts: Sequence[Any], name: str, kind: Optional[str] = None) ->
 def _as_texts(obj: Any, name: str) -> Sequence[Any]:
     if isinstance(obj, (str, bytes, bytearray, memoryview)):
         raise TypeError(f"{name} must be a sequence of texts, not a single {type(obj).__name__}")
-    if isinstance(obj, (list, tuple)):
+    # Subclasses are copied too: the output is sized with len(), which
+    # must count what C reads, not what an overridden __len__ says.
+    if type(obj) in (list, tuple):
         return obj
     try:
         return list(obj)

@@ -26,10 +26,26 @@ def _english_stopwords():
 
 @functools.lru_cache(maxsize=8, typed=True)
 def _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords, errors):
-    # A Tokenizer per distinct (hashable) option set: options are parsed
-    # once and its mapping memo stays warm across tokenize() calls.
+    # A Tokenizer per distinct option set: options are parsed once and its
+    # mapping memo stays warm across tokenize() calls.
     return Tokenizer(case=case, normalize=normalize, strip_accents=strip_accents, kinds=kinds,
                      min_len=min_len, stopwords=stopwords, errors=errors)
+
+
+_PLAIN_SCALARS = (type(None), str, bool, int)
+
+
+def _plain_options(scalars, collections) -> bool:
+    """Whether options can key the Tokenizer cache: plain values only.
+
+    Any other hashable object is hashed by identity and may yield other
+    words on the next call (or be a one-shot generator), so the cache
+    would answer with a Tokenizer built from what it yielded before.
+    """
+    return (all(type(v) in _PLAIN_SCALARS for v in scalars)
+            and all(c is None or (type(c) in (tuple, frozenset)
+                                  and all(type(w) is str for w in c))
+                    for c in collections))
 
 
 _default_tokenizer = Tokenizer()
@@ -168,15 +184,11 @@ def tokenize(
     if isinstance(stopwords, str) and stopwords == "english":
         # The name, as count() and ngrams() take it (a tuple: the cache's key).
         stopwords = _english_stopwords()
-    try:
+    if _plain_options((case, normalize, strip_accents, min_len, errors), (kinds, stopwords)):
         tokenizer = _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords,
                                       errors)
-    except TypeError:
-        # Unhashable options (a list of stopwords, say) or bad types: the C
-        # function parses them afresh and raises the precise error.
-        pass
-    else:
         return tokenizer(text, offsets=offsets)
+    # Lists, generators and other objects: parsed afresh on every call.
     return _core.tokenize(
         text,
         case=case,
