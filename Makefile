@@ -77,7 +77,8 @@ ASAN_PYTEST_ARGS ?= -q -p no:cacheprovider --capture=sys --ignore=tests/test_lea
 TEST_ASAN_OPTIONS  ?= detect_leaks=0:halt_on_error=1:allocator_may_return_null=1
 TEST_UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 VALGRIND      ?= valgrind
-VALGRIND_ARGS ?= --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible --quiet
+# --max-threads: test_parallel asks for more than the core's 1024-thread cap.
+VALGRIND_ARGS ?= --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible --quiet --max-threads=1100
 
 .PHONY: fuzz fuzz-build fuzz-replay test-asan valgrind test-alloc-faults test-other-pythons
 
