@@ -684,6 +684,60 @@ class _TextVectorizerBase(_EstimatorBase):
         return docs, tokenizer, analyzer, lo, hi, _INPUT_TEXT
 
 
+# The parameters that TfidfVectorizer and HashingVectorizer share with
+# CountVectorizer, documented once (the class docstrings hold markers).
+_ANALYSIS_PARAMETERS_DOC = """\
+    input : {"content", "filename", "file"}, default "content"
+        As in :class:`CountVectorizer`.
+    encoding : str, default "utf-8"
+        As in :class:`CountVectorizer`.
+    decode_error : {"strict", "ignore", "replace"}, default "strict"
+        As in :class:`CountVectorizer`.
+    strip_accents : {None, "unicode", "ascii", True, False} or callable, default None
+        As in :class:`CountVectorizer`.
+    lowercase : bool, default True
+        As in :class:`CountVectorizer`.
+    preprocessor : callable or None, default None
+        As in :class:`CountVectorizer`.
+    tokenizer : callable or None, default None
+        As in :class:`CountVectorizer`.
+    stop_words : {"english"}, list or None, default None
+        As in :class:`CountVectorizer`.
+    token_pattern : str or None, default None
+        As in :class:`CountVectorizer`.
+    ngram_range : (int, int), default (1, 1)
+        As in :class:`CountVectorizer`.
+    analyzer : {"word", "char", "char_wb", "grapheme"} or callable, default "word"
+        As in :class:`CountVectorizer`.
+"""
+
+
+# And those textkern adds, which close their Parameters sections.
+_TEXTKERN_PARAMETERS_DOC = """\
+    case : {"fold", "lower", None}, default "fold"
+        As in :class:`CountVectorizer`.
+    normalize : {"NFKC", "NFC", None}, default "NFKC"
+        As in :class:`CountVectorizer`.
+    kinds : tuple of str, default ("word", "number")
+        As in :class:`CountVectorizer`.
+    min_len : int, default 1
+        As in :class:`CountVectorizer`.
+    n_threads : int or None, default None
+        As in :class:`CountVectorizer`.
+    progress : bool, "auto" or callable, default "auto"
+        As in :class:`CountVectorizer`.
+"""
+
+
+def _with_analysis_parameters(cls):
+    cls.__doc__ = (cls.__doc__
+                   .replace("    <analysis parameters of CountVectorizer>\n",
+                            _ANALYSIS_PARAMETERS_DOC)
+                   .replace("    <textkern parameters of CountVectorizer>\n",
+                            _TEXTKERN_PARAMETERS_DOC))
+    return cls
+
+
 def _feature_frame(X, columns):
     """A pandas DataFrame with sparse columns for a scipy sparse matrix X."""
     try:
@@ -1268,6 +1322,7 @@ def _checked_idf(value):
     return idf
 
 
+@_with_analysis_parameters
 class TfidfVectorizer(CountVectorizer):
     """Convert text documents to a matrix of tf-idf features (C core).
 
@@ -1278,28 +1333,7 @@ class TfidfVectorizer(CountVectorizer):
 
     Parameters
     ----------
-    input : {"content", "filename", "file"}, default "content"
-        As in :class:`CountVectorizer`.
-    encoding : str, default "utf-8"
-        As in :class:`CountVectorizer`.
-    decode_error : {"strict", "ignore", "replace"}, default "strict"
-        As in :class:`CountVectorizer`.
-    strip_accents : {None, "unicode", "ascii", True, False} or callable, default None
-        As in :class:`CountVectorizer`.
-    lowercase : bool, default True
-        As in :class:`CountVectorizer`.
-    preprocessor : callable or None, default None
-        As in :class:`CountVectorizer`.
-    tokenizer : callable or None, default None
-        As in :class:`CountVectorizer`.
-    stop_words : {"english"}, list or None, default None
-        As in :class:`CountVectorizer`.
-    token_pattern : str or None, default None
-        As in :class:`CountVectorizer`.
-    ngram_range : (int, int), default (1, 1)
-        As in :class:`CountVectorizer`.
-    analyzer : {"word", "char", "char_wb", "grapheme"} or callable, default "word"
-        As in :class:`CountVectorizer`.
+    <analysis parameters of CountVectorizer>
     max_df : float in [0, 1] or int >= 1, default 1.0
         As in :class:`CountVectorizer`.
     min_df : float in [0, 1] or int >= 1, default 1
@@ -1328,18 +1362,7 @@ class TfidfVectorizer(CountVectorizer):
         (the first idf formula above).
     sublinear_tf : bool, default False
         Use ``1 + ln(tf)`` in place of each term frequency ``tf``.
-    case : {"fold", "lower", None}, default "fold"
-        As in :class:`CountVectorizer`.
-    normalize : {"NFKC", "NFC", None}, default "NFKC"
-        As in :class:`CountVectorizer`.
-    kinds : tuple of str, default ("word", "number")
-        As in :class:`CountVectorizer`.
-    min_len : int, default 1
-        As in :class:`CountVectorizer`.
-    n_threads : int or None, default None
-        As in :class:`CountVectorizer`.
-    progress : bool, "auto" or callable, default "auto"
-        As in :class:`CountVectorizer`.
+    <textkern parameters of CountVectorizer>
 
     Attributes
     ----------
@@ -1562,6 +1585,7 @@ class TfidfVectorizer(CountVectorizer):
         return self._weight(X, idf, options)
 
 
+@_with_analysis_parameters
 class HashingVectorizer(_TextVectorizerBase):
     """Stateless vectorizer: n-grams hashed to ``n_features`` columns (C core).
 
@@ -1578,28 +1602,7 @@ class HashingVectorizer(_TextVectorizerBase):
 
     Parameters
     ----------
-    input : {"content", "filename", "file"}, default "content"
-        As in :class:`CountVectorizer`.
-    encoding : str, default "utf-8"
-        As in :class:`CountVectorizer`.
-    decode_error : {"strict", "ignore", "replace"}, default "strict"
-        As in :class:`CountVectorizer`.
-    strip_accents : {None, "unicode", "ascii", True, False} or callable, default None
-        As in :class:`CountVectorizer`.
-    lowercase : bool, default True
-        As in :class:`CountVectorizer`.
-    preprocessor : callable or None, default None
-        As in :class:`CountVectorizer`.
-    tokenizer : callable or None, default None
-        As in :class:`CountVectorizer`.
-    stop_words : {"english"}, list or None, default None
-        As in :class:`CountVectorizer`.
-    token_pattern : str or None, default None
-        As in :class:`CountVectorizer`.
-    ngram_range : (int, int), default (1, 1)
-        As in :class:`CountVectorizer`.
-    analyzer : {"word", "char", "char_wb", "grapheme"} or callable, default "word"
-        As in :class:`CountVectorizer`.
+    <analysis parameters of CountVectorizer>
     n_features : int, default 2**20
         Number of columns; a term's column is its hash modulo
         ``n_features`` (see above).
@@ -1616,18 +1619,7 @@ class HashingVectorizer(_TextVectorizerBase):
         are normalized as float64.  An unsigned dtype with
         ``alternate_sign=True``, or a complex one with ``norm`` set, is a
         ``ValueError`` (scikit-learn fails on both as well).
-    case : {"fold", "lower", None}, default "fold"
-        As in :class:`CountVectorizer`.
-    normalize : {"NFKC", "NFC", None}, default "NFKC"
-        As in :class:`CountVectorizer`.
-    kinds : tuple of str, default ("word", "number")
-        As in :class:`CountVectorizer`.
-    min_len : int, default 1
-        As in :class:`CountVectorizer`.
-    n_threads : int or None, default None
-        As in :class:`CountVectorizer`.
-    progress : bool, "auto" or callable, default "auto"
-        As in :class:`CountVectorizer`.
+    <textkern parameters of CountVectorizer>
 
     Notes
     -----
