@@ -505,3 +505,49 @@ def test_numpy_scalars_are_not_texts():
         textkern.count(np.array([65, 66], dtype=np.uint8))
     # A 1-D array of bytes is still a bytes-like text.
     assert tok(np.frombuffer(b"abc def", dtype=np.uint8)) == ["abc", "def"]
+
+
+@pytest.mark.parametrize("call", ["tokenize", "tokenize replace", "segment", "count", "batch"])
+def test_a_buffer_rewritten_by_another_thread_is_read_as_it_was_checked(call):
+    # A mutable buffer was checked for valid UTF-8 in place and then
+    # copied: numpy writing it without the GIL in between could leave the
+    # copy ending in a truncated sequence, which the core, trusting the
+    # check, decoded past the end of the copy (ASan: heap-buffer-overflow).
+    # The race is hit by chance, within seconds, so this is a stress test:
+    # under `make test-asan` it caught the old code; without ASan the
+    # overread went unnoticed.
+    size = 1 << 18
+    good = np.frombuffer((b"word " * (size // 5 + 1))[:size], np.uint8).copy()
+    bad = good.copy()
+    bad[-1] = 0xF0
+    shared = good.copy()
+    run = {
+        "tokenize": lambda: textkern.tokenize(shared),
+        "tokenize replace": lambda: textkern.tokenize(shared, errors="replace"),
+        "segment": lambda: textkern.segment(shared),
+        "count": lambda: textkern.count([shared], n_threads=1),
+        "batch": lambda: textkern.Tokenizer().batch([shared, shared], n_threads=2),
+    }[call]
+    stop = threading.Event()
+
+    def rewrite():
+        while not stop.is_set():
+            np.copyto(shared, bad)      # releases the GIL while it copies
+            np.copyto(shared, good)
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    outcomes = set()
+    try:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                run()
+                outcomes.add("ok")
+            except ValueError as exc:
+                assert "invalid UTF-8" in str(exc)
+                outcomes.add("invalid")
+    finally:
+        stop.set()
+        writer.join()
+    assert outcomes

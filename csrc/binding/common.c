@@ -291,55 +291,61 @@ static int text_from_buffer(PyObject *obj, int errors, Py_ssize_t index, const c
                             tkpy_text *out)
 {
     Py_buffer view;
-    size_t bad = 0;
-    int rc;
+    const uint8_t *src;
+    uint8_t *copy = NULL;
+    size_t len, bad = 0;
+    int rc, result = -1;
     char where[48];
 
     if (tkpy_get_text_buffer(obj, index, &view) < 0)
         return -1;
     out->is_bytes = 1;
-    rc = tk_utf8_validate(view.buf, (size_t)view.len, &bad);
+    len = (size_t)view.len;
+    if (PyBytes_CheckExact(obj)) {
+        /* Immutable: safe to read without the GIL. */
+        src = view.buf;
+    } else {
+        /* Anything else is copied before it is checked: other code may
+         * write the memory without the GIL (numpy, an mmap), and the core
+         * relies on the text it reads being the text that was checked. */
+        copy = tk_malloc(len);
+        if (!copy) {
+            PyErr_NoMemory();
+            goto cleanup;
+        }
+        memcpy(copy, view.buf, len);
+        src = copy;
+    }
+    rc = tk_utf8_validate(src, len, &bad);
     if (rc == TK_OK) {
-        if (PyBytes_CheckExact(obj)) {
-            /* Immutable: safe to read without the GIL. */
+        if (copy) {
+            out->owned = copy;
+            copy = NULL;
+            out->data = out->owned;
+        } else {
             Py_INCREF(obj);
             out->keep = obj;
-            out->data = view.buf;
-            out->len = (size_t)view.len;
-        } else {
-            /* Mutable buffers are copied so that another thread cannot
-             * change them under a GIL-free loop. */
-            out->owned = tk_malloc((size_t)view.len);
-            if (!out->owned) {
-                PyBuffer_Release(&view);
-                PyErr_NoMemory();
-                return -1;
-            }
-            memcpy(out->owned, view.buf, (size_t)view.len);
-            out->data = out->owned;
-            out->len = (size_t)view.len;
+            out->data = src;
         }
-        PyBuffer_Release(&view);
-        return 0;
-    }
-    if (errors == TK_UTF8_STRICT) {
+        out->len = len;
+        result = 0;
+    } else if (errors == TK_UTF8_STRICT) {
         char byte[8];
         format_item(where, sizeof where, index);
-        PyOS_snprintf(byte, sizeof byte, "0x%02X", (unsigned)((const uint8_t *)view.buf)[bad]);
+        PyOS_snprintf(byte, sizeof byte, "0x%02X", (unsigned)src[bad]);
         PyErr_Format(PyExc_ValueError,
                      "%sinvalid UTF-8 at byte offset %zu (byte %s); %s",
                      where, bad, byte, remedy);
-        PyBuffer_Release(&view);
-        return -1;
-    }
-    rc = tk_utf8_clean(view.buf, (size_t)view.len, errors, &out->owned, &out->len);
-    PyBuffer_Release(&view);
-    if (rc < 0) {
+    } else if ((rc = tk_utf8_clean(src, len, errors, &out->owned, &out->len)) < 0) {
         tkpy_raise(rc);
-        return -1;
+    } else {
+        out->data = out->owned;
+        result = 0;
     }
-    out->data = out->owned;
-    return 0;
+cleanup:
+    tk_free(copy);
+    PyBuffer_Release(&view);
+    return result;
 }
 
 int tkpy_text_from_object_advising(PyObject *obj, int errors, Py_ssize_t index,

@@ -475,12 +475,14 @@ static PyObject *Counts_values_list(PyObject *self, PyObject *unused)
     return tkpy_list_filled(list);
 }
 
-static PyObject *pair_at(const tk_vocab *v, size_t id)
+/* (term id, count): the caller passes the count it ranked or listed, as
+ * making the tuple can run a finalizer that updates the counts. */
+static PyObject *pair_at(const tk_vocab *v, size_t id, int64_t count)
 {
     PyObject *s = term_to_str(v, id), *c, *t;
     if (!s)
         return NULL;
-    c = PyLong_FromLongLong(v->terms[id].count);
+    c = PyLong_FromLongLong(count);
     if (!c) {
         Py_DECREF(s);
         return NULL;
@@ -501,7 +503,7 @@ static PyObject *Counts_items_list(PyObject *self, PyObject *unused)
     if (!list)
         return NULL;
     for (i = 0; i < n; i++) {
-        PyObject *t = pair_at(v, i);
+        PyObject *t = pair_at(v, i, v->terms[i].count);
         if (!t) {
             Py_DECREF(list);
             return NULL;
@@ -579,7 +581,7 @@ static PyObject *Counts_most_common(PyObject *self, PyObject *args, PyObject *kw
     qsort(items, v->n, sizeof *items, cmp_rank);
     list = tkpy_list_to_fill(k);
     for (i = 0; list && i < (size_t)k; i++) {
-        PyObject *t = pair_at(v, items[i].id);
+        PyObject *t = pair_at(v, items[i].id, items[i].count);
         if (!t) {
             Py_CLEAR(list);
             break;
