@@ -299,8 +299,9 @@ typedef struct tk_job {
     const size_t *bounds;
     size_t n_chunks;
     /* Optional: nonzero caps the threads (and so the worker numbers run()
-     * sees) for a job whose per-worker state was sized in advance, which a
-     * later tk_resolve_threads of "all CPUs" must not outgrow. */
+     * sees: below max_threads, or up to it with caller_helps) for a job
+     * whose per-worker state was sized in advance, which a later
+     * tk_resolve_threads of "all CPUs" must not outgrow. */
     int max_threads;
 } tk_job;
 int tk_parallel_run(const tk_job *job, int n_threads);

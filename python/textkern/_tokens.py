@@ -34,18 +34,38 @@ def _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords,
 
 _PLAIN_SCALARS = (type(None), str, bool, int)
 
+# Tuples and frozensets already found to hold only str, by id; each is kept
+# here, so its id cannot be reused while it is listed.  A handful is
+# enough: callers pass the same few objects (constants, "english").
+_all_str_collections: dict = {}
 
-def _plain_options(scalars, collections) -> bool:
+
+def _plain_words(words) -> bool:
+    if words is None:
+        return True
+    if type(words) is not tuple and type(words) is not frozenset:
+        return False
+    if _all_str_collections.get(id(words)) is words:
+        return True
+    if not all(type(w) is str for w in words):
+        return False
+    if len(_all_str_collections) >= 8:
+        _all_str_collections.clear()
+    _all_str_collections[id(words)] = words
+    return True
+
+
+def _plain_options(case, normalize, strip_accents, kinds, min_len, stopwords, errors) -> bool:
     """Whether options can key the Tokenizer cache: plain values only.
 
     Any other hashable object is hashed by identity and may yield other
     words on the next call (or be a one-shot generator), so the cache
     would answer with a Tokenizer built from what it yielded before.
     """
-    return (all(type(v) in _PLAIN_SCALARS for v in scalars)
-            and all(c is None or (type(c) in (tuple, frozenset)
-                                  and all(type(w) is str for w in c))
-                    for c in collections))
+    return (type(case) in _PLAIN_SCALARS and type(normalize) in _PLAIN_SCALARS
+            and type(strip_accents) in _PLAIN_SCALARS and type(min_len) in _PLAIN_SCALARS
+            and type(errors) in _PLAIN_SCALARS and _plain_words(kinds)
+            and _plain_words(stopwords))
 
 
 _default_tokenizer = Tokenizer()
@@ -184,7 +204,7 @@ def tokenize(
     if isinstance(stopwords, str) and stopwords == "english":
         # The name, as count() and ngrams() take it (a tuple: the cache's key).
         stopwords = _english_stopwords()
-    if _plain_options((case, normalize, strip_accents, min_len, errors), (kinds, stopwords)):
+    if _plain_options(case, normalize, strip_accents, kinds, min_len, stopwords, errors):
         tokenizer = _shared_tokenizer(case, normalize, strip_accents, kinds, min_len, stopwords,
                                       errors)
         return tokenizer(text, offsets=offsets)

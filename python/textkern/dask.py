@@ -12,7 +12,7 @@ Results are exactly those of the single-process functions:
 
 * :func:`count_bag` equals ``textkern.count(all_documents, ...)``,
   including the order of first appearance, because partitions are merged
-  in order and ``Counts + Counts`` appends the new terms of the right side;
+  in order and ``Counts.update`` appends the new terms of the right side;
 * :func:`ncd_matrix_blocks` equals ``textkern.ncd_matrix`` element for
   element (each entry depends only on its two texts);
 * :func:`nearest_blocks` equals ``textkern.nearest`` (each query block sees

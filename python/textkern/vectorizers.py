@@ -730,6 +730,8 @@ _TEXTKERN_PARAMETERS_DOC = """\
 
 
 def _with_analysis_parameters(cls):
+    if not cls.__doc__:      # python -OO strips docstrings
+        return cls
     cls.__doc__ = (cls.__doc__
                    .replace("    <analysis parameters of CountVectorizer>\n",
                             _ANALYSIS_PARAMETERS_DOC)
