@@ -150,3 +150,17 @@ def test_readme_api_tour_runs_and_shows_true_results(tmp_path, monkeypatch):
     assert not failures, "README API tour:\n" + "\n".join(failures)
     # Guards against a parser change that silently checks nothing.
     assert len(checked) >= 12, checked
+
+
+def test_the_package_works_without_docstrings():
+    # python -OO strips docstrings; the vectorizers' shared parameter
+    # documentation was inserted with str.replace on None.
+    import subprocess
+    import sys
+    code = ("import textkern, textkern.vectorizers as v; "
+            "assert v.TfidfVectorizer.__doc__ is None; "
+            "print(textkern.TfidfVectorizer().fit_transform(['a b', 'b c']).shape)")
+    out = subprocess.run([sys.executable, "-OO", "-c", code], capture_output=True, text=True,
+                         cwd=str(ROOT / "tests"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(2, 3)"
