@@ -230,3 +230,39 @@ def test_nearest():
     long_texts = [t * 40 for t in TEXTS]
     exhaust(lambda: textkern.nearest(TEXTS[:2], TEXTS, k=3, n_threads=1))
     exhaust(lambda: textkern.nearest(long_texts[:2], long_texts, k=2, level=9, n_threads=1))
+
+
+# ------------------------------------------------------------ lock failures
+# Threaded calls each make a mutex, and some a condition variable or row
+# locks.  The system may refuse one (no resources); the call must then fail
+# cleanly rather than run with an uninitialized lock.
+THREADED_CALLS = {
+    "count": lambda: textkern.count(TEXTS * 20, n_threads=2),
+    "batch": lambda: textkern.Tokenizer().batch(TEXTS * 20, n_threads=2),
+    "fit_transform": lambda: textkern.CountVectorizer(n_threads=2).fit_transform(TEXTS * 20),
+    "ncd_matrix": lambda: textkern.ncd_matrix(TEXTS, n_threads=2),
+    "nearest": lambda: textkern.nearest(TEXTS[:2], TEXTS, k=2, n_threads=2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(THREADED_CALLS))
+def test_lock_init_failure(name):
+    call = THREADED_CALLS[name]
+    expected = normalize(call())
+    failures = 0
+    for n in range(200):
+        _core._fail_lock_init_after(n)
+        try:
+            got = call()
+        except RuntimeError as exc:
+            assert "thread" in str(exc)
+            failures += 1
+            continue
+        finally:
+            _core._fail_lock_init_after(-1)
+        assert normalize(got) == expected
+        break
+    else:
+        pytest.fail("the call still failed after 200 lock initializations")
+    assert failures >= 1
+    assert normalize(call()) == expected

@@ -378,7 +378,11 @@ static int run_batch(accum *acc, doc_in *docs, const size_t *ends, size_t n_docs
     }
     for (i = 0; i < job.n_chunks; i++)
         tk_vocab_init(&job.chunks[i].counts.vocab);
-    pthread_mutex_init(&job.lock, NULL);
+    if ((rc = tk_mutex_init(&job.lock)) < 0) {
+        batch_chunks_free(&job);
+        tkpy_raise(rc);
+        return -1;
+    }
     memset(&tj, 0, sizeof tj);
     tj.n_items = n_docs;
     tj.bounds = job.bounds;

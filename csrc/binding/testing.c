@@ -15,6 +15,11 @@
  *                          disarms, so a call that needed fewer than n
  *                          allocations leaves nothing behind
  *
+ *   _fail_lock_init_after(n)
+ *                          let n more mutex / condition variable
+ *                          initializations succeed, then fail every later
+ *                          one; n < 0 disarms
+ *
  * The countdown is one plain counter shared by all threads: tests that use
  * it run the core single-threaded (n_threads=1).
  */
@@ -80,6 +85,16 @@ static PyObject *alloc_fault_fired(PyObject *module, PyObject *unused)
     return PyBool_FromLong(!pending);
 }
 
+static PyObject *fail_lock_init_after(PyObject *module, PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    (void)module;
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    tk_lock_init_fail_after(n < 0 ? -1 : n > INT_MAX ? INT_MAX : (int)n);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef testing_methods[] = {
     {"_fail_alloc_after", fail_alloc_after, METH_O,
      "_fail_alloc_after(n)\n--\n\nTest builds only: make the n-th allocation of the C core "
@@ -87,6 +102,9 @@ static PyMethodDef testing_methods[] = {
     {"_alloc_fault_fired", alloc_fault_fired, METH_NOARGS,
      "_alloc_fault_fired()\n--\n\nTest builds only: True if the failure armed by "
      "_fail_alloc_after has happened.  Disarms it either way."},
+    {"_fail_lock_init_after", fail_lock_init_after, METH_O,
+     "_fail_lock_init_after(n)\n--\n\nTest builds only: let n more mutex or condition "
+     "variable initializations succeed, then fail every later one; n < 0 disarms."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -9,6 +9,7 @@
 #ifndef TK_CORE_H
 #define TK_CORE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -313,10 +314,18 @@ size_t tk_threads_started(void);
 /* Clamp a requested thread count: <= 0 means all CPUs; never more than
  * items, nor than TK_MAX_THREADS. */
 int tk_resolve_threads(int requested, size_t n_items);
+/* A mutex or condition variable with default attributes: TK_OK, or
+ * TK_ETHREAD when the system lacks the resources for one. */
+int tk_mutex_init(pthread_mutex_t *mutex);
+int tk_cond_init(pthread_cond_t *cond);
 #ifdef TK_ALLOC_FAULTS
 /* Test builds only: thread starts after the first n of each job fail, as
  * when the system runs out of threads or memory; n < 0 disables. */
 void tk_thread_fail_after(int n);
+/* Test builds only: after n more tk_mutex_init / tk_cond_init calls
+ * succeed, every later one fails until this is called again; n < 0
+ * disables. */
+void tk_lock_init_fail_after(int n);
 #endif
 
 #ifdef __cplusplus

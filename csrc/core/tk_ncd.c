@@ -455,7 +455,7 @@ struct tk_ncd_batch {
     int64_t **scratch_index;
     uint64_t *checksums;      /* BARE: per worker */
     uint64_t *copy_ns;        /* per worker and window: measured deflateCopy + finish */
-    int locks_ready;
+    int locks_ready;               /* how many of locks are initialized */
     pthread_mutex_t locks[TK_NCD_LOCKS];
 };
 
@@ -547,9 +547,9 @@ int tk_ncd_batch_new(const tk_ncd_options *opts, int task, const tk_bytes *xs, s
                 goto cleanup;
             }
         }
-        for (w = 0; w < TK_NCD_LOCKS; w++)
-            pthread_mutex_init(&b->locks[w], NULL);
-        b->locks_ready = 1;
+        for (b->locks_ready = 0; b->locks_ready < TK_NCD_LOCKS; b->locks_ready++)
+            if ((rc = tk_mutex_init(&b->locks[b->locks_ready])) < 0)
+                goto cleanup;
         for (i = 0; i < n_x * k; i++) {
             out_dist[i] = INFINITY;
             out_index[i] = -1;
@@ -598,9 +598,8 @@ void tk_ncd_batch_free(tk_ncd_batch *b)
     if (b->scratch_index)
         for (w = 0; w < b->n_workers; w++)
             tk_free(b->scratch_index[w]);
-    if (b->locks_ready)
-        for (w = 0; w < TK_NCD_LOCKS; w++)
-            pthread_mutex_destroy(&b->locks[w]);
+    for (w = 0; w < b->locks_ready; w++)
+        pthread_mutex_destroy(&b->locks[w]);
     tk_free(b->scratch_dist);
     tk_free(b->scratch_index);
     tk_free(b->checksums);

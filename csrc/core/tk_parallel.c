@@ -41,6 +41,40 @@ size_t tk_threads_started(void)
 }
 
 #ifdef TK_ALLOC_FAULTS
+static int lock_inits_left = -1;
+
+void tk_lock_init_fail_after(int n) { __atomic_store_n(&lock_inits_left, n, __ATOMIC_RELAXED); }
+
+/* Whether this lock initialization is one the test asked to fail. */
+static int lock_init_fails(void)
+{
+    int left = __atomic_load_n(&lock_inits_left, __ATOMIC_RELAXED);
+    while (left > 0) {
+        if (__atomic_compare_exchange_n(&lock_inits_left, &left, left - 1, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            return 0;
+    }
+    return left == 0;
+}
+#else
+#define lock_init_fails() 0
+#endif
+
+int tk_mutex_init(pthread_mutex_t *mutex)
+{
+    if (lock_init_fails() || pthread_mutex_init(mutex, NULL) != 0)
+        return TK_ETHREAD;
+    return TK_OK;
+}
+
+int tk_cond_init(pthread_cond_t *cond)
+{
+    if (lock_init_fails() || pthread_cond_init(cond, NULL) != 0)
+        return TK_ETHREAD;
+    return TK_OK;
+}
+
+#ifdef TK_ALLOC_FAULTS
 static int thread_fail_after = -1;
 
 void tk_thread_fail_after(int n) { __atomic_store_n(&thread_fail_after, n, __ATOMIC_RELAXED); }
@@ -188,8 +222,12 @@ int tk_parallel_run(const tk_job *job, int n_threads)
         return st.error;
     }
 
-    pthread_mutex_init(&st.lock, NULL);
-    pthread_cond_init(&st.finished, NULL);
+    if ((rc = tk_mutex_init(&st.lock)) < 0)
+        return rc;
+    if ((rc = tk_cond_init(&st.finished)) < 0) {
+        pthread_mutex_destroy(&st.lock);
+        return rc;
+    }
     st.running = 0;
     pthread_mutex_lock(&st.lock);
     for (i = 0; i < n_threads; i++) {

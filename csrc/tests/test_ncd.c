@@ -411,6 +411,35 @@ static void test_alloc_faults(void)
         free(bufs[i]);
 }
 
+/* Each of nearest()'s row locks that cannot be made fails the batch with
+ * TK_ETHREAD, and the ones made before it are undone (valgrind and ASan
+ * runs check that nothing leaks). */
+static void test_lock_init_faults(void)
+{
+    tk_bytes docs[NDOC];
+    uint8_t *bufs[NDOC];
+    double nd[NDOC * 2];
+    int64_t ni[NDOC * 2];
+    tk_ncd_options o = {6, TK_NCD_ZLIB, TK_NCD_NCD, TK_NCD_PREFIX_ALWAYS,
+                        (const uint8_t *)"", 0};
+    int n;
+    size_t i;
+
+    make_corpus(docs, bufs);
+    for (n = 0; n <= 64; n += 7) {
+        tk_ncd_batch *b = NULL;
+        int rc;
+        tk_lock_init_fail_after(n);
+        rc = tk_ncd_batch_new(&o, TK_NCD_TASK_NEAREST, docs, NDOC, docs, NDOC, 2, nd, ni, 1,
+                              &b);
+        tk_lock_init_fail_after(-1);
+        CHECK_EQ_INT(rc, TK_ETHREAD);
+        CHECK(b == NULL);
+    }
+    for (i = 0; i < NDOC; i++)
+        free(bufs[i]);
+}
+
 static void test_calibrate(void)
 {
     uint8_t *t = make_text(1000, 3);
@@ -431,6 +460,7 @@ int main(void)
     test_formula();
     test_batches();
     test_alloc_faults();
+    test_lock_init_faults();
     test_calibrate();
     TEST_MAIN_END();
 }

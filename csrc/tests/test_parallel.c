@@ -178,6 +178,22 @@ static void test_threads_that_fail_to_start(void)
     tk_thread_fail_after(-1);
 }
 
+/* A job whose mutex or condition variable cannot be made fails with
+ * TK_ETHREAD before it starts anything; a job run inline needs neither. */
+static void test_lock_init_failure(void)
+{
+    static job_state js;
+    int n;
+    for (n = 0; n <= 1; n++) {
+        size_t before = tk_threads_started();
+        tk_lock_init_fail_after(n);
+        CHECK_EQ_INT(run(&js, 0, -1, NULL), TK_ETHREAD);
+        tk_lock_init_fail_after(-1);
+        CHECK_EQ_INT(tk_threads_started(), before);
+    }
+    CHECK_EQ_INT(run(&js, 0, -1, NULL), TK_OK);
+}
+
 /* Chunks of chosen sizes (tk_job.bounds): every item runs once, in the
  * chunk the bounds give it, also with more threads than chunks, a chunk of
  * one item, and a failing chunk. */
@@ -304,6 +320,7 @@ int main(void)
     test_thread_caps();
     test_inline_and_started_threads();
     test_threads_that_fail_to_start();
+    test_lock_init_failure();
     test_every_item_once();
     test_stop_and_errors();
     test_caller_helps();
