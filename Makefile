@@ -5,7 +5,7 @@ CC      ?= gcc
 CFLAGS  ?= -std=c99 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
 CORE    := $(sort $(wildcard csrc/core/*.c))
 U8LIBS  := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
-LIBS    := $(U8LIBS) -lz -lpthread
+LIBS    := $(U8LIBS) -lz -lpthread -lm
 CTESTS  := $(patsubst csrc/tests/%.c,csrc/tests/bin/%,$(wildcard csrc/tests/test_*.c))
 # The stand-alone C benchmarks are built (not run) with the tests, so that
 # they keep compiling as the core changes; their headers say how to run them.

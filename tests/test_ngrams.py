@@ -285,6 +285,31 @@ def test_mapping_equals_python_around_ypogegrammeni(normalize, case, strip):
         raise AssertionError("the joined text differs, no single piece does")
 
 
+# Marks that keep a combining class > 0 through strip_accents=True (spacing
+# and enclosing ones), around a class-0 nonspacing mark that it drops.
+_REORDERED_BY_STRIPPING = [
+    "a\U0001D16D\u0941\U000111C0",      # augmentation dot, vowel sign U, Sharada virama
+    "\U0001D1BC\U0001DA75\U000111C0",    # a musical minima decomposes to a class-216 mark
+    "x\u302F\u0941\u302E!",              # Hangul tone marks (224, 224) stay in order
+    "b\U000111C0\u0941\U0001D16D",       # already in order
+]
+
+
+@pytest.mark.parametrize("normalize", [None, "NFC", "NFKC"])
+@pytest.mark.parametrize("case", [None, "fold", "lower"])
+def test_strip_accents_reorders_marks_it_brings_together(normalize, case):
+    # Regression: dropping the nonspacing mark left the two marks around it
+    # out of canonical order ("a\U0001D16D\U000111C0", not NFC), because
+    # composition does not reorder.
+    reference = _python_mapping(normalize, case, True)
+    for text in _REORDERED_BY_STRIPPING:
+        want = reference(text)
+        assert map_text(text, case=case, normalize=normalize, strip_accents=True) == want
+        assert "".join(tokenize(text, case=case, normalize=normalize, strip_accents=True,
+                                kinds=("word", "number", "punct", "emoji"))) \
+            == "".join(want.split())
+
+
 def test_strip_accents_keeps_spacing_vowel_signs_and_unicode_is_sklearns():
     # Regression: True dropped every mark, spacing vowel signs (Mc) too, so
     # "हिन्दी" became "हनद"; it drops the nonspacing ones (Mn) only, as

@@ -122,6 +122,10 @@ def test_default_count_vectorizer_equals_sklearn_with_our_analyzer(docs):
     dict(norm="l1", use_idf=False),
     dict(norm=None, max_features=50, binary=True),
     dict(dtype=np.float32),
+    # Regression: float32 rows were normalized with float32 sums and
+    # divisions; one weight in four was one unit in the last place off.
+    dict(dtype=np.float32, norm="l1", sublinear_tf=True),
+    dict(dtype=np.float32, ngram_range=(1, 2), smooth_idf=False),
 ])
 def test_tfidf_equals_sklearn(docs, params):
     rng = params.get("ngram_range", (1, 1))
@@ -130,14 +134,20 @@ def test_tfidf_equals_sklearn(docs, params):
                      **{k: v for k, v in params.items() if k != "ngram_range"})
     X = ours.fit_transform(docs)
     Y = theirs.fit_transform(docs)
-    atol = 1e-12 if ours.dtype == np.float64 else 1e-6
+    # A row's norm is a sum in storage order.  scikit-learn's fit_transform
+    # stores each row in the order its terms first appeared in the corpus,
+    # ours in column order, so float64 sums may differ in the last bit.
+    # float32 squares sum exactly in double, whatever the order.
+    atol = 1e-12 if ours.dtype == np.float64 and ours.norm else 0
     assert ours.vocabulary_ == theirs.vocabulary_
     assert X.dtype == Y.dtype
     assert_same_matrix(X, Y, atol=atol)
     if ours.use_idf:
-        np.testing.assert_allclose(ours.idf_, theirs.idf_, rtol=0, atol=atol)
+        assert np.array_equal(ours.idf_, theirs.idf_)
+    # transform stores rows in column order in both: equal to the bit.
     unseen = ["the heat and the grid", "nothing known here"]
-    assert_same_matrix(ours.transform(unseen), theirs.transform(unseen), atol=atol)
+    assert_same_matrix(ours.transform(unseen), theirs.transform(unseen))
+    assert_same_matrix(ours.transform(docs), theirs.transform(docs))
 
 
 @pytest.mark.parametrize("analyzer", ["char", "char_wb"])
@@ -958,6 +968,21 @@ def test_inverse_transform_returns_str_arrays_like_sklearn(docs):
     assert [list(r) for r in dense] == [list(r) for r in ours.inverse_transform(X)]
 
 
+def test_inverse_transform_checks_its_input_like_sklearn(docs):
+    # Regression: a 1-D row, NaN weights and np.matrix were taken as they
+    # were (NaN counted as nonzero, so every term came back); scikit-learn's
+    # check_array refuses them.
+    ours, theirs = CountVectorizer().fit(docs[:5]), SKCount(analyzer=sk_words).fit(docs[:5])
+    n = len(ours.vocabulary_)
+    for bad, error in [(np.ones(n), ValueError), (np.full((1, n), np.nan), ValueError),
+                       (np.asmatrix(np.ones((1, n))), TypeError)]:
+        for v in (ours, theirs):
+            with pytest.raises(error):
+                v.inverse_transform(bad)
+    with pytest.raises(ValueError, match="columns"):
+        ours.inverse_transform(np.ones((1, n + 1)))
+
+
 @pytest.mark.parametrize("cls", [CountVectorizer, TfidfVectorizer, HashingVectorizer])
 def test_sklearn_tags_say_string_input(cls):
     tags = cls().__sklearn_tags__()
@@ -1015,9 +1040,27 @@ def test_numpy_arrays_of_str_or_numbers_are_not_texts():
 
 def test_hashing_n_features_is_checked_at_fit():
     # Regression: only transform checked it; scikit-learn checks at fit too.
-    for method in ("fit", "partial_fit"):
-        with pytest.raises(ValueError, match="n_features"):
-            getattr(HashingVectorizer(n_features=-1), method)(["a"])
+    # Regression: fit accepted n_features over 2**31 - 1, which scikit-learn
+    # refuses; only transform failed, from C.
+    for method in ("fit", "partial_fit", "transform"):
+        for bad in (-1, 2 ** 31, 2 ** 64):
+            with pytest.raises(ValueError, match=r"n_features must be an int in the range"):
+                getattr(HashingVectorizer(n_features=bad), method)(["a"])
+    assert HashingVectorizer(n_features=2 ** 31 - 1).transform(["a"]).shape == (1, 2 ** 31 - 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+def test_hashing_norm_is_sklearns_normalize(dtype, norm):
+    # Regression: float32 rows were normalized with float32 sums and
+    # divisions, unlike scikit-learn's normalize() (a double sum in storage
+    # order, a double division): one value in four differed in the last bit.
+    from sklearn.preprocessing import normalize
+    from textkern import _samples
+    docs = list(_samples.sample_texts()) + ["", "the the the"]
+    raw = HashingVectorizer(n_features=2 ** 12, norm=None, dtype=dtype).transform(docs)
+    ours = HashingVectorizer(n_features=2 ** 12, norm=norm, dtype=dtype).transform(docs)
+    assert_same_matrix(ours, normalize(raw, norm=norm))
 
 
 def test_tfidf_transform_weights_with_the_options_of_the_last_fit_like_sklearn(docs):
@@ -1213,3 +1256,48 @@ def test_used_parameters_do_not_warn():
         CountVectorizer(stop_words="english", ngram_range=(1, 2)).fit(["the cat sat"])
         CountVectorizer(tokenizer=str.split, lowercase=False).fit(["the cat sat"])
         CountVectorizer(analyzer="char").build_analyzer()
+
+
+@pytest.mark.parametrize("cls", [CountVectorizer, TfidfVectorizer])
+def test_editing_vocabulary_in_place_changes_the_fit_like_sklearn(cls):
+    # Regression: vocabulary_ was a copy of the C vocabulary, so an edit in
+    # place showed in vocabulary_ while get_feature_names_out and transform
+    # went on with the old one; in scikit-learn the dict is the fit.
+    docs = ["the cat sat on the mat", "a dog sat"]
+    sk_cls = SKCount if cls is CountVectorizer else SKTfidf
+    ours, theirs = cls(), sk_cls(analyzer=lambda d: ngrams(d, 1))
+    for v in (ours, theirs):
+        v.fit(docs)
+        vocab = v.vocabulary_
+        last = vocab.pop("the")
+        vocab["zzz"] = last
+        if cls is TfidfVectorizer:
+            v.idf_ = np.arange(1.0, len(vocab) + 1)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    assert_same_matrix(ours.transform(["the zzz zzz", "cat"]),
+                       theirs.transform(["the zzz zzz", "cat"]))
+    # the edited dict stays the live vocabulary: a second edit counts too
+    ours.vocabulary_["cat"], ours.vocabulary_["dog"] = ours.vocabulary_["dog"], ours.vocabulary_["cat"]
+    names = list(ours.get_feature_names_out())
+    assert names.index("cat") == ours.vocabulary_["cat"]
+    # ... and survives a pickle, as a plain dict
+    again = pickle.loads(pickle.dumps(ours))
+    assert dict(again.vocabulary_) == dict(ours.vocabulary_)
+    assert type(pickle.loads(pickle.dumps(ours.vocabulary_))) is dict
+    # an edit that breaks the 0..n-1 columns is refused when used
+    ours.vocabulary_["extra"] = 99
+    with pytest.raises(ValueError, match="0..n-1"):
+        ours.transform(["cat"])
+
+
+def test_hashing_refuses_an_analyzer_that_returns_a_str_like_sklearn():
+    # Regression: the characters of the str were hashed as features, where
+    # scikit-learn's FeatureHasher raises; CountVectorizer takes them as
+    # characters in both libraries.
+    for v in (HashingVectorizer(analyzer=lambda d: d),
+              sklearn_text.HashingVectorizer(analyzer=lambda d: d)):
+        with pytest.raises(ValueError, match="Samples can not be a single string"):
+            v.transform(["abc", "de"])
+    assert CountVectorizer(analyzer=lambda d: d).fit(["abc"]).vocabulary_ == \
+        SKCount(analyzer=lambda d: d).fit(["abc"]).vocabulary_

@@ -9,6 +9,7 @@
 #include "binding.h"
 
 #include "../core/tk_count.h"
+#include "../core/tk_csr.h"
 #include "../core/tk_termrun.h"
 
 /* The job modes are the core's enum tk_count_mode (count() is

@@ -653,6 +653,61 @@ static PyObject *py_hash_terms(PyObject *module, PyObject *arg)
     return PyLong_FromUnsignedLongLong(tk_hash_bytes(s, len));
 }
 
+/* ==================================================== normalization */
+/* The last format character of a buffer ('<d' and 'd' alike). */
+static char buffer_code(const Py_buffer *view)
+{
+    size_t n = view->format ? strlen(view->format) : 0;
+    return n ? view->format[n - 1] : 'B';
+}
+
+static PyObject *normalize_rows_impl(Py_buffer *data, Py_buffer *indptr, int norm)
+{
+    char code = buffer_code(data), ptr_code = buffer_code(indptr);
+    int single = code == 'f', not_finite = 0, rc;
+    size_t n_rows;
+    if (!((single && data->itemsize == 4) || (code == 'd' && data->itemsize == 8))) {
+        PyErr_SetString(PyExc_TypeError, "normalize_rows: data must hold float32 or float64");
+        return NULL;
+    }
+    if (indptr->itemsize != 8 || !strchr("qlQL", ptr_code) || indptr->len < 8) {
+        PyErr_SetString(PyExc_TypeError, "normalize_rows: indptr must hold int64, one or more");
+        return NULL;
+    }
+    n_rows = (size_t)indptr->len / 8 - 1;
+    Py_BEGIN_ALLOW_THREADS
+    rc = tk_csr_normalize(data->buf, single, (size_t)data->len / (size_t)data->itemsize,
+                          indptr->buf, n_rows, norm, &not_finite);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        PyErr_SetString(PyExc_ValueError, "normalize_rows: indptr does not describe rows of data");
+        return NULL;
+    }
+    return PyBool_FromLong(!not_finite);
+}
+
+static PyObject *py_normalize_rows(PyObject *module, PyObject *args)
+{
+    PyObject *data_obj, *indptr_obj, *result = NULL;
+    Py_buffer data = {0}, indptr = {0};
+    int l2;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "OOp:normalize_rows", &data_obj, &indptr_obj, &l2))
+        return NULL;
+    if (PyObject_GetBuffer(data_obj, &data, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT)
+        < 0)
+        goto cleanup;
+    if (PyObject_GetBuffer(indptr_obj, &indptr, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        goto cleanup;
+    result = normalize_rows_impl(&data, &indptr, l2 ? TK_ROW_L2 : TK_ROW_L1);
+cleanup:
+    if (data.obj)
+        PyBuffer_Release(&data);
+    if (indptr.obj)
+        PyBuffer_Release(&indptr);
+    return result;
+}
+
 /* ============================================================== module */
 static PyMethodDef matrix_functions[] = {
     {"fit_matrix", (PyCFunction)(void (*)(void))py_fit_matrix, METH_VARARGS | METH_KEYWORDS,
@@ -661,6 +716,9 @@ static PyMethodDef matrix_functions[] = {
      METH_VARARGS | METH_KEYWORDS, "Vectorizer kernel: CSR arrays for a fixed vocabulary."},
     {"hash_matrix", (PyCFunction)(void (*)(void))py_hash_matrix, METH_VARARGS | METH_KEYWORDS,
      "Vectorizer kernel: hashed CSR arrays."},
+    {"normalize_rows", py_normalize_rows, METH_VARARGS,
+     "normalize_rows(data, indptr, l2)\n--\n\nScale CSR rows in place to unit l2 (or l1) norm "
+     "with scikit-learn's arithmetic; False (nothing changed) if a value is not finite."},
     {"hash_term", py_hash_terms, METH_O, "The 64-bit hash of a term (tk_hash_bytes of UTF-8)."},
     {NULL, NULL, 0, NULL},
 };

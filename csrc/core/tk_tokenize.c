@@ -497,6 +497,26 @@ static int map_ascii(const tk_tokenizer_opts *opts, const uint8_t *seg, size_t l
     return TK_OK;
 }
 
+/* Stable sort of each run of marks (combining class > 0) by class, as
+ * canonical ordering does.  Decomposition ordered the marks, but stripping
+ * can drop a class-0 nonspacing mark that stood between two of them (a
+ * musical augmentation dot, a Devanagari vowel sign, a Sharada virama):
+ * the two then meet out of order, and composition does not reorder. */
+static void canonical_reorder(utf8proc_int32_t *cps, utf8proc_ssize_t n)
+{
+    utf8proc_ssize_t i, k;
+    for (i = 1; i < n; i++) {
+        utf8proc_int32_t cp = cps[i];
+        int cls = utf8proc_get_property(cp)->combining_class;
+        if (cls == 0)
+            continue;
+        /* a starter (class 0) before it stops the move */
+        for (k = i; k > 0 && utf8proc_get_property(cps[k - 1])->combining_class > cls; k--)
+            cps[k] = cps[k - 1];
+        cps[k] = cp;
+    }
+}
+
 /* One utf8proc pass over seg (non-ASCII, valid UTF-8) into scratch->cps:
  * decompose with options, lowercase if lower, drop what strip drops (if
  * not NULL), re-encode. */
@@ -531,6 +551,8 @@ static int utf8proc_pass(const uint8_t *seg, size_t len, utf8proc_option_t optio
         for (i = 0; i < n; i++)
             if (!strip_drops(strip, scratch->cps[i]))
                 scratch->cps[kept++] = scratch->cps[i];
+        if (kept < n)
+            canonical_reorder(scratch->cps, kept);
         n = kept;
     }
     /* reencode normalizes (composition) and writes UTF-8 over the same

@@ -189,20 +189,18 @@ def _normalize_rows(X, norm):
         raise ValueError(f"norm must be 'l1', 'l2' or None, not {norm!r}")
     if X.nnz == 0:
         return X
-    lengths = np.diff(X.indptr)
-    nonempty = lengths > 0
-    starts = X.indptr[:-1][nonempty]
-    values = np.abs(X.data) if norm == "l1" else X.data * X.data
-    sums = np.zeros(X.shape[0], dtype=X.data.dtype)
-    sums[nonempty] = np.add.reduceat(values, starts)
-    if not np.isfinite(sums).all():
-        # Only then look at every value (a sum of huge finite squares can
-        # overflow too).  scikit-learn's normalize refuses NaN and infinity.
-        _check_finite_weights(X.data, norm)
-    if norm == "l2":
-        sums = np.sqrt(sums)
-    sums[sums == 0] = 1
-    X.data /= np.repeat(sums, lengths)
+    dtype = X.data.dtype
+    data = X.data
+    if dtype not in (np.float32, np.float64) or not data.flags.c_contiguous \
+            or not data.flags.writeable:
+        data = np.array(data, dtype=dtype if dtype in (np.float32, np.float64) else np.float64)
+    # C, with scikit-learn's own order and precision of sums and divisions
+    # (numpy's pairwise sums differed in the last bit of float32 weights).
+    if not _core.normalize_rows(data, X.indptr.astype(np.int64, copy=False), norm == "l2"):
+        # scikit-learn's normalize refuses NaN and infinity.
+        _check_finite_weights(data, norm)
+    if data is not X.data:
+        X.data = data.astype(dtype, copy=False)
     return X
 
 
@@ -361,6 +359,11 @@ def _term_errors(docs):
 
 class _TextVectorizerBase(_EstimatorBase):
     """Shared analysis setup: maps parameters onto the C core."""
+
+    #: A callable analyzer's str result: characters as features (as
+    #: CountVectorizer takes it in scikit-learn), or the ValueError of
+    #: scikit-learn's FeatureHasher (HashingVectorizer).
+    _refuses_str_features = False
 
     def _check_common(self):
         lo, hi = _ngram_bounds(self.ngram_range, "ngram_range")
@@ -652,8 +655,17 @@ class _TextVectorizerBase(_EstimatorBase):
         simple_input = self.input == "content" and self.encoding.lower().replace(
             "-", "").replace("_", "") == "utf8"
         if callable(analyzer):
-            docs = _FeatureFeed(self._checked(raw_documents),
-                                lambda d: analyzer(self._decode_str(d)))
+            analyze = lambda d: analyzer(self._decode_str(d))  # noqa: E731
+            if self._refuses_str_features:
+                def analyze(d, analyze=analyze):
+                    features = analyze(d)
+                    if isinstance(features, str):
+                        raise ValueError(
+                            "Samples can not be a single string. The input must be an iterable "
+                            "over iterables of strings: the analyzer returned a str "
+                            f"({features[:40]!r}) where a list of features was expected")
+                    return features
+            docs = _FeatureFeed(self._checked(raw_documents), analyze)
             return docs, None, "word", 1, 1, _INPUT_FEATURES
         if self._python_word_path():
             self._token_re = re.compile(self.token_pattern or r"(?u)\b\w\w+\b")
@@ -738,6 +750,42 @@ def _with_analysis_parameters(cls):
                    .replace("    <textkern parameters of CountVectorizer>\n",
                             _TEXTKERN_PARAMETERS_DOC))
     return cls
+
+
+class _FittedVocabulary(dict):
+    """``vocabulary_``: a dict made from the C vocabulary that notes edits.
+
+    scikit-learn's ``vocabulary_`` is the fitted state itself, so code may
+    edit it in place and expect ``transform`` to follow.  Ours is a copy;
+    an edit marks it, and the vectorizer installs the edited mapping (as if
+    assigned) before it next uses its vocabulary.
+    """
+
+    __slots__ = ("edited",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.edited = False
+
+    def __reduce__(self):
+        # pickles (and copies) as the plain dict it stands for
+        return dict, (dict(self),)
+
+
+def _noting_edits(name):
+    method = getattr(dict, name)
+
+    @functools.wraps(method)
+    def edit(self, *args, **kwargs):
+        self.edited = True
+        return method(self, *args, **kwargs)
+    return edit
+
+
+for _name in ("__setitem__", "__delitem__", "__ior__", "clear", "pop", "popitem",
+              "setdefault", "update"):
+    setattr(_FittedVocabulary, _name, _noting_edits(_name))
+del _name
 
 
 def _feature_frame(X, columns):
@@ -934,22 +982,43 @@ class CountVectorizer(_TextVectorizerBase):
 
     @property
     def vocabulary_(self):
-        """Term -> column mapping (a dict built from the C vocabulary)."""
+        """Term -> column mapping (a dict built from the C vocabulary).
+
+        Editing it in place changes the fitted vocabulary, as in
+        scikit-learn: the next ``transform`` uses the edited mapping.
+        """
+        # Edits are installed when the vocabulary is used, not here: a
+        # swap of two columns passes through a state with a repeated one.
         table = self.__dict__.get("_vocab")
         if table is None:
             raise AttributeError("vocabulary_ (the vectorizer is not fitted)")
         cached = self.__dict__.get("_vocab_dict")
         if cached is None or cached[0] is not table:
-            cached = (table, table.to_dict())
+            cached = (table, _FittedVocabulary(table.to_dict()))
             self.__dict__["_vocab_dict"] = cached
         return cached[1]
 
     @vocabulary_.setter
     def vocabulary_(self, value):
+        self._vocab = self._vocabulary_table(value)
+
+    @staticmethod
+    def _vocabulary_table(value):
         items = sorted(dict(value).items(), key=lambda kv: kv[1])
         if [i for _, i in items] != list(range(len(items))):
             raise ValueError("vocabulary_ must map terms to 0..n-1")
-        self._vocab = _core.Vocabulary([t for t, _ in items])
+        return _core.Vocabulary([t for t, _ in items])
+
+    def _apply_vocabulary_edits(self):
+        """Install vocabulary_ if it was edited in place since it was made."""
+        cached = self.__dict__.get("_vocab_dict")
+        if cached is None or not cached[1].edited or cached[0] is not self.__dict__.get("_vocab"):
+            return
+        edited = cached[1]
+        table = self._vocabulary_table(edited)
+        edited.edited = False
+        # The user's dict stays vocabulary_: later edits are noticed too.
+        self.__dict__.update(_vocab=table, _vocab_dict=(table, edited))
 
     def __sklearn_is_fitted__(self):
         return "_vocab" in self.__dict__
@@ -961,6 +1030,7 @@ class CountVectorizer(_TextVectorizerBase):
         return tags
 
     def _check_fitted(self):
+        self._apply_vocabulary_edits()
         if "_vocab" not in self.__dict__:
             table = self._validate_vocabulary()
             if table is None:
@@ -1240,7 +1310,21 @@ class CountVectorizer(_TextVectorizerBase):
         """
         self._check_fitted()
         sp = _scipy_sparse()
+        # scikit-learn's check_array rules for this input
+        if isinstance(X, np.matrix):
+            raise TypeError("np.matrix is not supported; convert it to an array with "
+                            "np.asarray(X)")
+        if not sp.issparse(X):
+            X = np.asarray(X)
+            if X.ndim != 2:
+                raise ValueError(f"Expected 2D array, got {X.ndim}D array instead: pass one row "
+                                 "per document (X.reshape(1, -1) for a single one)")
         X = sp.csr_matrix(X)
+        if X.dtype.kind in "fc" and not np.isfinite(X.data).all():
+            raise ValueError("Input contains NaN or infinity")
+        if X.shape[1] != len(self._vocab):
+            raise ValueError(f"X has {X.shape[1]} columns, but this vectorizer has "
+                             f"{len(self._vocab)} features")
         names = np.array(self._vocab.terms())
         return [names[X.indices[X.indptr[i]:X.indptr[i + 1]][X.data[X.indptr[i]:X.indptr[i + 1]] != 0]]
                 for i in range(X.shape[0])]
@@ -1265,6 +1349,7 @@ class CountVectorizer(_TextVectorizerBase):
         return _BuiltAnalyzer(self)
 
     def __getstate__(self):
+        self._apply_vocabulary_edits()
         parent = getattr(super(), "__getstate__", None)
         state = dict(parent()) if parent is not None else self.__dict__.copy()
         state.pop("_vocab_dict", None)
@@ -1572,6 +1657,7 @@ class TfidfVectorizer(CountVectorizer):
             The tf-idf weights, with the ``norm``, ``use_idf`` and
             ``sublinear_tf`` of the last fit.
         """
+        self._apply_vocabulary_edits()
         # One copy of the instance dict (one C call) gives a vocabulary and
         # an idf from the same fit, even while another thread refits.
         state = self.__dict__.copy()
@@ -1635,6 +1721,8 @@ class HashingVectorizer(_TextVectorizerBase):
     (1, 16)
     """
 
+    _refuses_str_features = True
+
     def __init__(self, *, input="content", encoding="utf-8", decode_error="strict",
                  strip_accents=None, lowercase=True, preprocessor=None, tokenizer=None,
                  stop_words=None, token_pattern=None, ngram_range=(1, 1), analyzer="word",
@@ -1683,8 +1771,10 @@ class HashingVectorizer(_TextVectorizerBase):
         nf = self.n_features
         if isinstance(nf, bool) or not isinstance(nf, numbers.Integral):
             raise TypeError(f"n_features must be an int, not {type(nf).__name__} ({nf!r})")
-        if nf < 1:
-            raise ValueError(f"n_features must be an int >= 1, not {nf!r}")
+        # scikit-learn's range: column indices are int32
+        if not 1 <= nf <= 2 ** 31 - 1:
+            raise ValueError(f"n_features must be an int in the range [1, 2147483647], "
+                             f"not {nf!r}")
         return nf
 
     def partial_fit(self, X, y=None):
