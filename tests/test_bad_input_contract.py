@@ -284,6 +284,9 @@ ROWS = [
     # A buffer of str or numbers is not a text (it read UCS-4 bytes or pointers).
     Row("count", "non-text", "count([b'ok', np.array(['a b'])])",
         Raises(TypeError, "item 1: expected str or bytes, not numpy.ndarray")),
+    # pandas reads an empty cell as NaN: the message says what to do.
+    Row("count", "non-text", "count(['a b', float('nan')])",
+        Raises(TypeError, r"item 1: expected str or bytes, not float \(a missing value")),
     # numpy refuses a strided array with ValueError: still this TypeError.
     Row("count", "non-text", "count([b'ok', np.frombuffer(b'a b c', np.uint8)[::2]])",
         Raises(TypeError, "item 1: .*contiguous")),

@@ -84,6 +84,9 @@ int tkpy_text_from_object(PyObject *obj, int errors, Py_ssize_t index, tkpy_text
 int tkpy_get_text_buffer(PyObject *obj, Py_ssize_t index, Py_buffer *view);
 /* The same, for a caller without an errors= option to suggest: remedy is
  * the advice that ends an invalid-text ValueError. */
+/* A hint to end "expected str or bytes" with when obj is None or NaN,
+ * else "". */
+const char *tkpy_missing_value_hint(PyObject *obj);
 int tkpy_text_from_object_advising(PyObject *obj, int errors, Py_ssize_t index,
                                    const char *remedy, tkpy_text *out);
 void tkpy_text_release(tkpy_text *t);

@@ -348,6 +348,14 @@ cleanup:
     return result;
 }
 
+const char *tkpy_missing_value_hint(PyObject *obj)
+{
+    /* pandas reads an empty cell as NaN (or None): the commonest non-text */
+    if (obj == Py_None || (PyFloat_Check(obj) && Py_IS_NAN(PyFloat_AS_DOUBLE(obj))))
+        return " (a missing value: drop it, or fill it with '', as in Series.fillna(''))";
+    return "";
+}
+
 int tkpy_text_from_object_advising(PyObject *obj, int errors, Py_ssize_t index,
                                    const char *remedy, tkpy_text *out)
 {
@@ -358,8 +366,8 @@ int tkpy_text_from_object_advising(PyObject *obj, int errors, Py_ssize_t index,
     if (PyObject_CheckBuffer(obj))
         return text_from_buffer(obj, errors, index, remedy, out);
     format_item(where, sizeof where, index);
-    PyErr_Format(PyExc_TypeError, "%sexpected str or bytes, not %.100s", where,
-                 Py_TYPE(obj)->tp_name);
+    PyErr_Format(PyExc_TypeError, "%sexpected str or bytes, not %.100s%s", where,
+                 Py_TYPE(obj)->tp_name, tkpy_missing_value_hint(obj));
     return -1;
 }
 

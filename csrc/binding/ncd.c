@@ -189,8 +189,8 @@ static int text_list_from_object(PyObject *obj, const char *what, int *kind, tex
         PyObject *item = PySequence_Fast_GET_ITEM(l->seq, i);
         int k = text_kind(item);
         if (!k) {
-            PyErr_Format(PyExc_TypeError, "%s item %zd: expected str or bytes, not %.100s", what,
-                         i, Py_TYPE(item)->tp_name);
+            PyErr_Format(PyExc_TypeError, "%s item %zd: expected str or bytes, not %.100s%s",
+                         what, i, Py_TYPE(item)->tp_name, tkpy_missing_value_hint(item));
             goto fail;
         }
         if (*kind && k != *kind) {

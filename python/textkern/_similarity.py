@@ -114,7 +114,10 @@ def _check_texts(texts: Sequence[Any], name: str, kind: Optional[str] = None) ->
     for i, text in enumerate(texts):
         this = _text_kind(text)
         if this is None:
-            raise TypeError(f"{name} item {i}: expected str or bytes, not {type(text).__name__}")
+            missing = text is None or (isinstance(text, float) and text != text)
+            raise TypeError(f"{name} item {i}: expected str or bytes, not {type(text).__name__}"
+                            + (" (a missing value: drop it, or fill it with '', as in "
+                               "Series.fillna(''))" if missing else ""))
         if kind is not None and this != kind:
             raise TypeError(f"{name} item {i}: expected {kind} like the training texts, not "
                             f"{type(text).__name__}; do not mix str and bytes")
