@@ -140,19 +140,21 @@ int tkpy_parse_threads(PyObject *obj, int *n_threads)
         return -1;
     }
     {
+        int overflow = 0;
         PyObject *as_int = PyNumber_Index(obj);
         if (!as_int)
             return -1;
-        n = PyLong_AsLong(as_int);
+        n = PyLong_AsLongAndOverflow(as_int, &overflow);
+        if (overflow || n < 1 || n > TK_MAX_THREADS) {
+            PyErr_Format(PyExc_ValueError, "n_threads must be None or between 1 and %d, not %S",
+                         TK_MAX_THREADS, as_int);
+            Py_DECREF(as_int);
+            return -1;
+        }
         Py_DECREF(as_int);
     }
     if (n == -1 && PyErr_Occurred())
         return -1;
-    if (n < 1 || n > TK_MAX_THREADS) {
-        PyErr_Format(PyExc_ValueError, "n_threads must be None or between 1 and %d, not %ld",
-                     TK_MAX_THREADS, n);
-        return -1;
-    }
     *n_threads = (int)n;
     return 0;
 }

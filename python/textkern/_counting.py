@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import numbers
 import operator
+import sys
 from collections import Counter
 from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from typing import Optional, Tuple, Union
@@ -41,6 +42,9 @@ _TOKENIZER_OPTIONS = ("case", "normalize", "strip_accents", "kinds", "min_len",
                       "stopwords", "errors")
 
 
+_MAX_N = sys.maxsize
+
+
 def _ngram_bounds(n, name: str = "n") -> Tuple[int, int]:
     """Validate an int or an inclusive (lo, hi) pair; return (lo, hi) as ints.
 
@@ -51,9 +55,9 @@ def _ngram_bounds(n, name: str = "n") -> Tuple[int, int]:
     # 1 us, over a quarter of count() on a sentence.
     if type(n) is tuple and len(n) == 2 and type(n[0]) is int and type(n[1]) is int:
         lo, hi = n
-        if 1 <= lo <= hi:
+        if 1 <= lo <= hi <= _MAX_N:
             return lo, hi
-    elif type(n) is int and n >= 1:
+    elif type(n) is int and 1 <= n <= _MAX_N:
         return n, n
     if isinstance(n, bool):
         raise TypeError(f"{name} must be an int or a (lo, hi) pair, not bool")
@@ -70,7 +74,10 @@ def _ngram_bounds(n, name: str = "n") -> Tuple[int, int]:
         lo, hi = operator.index(lo), operator.index(hi)
     if lo < 1 or lo > hi:
         raise ValueError(f"invalid {name}={n!r}: need 1 <= lo <= hi")
-    return lo, hi
+    # No text has sys.maxsize tokens or characters: larger sizes give what
+    # that one gives (nothing, or char_wb's whole padded words), and the C
+    # core takes sizes as Py_ssize_t.
+    return min(lo, _MAX_N), min(hi, _MAX_N)
 
 
 def _make_tokenizer(options: dict):
