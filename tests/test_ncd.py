@@ -1,5 +1,6 @@
 """Compression similarity: every value must equal plain Python's, bit for bit."""
 import gzip
+import itertools
 import pickle
 import random
 import sys
@@ -84,6 +85,31 @@ def test_compressed_size_matches_python(format, level):
         assert compressed_size(text, level=level, format=format) == ref_size(text, level, format)
         assert compressed_size(text.encode(), level=level, format=format) == ref_size(
             text, level, format)
+
+
+# Where CPython's zlib.compress moves to its next output block (32 KiB,
+# then 64 KiB, 256 KiB and 1 MiB more).
+_OUTPUT_BLOCK_ENDS = tuple(itertools.accumulate((32768, 65536, 262144, 1048576)))
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_level0_sizes_around_output_block_ends(format):
+    # Regression: level 0 sized a raw stream in CPython's output blocks and
+    # added the header afterwards, but zlib and gzip write their header into
+    # the first block, which moves the stored blocks: zlib.compress(x, 0) of
+    # 360,417 bytes is 360,458 bytes, textkern said 360,453 (also ncd).
+    for end in _OUTPUT_BLOCK_ENDS:
+        for n in range(end - 140, end + 12):
+            x = b"x" * n
+            assert compressed_size(x, level=0, format=format) == ref_size(x, 0, format), n
+    if format == "gzip":
+        x = b"x" * 360409
+        assert compressed_size(x, level=0, format="gzip") == len(
+            zlib.compress(x, 0, wbits=31)) == 360462
+    x, y = b"x" * 200000, b"y" * 160417
+    want = ref_ncd(x, y, level=0, format=format)
+    assert ncd(x, y, level=0, format=format) == want
+    assert ncd_matrix([x], [y], level=0, format=format, n_threads=1)[0, 0] == want
 
 
 def test_wrapper_overheads():
@@ -390,6 +416,31 @@ def test_knn_bad_use():
     with pytest.raises(TypeError, match="X item 0.*do not mix"):
         fitted.predict([b"good film"])
     assert len(fitted.predict([])) == 0
+
+
+def test_knn_refuses_what_ncd_refuses_and_names_X():
+    # Regression: fit took np.uint8(65) as the text b"A" (ncd_matrix and
+    # predict refuse a 0-d buffer), and predict named a bad query item
+    # "queries item", after the nearest() call inside it.
+    with pytest.raises(TypeError, match="X item 0"):
+        CompressionKNN().fit([np.uint8(65), b"x"], [0, 1])
+    with pytest.raises(TypeError, match="item 0"):
+        ncd_matrix([np.uint8(65), b"x"])
+    fitted = CompressionKNN(k=1).fit(["good film", "bad film"], ["pos", "neg"])
+    with pytest.raises(ValueError, match="^X item 1: lone surrogate"):
+        fitted.predict(["fine", "bad\ud800"])
+
+
+@pytest.mark.parametrize("labels", [[1.0, np.nan], np.array(["a", np.nan], dtype=object),
+                                    [float("nan"), 2.0]])
+def test_knn_refuses_missing_labels_like_sklearn(labels):
+    # Regression: NaN became a class, and score() then counted its right
+    # predictions wrong (NaN != NaN); scikit-learn raises at fit.
+    sk_neighbors = pytest.importorskip("sklearn.neighbors")
+    with pytest.raises(ValueError, match="NaN"):
+        CompressionKNN(k=1).fit(["a b", "c d"], labels)
+    with pytest.raises(ValueError):
+        sk_neighbors.KNeighborsClassifier(n_neighbors=1).fit([[0], [1]], labels)
 
 
 def test_knn_works_in_sklearn_model_selection():

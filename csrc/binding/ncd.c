@@ -233,7 +233,8 @@ static int get_out_buffer(PyObject *obj, Py_buffer *view, size_t count, const ch
 }
 
 /* -------------------------------------------------------- single values */
-static int measure(int level, const tkpy_text *const *texts, size_t n, size_t *size)
+static int measure(int level, int format, const tkpy_text *const *texts, size_t n,
+                   size_t *size)
 {
     tk_compressor *c = NULL;
     const uint8_t *parts[3];
@@ -244,6 +245,8 @@ static int measure(int level, const tkpy_text *const *texts, size_t n, size_t *s
         lens[i] = texts[i]->len;
     }
     rc = tk_compressor_new(level, &c);
+    if (rc == TK_OK)
+        rc = tk_compressor_set_format(c, format);
     if (rc == TK_OK)
         rc = tk_compressor_size(c, parts, lens, n, size);
     tk_compressor_free(c);
@@ -266,7 +269,7 @@ static PyObject *compressed_size_impl(PyObject *data, int level, int format)
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    rc = measure(level, &one, 1, &size);
+    rc = measure(level, format, &one, 1, &size);
     Py_END_ALLOW_THREADS
     tkpy_text_release(&t);
     if (rc < 0)
@@ -322,11 +325,11 @@ static PyObject *ncd_impl(PyObject *x, PyObject *y, int level, int format, PyObj
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    rc = measure(level, &px, 1, &cx);
+    rc = measure(level, format, &px, 1, &cx);
     if (rc == TK_OK)
-        rc = measure(level, &py, 1, &cy);
+        rc = measure(level, format, &py, 1, &cy);
     if (rc == TK_OK)
-        rc = measure(level, pxy, 3, &cxy);
+        rc = measure(level, format, pxy, 3, &cxy);
     Py_END_ALLOW_THREADS
     tkpy_text_release(&tx);
     tkpy_text_release(&ty);

@@ -94,6 +94,7 @@ struct tk_compressor {
     size_t joined_cap;
     uint8_t *block;          /* level 0: output block of CPython's size */
     size_t block_cap;
+    size_t head;             /* level 0: header bytes the format puts in the first block */
 };
 
 /* Index of the smallest window that keeps output identical for total bytes. */
@@ -116,6 +117,23 @@ int tk_ncd_format_overhead(int format)
     case TK_NCD_DEFLATE: return 0;
     default: return -1;
     }
+}
+
+/* The header that the format writes before the deflate body: at level 0
+ * it takes room in the first output block, which moves every stored
+ * block boundary (zlib.compress(x, 0) of 360,417 bytes is 360,458 bytes;
+ * a raw stream plus 6 is 360,453). */
+static size_t format_head(int format)
+{
+    return format == TK_NCD_ZLIB ? 2 : format == TK_NCD_GZIP ? 10 : 0;
+}
+
+int tk_compressor_set_format(tk_compressor *c, int format)
+{
+    if (tk_ncd_format_overhead(format) < 0)
+        return TK_EINVAL;
+    c->head = format_head(format);
+    return TK_OK;
 }
 
 int tk_ncd_resolve_level(int level)
@@ -230,7 +248,8 @@ static int deflate_parts(z_stream *s, uint8_t *out, const uint8_t *const *parts,
  * the output buffer, so the size depends on how the caller hands out
  * output space.  Reproduce CPython's zlib.compress (3.10 and later): all
  * input at once with Z_FINISH (in UINT_MAX pieces), output in blocks of
- * the sizes below, each filled before the next is given.
+ * the sizes below, each filled before the next is given; the format's
+ * header (c->head bytes) fills the start of the first.
  */
 static size_t cpython_block_size(size_t index)
 {
@@ -261,7 +280,7 @@ static int stored_size(tk_compressor *c, z_stream *s, const uint8_t *const *part
             memcpy(c->joined + at, parts[p], lens[p]);
         at += lens[p];
     }
-    block_size = cpython_block_size(block_index);
+    block_size = cpython_block_size(block_index) - c->head;
     rc = tk_grow((void **)&c->block, &c->block_cap, block_size, 1);
     if (rc < 0)
         return rc;
@@ -466,6 +485,8 @@ static int worker_compressor(tk_ncd_batch *b, int worker, tk_compressor **out)
         return TK_EINVAL;
     if (!b->workers[worker]) {
         rc = tk_compressor_new(b->level, &b->workers[worker]);
+        if (rc == TK_OK)
+            rc = tk_compressor_set_format(b->workers[worker], b->opts.format);
         if (rc < 0)
             return rc;
     }

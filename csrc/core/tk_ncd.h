@@ -38,6 +38,10 @@ typedef struct tk_compressor tk_compressor;
 
 int tk_compressor_new(int level, tk_compressor **out);
 void tk_compressor_free(tk_compressor *c);
+/* The format (enum tk_ncd_format) whose size is wanted; raw deflate until
+ * set.  Sizes stay raw (add tk_ncd_format_overhead), but level 0's stored
+ * blocks depend on the format's header.  TK_EINVAL for an unknown one. */
+int tk_compressor_set_format(tk_compressor *c, int format);
 
 /*
  * Raw deflate size of the concatenation of n_parts byte strings (the

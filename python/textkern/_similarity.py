@@ -7,7 +7,9 @@ Sizes are byte-exact with Python's own compressors:
 
 * ``format="zlib"``: ``len(zlib.compress(data, level))``
 * ``format="gzip"``: ``len(gzip.compress(data, level, mtime=0))``
-* ``format="deflate"``: the raw deflate stream (``wbits=-15``)
+* ``format="deflate"``: ``len(zlib.compress(data, level, wbits=-15))``, the
+  raw deflate stream made in one call (at level 0, ``zlib.compressobj``
+  fed the same data can cut its stored blocks elsewhere)
 
 and every distance is the very float that the textbook formula gives when
 evaluated in Python over those sizes.
@@ -105,7 +107,10 @@ def _text_kind(obj: Any) -> Optional[str]:
         view = memoryview(obj)
     except TypeError:
         return None
-    byte_items = view.itemsize == 1 and view.format.lstrip("@=<>!") in ("B", "b", "c")
+    # As the C check: a 0-dimensional buffer is a scalar (np.uint8(65) is a
+    # number, not the text "A").
+    byte_items = (view.itemsize == 1 and view.ndim != 0
+                  and view.format.lstrip("@=<>!") in ("B", "b", "c"))
     return "bytes" if byte_items else None
 
 
@@ -155,7 +160,7 @@ def compressed_size(data: Text, *, level: int = 6, format: str = "zlib") -> int:
         ``"zlib"`` gives ``len(zlib.compress(data, level))``, ``"gzip"``
         gives ``len(gzip.compress(data, level, mtime=0))`` (the raw size plus
         an 18-byte header and trailer) and ``"deflate"`` the raw deflate
-        stream (``wbits=-15``).
+        stream, ``len(zlib.compress(data, level, wbits=-15))``.
 
     Returns
     -------
@@ -650,8 +655,9 @@ class CompressionKNN:
             buffer), if ``X`` mixes str and bytes, or if the labels cannot be
             sorted.
         ValueError
-            If ``X`` and ``y`` differ in length or are empty, if a str has a
-            lone surrogate, or if a parameter is out of range.
+            If ``X`` and ``y`` differ in length or are empty, if a label is
+            NaN, if a str has a lone surrogate, or if a parameter is out of
+            range.
         """
         self._check_params()
         texts = _checked_texts(list(_as_texts(X, "X")), "X", copy_buffers=True)
@@ -663,6 +669,14 @@ class CompressionKNN:
             raise ValueError(f"X and y have different lengths: {len(texts)} and {len(labels)}")
         if not texts:
             raise ValueError("cannot fit on zero training texts")
+        # As scikit-learn's classifiers: NaN is no class (NaN != NaN, so
+        # score() counted its right predictions wrong).
+        missing = (np.isnan(labels) if labels.dtype.kind in "fc"
+                   else np.array([isinstance(v, float) and v != v for v in labels])
+                   if labels.dtype.kind == "O" else np.zeros(len(labels), dtype=bool))
+        if missing.any():
+            raise ValueError(f"Input y contains NaN (label {int(np.argmax(missing))}): drop "
+                             "those texts or give them a label")
         try:
             classes, encoded = np.unique(labels, return_inverse=True)
         except TypeError as e:
@@ -727,8 +741,17 @@ class CompressionKNN:
             raise ValueError(f"n_neighbors = {k} exceeds the {len(texts)} training texts")
         X = _as_texts(X, "X")
         _check_texts(X, "X", kind)
-        return nearest(X, texts, k, level=self.level, format=self.format, sep=self.sep,
-                       metric=self.metric, n_threads=self.n_threads, progress=self.progress)
+        try:
+            return nearest(X, texts, k, level=self.level, format=self.format, sep=self.sep,
+                           metric=self.metric, n_threads=self.n_threads,
+                           progress=self.progress)
+        except (TypeError, ValueError) as exc:
+            # A query the C core refused (a lone surrogate): name it as the
+            # caller knows it, X, not as nearest()'s "queries".
+            message = str(exc)
+            if not message.startswith("queries item "):
+                raise
+            raise type(exc)("X" + message[len("queries"):]) from None
 
     def kneighbors(self, X: Sequence[Text], n_neighbors: Optional[int] = None,
                    return_distance: bool = True):
