@@ -440,6 +440,33 @@ static void test_lock_init_faults(void)
         free(bufs[i]);
 }
 
+/* Level 0: the format's header takes room in CPython's first output
+ * block, which moves the stored blocks (sizes from Python's zlib). */
+static void test_level0_format_header(void)
+{
+    size_t len = 360417, size = 0;
+    uint8_t *x = malloc(len);
+    const uint8_t *parts[1];
+    tk_compressor *c = NULL;
+    CHECK(x != NULL);
+    if (!x)
+        return;
+    memset(x, 'x', len);
+    parts[0] = x;
+    CHECK_EQ_INT(tk_compressor_new(0, &c), TK_OK);
+    CHECK_EQ_INT(tk_compressor_size(c, parts, &len, 1, &size), TK_OK);
+    CHECK_EQ_INT(size, 360447);          /* len(zlib.compress(x, 0, wbits=-15)) */
+    CHECK_EQ_INT(tk_compressor_set_format(c, TK_NCD_ZLIB), TK_OK);
+    CHECK_EQ_INT(tk_compressor_size(c, parts, &len, 1, &size), TK_OK);
+    CHECK_EQ_INT(size, 360452);          /* len(zlib.compress(x, 0)) - 6 */
+    CHECK_EQ_INT(tk_compressor_set_format(c, TK_NCD_GZIP), TK_OK);
+    CHECK_EQ_INT(tk_compressor_size(c, parts, &len, 1, &size), TK_OK);
+    CHECK_EQ_INT(size, 360452);          /* len(zlib.compress(x, 0, wbits=31)) - 18 */
+    CHECK_EQ_INT(tk_compressor_set_format(c, 99), TK_EINVAL);
+    tk_compressor_free(c);
+    free(x);
+}
+
 static void test_calibrate(void)
 {
     uint8_t *t = make_text(1000, 3);
@@ -461,6 +488,7 @@ int main(void)
     test_batches();
     test_alloc_faults();
     test_lock_init_faults();
+    test_level0_format_header();
     test_calibrate();
     TEST_MAIN_END();
 }
