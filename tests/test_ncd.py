@@ -112,6 +112,19 @@ def test_level0_sizes_around_output_block_ends(format):
     assert ncd_matrix([x], [y], level=0, format=format, n_threads=1)[0, 0] == want
 
 
+@pytest.mark.parametrize("level", [1, 9])
+def test_sizes_of_texts_fed_in_pieces(level):
+    # deflate gets 1 MiB per call (so that Ctrl-C is noticed in between):
+    # the output must not depend on the pieces.
+    rng = random.Random(level)
+    words = [f"w{rng.randrange(3000)}" for _ in range(300_000)]
+    text = " ".join(words).encode()[:3 * 2**19 + 17]
+    for format in FORMATS:
+        assert compressed_size(text, level=level, format=format) == ref_size(text, level, format)
+    if level == 1:
+        assert ncd(text, text[:5000], level=1) == ref_ncd(text, text[:5000], level=1)
+
+
 def test_wrapper_overheads():
     for level in range(1, 10):
         for text in [b"", b"x" * 1000, SENTENCES[2].encode()]:

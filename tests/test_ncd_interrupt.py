@@ -44,3 +44,39 @@ def test_ctrl_c_stops_nearest():
     with pytest.raises(KeyboardInterrupt):
         nearest(texts, texts, 3, level=9)
     timer.join()
+
+
+@pytest.fixture(scope="module")
+def long_text():
+    """About 24 MB that compress slowly at level 9, and how long that takes here."""
+    import random
+    import time
+    from textkern import compressed_size
+    rng = random.Random(5)
+    text = " ".join(f"w{rng.randrange(5000)}" for _ in range(4 * 1024 * 1024)).encode()
+    start = time.perf_counter()
+    compressed_size(text, level=9)
+    return text, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("call", ["compressed_size", "ncd", "ncd_matrix"])
+def test_ctrl_c_stops_one_long_text(call, long_text):
+    # Regression: one long text was compressed in a single uninterruptible
+    # call (158 MB took 30 s to notice a Ctrl-C); deflate now gets 1 MiB at
+    # a time, and between pieces the job's cancel flag is read.  The check
+    # is relative to this machine's own time for the whole text.
+    import time
+    from textkern import compressed_size, ncd
+    text, whole = long_text
+    run = {"compressed_size": lambda: compressed_size(text, level=9),
+           "ncd": lambda: ncd(text, text[:1000], level=9),
+           "ncd_matrix": lambda: ncd_matrix([text, text[:1000]], level=9, n_threads=1)}[call]
+    delay = whole / 10
+    timer = interrupt_soon(delay)
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    stopped = time.perf_counter() - start
+    timer.join()
+    # Stopped soon after the signal, long before the text's end.
+    assert stopped < delay + whole / 3, (stopped, whole)

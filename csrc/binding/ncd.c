@@ -234,7 +234,7 @@ static int get_out_buffer(PyObject *obj, Py_buffer *view, size_t count, const ch
 
 /* -------------------------------------------------------- single values */
 static int measure(int level, int format, const tkpy_text *const *texts, size_t n,
-                   size_t *size)
+                   const int *cancel, size_t *size)
 {
     tk_compressor *c = NULL;
     const uint8_t *parts[3];
@@ -247,17 +247,53 @@ static int measure(int level, int format, const tkpy_text *const *texts, size_t 
     rc = tk_compressor_new(level, &c);
     if (rc == TK_OK)
         rc = tk_compressor_set_format(c, format);
-    if (rc == TK_OK)
+    if (rc == TK_OK) {
+        tk_compressor_set_cancel(c, cancel);
         rc = tk_compressor_size(c, parts, lens, n, size);
+    }
     tk_compressor_free(c);
     return rc;
+}
+
+/* tkpy_job_opts.work_bytes counts bytes at the tokenizer's pace, and
+ * deflate takes about four times as long per byte. */
+#define DEFLATE_WORK_PER_BYTE 4
+
+/* The sizes of the concatenations a single value needs, with the GIL
+ * released (on a thread that a Ctrl-C can stop, for long texts). */
+typedef struct measure_ctx {
+    int level, format;
+    const tkpy_text *const *texts;   /* x, sep, y: concatenations are texts[lo..hi) */
+    size_t n_sizes;
+    size_t ranges[3][2];
+    size_t sizes[3];
+    int cancel;
+} measure_ctx;
+
+static int measure_run(void *arg)
+{
+    measure_ctx *m = arg;
+    size_t i;
+    int rc = TK_OK;
+    for (i = 0; i < m->n_sizes && rc == TK_OK; i++)
+        rc = measure(m->level, m->format, m->texts + m->ranges[i][0],
+                     m->ranges[i][1] - m->ranges[i][0], &m->cancel, &m->sizes[i]);
+    return rc;
+}
+
+static size_t texts_len(const tkpy_text *const *texts, size_t n)
+{
+    size_t i, sum = 0;
+    for (i = 0; i < n; i++)
+        sum += texts[i]->len;
+    return sum;
 }
 
 static PyObject *compressed_size_impl(PyObject *data, int level, int format)
 {
     tkpy_text t;
     const tkpy_text *one = &t;
-    size_t size = 0;
+    measure_ctx m;
     int rc;
     if (!text_kind(data)) {
         PyErr_Format(PyExc_TypeError, "data must be str or bytes, not %.100s",
@@ -268,13 +304,17 @@ static PyObject *compressed_size_impl(PyObject *data, int level, int format)
         prefix_error("data", -1);
         return NULL;
     }
-    Py_BEGIN_ALLOW_THREADS
-    rc = measure(level, format, &one, 1, &size);
-    Py_END_ALLOW_THREADS
+    memset(&m, 0, sizeof m);
+    m.level = level;
+    m.format = format;
+    m.texts = &one;
+    m.n_sizes = 1;
+    m.ranges[0][1] = 1;
+    rc = tkpy_run_unlocked(measure_run, &m, t.len * DEFLATE_WORK_PER_BYTE, &m.cancel);
     tkpy_text_release(&t);
     if (rc < 0)
-        return tkpy_raise(rc);
-    return PyLong_FromSize_t(size + (size_t)tk_ncd_format_overhead(format));
+        return NULL;
+    return PyLong_FromSize_t(m.sizes[0] + (size_t)tk_ncd_format_overhead(format));
 }
 
 static PyObject *py_compressed_size(PyObject *module, PyObject *args, PyObject *kwds)
@@ -296,8 +336,9 @@ static PyObject *ncd_impl(PyObject *x, PyObject *y, int level, int format, PyObj
                           int metric)
 {
     tkpy_text tx, ty, ts;
-    const tkpy_text *px = &tx, *py = &ty, *pxy[3] = {&tx, &ts, &ty};
-    size_t cx = 0, cy = 0, cxy = 0, over = (size_t)tk_ncd_format_overhead(format);
+    const tkpy_text *pxy[3] = {&tx, &ts, &ty};
+    measure_ctx m;
+    size_t over = (size_t)tk_ncd_format_overhead(format);
     int kx = text_kind(x), ky = text_kind(y), rc;
 
     if (!kx || !ky) {
@@ -324,19 +365,27 @@ static PyObject *ncd_impl(PyObject *x, PyObject *y, int level, int format, PyObj
         tkpy_text_release(&ts);
         return NULL;
     }
-    Py_BEGIN_ALLOW_THREADS
-    rc = measure(level, format, &px, 1, &cx);
-    if (rc == TK_OK)
-        rc = measure(level, format, &py, 1, &cy);
-    if (rc == TK_OK)
-        rc = measure(level, format, pxy, 3, &cxy);
-    Py_END_ALLOW_THREADS
+    /* x alone, y alone, then x + sep + y */
+    memset(&m, 0, sizeof m);
+    m.level = level;
+    m.format = format;
+    m.texts = pxy;
+    m.n_sizes = 3;
+    m.ranges[0][0] = 0;
+    m.ranges[0][1] = 1;
+    m.ranges[1][0] = 2;
+    m.ranges[1][1] = 3;
+    m.ranges[2][0] = 0;
+    m.ranges[2][1] = 3;
+    rc = tkpy_run_unlocked(measure_run, &m, 2 * texts_len(pxy, 3) * DEFLATE_WORK_PER_BYTE,
+                           &m.cancel);
     tkpy_text_release(&tx);
     tkpy_text_release(&ty);
     tkpy_text_release(&ts);
     if (rc < 0)
-        return tkpy_raise(rc);
-    return PyFloat_FromDouble(tk_ncd_from_sizes(metric, cx + over, cy + over, cxy + over));
+        return NULL;
+    return PyFloat_FromDouble(tk_ncd_from_sizes(metric, m.sizes[0] + over, m.sizes[1] + over,
+                                                m.sizes[2] + over));
 }
 
 static PyObject *py_ncd(PyObject *module, PyObject *args, PyObject *kwds)
@@ -362,9 +411,6 @@ typedef struct batch_args {
     PyObject *progress;
 } batch_args;
 
-/* tkpy_job_opts.work_bytes counts bytes at the tokenizer's pace, and
- * deflate takes about four times as long per byte. */
-#define DEFLATE_WORK_PER_BYTE 4
 
 static size_t total_len(const text_list *t)
 {

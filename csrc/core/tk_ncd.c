@@ -11,7 +11,10 @@
 #define TK_NCD_WBITS 15          /* what zlib.compress and gzip.compress use */
 #define TK_NCD_MEMLEVEL 8        /* zlib's DEF_MEM_LEVEL; changing it changes sizes */
 #define TK_NCD_OUT_CAP 32768     /* scratch for output we only count, never keep */
-#define TK_NCD_FEED_MAX (1u << 30)  /* avail_in is a uInt */
+/* Input handed to one deflate call: between two calls a Ctrl-C can stop
+ * a long text (one 158 MB text took 30 s at level 9).  deflate's output
+ * does not depend on how Z_NO_FLUSH input is split. */
+#define TK_NCD_FEED_MAX (1u << 20)
 /* deflateCopy allocates window + prev + head + pending (4 x 64 KiB at the
  * settings above) plus the state struct; the arena holds one copy. */
 #define TK_NCD_ARENA_CAP (320u * 1024u)
@@ -95,6 +98,7 @@ struct tk_compressor {
     uint8_t *block;          /* level 0: output block of CPython's size */
     size_t block_cap;
     size_t head;             /* level 0: header bytes the format puts in the first block */
+    const int *cancel;       /* nonzero stops a measurement (TK_ECANCELLED); may be NULL */
 };
 
 /* Index of the smallest window that keeps output identical for total bytes. */
@@ -126,6 +130,11 @@ int tk_ncd_format_overhead(int format)
 static size_t format_head(int format)
 {
     return format == TK_NCD_ZLIB ? 2 : format == TK_NCD_GZIP ? 10 : 0;
+}
+
+void tk_compressor_set_cancel(tk_compressor *c, const int *cancel)
+{
+    c->cancel = cancel;
 }
 
 int tk_compressor_set_format(tk_compressor *c, int format)
@@ -202,9 +211,11 @@ void tk_compressor_free(tk_compressor *c)
     tk_free(c);
 }
 
-/* Feed parts under Z_NO_FLUSH, then finish; adds output bytes to *produced. */
+/* Feed parts under Z_NO_FLUSH, then finish; adds output bytes to *produced.
+ * Stops with TK_ECANCELLED once *cancel (if not NULL) is set. */
 static int deflate_parts(z_stream *s, uint8_t *out, const uint8_t *const *parts,
-                         const size_t *lens, size_t n_parts, int finish, size_t *produced)
+                         const size_t *lens, size_t n_parts, int finish, const int *cancel,
+                         size_t *produced)
 {
     size_t p, total = 0;
     int zrc;
@@ -215,6 +226,8 @@ static int deflate_parts(z_stream *s, uint8_t *out, const uint8_t *const *parts,
         /* An empty Z_NO_FLUSH call would be a (harmless) Z_BUF_ERROR. */
         while (left > 0) {
             uInt feed = left > TK_NCD_FEED_MAX ? TK_NCD_FEED_MAX : (uInt)left;
+            if (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED))
+                return TK_ECANCELLED;
             s->next_in = (Bytef *)(uintptr_t)data;
             s->avail_in = feed;
             do {
@@ -343,7 +356,7 @@ int tk_compressor_size(tk_compressor *c, const uint8_t *const *parts, const size
         return rc;
     if (c->level == 0)
         return stored_size(c, &c->main[w], parts, lens, n_parts, size);
-    rc = deflate_parts(&c->main[w], c->out, parts, lens, n_parts, 1, &produced);
+    rc = deflate_parts(&c->main[w], c->out, parts, lens, n_parts, 1, c->cancel, &produced);
     if (rc < 0)
         return rc;
     *size = produced;
@@ -377,7 +390,7 @@ int tk_compressor_set_prefix_bounded(tk_compressor *c, const uint8_t *prefix, si
     rc = ready_stream(c, c->prefix, c->prefix_ready, c->prefix_dirty, w);
     if (rc < 0)
         return rc;
-    rc = deflate_parts(&c->prefix[w], c->out, &prefix, &len, 1, 0, &produced);
+    rc = deflate_parts(&c->prefix[w], c->out, &prefix, &len, 1, 0, c->cancel, &produced);
     if (rc < 0)
         return rc;
     c->prefix_window = w;
@@ -410,7 +423,7 @@ int tk_compressor_size_after_prefix(tk_compressor *c, const uint8_t *const *part
     }
     /* Bytes still pending in the prefix state travel with the copy and are
      * counted here; those already emitted are in prefix_out. */
-    rc = deflate_parts(&c->copy, c->out, parts, lens, n_parts, 1, &produced);
+    rc = deflate_parts(&c->copy, c->out, parts, lens, n_parts, 1, c->cancel, &produced);
     deflateEnd(&c->copy);
     c->arena.used = 0;
     if (rc < 0)
@@ -475,6 +488,7 @@ struct tk_ncd_batch {
     uint64_t *checksums;      /* BARE: per worker */
     uint64_t *copy_ns;        /* per worker and window: measured deflateCopy + finish */
     int locks_ready;               /* how many of locks are initialized */
+    int cancel;                    /* set by tk_parallel_run when the job stops */
     pthread_mutex_t locks[TK_NCD_LOCKS];
 };
 
@@ -489,6 +503,8 @@ static int worker_compressor(tk_ncd_batch *b, int worker, tk_compressor **out)
             rc = tk_compressor_set_format(b->workers[worker], b->opts.format);
         if (rc < 0)
             return rc;
+        /* A Ctrl-C stops the pair being compressed, not only the next. */
+        tk_compressor_set_cancel(b->workers[worker], &b->cancel);
     }
     *out = b->workers[worker];
     return TK_OK;
@@ -672,6 +688,7 @@ void tk_ncd_batch_sizes_job(tk_ncd_batch *b, tk_job *job)
     job->run = run_sizes;
     job->ctx = b;
     job->max_threads = b->n_workers;
+    job->cancel = &b->cancel;
 }
 
 /* Raw size of a + sep + c, directly or after the prefix a (already set). */
@@ -857,6 +874,7 @@ void tk_ncd_batch_pairs_job(tk_ncd_batch *b, tk_job *job)
     job->run = run_tiles;
     job->ctx = b;
     job->max_threads = b->n_workers;
+    job->cancel = &b->cancel;
 }
 
 uint64_t tk_ncd_batch_checksum(const tk_ncd_batch *b)

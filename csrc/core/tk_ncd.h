@@ -42,6 +42,9 @@ void tk_compressor_free(tk_compressor *c);
  * set.  Sizes stay raw (add tk_ncd_format_overhead), but level 0's stored
  * blocks depend on the format's header.  TK_EINVAL for an unknown one. */
 int tk_compressor_set_format(tk_compressor *c, int format);
+/* Measurements check *cancel (when not NULL) between pieces of input and
+ * return TK_ECANCELLED once it is nonzero. */
+void tk_compressor_set_cancel(tk_compressor *c, const int *cancel);
 
 /*
  * Raw deflate size of the concatenation of n_parts byte strings (the
