@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from textkern import cli
 
 
@@ -160,3 +162,187 @@ def test_terms_prints_warnings_as_one_line(tmp_path):
     assert done.returncode == 0
     assert done.stderr == (b"textkern: warning: stopwords are not used because "
                            b"analyzer='char' is not 'word'\n")
+
+
+# ---------------------------------------------------------------- session 22 hunt
+def _quiet_env(**more):
+    # Buffered stdout, as in a user's shell: the failures at the interpreter's
+    # exit flush only show then.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env.update(more)
+    return env
+
+
+def test_terms_csv_quotes_a_lone_carriage_return(tmp_path):
+    # Regression: before Python 3.13 the csv module quotes only fields with
+    # the line terminator, so a char term holding "\r" split its row in two.
+    import csv
+    path = tmp_path / "cr.txt"
+    path.write_bytes(b"old\rmac\rfile\r")
+    for analyzer in ("char", "grapheme"):
+        done = run_cli("terms", str(path), "--analyzer", analyzer, "--csv", "--top", "50")
+        assert done.returncode == 0, done.stderr
+        rows = list(csv.reader(done.stdout.decode().splitlines(keepends=True)))
+        assert rows[0] == ["file", "rank", "term", "count"]
+        assert all(len(row) == 4 for row in rows), rows
+        assert [row[3] for row in rows[1:] if row[2] == "\r"] == ["3"]
+
+
+def test_terms_csv_marks_the_whole_set_with_an_empty_file(tmp_path):
+    # Regression: the whole set's rows were labelled "*", like a file named "*".
+    import csv
+    star, other = tmp_path / "*", tmp_path / "b.txt"
+    star.write_text("hello world")
+    other.write_text("hello there")
+    done = run_cli("terms", str(star), str(other), "--csv")
+    rows = list(csv.reader(done.stdout.decode().splitlines()))[1:]
+    assert {r[0] for r in rows} == {str(star), str(other), ""}
+    assert [r[2:] for r in rows if r[0] == ""][0] == ["hello", "2"]
+
+
+def test_output_failures_at_exit_are_handled(tmp_path):
+    # Regression: output still buffered at exit was flushed by the
+    # interpreter, outside main's handlers: a closed pipe printed
+    # "Exception ignored ... BrokenPipeError" and exited 120, and a full
+    # disk the same with OSError.
+    path = tmp_path / "a.txt"
+    path.write_text("hello world")
+    for args in (["demo"], ["terms", str(path), str(path), "--json"], ["--version"]):
+        proc = subprocess.Popen([sys.executable, "-m", "textkern", *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=_quiet_env())
+        proc.stdout.close()                # the reader is gone before anything is written
+        err = proc.stderr.read()
+        assert proc.wait() == 0 and err == b"", (args, err)
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([sys.executable, "-m", "textkern", "tokens", str(path)],
+                                  stdout=full, stderr=subprocess.PIPE, env=_quiet_env())
+        assert done.returncode == 2
+        assert done.stderr.startswith(b"textkern: error: ") and b"No space" in done.stderr
+        assert b"Exception ignored" not in done.stderr
+
+
+def test_stdin_given_twice_is_refused(tmp_path):
+    # Regression: the second "-" read an empty stdin, silently.
+    for command in ("tokens", "terms", "similar"):
+        done = run_cli(command, "-", "-", stdin=b"hello")
+        assert done.returncode == 2 and b"can be given only once" in done.stderr, command
+
+
+def test_ascii_stdout_escapes_instead_of_failing(tmp_path):
+    # Regression: with an ASCII stdout, the commands failed part-way with
+    # "'ascii' codec can't encode".
+    import json
+    path = tmp_path / "u.txt"
+    path.write_text("Straße café 서울", encoding="utf-8")
+    env = _quiet_env(PYTHONIOENCODING="ascii")
+    for args, check in ((["tokens", "--json", str(path)], "json"),
+                        (["terms", "--json", str(path)], "json"),
+                        (["tokens", str(path)], "text"), (["demo"], "text")):
+        done = subprocess.run([sys.executable, "-m", "textkern", *args], capture_output=True,
+                              env=env)
+        assert done.returncode == 0, (args, done.stderr)
+        out = done.stdout.decode("ascii")
+        if check == "json":
+            record = json.loads(out.splitlines()[0])
+            words = record.get("tokens") or [t for t, _ in record["top"]]
+            assert "café" in words and "서울" in words
+    assert "caf\\xe9" in subprocess.run([sys.executable, "-m", "textkern", "tokens", str(path)],
+                                        capture_output=True, env=env).stdout.decode()
+
+
+def test_byte_order_marks_are_read_not_counted(tmp_path):
+    # Regression: a UTF-8 BOM became a term of the char analyzers, and a
+    # UTF-16 file (with its BOM) was read as UTF-8: "hello wörld" gave
+    # h, e, l, l, o, w, r, l, d.
+    import json
+    plain, bom, u16 = tmp_path / "plain.txt", tmp_path / "bom.txt", tmp_path / "u16.txt"
+    plain.write_text("hi wörld", encoding="utf-8")
+    bom.write_text("hi wörld", encoding="utf-8-sig")
+    u16.write_text("hi wörld", encoding="utf-16")
+    outs = []
+    for path in (plain, bom, u16):
+        done = run_cli("terms", str(path), "--analyzer", "char", "--ngram", "1-2", "--json",
+                       "--top", "100")
+        outs.append(json.loads(done.stdout)["top"])
+    assert outs[0] == outs[1] == outs[2]
+    done = run_cli("tokens", str(u16))
+    assert done.stdout.decode().split() == ["hi", "wörld"]
+
+
+def test_terms_warns_once_for_many_files(tmp_path):
+    # Regression: each file's count() gave the same warning, printed once per file.
+    paths = []
+    for name in "abc":
+        (tmp_path / name).write_text("the cat")
+        paths.append(str(tmp_path / name))
+    done = run_cli("terms", *paths, "--analyzer", "char", "--stopwords", "english")
+    assert done.returncode == 0 and done.stderr.count(b"warning") == 1, done.stderr
+
+
+def test_huge_numbers_are_usage_errors_or_work(tmp_path):
+    # Regression: --ngram 1-99999999999999999999 and --threads of the same
+    # size gave OverflowError tracebacks.
+    path = tmp_path / "a.txt"
+    path.write_text("hello world")
+    done = run_cli("terms", str(path), "--ngram", "1-99999999999999999999")
+    assert done.returncode == 0 and b"hello world" in done.stdout
+    for command in (["similar", str(path), str(path)], ["similar", str(path), str(path),
+                                                        "--matrix"]):
+        done = run_cli(*command, "--threads", "99999999999999999999")
+        assert done.returncode == 2 and done.stderr.startswith(b"textkern: error: ")
+        assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.usefixtures("default_sigint")
+def test_ctrl_c_stops_terms_counting_several_files_on_threads():
+    # Regression: with several files (a pool of threads), Ctrl-C waited for
+    # every file being counted (10-17 s for two 158 MB files), and a second
+    # Ctrl-C printed a traceback from the thread pool.  The counting
+    # threads now stop through their progress callback, which count() calls
+    # about ten times a second.  Here each "file" counts until stopped (or
+    # gives up after 20 s, which the test reports as not stopped).
+    import signal
+    import threading
+    import time
+    from textkern import _cli_terms
+
+    ended, winding_down = [], threading.Event()
+
+    def count_file(path, progress):
+        deadline = time.monotonic() + 20
+        try:
+            while time.monotonic() < deadline:
+                progress(0, 1)
+                time.sleep(0.05)
+        except _cli_terms._Stopped:
+            winding_down.set()
+            time.sleep(0.4)               # a C call takes a moment to wind down
+            ended.append((path, "stopped"))
+            raise
+        ended.append((path, "ran to the end"))
+
+    main = threading.get_ident()
+
+    def press_ctrl_c_twice():
+        time.sleep(0.3)
+        signal.pthread_kill(main, signal.SIGINT)
+        # the second while the threads wind down, so within the call
+        if winding_down.wait(20):
+            signal.pthread_kill(main, signal.SIGINT)
+    presser = threading.Thread(target=press_ctrl_c_twice)
+    presser.start()
+    with pytest.raises(KeyboardInterrupt):
+        _cli_terms._count_files_on_threads(["a", "b", "c"], count_file, 2)
+    presser.join()
+    # The two files being counted stopped; the third never started.
+    assert sorted(ended) == [("a", "stopped"), ("b", "stopped")]
+
+
+def test_terms_on_threads_reports_a_failing_file_not_a_stopped_one(tmp_path):
+    missing = str(tmp_path / "missing.txt")
+    present = tmp_path / "a.txt"
+    present.write_text("hello " * 1000)
+    done = run_cli("terms", str(present), missing, str(present), "--threads", "2")
+    assert done.returncode == 2 and b"missing.txt" in done.stderr, done.stderr

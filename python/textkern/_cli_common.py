@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import sys
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-__all__ = ["read_input", "read_input_bytes", "display_path", "positive_int",
-           "with_plain_warnings"]
+__all__ = ["read_input", "read_input_bytes", "decode_text", "display_path", "positive_int",
+           "with_plain_warnings", "stdin_at_most_once", "writes_unicode"]
 
 
 def with_plain_warnings(run: Callable[..., int], *args: Any) -> int:
@@ -32,10 +33,52 @@ def with_plain_warnings(run: Callable[..., int], *args: Any) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         status = run(*args)
+    shown = set()
     for warning in caught:
-        if sys.stderr is not None:
-            sys.stderr.write(f"textkern: warning: {warning.message}\n")
+        # One line per distinct warning: each file of `terms` made the same.
+        message = str(warning.message)
+        if sys.stderr is not None and message not in shown:
+            shown.add(message)
+            sys.stderr.write(f"textkern: warning: {message}\n")
     return status
+
+
+def stdin_at_most_once(paths: Sequence[str]) -> None:
+    """Refuse "-" given twice: the second would read an empty stdin.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        The FILE arguments.
+
+    Raises
+    ------
+    ValueError
+        If ``"-"`` appears more than once.
+    """
+    if list(paths).count("-") > 1:
+        raise ValueError("'-' (standard input) can be given only once: stdin is read once")
+
+
+def writes_unicode(stream: Any) -> bool:
+    """Whether ``stream`` can encode every character (UTF-8, UTF-16, ...).
+
+    Parameters
+    ----------
+    stream : text stream
+        Usually ``sys.stdout``.
+
+    Returns
+    -------
+    bool
+        False for an ASCII or other 8-bit encoding (``LANG=C``,
+        ``PYTHONIOENCODING=ascii``).
+    """
+    try:
+        "\u00e9\u4e2d\U0001F600".encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def read_input_bytes(path: str) -> bytes:
@@ -65,8 +108,35 @@ def read_input_bytes(path: str) -> bytes:
         return handle.read()
 
 
+# Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a file's bytes: UTF-8, or the UTF-16/32 its byte order mark names.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's contents.
+
+    Returns
+    -------
+    str
+        The text without its byte order mark (which would otherwise be a
+        character of the first term, or a term of its own); undecodable
+        bytes become U+FFFD so every file can be used.
+    """
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return data.decode(encoding, "replace")
+    return data.decode("utf-8", "replace")
+
+
 def read_input(path: str) -> str:
-    """Read a file (or stdin for "-") as UTF-8 text, replacing bad bytes.
+    """Read a file (or stdin for "-") as text, replacing bad bytes.
 
     Parameters
     ----------
@@ -76,9 +146,9 @@ def read_input(path: str) -> str:
     Returns
     -------
     str
-        The text; undecodable bytes become U+FFFD so every file can be used.
+        The text, decoded by :func:`decode_text`.
     """
-    return read_input_bytes(path).decode("utf-8", "replace")
+    return decode_text(read_input_bytes(path))
 
 
 def display_path(path: str) -> str:

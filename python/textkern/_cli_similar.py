@@ -11,7 +11,8 @@ from typing import IO, List, Sequence
 
 import numpy as np
 
-from ._cli_common import display_path, positive_int, read_input_bytes, with_plain_warnings
+from ._cli_common import (display_path, positive_int, read_input_bytes, stdin_at_most_once,
+                          with_plain_warnings)
 from . import _similarity
 
 __all__ = ["register", "run", "demo_section"]
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace, out: IO[str] = None) -> int:
 
 
 def _run(args: argparse.Namespace, out: IO[str]) -> int:
+    stdin_at_most_once(args.files)
     paths: List[str] = [display_path(path) for path in args.files]
     # The bytes as they are: decoding with replacement made different
     # non-UTF-8 files alike (every bad byte one U+FFFD).

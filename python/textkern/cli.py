@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Optional, Sequence
 
 from . import _tokens
-from ._cli_common import display_path, non_negative_int, read_input
+from ._cli_common import (display_path, non_negative_int, read_input, stdin_at_most_once,
+                          writes_unicode)
 
 #: Modules that add a subcommand through register(subparsers) and may
 #: contribute a section to the demo through demo_section(titles, texts, out).
@@ -47,13 +49,14 @@ def tokenizer_from_args(args: argparse.Namespace) -> _tokens.Tokenizer:
 
 def _run_tokens(args: argparse.Namespace) -> int:
     tokenizer = tokenizer_from_args(args)
+    stdin_at_most_once(args.files)
     out = sys.stdout
     for path in args.files:
         text = read_input(path)
         if args.json:
             tokens = tokenizer(text, offsets=args.offsets)
             out.write(json.dumps({"file": display_path(path), "tokens": tokens},
-                                 ensure_ascii=False) + "\n")
+                                 ensure_ascii=args.ascii_only) + "\n")
             continue
         if len(args.files) > 1:
             out.write(f"==> {display_path(path)} <==\n")
@@ -116,24 +119,80 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of the ``textkern`` console script."""
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that output still buffered cannot fail again.
+
+    Without this, the interpreter's own flush at exit meets the closed pipe
+    or full disk once more, prints "Exception ignored ... BrokenPipeError"
+    and exits with status 120.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _flush_or_silence() -> None:
+    """Write out what stdout still holds; if that fails, silence it."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        _silence_stdout()
+
+
+def _error(message: str) -> int:
+    if sys.stderr is not None:
+        sys.stderr.write(f"textkern: error: {message}\n")
+    return 2
+
+
+def _run(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if sys.stdout is None:
         # Started with stdout closed (`textkern tokens a.txt >&-`).
-        parser.exit(2, "textkern: error: standard output is closed\n")
+        return _error("standard output is closed")
+    args.ascii_only = not writes_unicode(sys.stdout)
+    if args.ascii_only and hasattr(sys.stdout, "reconfigure"):
+        # LANG=C or PYTHONIOENCODING=ascii: JSON escapes what the encoding
+        # lacks, other output shows it as \x.. escapes instead of failing
+        # half-way.
+        sys.stdout.reconfigure(errors="backslashreplace")
+    status = int(args.func(args) or 0)
+    # Write what is still buffered here, where a closed pipe or a full
+    # disk is handled, not in the interpreter's flush at exit.
+    sys.stdout.flush()
+    return status
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``textkern`` console script."""
     try:
-        return int(args.func(args) or 0)
+        return _run(argv)
+    except SystemExit:
+        # --help, --version or a usage error: flush their output here too.
+        _flush_or_silence()
+        raise
     except BrokenPipeError:  # e.g. `textkern tokens big.txt | head`
+        _silence_stdout()
         return 0
     except KeyboardInterrupt:
         # Ctrl-C: one line, and the shell's status for SIGINT.
         if sys.stderr is not None:
             sys.stderr.write("textkern: interrupted\n")
+        _flush_or_silence()
         return 130
-    except (OSError, ValueError, TypeError) as exc:
-        parser.exit(2, f"textkern: error: {exc}\n")
+    except (OSError, ValueError, TypeError, OverflowError) as exc:
+        status = _error(str(exc))
+        # Keep the output of the files before the failure; a full disk
+        # (`> /dev/full`) fails this flush too, and is silenced.
+        _flush_or_silence()
+        return status
 
 
 if __name__ == "__main__":  # pragma: no cover
