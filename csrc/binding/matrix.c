@@ -717,7 +717,7 @@ static PyMethodDef matrix_functions[] = {
     {"hash_matrix", (PyCFunction)(void (*)(void))py_hash_matrix, METH_VARARGS | METH_KEYWORDS,
      "Vectorizer kernel: hashed CSR arrays."},
     {"normalize_rows", py_normalize_rows, METH_VARARGS,
-     "normalize_rows(data, indptr, l2)\n--\n\nScale CSR rows in place to unit l2 (or l1) norm "
+     "normalize_rows(data, indptr, l2, /)\n--\n\nScale CSR rows in place to unit l2 (or l1) norm "
      "with scikit-learn's arithmetic; False (nothing changed) if a value is not finite."},
     {"hash_term", py_hash_terms, METH_O, "The 64-bit hash of a term (tk_hash_bytes of UTF-8)."},
     {NULL, NULL, 0, NULL},
