@@ -195,3 +195,26 @@ def test_repr_html_shows_at_most_a_notebook_sized_table():
     assert len(page) < 400_000
     small = SimilarityResult(res.matrix[:3, :3], res.labels[:3])
     assert "The first" not in small._repr_html_()
+
+
+def test_nearest_leaves_the_text_out_even_beside_nan():
+    # Regression: the text's own entry was set to +inf, which argsort puts
+    # before NaN, so a row with a NaN listed the text as its own neighbour.
+    nan = float("nan")
+    result = SimilarityResult([[0, nan, .2], [nan, 0, .3], [.2, .3, 0]], list("abc"))
+    got = result.nearest("a")
+    assert [label for label, _ in got] == ["c", "b"] and np.isnan(got[1][1])
+    assert [label for label, _ in SimilarityResult([[0, nan], [.5, 0]], list("ab")).nearest("a")] \
+        == ["b"]
+
+
+def test_array_protocol_honours_copy_false():
+    # Regression: np.asarray(result, copy=False) copied silently.
+    result = SimilarityResult([[0, .5], [.5, 0]], list("ab"))
+    view = np.asarray(result, copy=False) if np.lib.NumpyVersion(np.__version__) >= "2.0.0" \
+        else result.__array__(copy=False)
+    view[0, 1] = 0.25
+    assert result.matrix[0, 1] == 0.25
+    with pytest.raises(ValueError, match="without a copy"):
+        result.__array__(dtype=np.float32, copy=False)
+    assert np.asarray(result) is not result.matrix          # default: a copy

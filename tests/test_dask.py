@@ -233,3 +233,19 @@ def test_count_bag_shows_no_bar_per_partition(client):
         == textkern.count(["a b"])
     assert calls
     assert tkdask.count_partition(["a b"]) == textkern.count(["a b"])
+
+
+def test_mixed_kind_messages_match_the_non_dask_functions():
+    # Regression: the dask helpers said "like the training texts" (the
+    # CompressionKNN wording) where ncd_matrix and nearest say "other".
+    from textkern._similarity import ncd_matrix, nearest
+    for blocks, plain in ((lambda: tkdask.ncd_matrix_blocks(["a"], [b"b"]),
+                           lambda: ncd_matrix(["a"], [b"b"])),
+                          (lambda: tkdask.nearest_blocks(["a"], [b"b"], k=1),
+                           lambda: nearest(["a"], [b"b"], k=1))):
+        messages = []
+        for call in (blocks, plain):
+            with pytest.raises(TypeError) as info:
+                call()
+            messages.append(str(info.value))
+        assert messages[0] == messages[1]

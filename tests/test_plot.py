@@ -233,3 +233,20 @@ def test_hindi_labels_use_an_installed_devanagari_font(tmp_path, monkeypatch):
     families = {tuple(t.get_fontfamily()) for t in ax.get_yticklabels()}
     assert all("Lohit Devanagari" in fam for fam in families)
     save_png(ax, tmp_path / "hindi.png")
+
+
+def test_inputs_are_told_apart_by_type_not_attributes():
+    # Regressions: pandas reads labels as attributes, so a Series of counts
+    # with the term "most_common" was called as Counts, and a DataFrame of
+    # distances with texts labelled "options", or "matrix" and "labels",
+    # was taken for a SimilarityResult.
+    pd = pytest.importorskip("pandas")
+    counts = textkern.count(["call most_common on the counter", "the counter"]).to_pandas()
+    ax = plot.top_terms(counts, k=3)
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "the"
+    for names in (["options", "b", "c"], ["matrix", "labels", "c"]):
+        frame = compare(["one text", "another text", "a third one"], labels=names).to_pandas()
+        assert isinstance(frame, pd.DataFrame)
+        assert plot.similarity(frame).get_title() == "NCD (clustered)"
+        plot.dendrogram(frame)
+        assert plot.linkage(frame).shape == (2, 4)

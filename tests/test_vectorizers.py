@@ -1301,3 +1301,46 @@ def test_hashing_refuses_an_analyzer_that_returns_a_str_like_sklearn():
             v.transform(["abc", "de"])
     assert CountVectorizer(analyzer=lambda d: d).fit(["abc"]).vocabulary_ == \
         SKCount(analyzer=lambda d: d).fit(["abc"]).vocabulary_
+
+
+def test_to_pandas_takes_a_list_of_rows_and_checks_shape():
+    # Regression: a list raised AttributeError ('list' has no 'shape').
+    pytest.importorskip("pandas")
+    cv = CountVectorizer().fit(["a b c d", "b c d"])
+    assert cv.to_pandas([[1, 2, 3, 4]]).to_numpy().tolist() == [[1, 2, 3, 4]]
+    with pytest.raises(ValueError, match="2-D"):
+        cv.to_pandas([1, 2, 3, 4])
+
+
+def test_without_scipy_the_corpus_is_not_read(tmp_path):
+    # Regression: without scipy, fit and transform counted the whole corpus
+    # (using up a generator) and only then raised ImportError.
+    script = tmp_path / "no_scipy.py"
+    script.write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'scipy' or name.startswith('scipy.'):\n"
+        "            raise ImportError('no scipy here')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import textkern\n"
+        "seen = []\n"
+        "def docs():\n"
+        "    for d in ['a b', 'b c']:\n"
+        "        seen.append(d)\n"
+        "        yield d\n"
+        "for make in (lambda: textkern.CountVectorizer().fit(docs()),\n"
+        "             lambda: textkern.TfidfVectorizer().fit_transform(docs()),\n"
+        "             lambda: textkern.HashingVectorizer().transform(docs())):\n"
+        "    try:\n"
+        "        make()\n"
+        "    except ImportError as e:\n"
+        "        assert 'textkern[sklearn]' in str(e), e\n"
+        "    else:\n"
+        "        raise SystemExit('no ImportError')\n"
+        "assert seen == [], seen\n"
+        "print('ok')\n")
+    import subprocess
+    import sys as _sys
+    done = subprocess.run([_sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "ok\n", done.stdout + done.stderr

@@ -241,9 +241,11 @@ class SimilarityResult:
         """
         k = self._check_count(k)
         i = self._index(label)
-        row = self.matrix[i].copy()
-        row[i] = np.inf
-        order = np.argsort(row, kind="stable")[:min(k, len(self) - 1)]
+        row = self.matrix[i]
+        # The others, by distance (NaN last, as argsort puts it); leaving
+        # the text out by position, not with +inf, which NaN sorts after.
+        others = np.delete(np.arange(len(self)), i)
+        order = others[np.argsort(row[others], kind="stable")][:k]
         return [(self.labels[j], float(row[j])) for j in order]
 
     # ------------------------------------------------------- conversions
@@ -281,6 +283,13 @@ class SimilarityResult:
         return self.matrix.copy()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # A copy unless asked not to (numpy 2's copy=False: the matrix
+        # itself, or ValueError when the dtype needs a conversion).
+        if copy is False:
+            if dtype is not None and np.dtype(dtype) != self.matrix.dtype:
+                raise ValueError(f"cannot give the {self.matrix.dtype} matrix as {np.dtype(dtype)} "
+                                 "without a copy")
+            return self.matrix
         return np.array(self.matrix, dtype=dtype, copy=True)
 
     # ----------------------------------------------------------- display

@@ -114,8 +114,12 @@ def _text_kind(obj: Any) -> Optional[str]:
     return "bytes" if byte_items else None
 
 
-def _check_texts(texts: Sequence[Any], name: str, kind: Optional[str] = None) -> Optional[str]:
-    """TypeError naming ``name`` and the index of a non-text or mixed item; returns the kind."""
+def _check_texts(texts: Sequence[Any], name: str, kind: Optional[str] = None,
+                 kind_of: str = "the training texts") -> Optional[str]:
+    """TypeError naming ``name`` and the index of a non-text or mixed item; returns the kind.
+
+    ``kind_of`` names the texts that set ``kind`` in the message.
+    """
     for i, text in enumerate(texts):
         this = _text_kind(text)
         if this is None:
@@ -124,7 +128,7 @@ def _check_texts(texts: Sequence[Any], name: str, kind: Optional[str] = None) ->
                             + (" (a missing value: drop it, or fill it with '', as in "
                                "Series.fillna(''))" if missing else ""))
         if kind is not None and this != kind:
-            raise TypeError(f"{name} item {i}: expected {kind} like the training texts, not "
+            raise TypeError(f"{name} item {i}: expected {kind} like {kind_of}, not "
                             f"{type(text).__name__}; do not mix str and bytes")
         kind = this
     return kind

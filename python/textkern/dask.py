@@ -264,7 +264,8 @@ def ncd_matrix_blocks(xs: Sequence[Any], ys: Optional[Sequence[Any]] = None, *, 
     row_blocks = _text_blocks(xs, "xs", block)
     col_blocks = row_blocks if ys is None else _text_blocks(ys, "ys", block)
     if ys is not None and row_blocks:
-        _check_texts([t for b in col_blocks for t in b], "ys", _text_kind(row_blocks[0][0]))
+        _check_texts([t for b in col_blocks for t in b], "ys", _text_kind(row_blocks[0][0]),
+                     "the other texts")
     n_rows = sum(map(len, row_blocks))
     n_cols = sum(map(len, col_blocks))
     if not row_blocks or not col_blocks:
@@ -347,7 +348,7 @@ def nearest_blocks(queries: Sequence[Any], corpus: Sequence[Any], k: int = 5, *,
     query_blocks = _text_blocks(queries, "queries", block)
     corpus_list = _checked_texts(_text_list(corpus, "corpus"), "corpus")
     if query_blocks and corpus_list:
-        _check_texts(corpus_list, "corpus", _text_kind(query_blocks[0][0]))
+        _check_texts(corpus_list, "corpus", _text_kind(query_blocks[0][0]), "the other texts")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"k must be an int, not {type(k).__name__}")
     if not 1 <= k <= len(corpus_list):

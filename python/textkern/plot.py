@@ -6,11 +6,14 @@ matplotlib ``Axes`` so that you can adjust it or ``ax.figure.savefig(...)``.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
+
+from ._compare import SimilarityResult
 
 __all__ = ["top_terms", "similarity", "dendrogram", "linkage"]
 
@@ -104,15 +107,23 @@ def _plain(labels: Sequence[str]) -> List[str]:
     return [label.replace("$", r"\$") for label in labels]
 
 
+def _is_pandas(obj: Any, name: str) -> bool:
+    """Whether obj is a pandas Series or DataFrame (without importing pandas)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(obj, getattr(pandas, name))
+
+
 def _top_items(counts: Any, k: int) -> List[Tuple[str, float]]:
     if isinstance(counts, (str, bytes)):
         raise TypeError("counts must be Counts, a mapping, a pandas Series or (term, count) "
                         f"pairs, not a single {type(counts).__name__}")
-    if hasattr(counts, "most_common"):
-        return [(str(t), float(c)) for t, c in counts.most_common(k)]
-    if hasattr(counts, "sort_values") and hasattr(counts, "index"):   # a pandas Series
+    # A Series first: pandas reads index labels as attributes, so a Series
+    # of counts with the term "most_common" has a most_common (a number).
+    if _is_pandas(counts, "Series"):
         top = counts.sort_values(ascending=False, kind="stable").iloc[:k]
         return [(str(t), float(c)) for t, c in top.items()]
+    if callable(getattr(counts, "most_common", None)):
+        return [(str(t), float(c)) for t, c in counts.most_common(k)]
     if isinstance(counts, Mapping):
         pairs = list(counts.items())
     else:
@@ -185,10 +196,12 @@ def top_terms(counts: Any, k: int = 20, ax: Any = None, *, color: str = "#4c78a8
 
 def _matrix_and_labels(matrix_or_result: Any, labels: Optional[Sequence[Any]]
                        ) -> Tuple[np.ndarray, List[str]]:
-    if hasattr(matrix_or_result, "matrix") and hasattr(matrix_or_result, "labels"):
+    # Types, not attributes: a DataFrame's columns are attributes too (texts
+    # labelled "matrix" and "labels" looked like a SimilarityResult).
+    if isinstance(matrix_or_result, SimilarityResult):
         matrix = np.asarray(matrix_or_result.matrix, dtype=np.float64)
         names = list(matrix_or_result.labels) if labels is None else [str(x) for x in labels]
-    elif hasattr(matrix_or_result, "to_numpy") and hasattr(matrix_or_result, "index"):
+    elif _is_pandas(matrix_or_result, "DataFrame"):
         matrix = np.asarray(matrix_or_result.to_numpy(), dtype=np.float64)   # a DataFrame
         names = ([str(x) for x in matrix_or_result.index] if labels is None
                  else [str(x) for x in labels])
@@ -318,7 +331,8 @@ def similarity(matrix_or_result: Any, labels: Optional[Sequence[Any]] = None, ax
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="distance")
     if title is None:
-        options = getattr(matrix_or_result, "options", {}) or {}
+        options = (matrix_or_result.options or {}
+                   if isinstance(matrix_or_result, SimilarityResult) else {})
         title = str(options.get("metric", "ncd")).upper() + (
             " (clustered)" if order == "cluster" and n > 2 else "")
     ax.set_title(title)

@@ -1133,6 +1133,7 @@ class CountVectorizer(_TextVectorizerBase):
 
     def _count_fit(self, raw_documents, dtype=None):
         dtype = self._count_dtype() if dtype is None else dtype
+        _scipy_sparse()      # missing: say so before reading (and using up) the corpus
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
         # Checked with a fixed vocabulary too, which ignores them, as
         # scikit-learn checks every parameter at fit.
@@ -1239,6 +1240,7 @@ class CountVectorizer(_TextVectorizerBase):
         if table is None:
             self._check_fitted()
             table = self._vocab
+        _scipy_sparse()
         docs, tok, analyzer, lo, hi, kind = self._analysis(raw_documents)
         with corpus_progress(self.progress, raw_documents, "transform") as bar, \
                 _term_errors(docs):
@@ -1270,6 +1272,10 @@ class CountVectorizer(_TextVectorizerBase):
             If X does not have one column per feature.
         """
         names = self.get_feature_names_out()
+        if not hasattr(X, "shape"):
+            X = np.asarray(X)          # a list of rows, say
+        if len(X.shape) != 2:
+            raise ValueError(f"X must be 2-D (one row per document), not of shape {X.shape}")
         if X.shape[1] != len(names):
             raise ValueError(f"X has {X.shape[1]} columns but the vectorizer has "
                              f"{len(names)} features")
@@ -1842,6 +1848,7 @@ class HashingVectorizer(_TextVectorizerBase):
         if dtype.kind == "c" and self.norm is not None:
             raise ValueError(f"HashingVectorizer(dtype={dtype}, norm={self.norm!r}): complex "
                              "values cannot be normalized; use a float dtype or norm=None")
+        _scipy_sparse()
         docs, tok, analyzer, lo, hi, kind = self._analysis(X)
         with corpus_progress(self.progress, X, "hash") as bar, _term_errors(docs):
             parts = _core.hash_matrix(docs, tok, analyzer, lo, hi, int(nf),
