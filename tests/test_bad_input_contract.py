@@ -177,6 +177,14 @@ ROWS = [
     Row("tokenize", "bad option", 'tokenize("a", min_len=-1)', Raises(ValueError, "min_len")),
     Row("tokenize", "bad option", 'tokenize("a", min_len="2")', Raises(TypeError, "min_len")),
     Row("tokenize", "bad option", 'tokenize("a", min_len=2**70)', Raises(OverflowError)),
+    # numpy integers are ints here as everywhere (min_len refused them).
+    Row("tokenize", "bad option", 'tokenize("aa b", min_len=np.int64(2))',
+        Returns("works: `['aa']`", lambda r: r == ["aa"])),
+    # Any object was taken for its truth value: [1] and a function meant True.
+    Row("tokenize", "bad option", 'tokenize("a", strip_accents=[1])',
+        Raises(TypeError, "strip_accents")),
+    Row("tokenize", "bad option", 'tokenize("a", strip_accents=str.lower)',
+        Raises(TypeError, "strip_accents")),
     Row("tokenize", "bad option", 'tokenize("a", stopwords="the")', Raises(TypeError, "stopwords")),
     Row("tokenize", "bad option", 'tokenize("a", stopwords=[1])', Raises(TypeError, "stopwords")),
     Row("tokenize", "bad option", r'tokenize("a", stopwords=["\ud800"])',
@@ -209,6 +217,12 @@ ROWS = [
         Raises(ValueError, "n_threads")),
     Row("Tokenizer", "bad option", 'Tokenizer().batch(["a"], n_threads=1.5)',
         Raises(TypeError, "n_threads")),
+    # Failed at the first report with "'bool' object is not callable".
+    Row("Tokenizer", "bad option", 'Tokenizer().batch(["a"], progress=True)',
+        Raises(TypeError, "progress")),
+    # Iterated as ints: "item 0: expected str or bytes, not int".
+    Row("Tokenizer", "non-text", 'Tokenizer().batch(bytearray(b"a b"))',
+        Raises(TypeError, "single text")),
     Row("Tokenizer", "bad option", 'Tokenizer().batch(["a"], n_threads=2**80)',
         Raises(ValueError, "n_threads")),
     Row("Tokenizer", "mixed str and bytes", 'Tokenizer().batch(["a b", b"c"])',
@@ -299,6 +313,8 @@ ROWS = [
     # ----------------------------------------------------------------- Counts
     Row("Counts", "non-text", "Counts(5)", Raises(TypeError)),
     Row("Counts", "non-text", 'Counts("abc")', Raises(TypeError, "one str")),
+    # Iterated as byte values: "Counts keys must be str, not int".
+    Row("Counts", "non-text", 'Counts(b"abc")', Raises(TypeError, "one bytes")),
     Row("Counts", "non-text", "Counts({1: 1})", Raises(TypeError, "keys must be str")),
     Row("Counts", "non-text", 'Counts({"a": "1"})', Raises(TypeError, "values must be int")),
     Row("Counts", "lone surrogate", r'Counts({"\ud800": 1})', Raises(ValueError, "surrogate")),

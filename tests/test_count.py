@@ -347,6 +347,16 @@ def test_first_appearance_order_across_the_small_table_switch(analyzer, n):
         [text] * 3, ngram_range=n, analyzer=analyzer, n_threads=1)
 
 
+def test_repr_html_shows_quotes_and_backslashes_as_they_are():
+    # Regression: terms went through repr(), so it's "q" showed as it\'s "q"
+    # (a backslash the term does not have); invisible characters still show
+    # as escapes, so that "a\nb" and "a b" differ.
+    page = Counts({'it\'s "q"': 2, "a\\b": 1, "a\nb": 1, "a b": 1})._repr_html_()
+    assert "it&#x27;s &quot;q&quot;" in page and "it\\&#x27;s" not in page
+    assert "a\\b" in page and "a\\\\b" not in page
+    assert "a\\nb" in page and "a b" in page
+
+
 def test_repr_html_cuts_long_terms():
     # Regression: a 100,000-character term made 100 KB of HTML (50 MB for
     # the 50 MB token the bad-input contract allows).
@@ -374,6 +384,21 @@ def test_update_with_a_bad_value_leaves_counts_unchanged():
     assert dict(c) == {"a": 1}
     c.update({"b": 2}, ["a"])
     assert dict(c) == {"a": 2, "b": 2}
+
+
+def test_update_with_several_arguments_is_all_or_nothing():
+    # Regression: each argument was added in turn, so a bad later one left
+    # the earlier ones added (the README promises all or nothing).
+    c = Counts({"a": 1})
+    for bad in (({"b": 1}, {"c": -1}), (Counts({"b": 1}), ["x", 5]),
+                ({"b": 1}, Counts({"z": 2**63 - 1}))):
+        with pytest.raises((ValueError, TypeError, OverflowError)):
+            c.update(*bad)
+        assert dict(c) == {"a": 1} and c.total() == 1
+    c.update(Counts({"b": 1}), None, ["a", "c"], {"b": 2})
+    assert list(c.items()) == [("a", 2), ("b", 3), ("c", 1)]
+    c.update(c, c)
+    assert dict(c) == {"a": 6, "b": 9, "c": 3}
 
 
 def test_update_none_adds_nothing_like_counter():

@@ -318,9 +318,14 @@ static int counts_stage(tk_vocab *v, PyObject *other)
         Py_DECREF(items);
         return 0;
     }
-    if (PyUnicode_Check(other)) {
-        PyErr_SetString(PyExc_TypeError,
-                        "Counts.update() takes a mapping or an iterable of terms, not one str");
+    /* One text is not an iterable of terms (a str's would be its
+     * characters, a bytes' its byte values). */
+    if (PyUnicode_Check(other) || PyBytes_Check(other) || PyByteArray_Check(other)
+        || PyMemoryView_Check(other)) {
+        PyErr_Format(PyExc_TypeError,
+                     "Counts takes a mapping or an iterable of terms, not one %s text; "
+                     "count() it, or pass [text] to count it as one term",
+                     PyUnicode_Check(other) ? "str" : "bytes");
         return -1;
     }
     iter = PyObject_GetIter(other);
@@ -340,6 +345,23 @@ static int counts_stage(tk_vocab *v, PyObject *other)
     return PyErr_Occurred() ? -1 : 0;
 }
 
+/* Add src's counts to v, or change nothing: OverflowError if a total would
+ * pass 2**63 - 1.  Every count is at most its vocabulary's total, so if
+ * the totals add up the merge cannot stop halfway. */
+static int counts_merge_checked(tk_vocab *v, const tk_vocab *src)
+{
+    int rc;
+    if (src->total > INT64_MAX - v->total) {
+        PyErr_SetString(PyExc_OverflowError, "Counts total would pass 2**63 - 1");
+        return -1;
+    }
+    if ((rc = tk_vocab_merge(v, src, NULL)) < 0) {
+        tkpy_raise(rc);
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * Add other (Counts, Mapping[str, int] or iterable of str) to self, all
  * or nothing: other's counts are checked (a mapping's or an iterable's in
@@ -349,24 +371,38 @@ static int counts_stage(tk_vocab *v, PyObject *other)
 static int counts_update_from(CountsObject *self, PyObject *other, PyTypeObject *counts_type)
 {
     tk_vocab staged;
-    const tk_vocab *src = &staged;
+    int rc = -1;
+
+    if (PyObject_TypeCheck(other, counts_type))
+        return counts_merge_checked(&self->v, &((CountsObject *)other)->v);
+    tk_vocab_init(&staged);
+    if (counts_stage(&staged, other) == 0)
+        rc = counts_merge_checked(&self->v, &staged);
+    tk_vocab_free(&staged);
+    return rc;
+}
+
+/* update(a, b, ...): every argument is staged first, so that a bad one
+ * leaves self as it was, as with one argument. */
+static int counts_update_all(CountsObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    tk_vocab staged;
+    Py_ssize_t i;
     int rc = -1;
 
     tk_vocab_init(&staged);
-    if (PyObject_TypeCheck(other, counts_type))
-        src = &((CountsObject *)other)->v;
-    else if (counts_stage(&staged, other) < 0)
-        goto cleanup;
-    /* Every count is at most its vocabulary's total: if the totals add
-     * up, so does every term's count, and the merge cannot stop halfway. */
-    if (src->total > INT64_MAX - self->v.total) {
-        PyErr_SetString(PyExc_OverflowError, "Counts total would pass 2**63 - 1");
-        goto cleanup;
+    for (i = 0; i < nargs; i++) {
+        /* None adds nothing, as in Counter.update(None). */
+        if (args[i] == Py_None)
+            continue;
+        if (PyObject_TypeCheck(args[i], Py_TYPE(self))) {
+            if (counts_merge_checked(&staged, &((CountsObject *)args[i])->v) < 0)
+                goto cleanup;
+        } else if (counts_stage(&staged, args[i]) < 0) {
+            goto cleanup;
+        }
     }
-    if ((rc = tk_vocab_merge(&self->v, src, NULL)) < 0) {
-        tkpy_raise(rc);
-        rc = -1;
-    }
+    rc = counts_merge_checked(&self->v, &staged);
 cleanup:
     tk_vocab_free(&staged);
     return rc;
@@ -626,12 +662,15 @@ static PyObject *Counts_copy(PyObject *self, PyObject *unused)
 
 static PyObject *Counts_update(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_ssize_t i;
-    for (i = 0; i < nargs; i++)
-        /* None adds nothing, as in Counter.update(None). */
-        if (args[i] != Py_None
-            && counts_update_from((CountsObject *)self, args[i], Py_TYPE(self)) < 0)
-            return NULL;
+    int rc;
+    if (nargs == 1)
+        /* One argument needs no staging of a Counts. */
+        rc = args[0] == Py_None ? 0
+                                : counts_update_from((CountsObject *)self, args[0], Py_TYPE(self));
+    else
+        rc = counts_update_all((CountsObject *)self, args, nargs);
+    if (rc < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 

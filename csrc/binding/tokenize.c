@@ -94,11 +94,17 @@ static int parse_kinds(PyObject *obj, unsigned *out)
 static int parse_min_len(PyObject *obj, size_t *out)
 {
     Py_ssize_t n;
-    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+    PyObject *as_int;
+    /* Any integer but a bool: numpy's too, as n-gram sizes and n_threads. */
+    if (PyBool_Check(obj) || !PyIndex_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "min_len must be an int, not %.100s", Py_TYPE(obj)->tp_name);
         return -1;
     }
-    n = PyLong_AsSsize_t(obj);
+    as_int = PyNumber_Index(obj);
+    if (!as_int)
+        return -1;
+    n = PyLong_AsSsize_t(as_int);
+    Py_DECREF(as_int);
     if (n == -1 && PyErr_Occurred())
         return -1;
     if (n < 0) {
@@ -177,11 +183,21 @@ cleanup:
 }
 
 /* False/None -> none; True -> nonspacing marks; "unicode" and "ascii" ->
- * scikit-learn's two functions.  Other strings are mistakes, not truthy
+ * scikit-learn's two functions.  Other strings, and other objects (a
+ * list, a number, scikit-learn's callable), are mistakes, not truthy
  * values. */
 static int parse_strip_accents(PyObject *obj, int *out)
 {
     int truth;
+    if (obj != Py_None && !PyBool_Check(obj) && !PyUnicode_Check(obj)) {
+        PyErr_Format(PyExc_TypeError,
+                     "strip_accents must be True, False, None, 'unicode' or 'ascii', not "
+                     "%.100s%s", Py_TYPE(obj)->tp_name,
+                     PyCallable_Check(obj) ? " (a function of your own goes to the vectorizers' "
+                                             "strip_accents, or map the text before)"
+                                           : "");
+        return -1;
+    }
     if (PyUnicode_Check(obj)) {
         if (PyUnicode_CompareWithASCIIString(obj, "unicode") == 0)
             *out = TK_STRIP_UNICODE;
@@ -973,10 +989,20 @@ static PyObject *Tokenizer_batch(TokenizerObject *self, PyObject *args, PyObject
         return NULL;
     if (tkpy_parse_threads(threads_obj, &n_threads) < 0)
         return NULL;
-    if (PyUnicode_Check(texts) || PyBytes_Check(texts)) {
+    /* bytearray and memoryview are single texts everywhere else too (and
+     * iterate as ints). */
+    if (PyUnicode_Check(texts) || PyBytes_Check(texts) || PyByteArray_Check(texts)
+        || PyMemoryView_Check(texts)) {
         PyErr_SetString(PyExc_TypeError,
                         "batch() expects an iterable of texts, not a single text; "
                         "call the Tokenizer directly for one text");
+        return NULL;
+    }
+    if (progress != Py_None && !PyCallable_Check(progress)) {
+        PyErr_Format(PyExc_TypeError,
+                     "progress must be None or a callable progress(done, total), not %.100s "
+                     "(for a progress bar, wrap the texts in tqdm)",
+                     Py_TYPE(progress)->tp_name);
         return NULL;
     }
     return Tokenizer_batch_impl(self, texts, n_threads, offsets, progress);

@@ -278,9 +278,10 @@ _HTML_TERM_CHARS = 80
 
 
 def _visible(term: str) -> str:
-    # As repr shows it, without the quotes: "\n" and other invisible
-    # characters escaped, so that "a\nb" and "a b" look different.
-    return html.escape(repr(term)[1:-1])
+    # Invisible characters as repr escapes them, so that "a\nb" and "a b"
+    # look different; the rest (quotes, backslashes) as they are.
+    return html.escape("".join(c if c.isprintable() or c == " " else repr(c)[1:-1]
+                               for c in term))
 
 
 def _html_term(term: str) -> str:
