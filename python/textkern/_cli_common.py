@@ -74,8 +74,11 @@ def writes_unicode(stream: Any) -> bool:
         False for an ASCII or other 8-bit encoding (``LANG=C``,
         ``PYTHONIOENCODING=ascii``).
     """
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:
+        return True              # an in-memory stream (io.StringIO) holds any str
     try:
-        "\u00e9\u4e2d\U0001F600".encode(getattr(stream, "encoding", None) or "ascii")
+        "\u00e9\u4e2d\U0001F600".encode(encoding)
     except (UnicodeEncodeError, LookupError):
         return False
     return True
