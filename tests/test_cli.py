@@ -346,3 +346,13 @@ def test_terms_on_threads_reports_a_failing_file_not_a_stopped_one(tmp_path):
     present.write_text("hello " * 1000)
     done = run_cli("terms", str(present), missing, str(present), "--threads", "2")
     assert done.returncode == 2 and b"missing.txt" in done.stderr, done.stderr
+
+
+def test_subcommands_run_from_parsed_args_without_main(tmp_path, capsys):
+    # Regression (review): tokens --json read args.ascii_only, which only
+    # main() sets, so calling args.func(args) raised AttributeError.
+    path = tmp_path / "a.txt"
+    path.write_text("hello world")
+    args = cli.build_parser().parse_args(["tokens", "--json", str(path)])
+    assert args.func(args) == 0
+    assert json.loads(capsys.readouterr().out)["tokens"] == ["hello", "world"]

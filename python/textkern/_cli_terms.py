@@ -99,10 +99,12 @@ def _count_files_on_threads(paths: Sequence[str], count_file, threads: int) -> l
                 raise _Stopped
         return count_file(path, progress)
 
-    def stop_all() -> None:
+    def stop_all() -> bool:
+        """Stop every file; True if a Ctrl-C came meanwhile."""
         stop.set()
         for future in futures:
             future.cancel()
+        interrupted = False
         # Wait on the futures, not in pool.shutdown: a Ctrl-C that
         # interrupts Thread.join marks the thread as ended while it runs.
         while True:
@@ -110,8 +112,9 @@ def _count_files_on_threads(paths: Sequence[str], count_file, threads: int) -> l
                 wait(futures)
                 break
             except KeyboardInterrupt:
-                continue          # a second Ctrl-C: the threads are stopping already
+                interrupted = True    # the threads are stopping already
         pool.shutdown(wait=False)
+        return interrupted
 
     pool = ThreadPoolExecutor(max_workers=threads)
     futures = [pool.submit(watched, path) for path in paths]
@@ -128,7 +131,8 @@ def _count_files_on_threads(paths: Sequence[str], count_file, threads: int) -> l
     failures = [f.exception() for f in futures if f.done() and not f.cancelled()
                 and f.exception() is not None]
     if failures:
-        stop_all()
+        if stop_all():
+            raise KeyboardInterrupt    # Ctrl-C while the others stopped: 130, not the error
         raise next(e for e in failures if not isinstance(e, _Stopped))
     pool.shutdown(wait=True)
     return [future.result() for future in futures]

@@ -56,7 +56,7 @@ def _run_tokens(args: argparse.Namespace) -> int:
         if args.json:
             tokens = tokenizer(text, offsets=args.offsets)
             out.write(json.dumps({"file": display_path(path), "tokens": tokens},
-                                 ensure_ascii=args.ascii_only) + "\n")
+                                 ensure_ascii=getattr(args, "ascii_only", False)) + "\n")
             continue
         if len(args.files) > 1:
             out.write(f"==> {display_path(path)} <==\n")
