@@ -9,6 +9,7 @@ cases for UAX #29, normalization, and malformed UTF-8.
 """
 import hashlib
 import pathlib
+import struct
 
 HERE = pathlib.Path(__file__).resolve().parent
 ARTICLES = HERE.parents[1] / "python" / "textkern" / "data" / "articles"
@@ -117,9 +118,23 @@ def main():
     ncd.append(bytes([0, 0, 0]))                             # one empty text, level -1
     ncd.append(bytes([1, 6, 1, 32]) + b"\xff" * 4)           # five empty texts, level 0
     ncd.append(bytes([10, 0, 0]) + (b"abc" * 5000))          # past one stored block
+    # csr: b0 float32/l2/broken indptr, b1 rows, row lengths, raw values
+    csr = []
+    for flags in range(4):
+        single = flags & 1
+        pack = "<f" if single else "<d"
+        values = [0.1, 0.7, 1.3, -2.5, 3.0, 4.0, 1e-40, 1e30, 0.0, 0.0, 5.5, 6.25]
+        body = b"".join(struct.pack(pack, v) for v in values)
+        csr.append(bytes([flags, 5, 3, 0, 2, 4, 3]) + body)          # an empty row
+        csr.append(bytes([flags, 2, 2, 2]) + b"".join(
+            struct.pack(pack, v) for v in (0.0, 0.0, 1.0, float("nan"))))  # NaN: untouched
+        csr.append(bytes([flags, 1, 1]) + struct.pack(pack, float("inf")))
+        for k in range(4):                                             # broken indptr
+            csr.append(bytes([flags | 4 | (k << 3), 3, 2, 2, 2]) + body)
     write("tokenize", tokenize)
     write("ngram", ngram)
     write("ncd", ncd)
+    write("csr", csr)
 
 
 if __name__ == "__main__":
