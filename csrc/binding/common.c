@@ -153,8 +153,6 @@ int tkpy_parse_threads(PyObject *obj, int *n_threads)
         }
         Py_DECREF(as_int);
     }
-    if (n == -1 && PyErr_Occurred())
-        return -1;
     *n_threads = (int)n;
     return 0;
 }
